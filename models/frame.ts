@@ -1,0 +1,26 @@
+/**
+ * Hop 1 of the graph (source → sample): one decoded video frame.
+ *
+ * Pixels are packed RGB, 8 bits per channel, row-major (HWC), top-left origin,
+ * `width * height * 3` bytes, at the source's original resolution, so every
+ * coordinate downstream (boxes, masks) is in frame pixels.
+ */
+export interface Frame {
+  /** Camera id from config; keys all per-camera state (tracker, topics). */
+  readonly cameraId: string;
+  /** 0-based index in decode order since the source (re)started counting; for files, the frame number in the file. */
+  readonly frameIndex: number;
+  /** Media timestamp in milliseconds: index / fps for files, pipeline position for live sources. Never wall clock. */
+  readonly ptsMs: number;
+  /** Frame width in pixels. */
+  readonly width: number;
+  /** Frame height in pixels. */
+  readonly height: number;
+  /** RGB bytes, length `width * height * 3`. */
+  readonly rgb: Uint8Array;
+}
+
+/** Byte length of a packed RGB frame of the given size. */
+export function rgbByteLength(width: number, height: number): number {
+  return width * height * 3;
+}

@@ -1,0 +1,65 @@
+import { readFile } from 'node:fs/promises';
+import ort from 'onnxruntime-node';
+
+/** Execution providers edgevis knows how to ask onnxruntime-node for. */
+export type ExecutionProvider = 'cuda' | 'webgpu' | 'cpu';
+
+/** A loaded ONNX session plus what was learnt while loading it. */
+export interface LoadedOnnxModel {
+  readonly session: ort.InferenceSession;
+  /** The provider that accepted the model (the first in the preference list that worked). */
+  readonly executionProvider: ExecutionProvider;
+  /** Providers tried before it, each with the reason it failed. */
+  readonly fallbacks: readonly { provider: ExecutionProvider; reason: string }[];
+  /** The raw model bytes (for metadata). */
+  readonly bytes: Uint8Array;
+}
+
+/** Raised for a model file that is missing or not loadable; the message says what to do. */
+export class ModelLoadError extends Error {
+  override readonly name = 'ModelLoadError';
+}
+
+/**
+ * Loads an ONNX model trying execution providers in order. onnxruntime-node throws (rather
+ * than falling back) when asked for `cuda` or `webgpu` without their libraries or driver,
+ * so each is tried alone and the first that creates a session wins; `cpu` always ends the list.
+ *
+ * @param path model file
+ * @param providers preference order, e.g. ['cuda', 'webgpu', 'cpu']
+ * @param intraOpThreads CPU threads for one inference (0 = onnxruntime default)
+ * @throws ModelLoadError when the file is missing, unreadable or not a valid model
+ */
+export async function loadOnnxModel(path: string, providers: readonly ExecutionProvider[], intraOpThreads = 0): Promise<LoadedOnnxModel> {
+  let bytes: Uint8Array;
+  try {
+    bytes = await readFile(path);
+  } catch (err) {
+    throw new ModelLoadError(`model file ${path} cannot be read (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
+  }
+  const order = providers.includes('cpu') ? providers : [...providers, 'cpu' as const];
+  const fallbacks: { provider: ExecutionProvider; reason: string }[] = [];
+  for (const provider of order) {
+    try {
+      const session = await ort.InferenceSession.create(bytes, {
+        executionProviders: [provider],
+        graphOptimizationLevel: 'all',
+        ...(intraOpThreads > 0 ? { intraOpNumThreads: intraOpThreads } : {}),
+        logSeverityLevel: 3,
+      });
+      return { session, executionProvider: provider, fallbacks, bytes };
+    } catch (err) {
+      const reason = firstLine((err as Error).message);
+      if (provider === 'cpu') {
+        throw new ModelLoadError(`model file ${path} is not a loadable ONNX model: ${reason}`);
+      }
+      fallbacks.push({ provider, reason });
+    }
+  }
+  throw new ModelLoadError(`no execution provider could load ${path}`);
+}
+
+function firstLine(text: string): string {
+  const line = text.split('\n').find((l) => l.trim().length > 0) ?? text;
+  return line.length > 300 ? `${line.slice(0, 300)}…` : line;
+}

@@ -1,0 +1,62 @@
+import type { InstanceMask } from './instance-mask.js';
+
+/** Track lifecycle (DeepSORT / ByteTrack): tentative → confirmed ⇄ lost → removed. */
+export type TrackLifecycle = 'tentative' | 'confirmed' | 'lost' | 'removed';
+
+/** One track as seen in one frame. Box in frame pixels (x1, y1, x2, y2). */
+export interface TrackObservation {
+  /** Stable track id, unique within the camera, starting at 1. */
+  readonly trackId: number;
+  readonly classId: number;
+  readonly className: string;
+  /** Detection confidence of the matched instance, [0, 1]. */
+  readonly score: number;
+  /** x1, y1, x2, y2 in frame pixels. */
+  readonly box: readonly [number, number, number, number];
+  /** Mask of the matched instance in frame pixels, or null for detection-only models. */
+  readonly mask: InstanceMask | null;
+  /** Frames since this track was first seen (0 on its first frame). */
+  readonly age: number;
+}
+
+/** Summary of a track's life, sent when it starts and ends. */
+export interface TrackSummary {
+  readonly trackId: number;
+  readonly classId: number;
+  readonly className: string;
+  /** Frame index of the first detection. */
+  readonly firstFrame: number;
+  /** Frame index of the last matched detection. */
+  readonly lastFrame: number;
+  /** Media timestamps (ms) of first and last matched detection. */
+  readonly firstPtsMs: number;
+  readonly lastPtsMs: number;
+  /** Number of frames with a matched detection. */
+  readonly hits: number;
+  /** Mean detection score over the matched frames. */
+  readonly meanScore: number;
+  /** Why it ended: lost for too long, or the stream ended. Absent on start. */
+  readonly endReason?: 'lost-timeout' | 'end-of-stream';
+}
+
+/**
+ * Hop 3 of the graph (track → publish): the state of one camera's tracks after one frame.
+ * `active` holds confirmed tracks matched in this frame; `started` tracks that became
+ * confirmed in this frame; `ended` tracks removed in this frame.
+ */
+export interface Tracks {
+  readonly cameraId: string;
+  readonly frameIndex: number;
+  /** Media timestamp, ms. */
+  readonly ptsMs: number;
+  /** Frame size in pixels (masks are encoded at this resolution). */
+  readonly width: number;
+  readonly height: number;
+  readonly active: readonly TrackObservation[];
+  readonly started: readonly TrackSummary[];
+  readonly ended: readonly TrackSummary[];
+  /** Number of instances the segmenter returned for this frame. */
+  readonly detectionCount: number;
+  /** Segmenter wall time, ms (metrics only). */
+  readonly inferenceMs: number;
+}

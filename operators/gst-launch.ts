@@ -1,0 +1,35 @@
+import { isLive, type SourceSpec } from './source-kind.js';
+
+/** Name of the appsink element in every edgevis GStreamer graph. */
+export const APPSINK_NAME = 'frames';
+
+/** Quotes a value for gst-launch syntax (double quotes, backslash escapes). */
+export function gstQuote(value: string): string {
+  return `"${value.replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"`;
+}
+
+/**
+ * The GStreamer graph of a camera as one gst-launch line: decode (and colour-convert) natively,
+ * hand packed RGB at the original resolution to a bounded appsink.
+ *
+ * - file: as fast as the consumer pulls (`sync=false`, blocking queue of 2: nothing is lost);
+ *   with realtime, clock-paced (`sync=true`) with a 1-frame leaky queue like a live camera.
+ * - rtsp / v4l2: 1-frame leaky appsink, so the newest frame wins and latency stays bounded.
+ *
+ * The string can be printed, logged and pasted into `gst-launch-1.0` (replace appsink by fakesink).
+ */
+export function gstLaunchLine(spec: SourceSpec): string {
+  const live = isLive(spec);
+  const sink = `appsink name=${APPSINK_NAME} sync=${spec.kind === 'file' && spec.realtime} max-buffers=${live ? 1 : 2} drop=${live} enable-last-sample=false`;
+  const toRgb = 'videoconvert ! video/x-raw,format=RGB';
+  switch (spec.kind) {
+    case 'file':
+      return `filesrc location=${gstQuote(spec.source)} ! decodebin ! ${toRgb} ! ${sink}`;
+    case 'rtsp':
+      return `rtspsrc location=${gstQuote(spec.source)} latency=${spec.rtspLatencyMs} protocols=tcp ! decodebin ! ${toRgb} ! ${sink}`;
+    case 'v4l2':
+      return `v4l2src device=${gstQuote(spec.source)} ! decodebin ! ${toRgb} ! ${sink}`;
+    case 'frames':
+      throw new Error('frame folders are read without GStreamer (see frame-folder-frames.ts)');
+  }
+}

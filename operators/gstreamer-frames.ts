@@ -1,0 +1,154 @@
+import { existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import type GstModule from 'gstreamer-superficial';
+import type { AppSink, BusMessage, SampleCaps } from 'gstreamer-superficial';
+import { Observable } from 'rxjs';
+import type { Frame } from '../models/frame.js';
+import { rgbByteLength } from '../models/frame.js';
+import type { FrameCredit } from './frame-credit.js';
+import { APPSINK_NAME, gstLaunchLine } from './gst-launch.js';
+import { isLive, SourceError, type SourceSpec } from './source-kind.js';
+
+// The package's main is the native addon itself, which only require() can load.
+const gstreamer = createRequire(import.meta.url)('gstreamer-superficial') as typeof GstModule;
+
+/** How long to wait for EOS to drain after `sendEOS()` before forcing the pipeline to NULL, ms. */
+const EOS_DRAIN_TIMEOUT_MS = 2000;
+
+/**
+ * Frames of a file, RTSP URL or v4l2 device, decoded by GStreamer (the I/O edge of the graph).
+ *
+ * Emits one {@link Frame} per decoded picture, completes at end of stream or `maxFrames`,
+ * errors with a {@link SourceError} naming the camera, the source and a fix. Unsubscribing
+ * sends EOS and stops the pipeline once it drained (a new subscription builds a new pipeline:
+ * replaying `play()` on decodebin/rtspsrc hangs).
+ *
+ * Timestamps: files use frameIndex / fps from the caps (deterministic); live sources use the
+ * pipeline position (media running time), and their frame index follows from it, so frames
+ * dropped by the leaky appsink leave gaps in the index.
+ *
+ * @param credit when given (files at full speed), a frame is read only after a credit is acquired
+ */
+export function gstreamerFrames(spec: SourceSpec, credit?: FrameCredit): Observable<Frame> {
+  return new Observable<Frame>((subscriber) => {
+    const problem = preflight(spec);
+    if (problem) { subscriber.error(problem); return undefined; }
+    const live = isLive(spec);
+    let pipeline: InstanceType<typeof gstreamer.Pipeline>;
+    try {
+      pipeline = new gstreamer.Pipeline(gstLaunchLine(spec));
+    } catch (err) {
+      subscriber.error(new SourceError(spec.cameraId, spec.source, `GStreamer could not build the pipeline (${(err as Error).message})`,
+        'Check that the GStreamer plugins are installed (gstreamer1.0-plugins-base/good, gstreamer1.0-libav).'));
+      return undefined;
+    }
+    const sink = pipeline.findChild(APPSINK_NAME) as AppSink;
+    let closed = false;
+    let stopped = false;
+    let frameIndex = 0;
+    let lastIndex = -1;
+
+    const stopPipeline = () => { if (!stopped) { stopped = true; pipeline.stop(); } };
+    const finish = (err?: Error) => {
+      if (closed) return;
+      closed = true;
+      if (err) subscriber.error(err); else subscriber.complete();
+    };
+
+    pipeline.pollBus((msg: BusMessage) => {
+      if (msg.type === 'error') {
+        stopPipeline();
+        finish(explainGstError(spec, String(msg.message ?? 'unknown error'), frameIndex));
+      } else if (msg.type === 'eos') {
+        stopPipeline();
+        finish();
+      }
+    });
+
+    const onSample = (buf: Buffer | null, caps: SampleCaps) => {
+      if (closed) return;
+      if (!buf) { // EOS or flushing: the bus message follows and says which
+        if (stopped) finish();
+        return;
+      }
+      const width = Number(caps.width), height = Number(caps.height);
+      if (!(width > 0 && height > 0) || buf.length !== rgbByteLength(width, height)) {
+        stopPipeline();
+        finish(new SourceError(spec.cameraId, spec.source, `unexpected sample ${width}x${height} with ${buf.length} bytes`, 'Report this with the output of gst-discoverer-1.0 on the source.'));
+        return;
+      }
+      const fps = parseFramerate(caps.framerate);
+      let ptsMs: number;
+      let index: number;
+      if (live || fps === null) {
+        const position = pipeline.queryPosition();
+        ptsMs = position >= 0 ? Math.round(position * 1e6) / 1e3 : (fps ? (frameIndex * 1000) / fps : frameIndex);
+        index = fps ? Math.max(lastIndex + 1, Math.round((ptsMs * fps) / 1000)) : lastIndex + 1;
+      } else {
+        index = frameIndex;
+        ptsMs = Math.round((index * 1e6) / fps) / 1e3;
+      }
+      lastIndex = index;
+      frameIndex++;
+      subscriber.next({ cameraId: spec.cameraId, frameIndex: index, ptsMs, width, height, rgb: new Uint8Array(buf.buffer, buf.byteOffset, buf.length) });
+      if (spec.maxFrames !== undefined && frameIndex >= spec.maxFrames) {
+        stopPipeline();
+        finish();
+        return;
+      }
+      void pullNext();
+    };
+
+    const pullNext = async () => {
+      if (credit) await credit.acquire();
+      if (closed || stopped) { credit?.release(); return; }
+      sink.pull(onSample);
+    };
+
+    pipeline.play();
+    void pullNext();
+
+    return () => {
+      closed = true;
+      if (stopped) return;
+      // Drain with EOS so decoders and the RTSP session close cleanly, then stop; force after a timeout.
+      pipeline.sendEOS();
+      const timer = setTimeout(stopPipeline, EOS_DRAIN_TIMEOUT_MS);
+      timer.unref();
+      pipeline.pollBus((msg) => { if (msg.type === 'eos' || msg.type === 'error') { clearTimeout(timer); stopPipeline(); } });
+    };
+  });
+}
+
+/** Checks what GStreamer would otherwise report badly or not at all (a missing v4l2 device's error is lost). */
+function preflight(spec: SourceSpec): SourceError | null {
+  if ((spec.kind === 'file' || spec.kind === 'v4l2') && !existsSync(spec.source)) {
+    return spec.kind === 'file'
+      ? new SourceError(spec.cameraId, spec.source, 'file does not exist', 'Check the path (relative paths in a config file are relative to that file).')
+      : new SourceError(spec.cameraId, spec.source, 'video device does not exist', 'Check that the camera is plugged in (`ls /dev/video*`) and that this user may read it (group video).');
+  }
+  return null;
+}
+
+/** Turns a GStreamer error message into a SourceError with a fix for the common causes. */
+export function explainGstError(spec: SourceSpec, message: string, framesSoFar: number): SourceError {
+  const after = framesSoFar > 0 ? ` after ${framesSoFar} frames` : '';
+  if (spec.kind === 'rtsp' && /could not open resource|could not connect|connection refused|failed to connect/i.test(message)) {
+    return new SourceError(spec.cameraId, spec.source, `RTSP server not reachable${after} (${message})`, 'Check that the camera is on, the URL (host, port, path) and credentials are right, and that the network allows RTSP over TCP.');
+  }
+  if (spec.kind === 'rtsp' && /not found|404/i.test(message)) {
+    return new SourceError(spec.cameraId, spec.source, `RTSP stream path not found (${message})`, 'Check the stream path in the URL.');
+  }
+  if (/could not determine type|no suitable plugins|missing plugin|not negotiated|decode|stream error|demux/i.test(message)) {
+    return new SourceError(spec.cameraId, spec.source, `cannot decode the input${after} (${message})`, 'The input is corrupt or in a format without an installed decoder; check it plays with `gst-launch-1.0 playbin uri=file://<path>` and install gstreamer1.0-libav / plugins-good.');
+  }
+  return new SourceError(spec.cameraId, spec.source, `GStreamer error${after}: ${message}`, 'Run with LOG_LEVEL=debug and GST_DEBUG=3 for details.');
+}
+
+/** Parses a GStreamer fraction such as "10/1"; null for 0/1 (variable) or missing. */
+export function parseFramerate(text: string | undefined): number | null {
+  const m = typeof text === 'string' ? text.match(/^(\d+)\/(\d+)$/) : null;
+  if (!m) return null;
+  const num = Number(m[1]), den = Number(m[2]);
+  return num > 0 && den > 0 ? num / den : null;
+}

@@ -1,0 +1,20 @@
+// Types for the parts of gstreamer-superficial (which ships none) that edgevis uses.
+declare module 'gstreamer-superficial' {
+  export interface BusMessage { type: string; message?: string; name?: string; _src_element_name?: string; [field: string]: unknown }
+  export interface SampleCaps { name?: string; width?: number; height?: number; framerate?: string; format?: string; [field: string]: unknown }
+  export interface GstElement { [property: string]: unknown }
+  export interface AppSink extends GstElement { pull(callback: (buf: Buffer | null, caps: SampleCaps) => void): void }
+  export class Pipeline {
+    constructor(launchLine: string);
+    play(): void;
+    pause(): void;
+    stop(): void;
+    sendEOS(): void;
+    queryPosition(): number;
+    queryDuration(): number;
+    findChild(name: string): GstElement | undefined;
+    pollBus(callback: (msg: BusMessage) => void): void;
+  }
+  const gstreamer: { Pipeline: typeof Pipeline };
+  export default gstreamer;
+}
