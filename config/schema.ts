@@ -26,6 +26,8 @@ export const cameraSchema = z.object({
   reconnectDelayMs: z.number().int().nonnegative().default(2000),
   /** Live sources: give up after this many failed reconnects in a row. */
   maxReconnects: z.number().int().nonnegative().default(10),
+  /** Model for this camera: a file name in the model dir or a path; unset = `model.path` / `model.file`. */
+  model: z.string().optional(),
   /** RTSP transport latency budget for rtspsrc, ms. */
   rtspLatencyMs: z.number().int().nonnegative().default(200),
 }).strict();

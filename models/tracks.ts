@@ -59,4 +59,6 @@ export interface Tracks {
   readonly detectionCount: number;
   /** Segmenter wall time, ms (metrics only). */
   readonly inferenceMs: number;
+  /** True only for the final flush after the stream ended (no snapshot, only `ended`). */
+  readonly endOfStream: boolean;
 }

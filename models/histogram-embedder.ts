@@ -1,0 +1,55 @@
+import type { Detections } from './detections.js';
+import { withEmbeddings } from './detections.js';
+import type { Embedder } from './embedder.js';
+
+const BINS = 4; // per colour channel
+const PART_DIM = BINS * BINS * BINS;
+
+/**
+ * Cheap appearance embedding when no re-identification model is configured: two joint RGB
+ * histograms (4×4×4 bins) of the pixels inside the instance mask (the box when there is no
+ * mask), one for the upper and one for the lower half of the box (clothing colours differ
+ * top and bottom), square-rooted (Hellinger kernel, so cosine similarity is the Bhattacharyya
+ * coefficient) and L2-normalised. 128 dimensions; about 0.1 ms per person at 768×576.
+ */
+export class HistogramEmbedder implements Embedder {
+  readonly dim = 2 * PART_DIM;
+  readonly name = 'histogram';
+
+  async embed(detections: Detections): Promise<Detections> {
+    return withEmbeddings(detections, this.embedSync(detections), this.dim);
+  }
+
+  /** The embeddings of all detections, N × 128, row-major. */
+  embedSync(detections: Detections): Float32Array {
+    const { frame } = detections;
+    const out = new Float32Array(detections.count * this.dim);
+    const shift = 8 - Math.log2(BINS);
+    for (let i = 0; i < detections.count; i++) {
+      const base = i * this.dim;
+      const x0 = Math.max(0, Math.floor(detections.boxes[4 * i])), y0 = Math.max(0, Math.floor(detections.boxes[4 * i + 1]));
+      const x1 = Math.min(frame.width, Math.ceil(detections.boxes[4 * i + 2])), y1 = Math.min(frame.height, Math.ceil(detections.boxes[4 * i + 3]));
+      const mid = (y0 + y1) / 2;
+      const mask = detections.masks[i];
+      for (let y = y0; y < y1; y++) {
+        const part = y < mid ? 0 : PART_DIM;
+        for (let x = x0; x < x1; x++) {
+          if (mask) {
+            const mx = x - mask.left, my = y - mask.top;
+            if (mx < 0 || my < 0 || mx >= mask.width || my >= mask.height || !mask.data[my * mask.width + mx]) continue;
+          }
+          const p = (y * frame.width + x) * 3;
+          const bin = ((frame.rgb[p] >> shift) * BINS + (frame.rgb[p + 1] >> shift)) * BINS + (frame.rgb[p + 2] >> shift);
+          out[base + part + bin]++;
+        }
+      }
+      let norm = 0;
+      for (let k = 0; k < this.dim; k++) { out[base + k] = Math.sqrt(out[base + k]); norm += out[base + k] ** 2; }
+      norm = Math.sqrt(norm) || 1;
+      for (let k = 0; k < this.dim; k++) out[base + k] /= norm;
+    }
+    return out;
+  }
+
+  async dispose(): Promise<void> {}
+}

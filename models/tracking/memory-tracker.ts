@@ -1,0 +1,200 @@
+import type { TrackerConfig } from '../../config/schema.js';
+import { boxIoU } from '../box.js';
+import type { Detections } from '../detections.js';
+import type { Tracks, TrackObservation, TrackSummary } from '../tracks.js';
+import { AppearanceMemory } from './appearance-memory.js';
+import { assignMinCost } from './assignment.js';
+import { Track } from './track.js';
+
+type Box = [number, number, number, number];
+
+/**
+ * Online multi-object tracker for one camera: keeps each instance's identity across frames
+ * with motion, overlap, class and a memory of appearance. Pure and synchronous; all state is
+ * in the instance, so one tracker per camera never shares identities with another, and a
+ * source reconnect keeps using the same tracker (ids continue).
+ *
+ * Per frame (after ByteTrack, Zhang et al. 2022, with appearance as in DeepSORT / BoT-SORT):
+ * 1. predict every track with its constant-velocity Kalman filter;
+ * 2. match confident detections (≥ highScoreThreshold) to confirmed and lost tracks by a cost
+ *    mixing (1 − IoU with the predicted box) and the cosine distance to the track's appearance
+ *    memory, with Hungarian assignment; a lost track may also be re-identified by appearance
+ *    alone within `reidMaxJump` box heights of its prediction;
+ * 3. match remaining confirmed tracks to low-score detections by IoU (occluded people);
+ * 4. match tentative tracks to remaining confident detections by IoU;
+ * 5. lifecycle: tentative → confirmed after `confirmHits` matches (id assigned, `started`);
+ *    unmatched confirmed → lost; lost longer than `maxLostFrames` / `maxLostSeconds` →
+ *    removed (`ended`); unmatched tentative → removed silently; unmatched confident detections
+ *    (≥ newTrackScoreThreshold) start tentative tracks.
+ * The appearance memory is updated only from confident detections that no other detection
+ * overlaps (occlusion guard), so a track's memory is not polluted by its occluder.
+ */
+export class MemoryTracker {
+  private tracks: Track[] = [];
+  private nextTrackId = 1;
+  private nextSerial = 1;
+  /** Monotonic media clock, ms: advances by the media time between frames, survives timestamp resets. */
+  private clockMs = 0;
+  private lastPtsMs: number | null = null;
+  private lastStepMs = 100;
+
+  constructor(readonly cameraId: string, private readonly options: TrackerConfig) {}
+
+  /** Number of tracks held (tentative, confirmed and lost). */
+  get size(): number { return this.tracks.length; }
+
+  /**
+   * Advances the tracker by one frame.
+   * @param det the frame's detections; embeddings, when present, must be L2-normalised
+   * @throws Error when the detections belong to another camera
+   */
+  update(det: Detections): Tracks {
+    const frame = det.frame;
+    if (frame.cameraId !== this.cameraId) throw new Error(`tracker of camera '${this.cameraId}' got a frame of camera '${frame.cameraId}'`);
+    this.advanceClock(frame.ptsMs);
+    const o = this.options;
+    for (const t of this.tracks) { t.kalman.predict(); t.framesSinceUpdate++; }
+
+    const high: number[] = [], low: number[] = [];
+    for (let i = 0; i < det.count; i++) {
+      if (det.scores[i] >= o.highScoreThreshold) high.push(i);
+      else if (det.scores[i] >= o.lowScoreThreshold) low.push(i);
+    }
+    const predicted = new Map<Track, Box>(this.tracks.map((t) => [t, t.kalman.box()]));
+    const matched = new Map<Track, number>();
+
+    // Stage 1: confident detections vs confirmed + lost tracks, motion + appearance.
+    const pool = this.tracks.filter((t) => t.state === 'confirmed' || t.state === 'lost');
+    const rest1 = this.match(pool, high, matched, (t, d) => this.fullCost(t, d, det, predicted.get(t)!));
+    // Stage 2: still-tracked (not lost) tracks vs low-score detections, IoU only.
+    const tracked = rest1.tracks.filter((t) => t.state === 'confirmed');
+    this.match(tracked, low, matched, (t, d) => this.iouCost(t, d, det, predicted.get(t)!, 0.5));
+    // Stage 3: tentative tracks vs remaining confident detections, IoU only.
+    const tentative = this.tracks.filter((t) => t.state === 'tentative');
+    const rest3 = this.match(tentative, rest1.detections, matched, (t, d) => this.iouCost(t, d, det, predicted.get(t)!, o.minIoU));
+
+    const started: TrackSummary[] = [], ended: TrackSummary[] = [];
+    for (const [t, d] of matched) {
+      const box = detBox(det, d);
+      t.match(box, det.scores[d], det.masks[d] ?? null, frame.frameIndex, frame.ptsMs, this.clockMs);
+      this.remember(t, d, det, high);
+      if (t.state === 'lost') t.state = 'confirmed';
+      if (t.state === 'tentative' && t.hits >= o.confirmHits) started.push(this.confirm(t));
+    }
+    for (const t of this.tracks) {
+      if (matched.has(t)) continue;
+      if (t.state === 'tentative') t.state = 'removed';
+      else if (t.state === 'confirmed') t.state = 'lost';
+      if (t.state === 'lost' && (t.framesSinceUpdate > o.maxLostFrames || this.clockMs - t.lastMatchClockMs > o.maxLostSeconds * 1000)) {
+        t.state = 'removed';
+        ended.push(t.summary('lost-timeout'));
+      }
+    }
+    this.tracks = this.tracks.filter((t) => t.state !== 'removed');
+    for (const d of rest3.detections) {
+      if (det.scores[d] < o.newTrackScoreThreshold) continue;
+      const t = new Track(this.nextSerial++, det.classIds[d], det.classNames[det.classIds[d]], detBox(det, d), det.scores[d],
+        det.masks[d] ?? null, frame.frameIndex, frame.ptsMs, this.clockMs,
+        det.embeddings ? new AppearanceMemory(det.embeddingDim, o.memorySize, o.embeddingMomentum) : null);
+      this.remember(t, d, det, high);
+      this.tracks.push(t);
+      if (o.confirmHits <= 1) started.push(this.confirm(t));
+    }
+    return this.snapshot(det, started, ended);
+  }
+
+  /**
+   * Ends every confirmed or lost track (end of stream) and returns the final frame's `Tracks`
+   * with their `ended` summaries. The tracker is empty afterwards but keeps its id counter.
+   */
+  finish(last: { frameIndex: number; ptsMs: number; width: number; height: number }): Tracks {
+    const ended = this.tracks.filter((t) => t.state === 'confirmed' || t.state === 'lost').map((t) => t.summary('end-of-stream'));
+    this.tracks = [];
+    return { cameraId: this.cameraId, frameIndex: last.frameIndex, ptsMs: last.ptsMs, width: last.width, height: last.height, active: [], started: [], ended, detectionCount: 0, inferenceMs: 0, endOfStream: true };
+  }
+
+  private advanceClock(ptsMs: number): void {
+    if (this.lastPtsMs !== null) {
+      const step = ptsMs - this.lastPtsMs;
+      // A live source that reconnected restarts its timestamps: count one usual frame step.
+      if (step > 0) { this.clockMs += step; this.lastStepMs = step; } else this.clockMs += this.lastStepMs;
+    }
+    this.lastPtsMs = ptsMs;
+  }
+
+  private confirm(t: Track): TrackSummary {
+    t.state = 'confirmed';
+    t.trackId = this.nextTrackId++;
+    return t.summary();
+  }
+
+  /** Stores a detection's embedding in the track's memory when it is confident and unoccluded. */
+  private remember(t: Track, d: number, det: Detections, high: readonly number[]): void {
+    if (!t.memory || !det.embeddings || det.scores[d] < this.options.memoryMinScore) return;
+    for (const other of high) if (other !== d && boxIoU(det.boxes, d, det.boxes, other) > this.options.memoryMaxOverlap) return;
+    t.memory.add(det.embeddings, d * det.embeddingDim);
+  }
+
+  private match(
+    tracks: Track[], detections: number[], matched: Map<Track, number>,
+    cost: (t: Track, d: number) => number,
+  ): { tracks: Track[]; detections: number[] } {
+    if (tracks.length === 0 || detections.length === 0) return { tracks, detections };
+    const matrix = tracks.map((t) => detections.map((d) => cost(t, d)));
+    const usedT = new Set<number>(), usedD = new Set<number>();
+    for (const [r, c] of assignMinCost(matrix)) {
+      matched.set(tracks[r], detections[c]);
+      usedT.add(r); usedD.add(c);
+    }
+    return { tracks: tracks.filter((_, r) => !usedT.has(r)), detections: detections.filter((_, c) => !usedD.has(c)) };
+  }
+
+  private classMismatch(t: Track, d: number, det: Detections): boolean {
+    return this.options.classAware && det.classIds[d] !== t.classId;
+  }
+
+  private iouCost(t: Track, d: number, det: Detections, box: Box, minIoU: number): number {
+    if (this.classMismatch(t, d, det)) return Infinity;
+    const iou = boxIoU(box, 0, det.boxes, d);
+    return iou >= minIoU ? 1 - iou : Infinity;
+  }
+
+  private fullCost(t: Track, d: number, det: Detections, box: Box): number {
+    if (this.classMismatch(t, d, det)) return Infinity;
+    const o = this.options;
+    const iou = boxIoU(box, 0, det.boxes, d);
+    const app = t.memory && det.embeddings ? t.memory.distance(det.embeddings, d * det.embeddingDim) : Infinity;
+    if (!Number.isFinite(app)) return iou >= o.minIoU ? 1 - iou : Infinity;
+    if (iou >= o.minIoU) {
+      // Overlapping but looking different: at a crossing, this is the other person.
+      if (app > o.maxAppearanceDistance && iou < 0.6) return Infinity;
+      return o.appearanceWeight * app + (1 - o.appearanceWeight) * (1 - iou);
+    }
+    // No overlap: re-identification of a lost track by appearance, near where it should be.
+    if (t.state !== 'lost' || app > o.reidDistance) return Infinity;
+    const h = Math.max(box[3] - box[1], 1);
+    const dx = (det.boxes[4 * d] + det.boxes[4 * d + 2] - box[0] - box[2]) / 2;
+    const dy = (det.boxes[4 * d + 1] + det.boxes[4 * d + 3] - box[1] - box[3]) / 2;
+    if (Math.hypot(dx, dy) > o.reidMaxJump * h) return Infinity;
+    return o.appearanceWeight * app + (1 - o.appearanceWeight);
+  }
+
+  private snapshot(det: Detections, started: TrackSummary[], ended: TrackSummary[]): Tracks {
+    const f = det.frame;
+    const active: TrackObservation[] = this.tracks
+      .filter((t) => t.state === 'confirmed' && t.framesSinceUpdate === 0)
+      .sort((a, b) => a.trackId - b.trackId)
+      .map((t) => ({
+        trackId: t.trackId, classId: t.classId, className: t.className, score: t.lastScore,
+        box: t.lastBox, mask: t.lastMask, age: f.frameIndex - t.firstFrame,
+      }));
+    return {
+      cameraId: this.cameraId, frameIndex: f.frameIndex, ptsMs: f.ptsMs, width: f.width, height: f.height,
+      active, started, ended, detectionCount: det.count, inferenceMs: det.inferenceMs, endOfStream: false,
+    };
+  }
+}
+
+function detBox(det: Detections, d: number): Box {
+  return [det.boxes[4 * d], det.boxes[4 * d + 1], det.boxes[4 * d + 2], det.boxes[4 * d + 3]];
+}
