@@ -20,6 +20,8 @@ export function maskToRunLengths(mask: InstanceMask, frameWidth: number, frameHe
   let runStart = 0; // column-major position where the current run began
   const x0 = Math.max(0, mask.left), x1 = Math.min(frameWidth, mask.left + mask.width);
   const y0 = Math.max(0, mask.top), y1 = Math.min(frameHeight, mask.top + mask.height);
+  // Columns are contiguous in column-major order only when the mask spans the full height.
+  const fullHeight = y0 === 0 && y1 === frameHeight;
   for (let x = x0; x < x1; x++) {
     const colBase = x * frameHeight;
     for (let y = y0; y < y1; y++) {
@@ -30,6 +32,13 @@ export function maskToRunLengths(mask: InstanceMask, frameWidth: number, frameHe
         runStart = pos;
         current = v;
       }
+    }
+    // Pixels between this column's last mask row and the next column's first are 0: close a run of 1s.
+    if (current === 1 && !(fullHeight && x + 1 < x1)) {
+      const pos = colBase + y1;
+      counts.push(pos - runStart);
+      runStart = pos;
+      current = 0;
     }
   }
   const total = frameWidth * frameHeight;
