@@ -55,6 +55,8 @@ export interface RuntimeOptions {
   readonly modelPath?: string;
   /** Extra publishers (event log, tests). */
   readonly extraPublishers?: readonly TrackPublisher[];
+  /** Awaited once the servers are up, before any camera starts (e.g. to connect subscribers first). */
+  readonly beforeCameras?: (endpoints: { websocketUrl: string | null; mqttUrl: string | null }) => Promise<void>;
   /** Called with each camera's tracks after publishing. */
   readonly onTracks?: (tracks: Tracks) => void;
 }
@@ -90,6 +92,15 @@ export async function startEdgevis(config: EdgevisConfig, options: RuntimeOption
   } catch (err) {
     for (const close of closers) await close().catch(() => undefined);
     throw err;
+  }
+
+  if (options.beforeCameras) {
+    try {
+      await options.beforeCameras({ websocketUrl, mqttUrl });
+    } catch (err) {
+      for (const close of closers) await close().catch(() => undefined);
+      throw err;
+    }
   }
 
   const segmenters = new Map<string, Promise<Segmenter>>();

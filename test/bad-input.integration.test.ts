@@ -1,0 +1,57 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import t from 'tap';
+import { ConfigError, parseConfig } from '../config/load.js';
+import { startEdgevis } from '../pipeline/runtime.js';
+import { freePort } from '../simulate/rtsp-camera.js';
+import { haveInputs, MODEL, quietLogger, VTEST } from './helpers/fixtures.js';
+
+t.test('bad sources and models fail with clear errors while the good camera keeps running', { skip: !haveInputs && 'inputs missing' }, async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'edgevis-bad-'));
+  const corruptVideo = join(dir, 'corrupt.avi');
+  writeFileSync(corruptVideo, Buffer.from(Array.from({ length: 50000 }, (_, i) => (i * 7919) % 251)));
+  const corruptModel = join(dir, 'corrupt.onnx');
+  writeFileSync(corruptModel, 'this is not an onnx model');
+  const deadPort = await freePort();
+  const runtime = await startEdgevis(parseConfig({
+    cameras: [
+      { id: 'good', source: VTEST, maxFrames: 25 },
+      { id: 'missing-file', source: join(dir, 'nope.avi') },
+      { id: 'corrupt-file', source: corruptVideo },
+      { id: 'dead-rtsp', source: `rtsp://127.0.0.1:${deadPort}/camera`, maxReconnects: 0 },
+      { id: 'missing-model', source: VTEST, model: join(dir, 'absent.onnx') },
+      { id: 'corrupt-model', source: VTEST, model: corruptModel },
+    ],
+    model: { path: MODEL, executionProviders: ['cpu'] },
+    publish: { websocket: { enabled: false }, mqtt: { enabled: false } },
+  }, 'test'), { logger: quietLogger });
+  const cameras = Object.fromEntries((await runtime.done).map((c) => [c.id, c]));
+  await runtime.stop();
+  t.equal(cameras.good.state, 'ended', 'the good camera ran to its end');
+  t.equal(cameras.good.framesProcessed, 25, 'and lost no frame');
+  const expectations: Record<string, RegExp> = {
+    'missing-file': /camera 'missing-file' source .*nope\.avi: file does not exist\. Check the path/,
+    'corrupt-file': /camera 'corrupt-file' source .*corrupt\.avi: cannot decode the input .*install gstreamer1\.0-libav/,
+    'dead-rtsp': /camera 'dead-rtsp' source rtsp:\/\/127\.0\.0\.1:\d+\/camera: RTSP server not reachable .*Check that the camera is on/,
+    'missing-model': /camera 'missing-model': model absent\.onnx not found; looked in:\n\s+- .*absent\.onnx\nFix: pass --model/,
+    'corrupt-model': /model file .*corrupt\.onnx is not a loadable ONNX model/,
+  };
+  for (const [id, pattern] of Object.entries(expectations)) {
+    t.equal(cameras[id].state, 'failed', `${id} failed`);
+    t.match(cameras[id].error, pattern, `${id}: ${cameras[id].error}`);
+  }
+});
+
+t.test('a bad config names the field and the fix', async (t) => {
+  let err: unknown;
+  try { parseConfig({ cameras: [{ id: 'a b', source: '' }], tracker: { confirmHits: 0 } }, 'cameras.yaml'); } catch (e) { err = e; }
+  t.type(err, ConfigError);
+  const msg = (err as Error).message;
+  t.match(msg, /invalid config \(cameras\.yaml\)/);
+  t.match(msg, /cameras\[0\]\.id: camera id must be/);
+  t.match(msg, /cameras\[0\]\.source: source must name a file/);
+  t.match(msg, /tracker\.confirmHits: /);
+  t.throws(() => parseConfig({ cameras: [{ id: 'a', source: 'x' }, { id: 'a', source: 'y' }] }, 'c.yaml'), /cameras\[1\]\.id: duplicate camera id 'a'/);
+  t.throws(() => parseConfig({ cameras: [{ id: 'a', source: 'x', sauce: 1 }] }, 'c.yaml'), /cameras\[0\]: Unrecognized key: "sauce"/);
+});

@@ -1,0 +1,27 @@
+import mqtt from 'mqtt';
+import { WebSocket } from 'ws';
+import type { TrackMessage } from '../../operators/track-messages.js';
+
+/** A real WebSocket client that records every message. */
+export async function wsCollector(url: string): Promise<{ messages: TrackMessage[]; close: () => void }> {
+  const socket = new WebSocket(url);
+  const messages: TrackMessage[] = [];
+  socket.on('message', (data) => messages.push(JSON.parse(String(data))));
+  await new Promise<void>((resolve, reject) => { socket.once('open', () => resolve()); socket.once('error', reject); });
+  return { messages, close: () => socket.close() };
+}
+
+/** A real MQTT subscriber on `<prefix>/#` that records messages with their topics. */
+export async function mqttCollector(url: string, topic = 'edgevis/#'): Promise<{ messages: { topic: string; message: TrackMessage }[]; close: () => Promise<void> }> {
+  const client = await mqtt.connectAsync(url, { protocolVersion: 4, reconnectPeriod: 0 });
+  const messages: { topic: string; message: TrackMessage }[] = [];
+  client.on('message', (t, payload) => { if (!t.endsWith('/status')) messages.push({ topic: t, message: JSON.parse(String(payload)) }); });
+  await client.subscribeAsync(topic, { qos: 1 });
+  return { messages, close: async () => { await client.endAsync(); } };
+}
+
+/** Waits until `predicate` holds or `ms` passed (for messages still in flight after a camera ends). */
+export async function settle(predicate: () => boolean, ms = 3000): Promise<void> {
+  const end = Date.now() + ms;
+  while (!predicate() && Date.now() < end) await new Promise((r) => setTimeout(r, 50));
+}
