@@ -59,16 +59,16 @@ export function gstreamerFrames(spec: SourceSpec, credit?: FrameCredit): Observa
       if (msg.type === 'error') {
         stopPipeline();
         finish(explainGstError(spec, String(msg.message ?? 'unknown error'), frameIndex));
-      } else if (msg.type === 'eos') {
-        stopPipeline();
-        finish();
       }
+      // On 'eos' nothing is done here: the appsink may still hold decoded frames (the bus message
+      // can overtake them), and pull() returns null only once they were all handed over.
     });
 
     const onSample = (buf: Buffer | null, caps: SampleCaps) => {
       if (closed) return;
-      if (!buf) { // EOS or flushing: the bus message follows and says which
-        if (stopped) finish();
+      if (!buf) { // end of stream, after every queued frame was pulled (or flushing after stop)
+        stopPipeline();
+        finish();
         return;
       }
       const width = Number(caps.width), height = Number(caps.height);

@@ -1,0 +1,33 @@
+import t from 'tap';
+import { lastValueFrom, mergeMap, timer, map, toArray, take } from 'rxjs';
+import { FrameCredit } from '../operators/frame-credit.js';
+import { gstLaunchLine } from '../operators/gst-launch.js';
+import { gstreamerFrames } from '../operators/gstreamer-frames.js';
+import type { SourceSpec } from '../operators/source-kind.js';
+import { haveInputs, VTEST } from './helpers/fixtures.js';
+
+const spec: SourceSpec = { cameraId: 'pets', kind: 'file', source: VTEST, realtime: false, folderFps: 10, rtspLatencyMs: 200 };
+
+t.test('the graph is one printable gst-launch line with a bounded appsink', async (t) => {
+  t.equal(gstLaunchLine(spec), `filesrc location="${VTEST}" ! decodebin ! videoconvert ! video/x-raw,format=RGB ! appsink name=frames sync=false max-buffers=2 drop=false enable-last-sample=false`);
+  t.match(gstLaunchLine({ ...spec, kind: 'rtsp', source: 'rtsp://h/x"y' }), /rtspsrc location="rtsp:\/\/h\/x\\"y" latency=200 protocols=tcp .* max-buffers=1 drop=true/);
+});
+
+t.test('a file read on demand yields every frame, with media timestamps from the frame rate', { skip: !haveInputs && 'vtest.avi missing' }, async (t) => {
+  const credit = new FrameCredit(2);
+  // A consumer slower than the decoder: the source must wait, and lose nothing at end of stream.
+  const frames = await lastValueFrom(gstreamerFrames(spec, credit).pipe(
+    mergeMap((f) => timer(1).pipe(map(() => { credit.release(); return { i: f.frameIndex, pts: f.ptsMs, w: f.width, h: f.height, n: f.rgb.length }; }))),
+    toArray(),
+  ));
+  t.equal(frames.length, 795, 'all 795 frames of vtest.avi');
+  t.ok(frames.every((f, k) => f.i === k && f.pts === k * 100), 'index k at k * 100 ms (10 fps)');
+  t.ok(frames.every((f) => f.w === 768 && f.h === 576 && f.n === 768 * 576 * 3), 'original size, packed RGB');
+});
+
+t.test('unsubscribing early stops the pipeline and the process can go on', { skip: !haveInputs && 'vtest.avi missing' }, async (t) => {
+  const first = await lastValueFrom(gstreamerFrames({ ...spec, maxFrames: 5 }).pipe(toArray()));
+  t.equal(first.length, 5, 'maxFrames');
+  const three = await lastValueFrom(gstreamerFrames(spec).pipe(take(3), toArray()));
+  t.equal(three.length, 3);
+});
