@@ -56,12 +56,8 @@ export const modelSchema = z.object({
 }).strict();
 
 export const embedderSchema = z.object({
-  /** 'osnet': re-identification CNN (model file below); 'histogram': colour histogram inside the mask; 'none'. */
-  kind: z.enum(['osnet', 'histogram', 'none']).default('histogram'),
-  /** Re-ID model file name (in the model dir) or path. */
-  file: z.string().default('osnet_x0_25_msmt17.onnx'),
-  /** Only embed detections at least this confident, [0, 1] (others get no appearance). */
-  minScore: z.number().min(0).max(1).default(0.3),
+  /** 'histogram': colour histograms inside the mask (upper/lower body); 'none': motion and overlap only. */
+  kind: z.enum(['histogram', 'none']).default('histogram'),
 }).strict();
 
 /** Tracker thresholds; units in each comment. Defaults are tuned on PETS09-S2L1 (see README). */

@@ -121,7 +121,6 @@ export async function startEdgevis(config: EdgevisConfig, options: RuntimeOption
     return segmenters.get(path)!;
   };
   const embedder: Embedder | null = config.embedder.kind === 'histogram' ? new HistogramEmbedder() : null;
-  if (config.embedder.kind === 'osnet') log.warn('embedder.kind osnet is not available yet; using no appearance embedder');
 
   const statuses: CameraStatus[] = [];
   const subscriptions: Subscription[] = [];
