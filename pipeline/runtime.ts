@@ -90,7 +90,7 @@ export async function startEdgevis(config: EdgevisConfig, options: RuntimeOption
       mqttUrl = url;
     }
   } catch (err) {
-    for (const close of closers) await close().catch(() => undefined);
+    await closeAll(closers);
     throw err;
   }
 
@@ -98,7 +98,7 @@ export async function startEdgevis(config: EdgevisConfig, options: RuntimeOption
     try {
       await options.beforeCameras({ websocketUrl, mqttUrl });
     } catch (err) {
-      for (const close of closers) await close().catch(() => undefined);
+      await closeAll(closers);
       throw err;
     }
   }
@@ -186,10 +186,15 @@ export async function startEdgevis(config: EdgevisConfig, options: RuntimeOption
       for (const s of statuses) if (s.state === 'running' || s.state === 'starting') s.state = 'stopped';
       for (const sub of subscriptions) sub.unsubscribe();
       for (const settle of settleOnStop) settle(); // unsubscribed graphs never complete on their own
-      for (const close of closers) await close().catch((err) => log.warn({ err: (err as Error).message }, 'error while closing'));
+      await closeAll(closers, (err) => log.warn({ err: err.message }, 'error while closing'));
       for (const s of segmenters.values()) await s.then((seg) => seg.dispose(), () => undefined);
     })();
     return stopped;
   };
   return { websocketUrl, mqttUrl, embeddedBroker, cameras: statuses, done, stop };
+}
+
+/** Runs every closer in order; a failing one is reported to `onError` and does not stop the rest. */
+async function closeAll(closers: readonly (() => Promise<void>)[], onError: (err: Error) => void = () => undefined): Promise<void> {
+  for (const close of closers) await close().catch((err: Error) => onError(err));
 }
