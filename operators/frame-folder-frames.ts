@@ -5,7 +5,7 @@ import jpeg from 'jpeg-js';
 import { Observable } from 'rxjs';
 import type { Frame } from '../models/frame.js';
 import type { FrameCredit } from './frame-credit.js';
-import { SourceError, type SourceSpec } from './source-kind.js';
+import { SourceError, type SourceProgress, type SourceSpec } from './source-kind.js';
 
 const IMAGE_EXTENSIONS = new Set(['.jpg', '.jpeg', '.png']);
 
@@ -37,8 +37,9 @@ export async function readImageRgb(path: string): Promise<{ width: number; heigh
  * that order, media time = index / folderFps. With `realtime`, frames are released at the
  * folder's frame rate and a slow consumer sees only the newest (like a camera); otherwise each
  * frame waits for a credit.
+ * @param progress receives the number of frames the folder will deliver
  */
-export function frameFolderFrames(spec: SourceSpec, credit?: FrameCredit): Observable<Frame> {
+export function frameFolderFrames(spec: SourceSpec, credit?: FrameCredit, progress?: SourceProgress): Observable<Frame> {
   return new Observable<Frame>((subscriber) => {
     let closed = false;
     (async () => {
@@ -50,6 +51,7 @@ export function frameFolderFrames(spec: SourceSpec, credit?: FrameCredit): Obser
       }
       if (files.length === 0) throw new SourceError(spec.cameraId, spec.source, 'frame folder holds no .jpg/.jpeg/.png files', 'Point the source at the folder with the frames of one video.');
       const total = Math.min(files.length, spec.maxFrames ?? Infinity);
+      if (progress) progress.expectedFrames = total;
       const started = performance.now();
       for (let i = 0; i < total && !closed; i++) {
         const ptsMs = Math.round((i * 1e6) / spec.folderFps) / 1e3;

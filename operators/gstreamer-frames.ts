@@ -7,7 +7,7 @@ import type { Frame } from '../models/frame.js';
 import { rgbByteLength } from '../models/frame.js';
 import type { FrameCredit } from './frame-credit.js';
 import { APPSINK_NAME, gstLaunchLine } from './gst-launch.js';
-import { isLive, SourceError, type SourceSpec } from './source-kind.js';
+import { isLive, SourceError, type SourceProgress, type SourceSpec } from './source-kind.js';
 
 // The package's main is the native addon itself, which only require() can load.
 const gstreamer = createRequire(import.meta.url)('gstreamer-superficial') as typeof GstModule;
@@ -28,8 +28,9 @@ const EOS_DRAIN_TIMEOUT_MS = 2000;
  * dropped by the leaky appsink leave gaps in the index.
  *
  * @param credit when given (files at full speed), a frame is read only after a credit is acquired
+ * @param progress receives the expected frame count of a file once its first frame is decoded
  */
-export function gstreamerFrames(spec: SourceSpec, credit?: FrameCredit): Observable<Frame> {
+export function gstreamerFrames(spec: SourceSpec, credit?: FrameCredit, progress?: SourceProgress): Observable<Frame> {
   return new Observable<Frame>((subscriber) => {
     const problem = preflight(spec);
     if (problem) { subscriber.error(problem); return undefined; }
@@ -78,6 +79,10 @@ export function gstreamerFrames(spec: SourceSpec, credit?: FrameCredit): Observa
         return;
       }
       const fps = parseFramerate(caps.framerate);
+      if (frameIndex === 0 && progress && spec.kind === 'file' && fps) {
+        const seconds = pipeline.queryDuration();
+        if (seconds > 0) progress.expectedFrames = Math.min(Math.round(seconds * fps), spec.maxFrames ?? Infinity);
+      }
       let ptsMs: number;
       let index: number;
       if (live || fps === null) {

@@ -18,6 +18,12 @@ export interface SourceSpec {
   readonly rtspLatencyMs: number;
 }
 
+/** What a source learns about its input while reading (for progress bars); filled in by the source. */
+export interface SourceProgress {
+  /** Frames the input will deliver (files: duration × frame rate, capped by maxFrames; folders: file count), null when unknown (live). */
+  expectedFrames: number | null;
+}
+
 /** Raised when a source cannot be opened or fails while running; the message names the camera, the source and a fix. */
 export class SourceError extends Error {
   override readonly name = 'SourceError';

@@ -12,7 +12,7 @@ import { publishTracks, type TrackPublisher } from '../operators/publish-tracks.
 import { releaseFrame } from '../operators/release-frame.js';
 import { sampleFrames, type SamplingStats } from '../operators/sample-frames.js';
 import { segmentInstances } from '../operators/segment-instances.js';
-import { inferSourceKind, isLive, type SourceSpec } from '../operators/source-kind.js';
+import { inferSourceKind, isLive, type SourceProgress, type SourceSpec } from '../operators/source-kind.js';
 import { trackInstances } from '../operators/track-instances.js';
 
 /** Resolves a camera's config into the spec its source reads. */
@@ -40,12 +40,12 @@ export interface CameraGraphParts {
  * with `realtime`) deliver at their own pace and the newest frame wins. Live sources reconnect
  * after failures with the same tracker, so track ids continue.
  */
-export function cameraGraph(camera: CameraConfig, parts: CameraGraphParts, stats: SamplingStats): Observable<Tracks> {
+export function cameraGraph(camera: CameraConfig, parts: CameraGraphParts, stats: SamplingStats, progress?: SourceProgress): Observable<Tracks> {
   const spec = sourceSpecOf(camera);
   const live = isLive(spec);
   const credit = new FrameCredit(live ? 1 : 2);
   const sourceCredit = live ? undefined : credit;
-  const frames$ = spec.kind === 'frames' ? frameFolderFrames(spec, sourceCredit) : gstreamerFrames(spec, sourceCredit);
+  const frames$ = spec.kind === 'frames' ? frameFolderFrames(spec, sourceCredit, progress) : gstreamerFrames(spec, sourceCredit, progress);
   const reconnecting = (spec.kind === 'rtsp' || spec.kind === 'v4l2') && camera.reconnectDelayMs > 0 && camera.maxReconnects > 0;
   return frames$.pipe(
     reconnecting

@@ -9,6 +9,8 @@ import type { EdgevisConfig, EdgevisConfigInput } from '../config/schema.js';
 import { createLogger } from './logger.js';
 import { startEdgevis } from './runtime.js';
 import { formatStatusLine } from './status-line.js';
+import { evalCommand, type EvalFlags } from './eval-command.js';
+import { replayCommand, type ReplayFlags } from './replay-command.js';
 
 /** The default input: PETS09-S2L1 from Debian's opencv-doc package. */
 export const DEFAULT_SOURCE = '/usr/share/doc/opencv-doc/examples/data/vtest.avi';
@@ -21,7 +23,7 @@ const int = (name: string) => (v: string) => {
 
 interface RunFlags {
   config?: string; source?: string[]; model?: string; mqttUrl?: string; mqtt: boolean; ws: boolean;
-  wsPort?: number; mqttPort?: number; realtime?: boolean; maxFrames?: number; logLevel?: string;
+  wsPort?: number; mqttPort?: number; realtime?: boolean; maxFrames?: number; logLevel?: string; classes?: string[];
 }
 
 /** Builds the config from --config and flags (flags win). @throws ConfigError */
@@ -39,6 +41,7 @@ export async function configFromFlags(flags: RunFlags): Promise<EdgevisConfig> {
     ...(flags.mqttUrl ? { url: flags.mqttUrl } : {}), ...(flags.mqttPort !== undefined ? { brokerPort: flags.mqttPort } : {}),
   };
   if (flags.model) input.model = { ...(input.model ?? {}), path: flags.model };
+  if (flags.classes?.length) input.model = { ...(input.model ?? {}), classes: flags.classes };
   return parseConfig(input, flags.config ? `${flags.config} + command line` : 'command line');
 }
 
@@ -108,8 +111,31 @@ program.command('run')
   .option('--no-ws', 'do not start the WebSocket server')
   .option('--realtime', 'pace files by their timestamps like a live camera (drops frames when slow)')
   .option('--max-frames <n>', 'stop each camera after n frames', int('--max-frames'))
+  .option('--classes <names...>', 'keep only these class names, e.g. --classes person car')
   .option('--log-level <level>', 'trace|debug|info|warn|error (default info, or $LOG_LEVEL)')
   .action(async (flags: RunFlags) => { process.exitCode = await run(flags); });
+
+program.command('replay')
+  .description('replay a recording (file, frame folder or rtsp:// URL) through the live graph; writes a deterministic event log and result files')
+  .argument('<source>', 'video file, folder of frames, or rtsp:// URL')
+  .option('-o, --out <dir>', 'write events.jsonl plus MOTChallenge, MOTS, YouTube-VIS and DAVIS results here', undefined)
+  .option('--realtime', 'pace frames by media time like a live camera (drops frames when the model is slower)')
+  .option('-c, --config <file>', 'YAML/JSON config (model, tracker, publish); its cameras are replaced by <source>')
+  .option('-m, --model <path>', 'segmentation model (.onnx)')
+  .option('--max-frames <n>', 'stop after n frames', int('--max-frames'))
+  .option('--classes <names...>', 'keep only these class names, e.g. --classes person')
+  .option('--fps <fps>', 'frame rate of a frame folder (default from config, 10)', Number)
+  .option('--serve', 'also publish over WebSocket and MQTT as configured (default: files only)')
+  .option('--log-level <level>', 'trace|debug|info|warn|error (default warn during replay, or $LOG_LEVEL)')
+  .action(async (source: string, flags: ReplayFlags) => { process.exitCode = await replayCommand(source, flags, configFromFlags); });
+
+program.command('eval')
+  .description('score tracking results against ground truth: HOTA, CLEAR MOT, IDF1 (and J&F for DAVIS)')
+  .requiredOption('--gt <path>', 'MOTChallenge gt.txt (or its sequence folder), MOTS txt, or DAVIS Annotations folder')
+  .requiredOption('--pred <path>', "the --out folder of 'edgevis replay', or a result file")
+  .option('--frames <A-B>', 'score only frames A..B (1-based, inclusive); predictions outside do not count')
+  .option('--json <file>', "also write the scores as JSON ('-' for stdout instead of the table)")
+  .action((flags: EvalFlags) => { process.exitCode = evalCommand(flags); });
 
 program.command('config-schema')
   .description('print the JSON Schema of the config file')

@@ -11,6 +11,7 @@ import { MemoryTracker } from '../models/tracking/memory-tracker.js';
 import type { Tracks } from '../models/tracks.js';
 import type { TrackPublisher } from '../operators/publish-tracks.js';
 import type { SamplingStats } from '../operators/sample-frames.js';
+import type { SourceProgress } from '../operators/source-kind.js';
 import { YoloSegmenter } from '../models/yolo-segmenter.js';
 import { cameraGraph, sourceSpecOf } from './camera-graph.js';
 import type { Logger } from './logger.js';
@@ -24,6 +25,8 @@ export interface CameraStatus {
   state: 'starting' | 'running' | 'ended' | 'failed' | 'stopped';
   error?: string;
   readonly sampling: SamplingStats;
+  /** What the source knows about its length (progress bars). */
+  readonly source: SourceProgress;
   framesProcessed: number;
   activeTracks: number;
   /** Distinct track ids confirmed so far. */
@@ -130,7 +133,7 @@ export async function startEdgevis(config: EdgevisConfig, options: RuntimeOption
 
   for (const camera of config.cameras) {
     const status: CameraStatus = {
-      id: camera.id, state: 'starting', sampling: { received: 0, dropped: 0 }, framesProcessed: 0, activeTracks: 0,
+      id: camera.id, state: 'starting', sampling: { received: 0, dropped: 0 }, source: { expectedFrames: null }, framesProcessed: 0, activeTracks: 0,
       tracksStarted: 0, detections: 0, lastFrameIndex: -1, firstFrameAt: 0, lastFrameAt: 0,
     };
     statuses.push(status);
@@ -152,7 +155,7 @@ export async function startEdgevis(config: EdgevisConfig, options: RuntimeOption
         const graph = cameraGraph(camera, {
           segmenter, embedder, tracker, publishers, withMasks: config.publish.masks,
           onReconnect: (attempt, err) => clog.warn({ attempt, err: err.message }, `camera '${camera.id}' source failed, reconnecting in ${camera.reconnectDelayMs} ms`),
-        }, status.sampling);
+        }, status.sampling, status.source);
         subscriptions.push(graph.subscribe({
           next: (tracks) => {
             if (!tracks.endOfStream) {

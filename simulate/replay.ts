@@ -1,0 +1,82 @@
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { EdgevisConfig } from '../config/schema.js';
+import type { Tracks } from '../models/tracks.js';
+import type { Logger } from '../pipeline/logger.js';
+import { startEdgevis, type CameraStatus } from '../pipeline/runtime.js';
+import { REPLAY_FILES, ReplayRecorder } from './replay-recorder.js';
+
+/** Wall-clock measurements of one replay (metrics only: never part of the event log). */
+export interface ReplayMetrics {
+  readonly frames: number;
+  readonly dropped: number;
+  readonly received: number;
+  readonly tracksStarted: number;
+  readonly messages: number;
+  /** Wall time from start to end of stream, ms. */
+  readonly wallMs: number;
+  /** Frames processed per wall-clock second. */
+  readonly fps: number;
+  /** Mean segmenter time per processed frame, ms. */
+  readonly meanInferenceMs: number;
+  readonly state: CameraStatus['state'];
+  readonly error?: string;
+}
+
+/** Options of {@link replayRecording}. */
+export interface ReplayOptions {
+  readonly logger: Logger;
+  /** Folder for the event log (always) and result formats (with `results`). */
+  readonly outDir: string;
+  /** Also write MOTChallenge, MOTS, YouTube-VIS and DAVIS outputs. */
+  readonly results: boolean;
+  readonly modelPath?: string;
+  /** Called after every processed frame with the camera's live status (progress bars). */
+  readonly onProgress?: (status: CameraStatus) => void;
+}
+
+/**
+ * Replays a recording (file, frame folder or RTSP URL: `config.cameras[0]`) through exactly the
+ * graph a live camera runs, recording every published message to `<outDir>/events.jsonl` (and,
+ * with `results`, the standard result formats). Without `realtime` every frame is processed; with
+ * it frames are paced by media time and the newest frame wins, as on a live camera. The event log
+ * carries media time and frame indices only, so the same input, config and model give the same
+ * bytes. Wall-clock measurements go to `<outDir>/metrics.json`.
+ * @throws Error when servers cannot start (see startEdgevis); a failing source is reported in `state`/`error`
+ */
+export async function replayRecording(config: EdgevisConfig, options: ReplayOptions): Promise<ReplayMetrics> {
+  if (config.cameras.length !== 1) throw new Error(`replay takes exactly one source, got ${config.cameras.length}`);
+  const recorder = new ReplayRecorder(options.outDir, options.results, (m) => options.logger.warn(m));
+  let inferenceMs = 0;
+  const started = performance.now();
+  let runtime;
+  try {
+    runtime = await startEdgevis(config, {
+      logger: options.logger, modelPath: options.modelPath, extraPublishers: [recorder],
+      onTracks: (tracks: Tracks) => {
+        if (tracks.endOfStream) return;
+        inferenceMs += tracks.inferenceMs;
+        options.onProgress?.(runtime!.cameras[0]);
+      },
+    });
+  } catch (err) {
+    recorder.close();
+    throw err;
+  }
+  const [status] = await runtime.done;
+  await runtime.stop();
+  recorder.close();
+  const wallMs = performance.now() - started;
+  const span = (status.lastFrameAt - status.firstFrameAt) / 1000;
+  const metrics: ReplayMetrics = {
+    frames: status.framesProcessed, dropped: status.sampling.dropped, received: status.sampling.received, tracksStarted: status.tracksStarted,
+    messages: recorder.messages, wallMs: Math.round(wallMs),
+    fps: status.framesProcessed > 1 && span > 0 ? Math.round(((status.framesProcessed - 1) / span) * 100) / 100 : 0,
+    meanInferenceMs: status.framesProcessed ? Math.round((inferenceMs / status.framesProcessed) * 100) / 100 : 0,
+    state: status.state, ...(status.error ? { error: status.error } : {}),
+  };
+  writeFileSync(join(options.outDir, 'metrics.json'), `${JSON.stringify(metrics, null, 2)}\n`);
+  return metrics;
+}
+
+export { REPLAY_FILES };
