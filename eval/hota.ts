@@ -1,7 +1,11 @@
 import { assignMaxScore, EPS, zeros, type ScoredSequence } from './scored-sequence.js';
 
-/** The 19 localisation thresholds α = 0.05, 0.10, …, 0.95 over which HOTA is averaged. */
-export const HOTA_ALPHAS: readonly number[] = Array.from({ length: 19 }, (_, i) => Math.round((0.05 + 0.05 * i) * 100) / 100);
+/**
+ * The 19 localisation thresholds α = 0.05, 0.10, …, 0.95 over which HOTA is averaged, computed as
+ * numpy's `arange(0.05, 0.99, 0.05)` does (start + i·step, so 0.6000000000000001 etc.), so that
+ * similarities exactly on a threshold are decided as in TrackEval.
+ */
+export const HOTA_ALPHAS: readonly number[] = Array.from({ length: 19 }, (_, i) => 0.05 + i * 0.05);
 
 /** HOTA counts of one sequence (or several combined), one entry per α in {@link HOTA_ALPHAS}. */
 export interface HotaCounts {
@@ -104,9 +108,11 @@ export function combineHota(all: readonly HotaCounts[]): HotaCounts {
   const A = HOTA_ALPHAS.length;
   const sum = (k: 'tp' | 'fn' | 'fp') => Array.from({ length: A }, (_, a) => all.reduce((s, c) => s + c[k][a], 0));
   const tp = sum('tp');
-  const weighted = (k: 'assA' | 'assRe' | 'assPr' | 'locA') =>
-    Array.from({ length: A }, (_, a) => all.reduce((s, c) => s + c[k][a] * c.tp[a], 0) / Math.max(1e-10, tp[a]));
-  return { tp, fn: sum('fn'), fp: sum('fp'), assA: weighted('assA'), assRe: weighted('assRe'), assPr: weighted('assPr'), locA: weighted('locA') };
+  const weightedSum = (k: 'assA' | 'assRe' | 'assPr' | 'locA') => Array.from({ length: A }, (_, a) => all.reduce((s, c) => s + c[k][a] * c.tp[a], 0));
+  const weighted = (k: 'assA' | 'assRe' | 'assPr') => weightedSum(k).map((v, a) => v / Math.max(1e-10, tp[a]));
+  // LocA is 1 by convention where there is no TP (as TrackEval: max(1e-10, Σ) / max(1e-10, TP)).
+  const locA = weightedSum('locA').map((v, a) => Math.max(1e-10, v) / Math.max(1e-10, tp[a]));
+  return { tp, fn: sum('fn'), fp: sum('fp'), assA: weighted('assA'), assRe: weighted('assRe'), assPr: weighted('assPr'), locA };
 }
 
 /** Final HOTA scores from counts (means over α). */
