@@ -89,6 +89,8 @@ export function gstreamerFrames(spec: SourceSpec, credit?: FrameCredit, progress
         const position = pipeline.queryPosition();
         ptsMs = position >= 0 ? Math.round(position * 1e6) / 1e3 : (fps ? (frameIndex * 1000) / fps : frameIndex);
         index = fps ? Math.max(lastIndex + 1, Math.round((ptsMs * fps) / 1000)) : lastIndex + 1;
+        // A paced file keeps media time on its frame grid, so frame n has the same time as in a full-speed replay.
+        if (spec.kind === 'file' && fps) ptsMs = Math.round((index * 1e6) / fps) / 1e3;
       } else {
         index = frameIndex;
         ptsMs = Math.round((index * 1e6) / fps) / 1e3;

@@ -11,6 +11,7 @@ import { startEdgevis } from './runtime.js';
 import { formatStatusLine } from './status-line.js';
 import { evalCommand, type EvalFlags } from './eval-command.js';
 import { replayCommand, type ReplayFlags } from './replay-command.js';
+import { startRtspCamera } from '../simulate/rtsp-camera.js';
 
 /** The default input: PETS09-S2L1 from Debian's opencv-doc package. */
 export const DEFAULT_SOURCE = '/usr/share/doc/opencv-doc/examples/data/vtest.avi';
@@ -136,6 +137,26 @@ program.command('eval')
   .option('--frames <A-B>', 'score only frames A..B (1-based, inclusive); predictions outside do not count')
   .option('--json <file>', "also write the scores as JSON ('-' for stdout instead of the table)")
   .action((flags: EvalFlags) => { process.exitCode = evalCommand(flags); });
+
+program.command('simulate-camera')
+  .description('serve a recording as a live RTSP camera on 127.0.0.1 (gst-rtsp-server), for testing without hardware')
+  .argument('<file>', 'any recording GStreamer can decode')
+  .option('--fps <fps>', 'frames per second the camera delivers', int('--fps'), 10)
+  .option('--loop', 'start again at the end of the file (forever)')
+  .option('--port <port>', 'TCP port (default: a free one)', int('--port'))
+  .option('--mount <path>', 'URL path', 'camera')
+  .action(async (file: string, flags: { fps: number; loop?: boolean; port?: number; mount: string }) => {
+    try {
+      const camera = await startRtspCamera(file, { fps: flags.fps, loop: !!flags.loop, port: flags.port, mount: flags.mount });
+      process.stdout.write(`serving ${file} at ${flags.fps} fps${flags.loop ? ', looping' : ''}: ${camera.url}\n  e.g. edgevis run --source ${camera.url}\n`);
+      const stop = () => { void camera.stop().then(() => process.exit(0)); };
+      process.on('SIGINT', stop); process.on('SIGTERM', stop);
+      camera.process.once('exit', (code) => { process.exitCode = code ?? 0; });
+    } catch (err) {
+      process.stderr.write(`edgevis: ${(err as Error).message}\n`);
+      process.exitCode = 1;
+    }
+  });
 
 program.command('config-schema')
   .description('print the JSON Schema of the config file')

@@ -1,11 +1,15 @@
 #!/usr/bin/python3
 """Serve a recording as an RTSP camera on 127.0.0.1 (gst-rtsp-server), for tests without hardware.
 
-usage: rtsp-camera.py FILE PORT MOUNT FPS
-Prints 'READY rtsp://127.0.0.1:PORT/MOUNT' once listening. Frames are re-timed to FPS and sent
-as RTP/JPEG (plugins-good only). The stream ends (EOS) at the end of the file.
+usage: rtsp-camera.py FILE PORT MOUNT FPS [--loop]
+Prints 'READY rtsp://127.0.0.1:PORT/MOUNT' once listening. The file is decoded by its own reader
+pipeline; every decoded frame is re-stamped at FPS (frame n at n/FPS s) and pushed into the RTSP
+media (RTP/JPEG, plugins-good only), so the camera runs at FPS whatever the file's rate. With
+--loop the reader seeks back to the start at end of file and the stream never ends; without it
+the stream ends (EOS) after the last frame.
 Needs Debian gir1.2-gst-rtsp-server-1.0 + python3-gi; run with /usr/bin/python3.
 """
+import re
 import sys
 
 import gi
@@ -16,16 +20,64 @@ from gi.repository import GLib, Gst, GstRtspServer  # noqa: E402
 
 Gst.init(None)
 path, port, mount, fps = sys.argv[1], sys.argv[2], sys.argv[3].strip('/'), int(sys.argv[4])
+loop = '--loop' in sys.argv[5:]
 quoted = '"' + path.replace('\\', '\\\\').replace('"', '\\"') + '"'
-launch = (f'( filesrc location={quoted} ! decodebin ! videoconvert ! videorate ! video/x-raw,framerate={fps}/1 '
-          f'! jpegenc quality=85 ! rtpjpegpay name=pay0 pt=96 )')
+
+# The reader decodes on demand (the RTSP side pulls when it needs a frame), so nothing queues up.
+reader = Gst.parse_launch(f'filesrc location={quoted} ! decodebin ! videoconvert ! video/x-raw,format=I420 '
+                          f'! appsink name=sink sync=false max-buffers=2')
+reader_sink = reader.get_by_name('sink')
+reader.set_state(Gst.State.PLAYING)
+first = reader_sink.emit('pull-sample')
+if first is None:
+    sys.stderr.write(f'cannot decode {path}\n')
+    sys.exit(1)
+# Caps edited as text: Gst.Fraction needs the gst-python overrides, which Debian ships separately.
+caps_text = re.sub(r'framerate=\(fraction\)[0-9/]+', f'framerate=(fraction){fps}/1', first.get_caps().to_string())
+if 'framerate=' not in caps_text:
+    caps_text += f', framerate=(fraction){fps}/1'
+caps = Gst.Caps.from_string(caps_text)
+state = {'pending': first, 'n': 0}
+frame_ns = Gst.SECOND // fps
+
+
+def next_sample():
+    if state['pending'] is not None:
+        sample, state['pending'] = state['pending'], None
+        return sample
+    sample = reader_sink.emit('pull-sample')
+    if sample is None and loop:
+        reader.seek_simple(Gst.Format.TIME, Gst.SeekFlags.FLUSH | Gst.SeekFlags.ACCURATE, 0)
+        sample = reader_sink.emit('pull-sample')
+    return sample
+
+
+def on_need_data(src, _length):
+    sample = next_sample()
+    if sample is None:
+        src.emit('end-of-stream')
+        return
+    buf = sample.get_buffer().copy()
+    buf.pts = state['n'] * frame_ns
+    buf.dts = buf.pts
+    buf.duration = frame_ns
+    state['n'] += 1
+    src.emit('push-buffer', buf)
+
+
+def on_media_configure(_factory, media):
+    src = media.get_element().get_child_by_name('src')
+    src.set_property('caps', caps)
+    src.connect('need-data', on_need_data)
+
 
 server = GstRtspServer.RTSPServer()
 server.set_address('127.0.0.1')
 server.set_service(port)
 factory = GstRtspServer.RTSPMediaFactory()
-factory.set_launch(launch)
+factory.set_launch('( appsrc name=src is-live=true format=time ! videoconvert ! jpegenc quality=85 ! rtpjpegpay name=pay0 pt=96 )')
 factory.set_shared(True)
+factory.connect('media-configure', on_media_configure)
 server.get_mount_points().add_factory('/' + mount, factory)
 if server.attach(None) == 0:
     sys.stderr.write(f'cannot listen on 127.0.0.1:{port}\n')

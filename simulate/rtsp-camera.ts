@@ -29,14 +29,31 @@ function scriptPath(): string {
   return join(root, 'simulate', 'rtsp-camera.py');
 }
 
+/** Options of {@link startRtspCamera}. */
+export interface RtspCameraOptions {
+  /** Frames per second the camera delivers (every decoded frame is re-timed to this rate); default 10. */
+  readonly fps?: number;
+  /** Restart at the start of the file at its end, forever (default: end the stream). */
+  readonly loop?: boolean;
+  /** URL path; default 'camera'. */
+  readonly mount?: string;
+  /** TCP port on 127.0.0.1; default a free one. */
+  readonly port?: number;
+  /** How long to wait for the server to listen, ms; default 10000. */
+  readonly timeoutMs?: number;
+}
+
 /**
- * Serves `file` as `rtsp://127.0.0.1:<port>/<mount>` at `fps` frames per second with gst-rtsp-server
- * (Debian gir1.2-gst-rtsp-server-1.0 + python3-gi, run by /usr/bin/python3).
- * @throws Error when the server does not report READY within `timeoutMs`
+ * Serves `file` (any recording GStreamer decodes) as `rtsp://127.0.0.1:<port>/<mount>` at
+ * `fps` frames per second, optionally looping, with gst-rtsp-server (Debian
+ * gir1.2-gst-rtsp-server-1.0 + python3-gi, run by /usr/bin/python3): a live camera for tests
+ * and demos without hardware.
+ * @throws Error when the server does not report READY within `timeoutMs`, or exits (e.g. undecodable file)
  */
-export async function startRtspCamera(file: string, options: { fps?: number; mount?: string; port?: number; timeoutMs?: number } = {}): Promise<SimulatedRtspCamera> {
+export async function startRtspCamera(file: string, options: RtspCameraOptions = {}): Promise<SimulatedRtspCamera> {
   const port = options.port ?? await freePort();
-  const child = spawn('/usr/bin/python3', [scriptPath(), file, String(port), options.mount ?? 'camera', String(options.fps ?? 10)], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const args = [scriptPath(), file, String(port), options.mount ?? 'camera', String(options.fps ?? 10), ...(options.loop ? ['--loop'] : [])];
+  const child = spawn('/usr/bin/python3', args, { stdio: ['ignore', 'pipe', 'pipe'] });
   let stderr = '';
   child.stderr!.on('data', (d) => { stderr += String(d); });
   const url = await new Promise<string>((resolveUrl, reject) => {

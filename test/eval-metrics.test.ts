@@ -8,7 +8,7 @@ const row = (frame: number, id: number, box: [number, number, number, number], c
   ({ frame, id, left: box[0], top: box[1], width: box[2], height: box[3], conf, classId });
 const score = (gt: MotRow[], pred: MotRow[], last: number, benchmark: 'MOT15' | 'MOT17' = 'MOT15') =>
   scoreTracking([motChallengeSequence('seq', gt, pred, { first: 1, last }, benchmark)]).combined;
-const close = (t: Tap.Test, actual: number, expected: number, what: string) => t.ok(Math.abs(actual - expected) < 1e-9, `${what}: ${actual} ≈ ${expected}`);
+const close = (t: { ok: (ok: boolean, message: string) => unknown }, actual: number, expected: number, what: string) => t.ok(Math.abs(actual - expected) < 1e-9, `${what}: ${actual} ≈ ${expected}`);
 
 const A: [number, number, number, number] = [0, 0, 10, 10];
 const B: [number, number, number, number] = [100, 0, 10, 10];
