@@ -56,8 +56,18 @@ export const modelSchema = z.object({
 }).strict();
 
 export const embedderSchema = z.object({
-  /** 'histogram': colour histograms inside the mask (upper/lower body); 'none': motion and overlap only. */
-  kind: z.enum(['histogram', 'none']).default('histogram'),
+  /**
+   * Appearance features for the tracker's memory:
+   * 'auto': the OSNet re-identification model when its file is found, else 'histogram' (the log says which);
+   * 'osnet': the re-identification model (error when missing);
+   * 'histogram': colour histograms inside the mask (upper/lower body), no model needed;
+   * 'none': motion and overlap only.
+   */
+  kind: z.enum(['auto', 'osnet', 'histogram', 'none']).default('auto'),
+  /** Re-identification model: explicit path; overrides `file` (looked up like the segmentation model). */
+  path: z.string().optional(),
+  /** Re-identification model file name, looked up in model.dir, $EDGEVIS_MODEL_DIR, ../shared/models. */
+  file: z.string().default('osnet_x0_25_msmt17.onnx'),
 }).strict();
 
 /** Tracker thresholds; units in each comment. Defaults are tuned on PETS09-S2L1 (see README). */

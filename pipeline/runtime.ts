@@ -5,6 +5,7 @@ import { modelNotFoundMessage, resolveModelFile } from '../config/model-path.js'
 import type { CameraConfig, EdgevisConfig } from '../config/schema.js';
 import type { Embedder } from '../models/embedder.js';
 import { HistogramEmbedder } from '../models/histogram-embedder.js';
+import { OsnetEmbedder } from '../models/osnet-embedder.js';
 import { ModelLoadError } from '../models/onnx-session.js';
 import type { Segmenter } from '../models/segmenter.js';
 import { MemoryTracker } from '../models/tracking/memory-tracker.js';
@@ -123,7 +124,8 @@ export async function startEdgevis(config: EdgevisConfig, options: RuntimeOption
     }
     return segmenters.get(path)!;
   };
-  const embedder: Embedder | null = config.embedder.kind === 'histogram' ? new HistogramEmbedder() : null;
+  let embedderPromise: Promise<Embedder | null> | null = null;
+  const getEmbedder = () => (embedderPromise ??= loadEmbedder(config, log));
 
   const statuses: CameraStatus[] = [];
   const subscriptions: Subscription[] = [];
@@ -147,7 +149,7 @@ export async function startEdgevis(config: EdgevisConfig, options: RuntimeOption
         clog.error({ err: err.message }, `camera '${camera.id}' stopped: ${err.message}`);
         resolve();
       };
-      loadSegmenter(camera).then((segmenter) => {
+      Promise.all([loadSegmenter(camera), getEmbedder()]).then(([segmenter, embedder]) => {
         if (stopping) { status.state = 'stopped'; resolve(); return; }
         status.state = 'running';
         clog.info({ source: spec.source, kind: spec.kind, realtime: spec.realtime }, `camera '${camera.id}' reading ${spec.kind} ${spec.source}`);
@@ -191,10 +193,32 @@ export async function startEdgevis(config: EdgevisConfig, options: RuntimeOption
       for (const settle of settleOnStop) settle(); // unsubscribed graphs never complete on their own
       await closeAll(closers, (err) => log.warn({ err: err.message }, 'error while closing'));
       for (const s of segmenters.values()) await s.then((seg) => seg.dispose(), () => undefined);
+      await embedderPromise?.then((e) => e?.dispose(), () => undefined);
     })();
     return stopped;
   };
   return { websocketUrl, mqttUrl, embeddedBroker, cameras: statuses, done, stop };
+}
+
+/**
+ * The appearance embedder the config asks for (see `embedder.kind`); 'auto' takes OSNet when its
+ * file is found and the colour histogram otherwise, and logs which one is active.
+ * @throws ModelLoadError when 'osnet' is asked for and its model is missing or not loadable
+ */
+async function loadEmbedder(config: EdgevisConfig, log: Logger): Promise<Embedder | null> {
+  const { kind } = config.embedder;
+  if (kind === 'none') { log.info('appearance embedder: none (motion and overlap only)'); return null; }
+  if (kind === 'histogram') { log.info('appearance embedder: colour histograms'); return new HistogramEmbedder(); }
+  const lookup = resolveModelFile({ path: config.embedder.path, dir: config.model.dir }, config.embedder.file, projectRoot());
+  if (!lookup.found) {
+    if (kind === 'osnet') throw new ModelLoadError(`re-identification ${modelNotFoundMessage(config.embedder.file, lookup)}`);
+    log.info({ looked: lookup.candidates }, `appearance embedder: colour histograms (${config.embedder.file} not found; set embedder.path for re-identification)`);
+    return new HistogramEmbedder();
+  }
+  const { embedder, fallbacks } = await OsnetEmbedder.load(lookup.found, config.model.executionProviders, config.model.intraOpThreads);
+  for (const f of fallbacks) log.info({ provider: f.provider, reason: f.reason }, `embedder: execution provider ${f.provider} unavailable, falling back`);
+  log.info({ model: lookup.found, executionProvider: embedder.executionProvider, dim: embedder.dim }, `appearance embedder: OSNet re-identification on ${embedder.executionProvider.toUpperCase()}`);
+  return embedder;
 }
 
 /** Runs every closer in order; a failing one is reported to `onError` and does not stop the rest. */
