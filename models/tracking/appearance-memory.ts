@@ -61,7 +61,14 @@ export class AppearanceMemory {
 }
 
 function dot(a: Float32Array, ao: number, b: Float32Array, bo: number, n: number): number {
-  let s = 0;
-  for (let i = 0; i < n; i++) s += a[ao + i] * b[bo + i];
-  return s;
+  // Four accumulators: the loop is the tracker's hot spot (a few per candidate pair per frame).
+  let s0 = 0, s1 = 0, s2 = 0, s3 = 0, i = 0;
+  for (; i + 3 < n; i += 4) {
+    s0 += a[ao + i] * b[bo + i];
+    s1 += a[ao + i + 1] * b[bo + i + 1];
+    s2 += a[ao + i + 2] * b[bo + i + 2];
+    s3 += a[ao + i + 3] * b[bo + i + 3];
+  }
+  for (; i < n; i++) s0 += a[ao + i] * b[bo + i];
+  return s0 + s1 + s2 + s3;
 }

@@ -62,10 +62,11 @@ export class MemoryTracker {
     }
     const predicted = new Map<Track, Box>(this.tracks.map((t) => [t, t.kalman.box()]));
     const matched = new Map<Track, number>();
+    const occluded = this.occlusions(det, high);
 
     // Stage 1: confident detections vs confirmed + lost tracks, motion + appearance.
     const pool = this.tracks.filter((t) => t.state === 'confirmed' || t.state === 'lost');
-    const rest1 = this.match(pool, high, matched, (t, d) => this.fullCost(t, d, det, predicted.get(t)!));
+    const rest1 = this.matchByMotionAndAppearance(pool, high, matched, det, predicted);
     // Stage 2: still-tracked (not lost) tracks vs low-score detections, IoU only.
     const tracked = rest1.tracks.filter((t) => t.state === 'confirmed');
     this.match(tracked, low, matched, (t, d) => this.iouCost(t, d, det, predicted.get(t)!, 0.5));
@@ -77,7 +78,7 @@ export class MemoryTracker {
     for (const [t, d] of matched) {
       const box = detBox(det, d);
       t.match(box, det.scores[d], det.masks[d] ?? null, frame.frameIndex, frame.ptsMs, this.clockMs);
-      this.remember(t, d, det, high);
+      this.remember(t, d, det, occluded);
       if (t.state === 'lost') t.state = 'confirmed';
       if (t.state === 'tentative' && t.hits >= o.confirmHits) started.push(this.confirm(t));
     }
@@ -96,7 +97,7 @@ export class MemoryTracker {
       const t = new Track(this.nextSerial++, det.classIds[d], det.classNames[det.classIds[d]], detBox(det, d), det.scores[d],
         det.masks[d] ?? null, frame.frameIndex, frame.ptsMs, this.clockMs,
         det.embeddings ? new AppearanceMemory(det.embeddingDim, o.memorySize, o.embeddingMomentum) : null);
-      this.remember(t, d, det, high);
+      this.remember(t, d, det, occluded);
       this.tracks.push(t);
       if (o.confirmHits <= 1) started.push(this.confirm(t));
     }
@@ -129,10 +130,28 @@ export class MemoryTracker {
   }
 
   /** Stores a detection's embedding in the track's memory when it is confident and unoccluded. */
-  private remember(t: Track, d: number, det: Detections, high: readonly number[]): void {
-    if (!t.memory || !det.embeddings || det.scores[d] < this.options.memoryMinScore) return;
-    for (const other of high) if (other !== d && boxIoU(det.boxes, d, det.boxes, other) > this.options.memoryMaxOverlap) return;
+  private remember(t: Track, d: number, det: Detections, occluded: Uint8Array): void {
+    if (!t.memory || !det.embeddings || det.scores[d] < this.options.memoryMinScore || occluded[d]) return;
     t.memory.add(det.embeddings, d * det.embeddingDim);
+  }
+
+  /**
+   * Which detections overlap another confident detection by more than `memoryMaxOverlap` IoU
+   * (their crops show part of someone else), computed once per frame.
+   */
+  private occlusions(det: Detections, high: readonly number[]): Uint8Array {
+    const occluded = new Uint8Array(det.count);
+    if (!det.embeddings) return occluded;
+    const b = det.boxes, limit = this.options.memoryMaxOverlap;
+    for (let x = 0; x < high.length; x++) {
+      const i = high[x];
+      for (let y = x + 1; y < high.length; y++) {
+        const j = high[y];
+        if (b[4 * i] >= b[4 * j + 2] || b[4 * j] >= b[4 * i + 2]) continue; // no horizontal overlap
+        if (boxIoU(b, i, b, j) > limit) { occluded[i] = 1; occluded[j] = 1; }
+      }
+    }
+    return occluded;
   }
 
   private match(
@@ -140,7 +159,11 @@ export class MemoryTracker {
     cost: (t: Track, d: number) => number,
   ): { tracks: Track[]; detections: number[] } {
     if (tracks.length === 0 || detections.length === 0) return { tracks, detections };
-    const matrix = tracks.map((t) => detections.map((d) => cost(t, d)));
+    return this.assign(tracks, detections, matched, tracks.map((t) => detections.map((d) => cost(t, d))));
+  }
+
+  /** Hungarian assignment on a cost matrix; records matches, returns the unmatched. */
+  private assign(tracks: Track[], detections: number[], matched: Map<Track, number>, matrix: number[][]): { tracks: Track[]; detections: number[] } {
     const usedT = new Set<number>(), usedD = new Set<number>();
     for (const [r, c] of assignMinCost(matrix)) {
       matched.set(tracks[r], detections[c]);
@@ -159,23 +182,55 @@ export class MemoryTracker {
     return iou >= minIoU ? 1 - iou : Infinity;
   }
 
-  private fullCost(t: Track, d: number, det: Detections, box: Box): number {
-    if (this.classMismatch(t, d, det)) return Infinity;
+  /**
+   * Stage 1 of {@link update}: Hungarian matching on {@link fullCost}. Geometry is gated first;
+   * a pair that is the only candidate of both its track and its detection and overlaps strongly
+   * (IoU ≥ 0.6, where no appearance gate applies) is matched whatever its appearance, so its
+   * appearance distance (a few 512-d dot products) is not computed. Same result, less work.
+   */
+  private matchByMotionAndAppearance(
+    tracks: Track[], detections: number[], matched: Map<Track, number>, det: Detections, predicted: Map<Track, Box>,
+  ): { tracks: Track[]; detections: number[] } {
+    if (tracks.length === 0 || detections.length === 0) return { tracks, detections };
+    const candidate = tracks.map((t) => {
+      const box = predicted.get(t)!;
+      return detections.map((d) => { const iou = boxIoU(box, 0, det.boxes, d); return this.isCandidate(t, d, det, box, iou) ? iou : -1; });
+    });
+    const rowCount = candidate.map((row) => row.reduce((n, v) => n + (v >= 0 ? 1 : 0), 0));
+    const colCount = detections.map((_, c) => candidate.reduce((n, row) => n + (row[c] >= 0 ? 1 : 0), 0));
+    const cost = candidate.map((row, r) => row.map((iou, c) => {
+      if (iou < 0) return Infinity;
+      if (rowCount[r] === 1 && colCount[c] === 1 && iou >= 0.6) return 1 - iou;
+      return this.fullCost(tracks[r], detections[c], det, iou);
+    }));
+    return this.assign(tracks, detections, matched, cost);
+  }
+
+  /** Whether a track and a detection may match at all: same class (when class-aware), overlap, or a lost track's re-identification radius. */
+  private isCandidate(t: Track, d: number, det: Detections, box: Box, iou: number): boolean {
+    if (this.classMismatch(t, d, det)) return false;
     const o = this.options;
-    const iou = boxIoU(box, 0, det.boxes, d);
+    if (iou >= o.minIoU) return true;
+    if (t.state !== 'lost' || !t.memory || !det.embeddings) return false;
+    const h = Math.max(box[3] - box[1], 1);
+    const dx = (det.boxes[4 * d] + det.boxes[4 * d + 2] - box[0] - box[2]) / 2;
+    const dy = (det.boxes[4 * d + 1] + det.boxes[4 * d + 3] - box[1] - box[3]) / 2;
+    return Math.hypot(dx, dy) <= o.reidMaxJump * h;
+  }
+
+  /** Association cost of a candidate pair (see the class comment); Infinity when appearance forbids it. */
+  private fullCost(t: Track, d: number, det: Detections, iou: number): number {
+    const o = this.options;
+    const overlaps = iou >= o.minIoU;
     const app = t.memory && det.embeddings ? t.memory.distance(det.embeddings, d * det.embeddingDim) : Infinity;
-    if (!Number.isFinite(app)) return iou >= o.minIoU ? 1 - iou : Infinity;
-    if (iou >= o.minIoU) {
+    if (!Number.isFinite(app)) return overlaps ? 1 - iou : Infinity;
+    if (overlaps) {
       // Overlapping but looking different: at a crossing, this is the other person.
       if (app > o.maxAppearanceDistance && iou < 0.6) return Infinity;
       return o.appearanceWeight * app + (1 - o.appearanceWeight) * (1 - iou);
     }
-    // No overlap: re-identification of a lost track by appearance, near where it should be.
-    if (t.state !== 'lost' || app > o.reidDistance) return Infinity;
-    const h = Math.max(box[3] - box[1], 1);
-    const dx = (det.boxes[4 * d] + det.boxes[4 * d + 2] - box[0] - box[2]) / 2;
-    const dy = (det.boxes[4 * d + 1] + det.boxes[4 * d + 3] - box[1] - box[3]) / 2;
-    if (Math.hypot(dx, dy) > o.reidMaxJump * h) return Infinity;
+    // No overlap: re-identification of a lost track by appearance alone, near where it should be.
+    if (app > o.reidDistance) return Infinity;
     return o.appearanceWeight * app + (1 - o.appearanceWeight);
   }
 
