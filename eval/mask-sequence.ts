@@ -2,7 +2,7 @@ import { stringToRunLengths } from '../models/coco-rle.js';
 import { type FrameRange, framesOf } from './frame-range.js';
 import type { MotsRow } from './formats/mots.js';
 import { rowsByFrame } from './formats/mot-challenge.js';
-import { runLengthIoU } from './mask-iou.js';
+import { runLengthIoU, runLengthOverlap } from './mask-iou.js';
 import { assignMaxScore, EPS, toScoredSequence, type RawScoredFrame, type ScoredSequence } from './scored-sequence.js';
 
 /** The MOTS / KITTI class id of ignore regions. */
@@ -10,16 +10,8 @@ export const MOTS_IGNORE_CLASS = 10;
 
 /** Pixels of `a` (runs) that lie inside `b` (runs) divided by the area of `a` (intersection over area). */
 function intersectionOverArea(a: readonly number[], b: readonly number[]): number {
-  let ia = 0, ib = 0, ra = a[0] ?? 0, rb = b[0] ?? 0, inter = 0, area = 0;
-  for (;;) {
-    while (ra === 0 && ia < a.length - 1) ra = a[++ia];
-    while (rb === 0 && ib < b.length - 1) rb = b[++ib];
-    if (ra === 0 || rb === 0) break;
-    const step = Math.min(ra, rb);
-    if (ia % 2) { area += step; if (ib % 2) inter += step; }
-    ra -= step; rb -= step;
-  }
-  return area > 0 ? inter / area : 0;
+  const { intersection, areaA } = runLengthOverlap(a, b);
+  return areaA > 0 ? intersection / areaA : 0;
 }
 
 /**
