@@ -50,7 +50,7 @@ export class ReplayRecorder implements TrackPublisher {
 
   /**
    * @param outDir created if missing; existing result files in it are overwritten
-   * @param withMasks whether snapshots carry masks (MOTS, YouTube-VIS and DAVIS need them)
+   * @param withResults also write the MOTChallenge, MOTS, YouTube-VIS and DAVIS files (the mask formats need snapshots with masks)
    * @param warn called once when more than 255 tracks exceed the DAVIS PNG label range
    */
   constructor(private readonly outDir: string, private readonly withResults: boolean, private readonly warn: (message: string) => void = () => undefined) {

@@ -4,7 +4,7 @@ import type { EdgevisConfig } from '../config/schema.js';
 import type { Tracks } from '../models/tracks.js';
 import type { Logger } from '../pipeline/logger.js';
 import { startEdgevis, type CameraStatus } from '../pipeline/runtime.js';
-import { REPLAY_FILES, ReplayRecorder } from './replay-recorder.js';
+import { ReplayRecorder } from './replay-recorder.js';
 
 /** Wall-clock measurements of one replay (metrics only: never part of the event log). */
 export interface ReplayMetrics {
@@ -79,4 +79,3 @@ export async function replayRecording(config: EdgevisConfig, options: ReplayOpti
   return metrics;
 }
 
-export { REPLAY_FILES };
