@@ -5,15 +5,12 @@
  * F-measure of boundary precision and recall, where boundary pixels (`seg2bmap`) match within a
  * disk of radius ⌈0.008 · image diagonal⌉ pixels.
  */
+import { binaryMaskOverlap } from './mask-iou.js';
 
-/** Region similarity J of two row-major 0/1 masks (1 when both are empty). */
+/** Region similarity J of two row-major 0/1 masks: their IoU, but 1 when both are empty (DAVIS `db_eval_iou`). */
 export function regionJ(gt: ArrayLike<number>, pred: ArrayLike<number>): number {
-  let inter = 0, union = 0;
-  for (let k = 0; k < gt.length; k++) {
-    const a = gt[k] ? 1 : 0, b = pred[k] ? 1 : 0;
-    inter += a & b; union += a | b;
-  }
-  return union === 0 ? 1 : inter / union;
+  const { intersection, union } = binaryMaskOverlap(gt, pred);
+  return union === 0 ? 1 : intersection / union;
 }
 
 /**

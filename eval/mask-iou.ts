@@ -30,12 +30,18 @@ export function runLengthIoU(a: readonly number[], b: readonly number[]): number
   return union > 0 ? intersection / union : 0;
 }
 
-/** IoU of two row-major 0/1 masks of equal length; 0 when both are empty. */
-export function binaryMaskIoU(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  let inter = 0, union = 0;
+/** Pixels set in both and in either of two row-major 0/1 masks of equal length. */
+export function binaryMaskOverlap(a: ArrayLike<number>, b: ArrayLike<number>): { intersection: number; union: number } {
+  let intersection = 0, union = 0;
   for (let k = 0; k < a.length; k++) {
     const x = a[k] ? 1 : 0, y = b[k] ? 1 : 0;
-    inter += x & y; union += x | y;
+    intersection += x & y; union += x | y;
   }
-  return union > 0 ? inter / union : 0;
+  return { intersection, union };
+}
+
+/** IoU of two row-major 0/1 masks of equal length; 0 when both are empty. */
+export function binaryMaskIoU(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  const { intersection, union } = binaryMaskOverlap(a, b);
+  return union > 0 ? intersection / union : 0;
 }

@@ -4,7 +4,7 @@ import { ConfigError } from '../config/load.js';
 import type { EdgevisConfig } from '../config/schema.js';
 import { replayRecording } from '../simulate/replay.js';
 import { createLogger } from './logger.js';
-import type { CameraStatus } from './runtime.js';
+import { processingFps, type CameraStatus } from './runtime.js';
 
 /** Flags of `edgevis replay`. */
 export interface ReplayFlags {
@@ -22,14 +22,13 @@ type ConfigBuilder = (flags: {
 
 /** Progress on a terminal (bar: frames done / total, fps, ETA) or plain lines every 5 s when not a TTY. */
 function progressReporter(tty: boolean): { update(status: CameraStatus): void; stop(): void } {
-  const fpsOf = (s: CameraStatus) => { const sec = (s.lastFrameAt - s.firstFrameAt) / 1000; return s.framesProcessed > 1 && sec > 0 ? (s.framesProcessed - 1) / sec : 0; };
   if (tty) {
     const bar = new SingleBar({ format: 'replay |{bar}| {value}/{total} frames | {rate} fps | {dropped} dropped | ETA {eta_formatted}', hideCursor: true, etaBuffer: 30 });
     let started = false;
     return {
       update(s) {
         const total = s.source.expectedFrames ?? s.framesProcessed;
-        const payload = { rate: fpsOf(s).toFixed(1), dropped: s.sampling.dropped };
+        const payload = { rate: processingFps(s).toFixed(1), dropped: s.sampling.dropped };
         if (!started) { bar.start(total, 0, payload); started = true; }
         bar.setTotal(Math.max(total, s.framesProcessed));
         bar.update(s.framesProcessed, payload);
@@ -44,7 +43,7 @@ function progressReporter(tty: boolean): { update(status: CameraStatus): void; s
       if (now - lastLine < 5000) return;
       lastLine = now;
       const total = s.source.expectedFrames;
-      const fps = fpsOf(s);
+      const fps = processingFps(s);
       const eta = total && fps > 0 ? ` ETA ${Math.round((total - s.framesProcessed) / fps)} s` : '';
       process.stdout.write(`replay: ${s.framesProcessed}${total ? `/${total}` : ''} frames, ${fps.toFixed(1)} fps, ${s.sampling.dropped} dropped${eta}\n`);
     },

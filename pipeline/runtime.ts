@@ -40,6 +40,15 @@ export interface CameraStatus {
   lastFrameAt: number;
 }
 
+/**
+ * Frames processed per wall-clock second between a camera's first and latest processed frame
+ * (metrics only); 0 before two frames were processed.
+ */
+export function processingFps(status: Pick<CameraStatus, 'framesProcessed' | 'firstFrameAt' | 'lastFrameAt'>): number {
+  const seconds = (status.lastFrameAt - status.firstFrameAt) / 1000;
+  return status.framesProcessed > 1 && seconds > 0 ? (status.framesProcessed - 1) / seconds : 0;
+}
+
 /** A running edgevis: endpoints, per-camera status, and a way to stop. */
 export interface EdgevisRuntime {
   readonly websocketUrl: string | null;

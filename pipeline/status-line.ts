@@ -1,4 +1,4 @@
-import type { CameraStatus } from './runtime.js';
+import { processingFps, type CameraStatus } from './runtime.js';
 
 /**
  * One status line for all cameras: per camera processing rate (frames/s over the run), active
@@ -6,8 +6,7 @@ import type { CameraStatus } from './runtime.js';
  */
 export function formatStatusLine(cameras: readonly CameraStatus[]): string {
   return cameras.map((c) => {
-    const seconds = (c.lastFrameAt - c.firstFrameAt) / 1000;
-    const fps = c.framesProcessed > 1 && seconds > 0 ? (c.framesProcessed - 1) / seconds : 0;
+    const fps = processingFps(c);
     const state = c.state === 'running' ? '' : ` ${c.state}`;
     return `[${c.id}] ${fps.toFixed(1)} fps | frame ${Math.max(c.lastFrameIndex, 0)} | ${c.activeTracks} active tracks (${c.tracksStarted} total) | ${c.sampling.dropped} dropped${state}`;
   }).join('  ');

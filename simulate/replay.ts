@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import type { EdgevisConfig } from '../config/schema.js';
 import type { Tracks } from '../models/tracks.js';
 import type { Logger } from '../pipeline/logger.js';
-import { startEdgevis, type CameraStatus } from '../pipeline/runtime.js';
+import { processingFps, startEdgevis, type CameraStatus } from '../pipeline/runtime.js';
 import { ReplayRecorder } from './replay-recorder.js';
 
 /** Wall-clock measurements of one replay (metrics only: never part of the event log). */
@@ -67,11 +67,10 @@ export async function replayRecording(config: EdgevisConfig, options: ReplayOpti
   await runtime.stop();
   recorder.close();
   const wallMs = performance.now() - started;
-  const span = (status.lastFrameAt - status.firstFrameAt) / 1000;
   const metrics: ReplayMetrics = {
     frames: status.framesProcessed, dropped: status.sampling.dropped, received: status.sampling.received, tracksStarted: status.tracksStarted,
     messages: recorder.messages, wallMs: Math.round(wallMs),
-    fps: status.framesProcessed > 1 && span > 0 ? Math.round(((status.framesProcessed - 1) / span) * 100) / 100 : 0,
+    fps: Math.round(processingFps(status) * 100) / 100,
     meanInferenceMs: status.framesProcessed ? Math.round((inferenceMs / status.framesProcessed) * 100) / 100 : 0,
     state: status.state, ...(status.error ? { error: status.error } : {}),
   };
