@@ -18,11 +18,12 @@ import type { Detections } from '../models/detections.js';
 import { withEmbeddings } from '../models/detections.js';
 import { HistogramEmbedder } from '../models/histogram-embedder.js';
 import { OsnetEmbedder } from '../models/osnet-embedder.js';
+import { GreedyIouTracker } from '../models/tracking/greedy-iou-tracker.js';
 import { MemoryTracker } from '../models/tracking/memory-tracker.js';
+import type { Tracker } from '../models/tracker.js';
 import { YoloSegmenter } from '../models/yolo-segmenter.js';
-import { FrameCredit } from '../operators/frame-credit.js';
-import { gstreamerFrames } from '../operators/gstreamer-frames.js';
-import { GreedyIouTracker } from './greedy-iou-tracker.js';
+import { FrameCredit } from '../operators/backpressure/frame-credit.js';
+import { gstreamerFrames } from '../operators/sources/gstreamer-frames.js';
 
 const frames = Number(process.argv[2] ?? 400);
 const shared = process.env.EDGEVIS_SHARED ?? resolve(projectRoot(), '..', 'shared');
@@ -60,9 +61,8 @@ export async function segmentPets(n: number): Promise<{ cached: CachedFrame[]; s
   return { cached, segmentMs, histogramMs, osnetMs, crops };
 }
 
-/** Runs the memory tracker over cached detections; rows as published (confirmed tracks matched in the frame). */
-export function runMemoryTracker(cached: readonly CachedFrame[], which: 'plain' | 'histogram' | 'osnet', options: TrackerConfig): MotRow[] {
-  const tracker = new MemoryTracker('pets', options);
+/** Runs a tracker over cached detections; rows as published (the tracks of each frame's snapshot). */
+export function runTracker(cached: readonly CachedFrame[], which: 'plain' | 'histogram' | 'osnet', tracker: Tracker): MotRow[] {
   return cached.flatMap((f) => tracker.update(f[which]).active.map((a) => ({
     frame: f.plain.frame.frameIndex + 1, id: a.trackId, left: a.box[0], top: a.box[1], width: a.box[2] - a.box[0], height: a.box[3] - a.box[1], conf: a.score, classId: -1,
   })));
@@ -75,15 +75,12 @@ export function scorePets(pred: MotRow[], n: number) {
 
 async function main(): Promise<void> {
   const { cached, segmentMs, histogramMs, osnetMs, crops } = await segmentPets(frames);
-  const greedy = new GreedyIouTracker();
-  const baseline: MotRow[] = cached.flatMap((f) => greedy.update(f.plain).map((r) => ({
-    frame: r.frameIndex + 1, id: r.id, left: r.box[0], top: r.box[1], width: r.box[2] - r.box[0], height: r.box[3] - r.box[1], conf: r.score, classId: -1,
-  })));
+  const memory = () => new MemoryTracker('pets', config.tracker);
   const rows: [string, MotRow[]][] = [
-    ['greedy IoU (score ≥ 0.4)', baseline],
-    ['memory tracker, no appearance', runMemoryTracker(cached, 'plain', config.tracker)],
-    ['memory tracker + colour histograms', runMemoryTracker(cached, 'histogram', config.tracker)],
-    ['memory tracker + OSNet re-id', runMemoryTracker(cached, 'osnet', config.tracker)],
+    ['greedy IoU (score ≥ 0.4)', runTracker(cached, 'plain', new GreedyIouTracker('pets'))],
+    ['memory tracker, no appearance', runTracker(cached, 'plain', memory())],
+    ['memory tracker + colour histograms', runTracker(cached, 'histogram', memory())],
+    ['memory tracker + OSNet re-id', runTracker(cached, 'osnet', memory())],
   ];
   const pct = (v: number) => (100 * v).toFixed(1).padStart(5);
   process.stdout.write(`PETS09-S2L1 frames 1-${Math.min(frames, 400)}, yolov8n-seg_int8 persons, TrackEval definitions (MOT15)\n`);

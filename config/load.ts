@@ -18,15 +18,16 @@ export function projectRoot(): string {
 }
 
 /**
- * Validates a config object, applying defaults.
+ * Validates a config object, applying defaults, and freezes the result (deeply): a config is
+ * never changed after validation.
  * @param origin where it came from, named in errors (a file path or 'command line')
  * @throws ConfigError naming every invalid field and what is expected
  */
 export function parseConfig(input: unknown, origin: string): EdgevisConfig {
   const result = configSchema.safeParse(input);
-  if (result.success) return result.data;
+  if (result.success) return deepFreeze(result.data);
   const lines = result.error.issues.map((issue) => `  - ${formatPath(issue.path)}: ${issue.message}`);
-  throw new ConfigError(`invalid config (${origin}):\n${lines.join('\n')}\nSee README.md "Configuration" for every field and its default.`);
+  throw new ConfigError(`invalid config (${origin}):\n${lines.join('\n')}\nSee README.md "Configuration" or \`edgevis config-schema\` for every field and its default.`);
 }
 
 function formatPath(path: readonly PropertyKey[]): string {
@@ -34,12 +35,49 @@ function formatPath(path: readonly PropertyKey[]): string {
   return path.map((p, i) => (typeof p === 'number' ? `[${p}]` : `${i ? '.' : ''}${String(p)}`)).join('');
 }
 
+function deepFreeze<T>(value: T): T {
+  if (value && typeof value === 'object' && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const v of Object.values(value)) deepFreeze(v);
+  }
+  return value;
+}
+
+/** Whether a parsed YAML/JSON value is a mapping. */
+export const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+
 /**
- * Reads a YAML or JSON config file and validates it. Relative source paths and model paths
- * in the file are resolved against the file's folder.
- * @throws ConfigError when the file is missing, not YAML/JSON, or invalid
+ * Makes every relative path of a raw (not yet validated) config absolute against `baseDir`:
+ * camera sources, per-camera model paths (values containing "/"; a bare name is a file name
+ * looked up in the model folders), `model.path`, `model.dir` and `embedder.path`. URLs
+ * (`scheme://…`) and absolute paths are kept; fields of the wrong type are left for validation
+ * to report.
  */
-export async function loadConfigFile(path: string): Promise<EdgevisConfig> {
+export function resolveConfigPaths(raw: unknown, baseDir: string): unknown {
+  if (!isRecord(raw)) return raw;
+  const abs = (p: unknown) => (typeof p === 'string' && p !== '' && !isAbsolute(p) && !/^[a-z][a-z0-9+.-]*:\/\//i.test(p) ? resolve(baseDir, p) : p);
+  const withPaths = (section: unknown, keys: readonly string[], when: (v: string) => boolean = () => true) => {
+    if (!isRecord(section)) return section;
+    const out = { ...section };
+    for (const k of keys) if (typeof out[k] === 'string' && when(out[k])) out[k] = abs(out[k]);
+    return out;
+  };
+  return {
+    ...raw,
+    ...(Array.isArray(raw.cameras) ? {
+      cameras: raw.cameras.map((c) => withPaths(withPaths(c, ['source']), ['model'], (m) => m.includes('/'))),
+    } : {}),
+    ...('model' in raw ? { model: withPaths(raw.model, ['path', 'dir']) } : {}),
+    ...('embedder' in raw ? { embedder: withPaths(raw.embedder, ['path']) } : {}),
+  };
+}
+
+/**
+ * Reads a YAML or JSON config file, with its relative paths made absolute against the file's
+ * folder ({@link resolveConfigPaths}); not validated yet.
+ * @throws ConfigError when the file is missing or not YAML/JSON
+ */
+export async function readConfigFile(path: string): Promise<Record<string, unknown>> {
   let text: string;
   try {
     text = await readFile(path, 'utf8');
@@ -52,17 +90,19 @@ export async function loadConfigFile(path: string): Promise<EdgevisConfig> {
   } catch (err) {
     throw new ConfigError(`config file ${path} is not valid YAML: ${(err as Error).message}`);
   }
-  const config = parseConfig(raw, path);
-  const base = dirname(resolve(path));
-  const abs = (p: string) => (isAbsolute(p) || /^[a-z]+:\/\//i.test(p) ? p : resolve(base, p));
-  return {
-    ...config,
-    cameras: config.cameras.map((c) => ({ ...c, source: abs(c.source) })),
-    model: { ...config.model, path: config.model.path && abs(config.model.path), dir: config.model.dir && abs(config.model.dir) },
-  };
+  if (!isRecord(raw)) throw new ConfigError(`config file ${path} must hold a mapping (cameras, model, tracker, publish), not ${Array.isArray(raw) ? 'a list' : typeof raw}`);
+  return resolveConfigPaths(raw, dirname(resolve(path))) as Record<string, unknown>;
 }
 
-/** JSON Schema of the config file (for editors and docs), generated from the zod schema. */
+/**
+ * Reads, resolves and validates a config file.
+ * @throws ConfigError when the file is missing, not YAML/JSON, or invalid
+ */
+export async function loadConfigFile(path: string): Promise<EdgevisConfig> {
+  return parseConfig(await readConfigFile(path), path);
+}
+
+/** JSON Schema of the config file (for editors and docs), with every field's description, generated from the zod schema. */
 export function configJsonSchema(): unknown {
   return z.toJSONSchema(configSchema, { io: 'input', unrepresentable: 'any' });
 }

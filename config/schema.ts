@@ -1,145 +1,97 @@
 import { z } from 'zod';
+import { cameraIdSchema } from './camera-id.js';
 
 /**
- * The one configuration schema of edgevis. Every field has a documented default and unit;
- * `edgevis config --print-defaults` prints the resolved defaults.
+ * The one configuration schema of edgevis. Every field carries its description, unit and
+ * default in the schema itself, so `edgevis config-schema` prints them as JSON Schema.
+ * Parsed configs are frozen: nothing changes a field after validation.
  */
 
-const cameraId = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/,
-  'camera id must be 1-64 letters, digits, "_" or "-" (it is used in MQTT topics)');
-
-/** One input: a file, an RTSP URL, a v4l2 device, or a folder of JPEG frames. */
+/** One input: a file, an RTSP URL, a v4l2 device, or a folder of JPEG/PNG frames. */
 export const cameraSchema = z.object({
-  /** Camera id; topic segment and key of all per-camera state. */
-  id: cameraId,
-  /** File path, rtsp:// URL, /dev/videoN, or a folder of .jpg frames (YouTube-VIS / DAVIS layout). */
-  source: z.string().min(1, 'source must name a file, rtsp:// URL, /dev/videoN or frame folder'),
-  /** Source kind; 'auto' infers it from the source string. */
-  kind: z.enum(['auto', 'file', 'rtsp', 'v4l2', 'frames']).default('auto'),
-  /** Files and frame folders: pace frames by media timestamps like a live camera (newest frame wins). */
-  realtime: z.boolean().default(false),
-  /** Stop after this many frames (files / folders); unset = whole input. */
-  maxFrames: z.number().int().positive().optional(),
-  /** Frame rate assumed for frame folders, frames per second. */
-  folderFps: z.number().positive().default(10),
-  /** Live sources: reconnect after a failure, waiting this many ms (0 = never reconnect). */
-  reconnectDelayMs: z.number().int().nonnegative().default(2000),
-  /** Live sources: give up after this many failed reconnects in a row. */
-  maxReconnects: z.number().int().nonnegative().default(10),
-  /** Model for this camera: a file name in the model dir or a path; unset = `model.path` / `model.file`. */
-  model: z.string().optional(),
-  /** RTSP transport latency budget for rtspsrc, ms. */
-  rtspLatencyMs: z.number().int().nonnegative().default(200),
+  id: cameraIdSchema.describe('Camera id: MQTT topic segment and key of all per-camera state.'),
+  source: z.string().min(1, 'source must name a file, rtsp:// URL, /dev/videoN or frame folder')
+    .describe('File path, rtsp:// URL, /dev/videoN, or a folder of .jpg/.png frames (YouTube-VIS / DAVIS layout). Relative paths in a config file are relative to that file.'),
+  kind: z.enum(['auto', 'file', 'rtsp', 'v4l2', 'frames']).default('auto').describe("Source kind; 'auto' infers it from the source string."),
+  realtime: z.boolean().default(false).describe('Files and frame folders: pace frames by media time like a live camera (newest frame wins, drops counted).'),
+  maxFrames: z.number().int().positive().optional().describe('Stop after this many frames; unset = the whole input.'),
+  folderFps: z.number().positive().default(10).describe('Frame rate assumed for frame folders, frames per second.'),
+  reconnectDelayMs: z.number().int().nonnegative().default(2000).describe('Live sources: wait this long before reconnecting after a failure, ms (0 = never reconnect).'),
+  maxReconnects: z.number().int().nonnegative().default(10).describe('Live sources: give up after this many failed reconnects in a row.'),
+  model: z.string().optional()
+    .describe('Segmentation model for this camera: a file name looked up like model.file, or a path (containing "/"; relative to the config file). Unset = model.path / model.file.'),
+  rtspLatencyMs: z.number().int().nonnegative().default(200).describe('RTSP jitter-buffer latency of rtspsrc, ms.'),
 }).strict();
 
 export const modelSchema = z.object({
-  /** Explicit model file; overrides dir/file. */
-  path: z.string().optional(),
-  /** Folder holding models; default: $EDGEVIS_MODEL_DIR, else ../shared/models next to the project. */
-  dir: z.string().optional(),
-  /** Model file name inside `dir`. */
-  file: z.string().default('yolov8n-seg_int8.onnx'),
-  /** Execution providers in preference order; unavailable ones fall back to the next (cpu last). */
-  executionProviders: z.array(z.enum(['cuda', 'webgpu', 'cpu'])).min(1).default(['cuda', 'webgpu', 'cpu']),
-  /** onnxruntime intra-op threads (0 = onnxruntime's default, all cores). */
-  intraOpThreads: z.number().int().nonnegative().default(0),
-  /** Minimum class score for a detection to leave the segmenter, [0, 1]. */
-  confidenceThreshold: z.number().min(0).max(1).default(0.25),
-  /** Per-class NMS IoU threshold, [0, 1]. */
-  nmsIouThreshold: z.number().min(0).max(1).default(0.45),
-  /** At most this many instances per frame. */
-  maxDetections: z.number().int().positive().default(100),
-  /** Keep only these class names (empty = all). */
-  classes: z.array(z.string()).default([]),
-  /** Mask probability threshold, (0, 1). */
-  maskThreshold: z.number().gt(0).lt(1).default(0.5),
+  path: z.string().optional().describe('Explicit segmentation model file (.onnx); overrides dir/file. Relative to the config file.'),
+  dir: z.string().optional().describe('Folder holding models; default: $EDGEVIS_MODEL_DIR, else ../shared/models next to the project. Relative to the config file.'),
+  file: z.string().default('yolov8n-seg_int8.onnx').describe('Model file name looked up in dir, $EDGEVIS_MODEL_DIR, ../shared/models.'),
+  executionProviders: z.array(z.enum(['cuda', 'webgpu', 'cpu'])).min(1).default(['cuda', 'webgpu', 'cpu'])
+    .describe('ONNX Runtime execution providers in preference order; an unavailable one falls back to the next (cpu last). The log names the one in use.'),
+  intraOpThreads: z.number().int().nonnegative().default(0).describe("ONNX Runtime intra-op threads (0 = ONNX Runtime's default: all cores)."),
+  confidenceThreshold: z.number().min(0).max(1).default(0.25).describe('Minimum class score for a detection to leave the segmenter, [0, 1].'),
+  nmsIouThreshold: z.number().min(0).max(1).default(0.45).describe('Per-class non-maximum suppression IoU threshold, [0, 1].'),
+  maxDetections: z.number().int().positive().default(100).describe('At most this many instances per frame.'),
+  classes: z.array(z.string()).default([]).describe('Keep only these class names, e.g. [person, car] (empty = every class of the model).'),
+  maskThreshold: z.number().gt(0).lt(1).default(0.5).describe('Mask probability threshold, (0, 1).'),
 }).strict();
 
 export const embedderSchema = z.object({
-  /**
-   * Appearance features for the tracker's memory:
-   * 'auto': the OSNet re-identification model when its file is found, else 'histogram' (the log says which);
-   * 'osnet': the re-identification model (error when missing);
-   * 'histogram': colour histograms inside the mask (upper/lower body), no model needed;
-   * 'none': motion and overlap only.
-   */
-  kind: z.enum(['auto', 'osnet', 'histogram', 'none']).default('auto'),
-  /** Re-identification model: explicit path; overrides `file` (looked up like the segmentation model). */
-  path: z.string().optional(),
-  /** Re-identification model file name, looked up in model.dir, $EDGEVIS_MODEL_DIR, ../shared/models. */
-  file: z.string().default('osnet_x0_25_msmt17.onnx'),
+  kind: z.enum(['auto', 'osnet', 'histogram', 'none']).default('auto').describe(
+    "Appearance features for the tracker's memory. 'auto': the OSNet re-identification model when its file is found, else 'histogram' (the log says which); "
+    + "'osnet': the re-identification model (error when missing); 'histogram': colour histograms inside the mask, no model needed; 'none': motion and overlap only."),
+  path: z.string().optional().describe('Re-identification model: explicit path, overrides file. Relative to the config file.'),
+  file: z.string().default('osnet_x0_25_msmt17.onnx').describe('Re-identification model file name, looked up like model.file.'),
 }).strict();
 
-/** Tracker thresholds; units in each comment. Defaults are tuned on PETS09-S2L1 (see README). */
+/** Tracker thresholds. Defaults are tuned on PETS09-S2L1 (see README). */
 export const trackerSchema = z.object({
-  /** Detections at or above this score take part in the first association stage (ByteTrack τ_high). */
-  highScoreThreshold: z.number().min(0).max(1).default(0.5),
-  /** Detections between this and highScoreThreshold are only used to continue tracks (ByteTrack second stage). */
-  lowScoreThreshold: z.number().min(0).max(1).default(0.25),
-  /** An unmatched detection starts a new track only at or above this score. */
-  newTrackScoreThreshold: z.number().min(0).max(1).default(0.6),
-  /** Matches needed before a tentative track is confirmed (and published), frames. */
-  confirmHits: z.number().int().positive().default(3),
-  /** A lost track is removed after this many frames without a match. */
-  maxLostFrames: z.number().int().nonnegative().default(60),
-  /** ... or after this many seconds of media time without a match, whichever comes first. */
-  maxLostSeconds: z.number().nonnegative().default(10),
-  /** Minimum IoU between a track's predicted box and a detection for a motion match, [0, 1]. */
-  minIoU: z.number().min(0).max(1).default(0.2),
-  /** Weight of appearance distance in the association cost, [0, 1] (rest is 1 - IoU). */
-  appearanceWeight: z.number().min(0).max(1).default(0.5),
-  /** Maximum cosine distance for an appearance match, [0, 2]. */
-  maxAppearanceDistance: z.number().min(0).max(2).default(0.3),
-  /** Lost tracks re-identified by appearance alone must be within this cosine distance, [0, 2]. */
-  reidDistance: z.number().min(0).max(2).default(0.2),
-  /** Re-identification search radius for lost tracks, in box heights from the predicted centre. */
-  reidMaxJump: z.number().positive().default(4),
-  /** Appearance prototypes kept per track (memory size). */
-  memorySize: z.number().int().positive().default(8),
-  /** EMA momentum of the running appearance embedding, [0, 1). */
-  embeddingMomentum: z.number().min(0).lt(1).default(0.9),
-  /** Update the appearance memory only from detections at least this confident, [0, 1]. */
-  memoryMinScore: z.number().min(0).max(1).default(0.6),
-  /** ... and only when no other detection overlaps it by more than this IoU (occlusion guard), [0, 1]. */
-  memoryMaxOverlap: z.number().min(0).max(1).default(0.15),
-  /** Never match a detection to a track of another class. */
-  classAware: z.boolean().default(true),
+  highScoreThreshold: z.number().min(0).max(1).default(0.5).describe('Detections at or above this score take part in the first association stage (ByteTrack τ_high), [0, 1].'),
+  lowScoreThreshold: z.number().min(0).max(1).default(0.25).describe('Detections between this and highScoreThreshold only continue tracks (ByteTrack second stage), [0, 1].'),
+  newTrackScoreThreshold: z.number().min(0).max(1).default(0.6).describe('An unmatched detection starts a new track only at or above this score, [0, 1].'),
+  confirmHits: z.number().int().positive().default(3).describe('Matches before a tentative track is confirmed (and published), frames.'),
+  maxLostFrames: z.number().int().nonnegative().default(60).describe('A lost track is removed after this many frames without a match, frames.'),
+  maxLostSeconds: z.number().nonnegative().default(10).describe('... or after this much media time without a match, whichever comes first, seconds.'),
+  minIoU: z.number().min(0).max(1).default(0.2).describe("Minimum IoU between a track's predicted box and a detection for a motion match, [0, 1]."),
+  appearanceWeight: z.number().min(0).max(1).default(0.5).describe('Weight of the appearance distance in the association cost (the rest is 1 - IoU), [0, 1].'),
+  maxAppearanceDistance: z.number().min(0).max(2).default(0.3).describe('Maximum cosine distance for an appearance match, [0, 2].'),
+  reidDistance: z.number().min(0).max(2).default(0.2).describe('Lost tracks re-identified by appearance alone must be within this cosine distance, [0, 2].'),
+  reidMaxJump: z.number().positive().default(4).describe('Re-identification search radius for lost tracks, box heights from the predicted centre.'),
+  memorySize: z.number().int().positive().default(8).describe('Appearance prototypes kept per track.'),
+  embeddingMomentum: z.number().min(0).lt(1).default(0.9).describe('EMA momentum of the running appearance embedding, [0, 1).'),
+  memoryMinScore: z.number().min(0).max(1).default(0.6).describe('Update the appearance memory only from detections at least this confident, [0, 1].'),
+  memoryMaxOverlap: z.number().min(0).max(1).default(0.15).describe('... and only when no other detection overlaps it by more than this IoU (occlusion guard), [0, 1].'),
+  classAware: z.boolean().default(true).describe('Never match a detection to a track of another class.'),
 }).strict();
 
 export const publishSchema = z.object({
   websocket: z.object({
-    enabled: z.boolean().default(true),
-    /** Listen address; 127.0.0.1 keeps it local, 0.0.0.0 exposes it. */
-    host: z.string().default('127.0.0.1'),
-    /** TCP port (0 = pick a free one). */
-    port: z.number().int().min(0).max(65535).default(8765),
-    /** Drop snapshots for a client whose send buffer exceeds this many bytes (slow consumer), bytes. */
-    maxBufferedBytes: z.number().int().positive().default(8 * 1024 * 1024),
+    enabled: z.boolean().default(true).describe('Serve messages over WebSocket.'),
+    host: z.string().default('127.0.0.1').describe('Listen address; 127.0.0.1 keeps it local, 0.0.0.0 exposes it.'),
+    port: z.number().int().min(0).max(65535).default(8765).describe('TCP port (0 = pick a free one).'),
+    maxBufferedBytes: z.number().int().positive().default(8 * 1024 * 1024)
+      .describe('Skip snapshots for a client whose send buffer exceeds this (slow consumer; events are always sent), bytes.'),
   }).strict().prefault({}),
   mqtt: z.object({
-    enabled: z.boolean().default(true),
-    /** External broker URL (mqtt://host:port); unset = start the embedded aedes broker. */
-    url: z.string().optional(),
-    /** Embedded broker listen address and port (0 = pick a free one). */
-    brokerHost: z.string().default('127.0.0.1'),
-    brokerPort: z.number().int().min(0).max(65535).default(1883),
-    /** Topic prefix: <prefix>/<camera>/tracks, <prefix>/<camera>/events. */
-    topicPrefix: z.string().regex(/^[^#+]+$/, 'topic prefix cannot contain MQTT wildcards').default('edgevis'),
-    /** QoS of published messages (snapshots are always QoS 0). */
-    eventQos: z.union([z.literal(0), z.literal(1)]).default(1),
+    enabled: z.boolean().default(true).describe('Publish over MQTT.'),
+    url: z.string().optional().describe('External broker URL (mqtt://host:port); unset = start the embedded aedes broker.'),
+    brokerHost: z.string().default('127.0.0.1').describe('Embedded broker listen address.'),
+    brokerPort: z.number().int().min(0).max(65535).default(1883).describe('Embedded broker TCP port (0 = pick a free one).'),
+    topicPrefix: z.string().regex(/^[^#+]+$/, 'topic prefix cannot contain MQTT wildcards').default('edgevis')
+      .describe('Topic prefix: <prefix>/<camera>/tracks, <prefix>/<camera>/events, <prefix>/status.'),
+    eventQos: z.union([z.literal(0), z.literal(1)]).default(1).describe('QoS of lifecycle events (snapshots are always QoS 0).'),
   }).strict().prefault({}),
-  /** Include COCO RLE masks in track snapshots. */
-  masks: z.boolean().default(true),
+  masks: z.boolean().default(true).describe('Include COCO RLE masks in track snapshots.'),
 }).strict();
 
 export const configSchema = z.object({
-  cameras: z.array(cameraSchema).min(1, 'at least one camera is needed'),
+  cameras: z.array(cameraSchema).min(1, 'at least one camera is needed').describe('The inputs, one graph each.'),
   model: modelSchema.prefault({}),
   embedder: embedderSchema.prefault({}),
   tracker: trackerSchema.prefault({}),
   publish: publishSchema.prefault({}),
-  /** Status line interval, ms. */
-  statusIntervalMs: z.number().int().positive().default(1000),
+  statusIntervalMs: z.number().int().positive().default(1000).describe('Status line interval, ms.'),
 }).strict().superRefine((cfg, ctx) => {
   const seen = new Set<string>();
   cfg.cameras.forEach((c, i) => {
@@ -153,7 +105,6 @@ export const configSchema = z.object({
 
 export type CameraConfig = z.infer<typeof cameraSchema>;
 export type ModelConfig = z.infer<typeof modelSchema>;
-export type EmbedderConfig = z.infer<typeof embedderSchema>;
 export type TrackerConfig = z.infer<typeof trackerSchema>;
 export type PublishConfig = z.infer<typeof publishSchema>;
 export type EdgevisConfig = z.infer<typeof configSchema>;

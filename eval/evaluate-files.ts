@@ -1,6 +1,7 @@
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { basename, dirname, extname, join } from 'node:path';
 import { boundaryF, davisStatistics, regionJ } from './davis-jf.js';
+import { EvaluationInputError } from './evaluation-input-error.js';
 import { decodeLabelPng } from './formats/davis-png.js';
 import { parseMotChallenge } from './formats/mot-challenge.js';
 import { parseMots } from './formats/mots.js';
@@ -13,6 +14,8 @@ import { toScoredSequence, type RawScoredFrame, type ScoredSequence } from './sc
 /** What `edgevis eval` compares, found from the paths. */
 export type GroundTruthKind = 'motchallenge' | 'mots' | 'davis';
 
+export { EvaluationInputError };
+
 /** The result of `edgevis eval`. */
 export interface EvaluationResult {
   readonly kind: GroundTruthKind;
@@ -23,10 +26,6 @@ export interface EvaluationResult {
   readonly combined: TrackingScores;
 }
 
-/** Bad or missing evaluation input; the message names the path and what to pass instead. */
-export class EvaluationInputError extends Error {
-  override readonly name = 'EvaluationInputError';
-}
 
 const isDir = (p: string) => existsSync(p) && statSync(p).isDirectory();
 const pngsIn = (dir: string) => readdirSync(dir).filter((n) => extname(n).toLowerCase() === '.png').sort((a, b) => a.localeCompare(b, 'en', { numeric: true }));
@@ -36,30 +35,30 @@ function readText(path: string, what: string): string {
   try {
     return readFileSync(path, 'utf8');
   } catch (err) {
-    throw new EvaluationInputError(`${what} '${path}' cannot be read (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
+    throw new EvaluationInputError((err as NodeJS.ErrnoException).code === 'ENOENT' ? 'not-found' : 'unreadable', `${what} '${path}' cannot be read (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
   }
 }
 
 /** Finds the kind of ground truth at `path`: a MOTChallenge gt.txt (or its sequence folder), a MOTS txt, or DAVIS mask folders. */
 export function groundTruthKind(path: string): { kind: GroundTruthKind; file: string } {
-  if (!existsSync(path)) throw new EvaluationInputError(`ground truth '${path}' does not exist; pass a MOTChallenge gt.txt, a MOTS txt or a DAVIS Annotations folder`);
+  if (!existsSync(path)) throw new EvaluationInputError('not-found', `ground truth '${path}' does not exist; pass a MOTChallenge gt.txt, a MOTS txt or a DAVIS Annotations folder`);
   if (isDir(path)) {
     if (existsSync(join(path, 'gt', 'gt.txt'))) return { kind: 'motchallenge', file: join(path, 'gt', 'gt.txt') };
     if (pngsIn(path).length > 0 || readdirSync(path).some((n) => isDir(join(path, n)) && pngsIn(join(path, n)).length > 0)) return { kind: 'davis', file: path };
-    throw new EvaluationInputError(`ground truth folder '${path}' holds neither gt/gt.txt nor mask PNGs (DAVIS Annotations/480p/<sequence>/*.png)`);
+    throw new EvaluationInputError('unknown-format', `ground truth folder '${path}' holds neither gt/gt.txt nor mask PNGs (DAVIS Annotations/480p/<sequence>/*.png)`);
   }
   const first = readText(path, 'ground truth').split(/\r?\n/).find((l) => l.trim()) ?? '';
   if (first.includes(',')) return { kind: 'motchallenge', file: path };
   if (first.trim().split(' ').length === 6) return { kind: 'mots', file: path };
-  throw new EvaluationInputError(`ground truth '${path}' is neither MOTChallenge (comma separated) nor MOTS ('frame id class h w rle') text`);
+  throw new EvaluationInputError('unknown-format', `ground truth '${path}' is neither MOTChallenge (comma separated) nor MOTS ('frame id class h w rle') text`);
 }
 
 /** Finds a prediction file: `pred` itself, or `name` inside the `pred` folder. */
 function predictionFile(pred: string, names: readonly string[], what: string): string {
-  if (!existsSync(pred)) throw new EvaluationInputError(`predictions '${pred}' do not exist; pass the --out folder of 'edgevis replay' or a ${what} file`);
+  if (!existsSync(pred)) throw new EvaluationInputError('not-found', `predictions '${pred}' do not exist; pass the --out folder of 'edgevis replay' or a ${what} file`);
   if (!isDir(pred)) return pred;
   for (const n of names) if (existsSync(join(pred, n))) return join(pred, n);
-  throw new EvaluationInputError(`predictions folder '${pred}' holds none of ${names.join(', ')}; pass the --out folder of 'edgevis replay' or the ${what} file`);
+  throw new EvaluationInputError('not-found', `predictions folder '${pred}' holds none of ${names.join(', ')}; pass the --out folder of 'edgevis replay' or the ${what} file`);
 }
 
 /** Sequence name and length from a MOTChallenge `seqinfo.ini` beside `gt/`, when present. */
@@ -109,7 +108,7 @@ export function evaluateFiles(gtPath: string, predPath: string, range?: FrameRan
     return evaluateDavis(file, predPath, range);
   } catch (err) {
     if (err instanceof EvaluationInputError) throw err;
-    throw new EvaluationInputError((err as Error).message);
+    throw new EvaluationInputError('malformed', (err as Error).message);
   }
 }
 
@@ -122,14 +121,14 @@ function davisSequences(gtDir: string): { name: string; dir: string }[] {
 function davisPredictionDir(pred: string, name: string, single: boolean): string {
   const candidates = [join(pred, name, 'davis'), join(pred, name), ...(single ? [join(pred, 'davis'), pred] : [])];
   const found = candidates.find((d) => isDir(d) && pngsIn(d).length > 0);
-  if (!found) throw new EvaluationInputError(`no predicted mask PNGs for sequence '${name}': looked in ${candidates.join(', ')}`);
+  if (!found) throw new EvaluationInputError('not-found', `no predicted mask PNGs for sequence '${name}': looked in ${candidates.join(', ')}`);
   return found;
 }
 
 function readLabels(path: string, width: number, height: number): Uint8Array {
   if (!existsSync(path)) return new Uint8Array(width * height); // a frame without output: no object predicted
   const png = decodeLabelPng(readFileSync(path), path);
-  if (png.width !== width || png.height !== height) throw new EvaluationInputError(`${path} is ${png.width}x${png.height}, ground truth is ${width}x${height}`);
+  if (png.width !== width || png.height !== height) throw new EvaluationInputError('malformed', `${path} is ${png.width}x${png.height}, ground truth is ${width}x${height}`);
   return png.labels;
 }
 

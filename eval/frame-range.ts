@@ -1,3 +1,5 @@
+import { EvaluationInputError } from './evaluation-input-error.js';
+
 /** An inclusive range of 1-based frame numbers, e.g. frames 1-400. */
 export interface FrameRange {
   readonly first: number;
@@ -6,12 +8,12 @@ export interface FrameRange {
 
 /**
  * Parses `A-B` (or a single `A`) into an inclusive 1-based frame range.
- * @throws Error when it is not two integers with 1 ≤ A ≤ B
+ * @throws EvaluationInputError (code `bad-frame-range`) when it is not two integers with 1 ≤ A ≤ B
  */
 export function parseFrameRange(text: string): FrameRange {
   const m = text.trim().match(/^(\d+)(?:\s*-\s*(\d+))?$/);
   const first = m ? Number(m[1]) : NaN, last = m ? Number(m[2] ?? m[1]) : NaN;
-  if (!m || first < 1 || last < first) throw new Error(`--frames '${text}': expected A-B with 1 ≤ A ≤ B (1-based frame numbers, e.g. 1-400)`);
+  if (!m || first < 1 || last < first) throw new EvaluationInputError('bad-frame-range', `--frames '${text}': expected A-B with 1 ≤ A ≤ B (1-based frame numbers, e.g. 1-400)`);
   return { first, last };
 }
 

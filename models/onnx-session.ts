@@ -15,9 +15,19 @@ export interface LoadedOnnxModel {
   readonly bytes: Uint8Array;
 }
 
+/**
+ * Machine-readable cause of a model failure: `not-found` (no file where it was looked for),
+ * `unreadable` (exists, cannot be read), `invalid` (not a loadable ONNX model),
+ * `wrong-kind` (loads, but is not the kind of model asked for, or lacks a requested class).
+ */
+export type ModelErrorCode = 'not-found' | 'unreadable' | 'invalid' | 'wrong-kind';
+
 /** Raised for a model file that is missing or not loadable; the message says what to do. */
 export class ModelLoadError extends Error {
   override readonly name = 'ModelLoadError';
+  constructor(readonly code: ModelErrorCode, message: string) {
+    super(message);
+  }
 }
 
 /**
@@ -35,7 +45,7 @@ export async function loadOnnxModel(path: string, providers: readonly ExecutionP
   try {
     bytes = await readFile(path);
   } catch (err) {
-    throw new ModelLoadError(`model file ${path} cannot be read (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
+    throw new ModelLoadError((err as NodeJS.ErrnoException).code === 'ENOENT' ? 'not-found' : 'unreadable', `model file ${path} cannot be read (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
   }
   const order = providers.includes('cpu') ? providers : [...providers, 'cpu' as const];
   const fallbacks: { provider: ExecutionProvider; reason: string }[] = [];
@@ -51,12 +61,12 @@ export async function loadOnnxModel(path: string, providers: readonly ExecutionP
     } catch (err) {
       const reason = firstLine((err as Error).message);
       if (provider === 'cpu') {
-        throw new ModelLoadError(`model file ${path} is not a loadable ONNX model: ${reason}`);
+        throw new ModelLoadError('invalid', `model file ${path} is not a loadable ONNX model: ${reason}`);
       }
       fallbacks.push({ provider, reason });
     }
   }
-  throw new ModelLoadError(`no execution provider could load ${path}`);
+  throw new ModelLoadError('invalid', `no execution provider could load ${path}`);
 }
 
 function firstLine(text: string): string {

@@ -37,7 +37,7 @@ export class OsnetEmbedder implements Embedder {
     const [h, w, d] = [Number(inShape[2]), Number(inShape[3]), Number(outShape[1])];
     if (session.inputNames.length !== 1 || inShape.length !== 4 || Number(inShape[1]) !== 3 || !(h > 0 && w > 0) || outShape.length !== 2 || !(d > 0)) {
       await session.release();
-      throw new ModelLoadError(`model ${path} is not a re-identification embedder with input [N,3,H,W] and output [N,D] (got ${JSON.stringify(inShape)} → ${JSON.stringify(outShape)})`);
+      throw new ModelLoadError('wrong-kind', `model ${path} is not a re-identification embedder with input [N,3,H,W] and output [N,D] (got ${JSON.stringify(inShape)} → ${JSON.stringify(outShape)})`);
     }
     return { embedder: new OsnetEmbedder(session, d, h, w, loaded.executionProvider), fallbacks: loaded.fallbacks };
   }

@@ -35,16 +35,20 @@ export interface TrackSummary {
   readonly hits: number;
   /** Mean detection score over the matched frames. */
   readonly meanScore: number;
-  /** Why it ended: lost for too long, or the stream ended. Absent on start. */
-  readonly endReason?: 'lost-timeout' | 'end-of-stream';
+  /** Why it ended. Absent on start. */
+  readonly endReason?: TrackEndReason;
 }
 
+/** Why a track ended: lost for too long, or the stream ended. */
+export type TrackEndReason = 'lost-timeout' | 'end-of-stream';
+
 /**
- * Hop 3 of the graph (track → publish): the state of one camera's tracks after one frame.
- * `active` holds confirmed tracks matched in this frame; `started` tracks that became
- * confirmed in this frame; `ended` tracks removed in this frame.
+ * Hop 3 of the graph (track → publish), for one processed frame: the state of one camera's
+ * tracks after that frame. `active` holds confirmed tracks matched in this frame; `started`
+ * tracks that became confirmed in this frame; `ended` tracks removed in this frame.
  */
-export interface Tracks {
+export interface FrameTracks {
+  readonly kind: 'frame';
   readonly cameraId: string;
   readonly frameIndex: number;
   /** Media timestamp, ms. */
@@ -59,6 +63,21 @@ export interface Tracks {
   readonly detectionCount: number;
   /** Segmenter wall time, ms (metrics only). */
   readonly inferenceMs: number;
-  /** True only for the final flush after the stream ended (no snapshot, only `ended`). */
-  readonly endOfStream: boolean;
 }
+
+/**
+ * Hop 3 of the graph, once at the end of a stream: every track still alive is ended. It is no
+ * frame: it has no snapshot, no pixels and no frame credit. `frameIndex`/`ptsMs` are those of
+ * the last processed frame, so the end events keep media time.
+ */
+export interface StreamEnded {
+  readonly kind: 'stream-ended';
+  readonly cameraId: string;
+  readonly frameIndex: number;
+  /** Media timestamp of the last processed frame, ms. */
+  readonly ptsMs: number;
+  readonly ended: readonly TrackSummary[];
+}
+
+/** What travels from the tracker to the publishers: one item per processed frame, then (maybe) the end. */
+export type Tracks = FrameTracks | StreamEnded;

@@ -78,7 +78,7 @@ export class YoloSegmenter implements Segmenter {
     const info = describeYoloSegModel(loaded.session, readOnnxMetadata(loaded.bytes), path);
     const unknown = options.classes.filter((c) => !info.classNames.includes(c));
     if (unknown.length > 0) {
-      throw new ModelLoadError(`model ${path} has no class named ${unknown.map((c) => `'${c}'`).join(', ')}; its classes are: ${info.classNames.join(', ')}`);
+      throw new ModelLoadError('wrong-kind', `model ${path} has no class named ${unknown.map((c) => `'${c}'`).join(', ')}; its classes are: ${info.classNames.join(', ')}`);
     }
     const allowed = new Uint8Array(info.classNames.length).fill(options.classes.length === 0 ? 1 : 0);
     for (const c of options.classes) allowed[info.classNames.indexOf(c)] = 1;
@@ -150,7 +150,7 @@ export class YoloSegmenter implements Segmenter {
  * @throws ModelLoadError when the outputs are not [1, 4+C+M, N] and [1, M, h, w]
  */
 export function describeYoloSegModel(session: ort.InferenceSession, metadata: Record<string, string>, path: string): YoloSegModelInfo {
-  const notSeg = (why: string) => new ModelLoadError(
+  const notSeg = (why: string) => new ModelLoadError('wrong-kind',
     `model ${path} is not a YOLOv8/YOLO11 segmentation export (${why}); export one with \`yolo export model=yolov8n-seg.pt format=onnx\``);
   if (session.inputNames.length !== 1 || session.outputNames.length !== 2) {
     throw notSeg(`expected 1 input and 2 outputs, found ${session.inputNames.length} and ${session.outputNames.length}`);

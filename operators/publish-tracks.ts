@@ -1,22 +1,32 @@
 import { tap, type MonoTypeOperatorFunction } from 'rxjs';
 import type { Tracks } from '../models/tracks.js';
-import { toTrackMessages, type TrackMessage } from './track-messages.js';
+import { toTrackMessages, type TrackMessage } from './wire/track-messages.js';
 
-/** Where messages go (WebSocket server, MQTT client, event log); implemented at the pipeline's edge. */
+/**
+ * An outlet for messages (WebSocket server, MQTT client, replay event log), implemented at the
+ * pipeline's edge. The runtime starts publishers before any camera and closes them in reverse
+ * order at shutdown.
+ */
 export interface TrackPublisher {
-  /** Sends one message; must not throw for a slow or absent subscriber. */
+  /** Short name for logs ('websocket', 'mqtt', 'event-log'). */
+  readonly name: string;
+  /** Sends one message (`json` is its serialisation); must not throw for a slow or absent subscriber. */
   publish(message: TrackMessage, json: string): void;
+  /** What it has done so far, by name (e.g. messages, skippedSnapshots), for reports and metrics. */
+  readonly counters: Readonly<Record<string, number>>;
+  /** Flushes and releases what it holds (sockets, files, an embedded broker). Idempotent. */
+  close(): Promise<void>;
 }
 
 /**
- * Publishes each frame's tracks (snapshot + lifecycle events) to every publisher, passing the
- * `Tracks` through unchanged.
+ * Publishes each item's messages (a frame: started events, snapshot, ended events; the end of a
+ * stream: its ended events) to every publisher, in order, passing the item through unchanged.
+ * Each message is serialised once for all publishers.
  * @see trackInstances, releaseFrame
  */
 export function publishTracks(publishers: readonly TrackPublisher[], withMasks: boolean): MonoTypeOperatorFunction<Tracks> {
   return tap((tracks) => {
-    // The end-of-stream flush only ends tracks: no snapshot for it.
-    for (const message of toTrackMessages(tracks, withMasks, !tracks.endOfStream)) {
+    for (const message of toTrackMessages(tracks, withMasks)) {
       const json = JSON.stringify(message);
       for (const p of publishers) p.publish(message, json);
     }

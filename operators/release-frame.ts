@@ -1,11 +1,13 @@
 import { tap, type MonoTypeOperatorFunction } from 'rxjs';
-import type { FrameCredit } from './frame-credit.js';
+import type { Tracks } from '../models/tracks.js';
+import type { FrameCredit } from './backpressure/frame-credit.js';
 
 /**
  * Marks a frame as fully processed at the end of the graph, returning its credit so the source
- * (or the `latest` sampler) may hand over the next one.
+ * (or the `latest` sampler) may hand over the next one. The end of a stream is no frame and
+ * returns nothing.
  * @see sampleFrames
  */
-export function releaseFrame<T>(credit: FrameCredit): MonoTypeOperatorFunction<T> {
-  return tap(() => credit.release());
+export function releaseFrame(credit: FrameCredit): MonoTypeOperatorFunction<Tracks> {
+  return tap((tracks) => { if (tracks.kind === 'frame') credit.release(); });
 }

@@ -1,6 +1,6 @@
 import { Observable, type OperatorFunction } from 'rxjs';
 import type { Frame } from '../models/frame.js';
-import type { FrameCredit } from './frame-credit.js';
+import type { FrameCredit } from './backpressure/frame-credit.js';
 
 /** How frames reach the model: every frame (files), or the newest one when the model is free (live). */
 export type SamplingPolicy = 'every' | 'latest';

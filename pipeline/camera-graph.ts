@@ -1,19 +1,20 @@
-import { identity, retry, timer, type Observable } from 'rxjs';
+import { identity, retry, throwError, timer, type Observable } from 'rxjs';
 import type { CameraConfig } from '../config/schema.js';
 import type { Embedder } from '../models/embedder.js';
 import type { Segmenter } from '../models/segmenter.js';
-import type { MemoryTracker } from '../models/tracking/memory-tracker.js';
+import type { Tracker } from '../models/tracker.js';
 import type { Tracks } from '../models/tracks.js';
+import { FrameCredit } from '../operators/backpressure/frame-credit.js';
 import { embedInstances } from '../operators/embed-instances.js';
-import { FrameCredit } from '../operators/frame-credit.js';
-import { frameFolderFrames } from '../operators/frame-folder-frames.js';
-import { gstreamerFrames } from '../operators/gstreamer-frames.js';
 import { publishTracks, type TrackPublisher } from '../operators/publish-tracks.js';
 import { releaseFrame } from '../operators/release-frame.js';
 import { sampleFrames, type SamplingStats } from '../operators/sample-frames.js';
 import { segmentInstances } from '../operators/segment-instances.js';
-import { inferSourceKind, isLive, type SourceProgress, type SourceSpec } from '../operators/source-kind.js';
 import { trackInstances } from '../operators/track-instances.js';
+import { frameFolderFrames } from '../operators/sources/frame-folder-frames.js';
+import { gstreamerFrames } from '../operators/sources/gstreamer-frames.js';
+import { isRetryableSourceError } from '../operators/sources/source-error.js';
+import { inferSourceKind, isLive, type SourceProgress, type SourceSpec } from '../operators/sources/source-spec.js';
 
 /** Resolves a camera's config into the spec its source reads. */
 export function sourceSpecOf(camera: CameraConfig): SourceSpec {
@@ -27,7 +28,7 @@ export function sourceSpecOf(camera: CameraConfig): SourceSpec {
 export interface CameraGraphParts {
   readonly segmenter: Segmenter;
   readonly embedder: Embedder | null;
-  readonly tracker: MemoryTracker;
+  readonly tracker: Tracker;
   readonly publishers: readonly TrackPublisher[];
   readonly withMasks: boolean;
   /** Called before each reconnect of a live source. */
@@ -38,7 +39,7 @@ export interface CameraGraphParts {
  * One camera's graph, as on the design card: source → sample → segment → (embed) → track →
  * publish. Files are read on demand (every frame, bounded memory); live sources (and files
  * with `realtime`) deliver at their own pace and the newest frame wins. Live sources reconnect
- * after failures with the same tracker, so track ids continue.
+ * after a retryable failure (by error code) with the same tracker, so track ids continue.
  */
 export function cameraGraph(camera: CameraConfig, parts: CameraGraphParts, stats: SamplingStats, progress?: SourceProgress): Observable<Tracks> {
   const spec = sourceSpecOf(camera);
@@ -49,7 +50,14 @@ export function cameraGraph(camera: CameraConfig, parts: CameraGraphParts, stats
   const reconnecting = (spec.kind === 'rtsp' || spec.kind === 'v4l2') && camera.reconnectDelayMs > 0 && camera.maxReconnects > 0;
   return frames$.pipe(
     reconnecting
-      ? retry({ count: camera.maxReconnects, resetOnSuccess: true, delay: (err: Error, attempt: number) => { parts.onReconnect?.(attempt, err); return timer(camera.reconnectDelayMs); } })
+      ? retry({
+        count: camera.maxReconnects, resetOnSuccess: true,
+        delay: (err: Error, attempt: number) => {
+          if (!isRetryableSourceError(err)) return throwError(() => err);
+          parts.onReconnect?.(attempt, err);
+          return timer(camera.reconnectDelayMs);
+        },
+      })
       : identity,
     sampleFrames(live ? 'latest' : 'every', credit, stats),
     segmentInstances(parts.segmenter),

@@ -1,4 +1,4 @@
-import { processingFps, type CameraStatus } from './runtime.js';
+import { processingFps, type CameraStatus } from './camera-run.js';
 
 /**
  * One status line for all cameras: per camera processing rate (frames/s over the run), active

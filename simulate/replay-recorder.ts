@@ -7,7 +7,7 @@ import { formatMotRow } from '../eval/formats/mot-challenge.js';
 import { formatMotsRow } from '../eval/formats/mots.js';
 import type { YtvisResult } from '../eval/formats/youtube-vis.js';
 import type { TrackPublisher } from '../operators/publish-tracks.js';
-import type { TrackMessage, TracksMessage } from '../operators/track-messages.js';
+import type { TrackMessage, TracksMessage } from '../operators/wire/track-messages.js';
 
 /** File names a replay writes into `--out`. */
 export const REPLAY_FILES = {
@@ -37,6 +37,7 @@ interface YtvisTrack { classId: number; scoreSum: number; hits: number; masks: M
  * Overlapping masks are resolved once per frame (higher score wins) and MOTS and DAVIS share that.
  */
 export class ReplayRecorder implements TrackPublisher {
+  readonly name = 'event-log';
   private readonly eventsFd: number;
   private readonly motFd: number | null = null;
   private readonly motsFd: number | null = null;
@@ -45,8 +46,7 @@ export class ReplayRecorder implements TrackPublisher {
   private lastFrameIndex = -1;
   private overflowWarned = false;
   private closed = false;
-  /** Messages written to the event log. */
-  messages = 0;
+  private messages = 0;
 
   /**
    * @param outDir created if missing; existing result files in it are overwritten
@@ -69,6 +69,9 @@ export class ReplayRecorder implements TrackPublisher {
     this.messages++;
     if (this.withResults && message.type === 'tracks') this.writeFrame(message);
   }
+
+  /** Messages written to the event log. */
+  get counters(): Readonly<{ messages: number }> { return { messages: this.messages }; }
 
   private writeFrame(m: TracksMessage): void {
     this.lastFrameIndex = Math.max(this.lastFrameIndex, m.frameIndex);
@@ -101,7 +104,7 @@ export class ReplayRecorder implements TrackPublisher {
   }
 
   /** Writes the files that need the whole replay (YouTube-VIS, DAVIS label map) and closes everything. Idempotent. */
-  close(): void {
+  async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
     closeSync(this.eventsFd);

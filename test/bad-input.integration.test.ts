@@ -30,15 +30,17 @@ t.test('bad sources and models fail with clear errors while the good camera keep
   await runtime.stop();
   t.equal(cameras.good.state, 'ended', 'the good camera ran to its end');
   t.equal(cameras.good.framesProcessed, 25, 'and lost no frame');
-  const expectations: Record<string, RegExp> = {
-    'missing-file': /camera 'missing-file' source .*nope\.avi: file does not exist\. Check the path/,
-    'corrupt-file': /camera 'corrupt-file' source .*corrupt\.avi: cannot decode the input .*install gstreamer1\.0-libav/,
-    'dead-rtsp': /camera 'dead-rtsp' source rtsp:\/\/127\.0\.0\.1:\d+\/camera: RTSP server not reachable .*Check that the camera is on/,
-    'missing-model': /camera 'missing-model': model absent\.onnx not found; looked in:\n\s+- .*absent\.onnx\nFix: pass --model/,
-    'corrupt-model': /model file .*corrupt\.onnx is not a loadable ONNX model/,
+  // Decisions go by code; the message must still name the camera, the input and a fix.
+  const expectations: Record<string, [string, RegExp]> = {
+    'missing-file': ['not-found', /camera 'missing-file' source .*nope\.avi: file does not exist\. Check the path/],
+    'corrupt-file': ['undecodable', /camera 'corrupt-file' source .*corrupt\.avi: cannot decode the input .*install gstreamer1\.0-libav/],
+    'dead-rtsp': ['unreachable', /camera 'dead-rtsp' source rtsp:\/\/127\.0\.0\.1:\d+\/camera: RTSP server not reachable .*Check that the camera is on/],
+    'missing-model': ['not-found', /camera 'missing-model': model absent\.onnx not found; looked in:\n\s+- .*absent\.onnx\nFix: pass --model/],
+    'corrupt-model': ['invalid', /model file .*corrupt\.onnx is not a loadable ONNX model/],
   };
-  for (const [id, pattern] of Object.entries(expectations)) {
+  for (const [id, [code, pattern]] of Object.entries(expectations)) {
     t.equal(cameras[id].state, 'failed', `${id} failed`);
+    t.equal(cameras[id].errorCode, code, `${id}: error code ${code}`);
     t.match(cameras[id].error, pattern, `${id}: ${cameras[id].error}`);
   }
 });

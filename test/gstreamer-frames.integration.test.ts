@@ -1,9 +1,9 @@
 import t from 'tap';
 import { lastValueFrom, mergeMap, timer, map, toArray, take } from 'rxjs';
-import { FrameCredit } from '../operators/frame-credit.js';
-import { gstLaunchLine } from '../operators/gst-launch.js';
-import { gstreamerFrames } from '../operators/gstreamer-frames.js';
-import type { SourceSpec } from '../operators/source-kind.js';
+import { FrameCredit } from '../operators/backpressure/frame-credit.js';
+import { gstLaunchLine } from '../operators/sources/gst-launch.js';
+import { gstreamerFrames } from '../operators/sources/gstreamer-frames.js';
+import type { SourceSpec } from '../operators/sources/source-spec.js';
 import { haveInputs, VTEST } from './helpers/fixtures.js';
 
 const spec: SourceSpec = { cameraId: 'pets', kind: 'file', source: VTEST, realtime: false, folderFps: 10, rtspLatencyMs: 200 };

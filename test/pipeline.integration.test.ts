@@ -6,13 +6,13 @@ import { Ajv } from 'ajv';
 import t from 'tap';
 import { parseConfig } from '../config/load.js';
 import type { EdgevisConfigInput } from '../config/schema.js';
-import type { TrackEventMessage, TracksMessage } from '../operators/track-messages.js';
+import type { TrackEventMessage, TracksMessage } from '../operators/wire/track-messages.js';
 import { startEdgevis } from '../pipeline/runtime.js';
 import { freePort } from '../simulate/rtsp-camera.js';
 import { haveInputs, MODEL, quietLogger, VTEST } from './helpers/fixtures.js';
 import { mqttCollector, settle, wsCollector } from './helpers/subscribers.js';
 
-const schema = JSON.parse(readFileSync(new URL('../operators/track-messages.schema.json', import.meta.url), 'utf8'));
+const schema = JSON.parse(readFileSync(new URL('../operators/wire/track-messages.schema.json', import.meta.url), 'utf8'));
 const validate = new Ajv({ allErrors: true, strict: false }).compile(schema);
 
 function config(frames: number, mqtt: Record<string, unknown> = {}): EdgevisConfigInput {

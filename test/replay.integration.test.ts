@@ -1,6 +1,7 @@
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Ajv } from 'ajv';
 import t from 'tap';
 import { lastValueFrom, toArray } from 'rxjs';
 import { parseConfig } from '../config/load.js';
@@ -10,12 +11,13 @@ import { decodeLabelPng } from '../eval/formats/davis-png.js';
 import { parseMotChallenge } from '../eval/formats/mot-challenge.js';
 import { parseMots } from '../eval/formats/mots.js';
 import { parseYtvisResults } from '../eval/formats/youtube-vis.js';
+import { GreedyIouTracker } from '../models/tracking/greedy-iou-tracker.js';
 import { MemoryTracker } from '../models/tracking/memory-tracker.js';
 import { YoloSegmenter } from '../models/yolo-segmenter.js';
 import type { Segmenter } from '../models/segmenter.js';
-import type { TracksMessage } from '../operators/track-messages.js';
+import type { TracksMessage } from '../operators/wire/track-messages.js';
 import { cameraGraph } from '../pipeline/camera-graph.js';
-import { replayRecording } from '../simulate/replay.js';
+import { replayRecording } from '../pipeline/replay.js';
 import { haveInputs, MODEL, quietLogger, VTEST } from './helpers/fixtures.js';
 
 const skip = !haveInputs && 'vtest.avi or model missing';
@@ -105,11 +107,28 @@ t.test('--realtime with a model slower than the stream drops frames instead of q
     segmenter: slow, embedder: null, tracker: new MemoryTracker('cam1', config.tracker), publishers: [], withMasks: false,
   }, stats).pipe(toArray()));
   const seconds = (performance.now() - started) / 1000;
-  const processed = tracks.filter((x) => !x.endOfStream);
+  const processed = tracks.filter((x) => x.kind === 'frame');
   t.equal(stats.received, 40, 'the source delivered all 40 frames at its pace');
   t.ok(stats.dropped >= 15, `frames were dropped (${stats.dropped})`);
   t.equal(processed.length + stats.dropped, 40, 'processed + dropped = delivered');
   t.ok(seconds < 40 * 0.33, `no queue built up: done in ${seconds.toFixed(1)} s, not 40 × (model + 250 ms)`);
   const gaps = processed.slice(1).map((x, i) => x.frameIndex - processed[i].frameIndex);
   t.ok(gaps.some((g) => g > 1), 'processed frame indices skip the dropped frames');
+});
+
+t.test('the greedy-IoU baseline runs through the real graph behind the Tracker interface', { skip }, async (t) => {
+  const dir = tmp();
+  t.teardown(() => rmSync(dir, { recursive: true }));
+  const metrics = await replayRecording(replayConfig(20), { logger: quietLogger, outDir: dir, results: false, createTracker: (camera) => new GreedyIouTracker(camera.id) });
+  t.equal(metrics.frames, 20);
+  const lines = readFileSync(join(dir, 'events.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+  const validate = new Ajv({ allErrors: true, strict: false }).compile(JSON.parse(readFileSync(new URL('../operators/wire/track-messages.schema.json', import.meta.url), 'utf8')));
+  t.ok(lines.every((m) => validate(m)), 'every message validates');
+  const snapshots = lines.filter((m): m is TracksMessage => m.type === 'tracks');
+  t.equal(snapshots.length, 20);
+  t.ok(snapshots[0].tracks.length >= 3, `published from the first frame (no confirmation): ${snapshots[0].tracks.length} persons`);
+  const started = new Set(lines.filter((m) => m.type === 'track_started').map((m) => m.track.trackId));
+  const ended = new Set(lines.filter((m) => m.type === 'track_ended').map((m) => m.track.trackId));
+  t.same([...ended].sort(), [...started].sort(), 'every started id ends (the last ones at end of stream)');
+  t.ok(lines.at(-1).type === 'track_ended' && lines.at(-1).track.endReason === 'end-of-stream', 'the stream end closes the remaining ids');
 });

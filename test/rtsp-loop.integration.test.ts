@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import t from 'tap';
 import { lastValueFrom, toArray } from 'rxjs';
-import { gstreamerFrames } from '../operators/gstreamer-frames.js';
+import { gstreamerFrames } from '../operators/sources/gstreamer-frames.js';
 import { startRtspCamera } from '../simulate/rtsp-camera.js';
 
 t.test('the simulated RTSP camera loops a short recording at the chosen frame rate', async (t) => {

@@ -1,6 +1,6 @@
 import t from 'tap';
 import { parseConfig } from '../config/load.js';
-import type { TracksMessage } from '../operators/track-messages.js';
+import type { TracksMessage } from '../operators/wire/track-messages.js';
 import { startEdgevis } from '../pipeline/runtime.js';
 import { startRtspCamera } from '../simulate/rtsp-camera.js';
 import { haveInputs, MODEL, quietLogger, VTEST } from './helpers/fixtures.js';

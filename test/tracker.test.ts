@@ -1,16 +1,16 @@
 import t from 'tap';
 import { trackerSchema } from '../config/schema.js';
 import { MemoryTracker } from '../models/tracking/memory-tracker.js';
-import type { Tracks } from '../models/tracks.js';
+import type { FrameTracks } from '../models/tracks.js';
 import { blankFrame, makeDetections } from './helpers/fixtures.js';
 
 const options = trackerSchema.parse({});
 type Item = Parameters<typeof makeDetections>[1][number];
 
-function run(tracker: MemoryTracker, frames: Item[][], cameraId = 'cam'): Tracks[] {
+function run(tracker: MemoryTracker, frames: Item[][], cameraId = 'cam'): FrameTracks[] {
   return frames.map((items, i) => tracker.update(makeDetections(blankFrame(cameraId, i), items)));
 }
-const idAt = (tracks: Tracks, x: number) => tracks.active.find((a) => a.box[0] <= x && x <= a.box[2])?.trackId;
+const idAt = (tracks: FrameTracks, x: number) => tracks.active.find((a) => a.box[0] <= x && x <= a.box[2])?.trackId;
 
 t.test('two people crossing keep their ids', async (t) => {
   const red = [1, 0, 0, 0], blue = [0, 1, 0, 0];

@@ -33,10 +33,3 @@ export function labelMask(map: ArrayLike<number>, label: number): Uint8Array {
   for (let k = 0; k < map.length; k++) out[k] = map[k] === label ? 1 : 0;
   return out;
 }
-
-/** Distinct non-zero labels of a label map, ascending. */
-export function labelsOf(map: ArrayLike<number>): number[] {
-  const seen = new Set<number>();
-  for (let k = 0; k < map.length; k++) if (map[k]) seen.add(map[k]);
-  return [...seen].sort((a, b) => a - b);
-}

@@ -1,7 +1,8 @@
 import type { TrackerConfig } from '../../config/schema.js';
 import { boxIoU } from '../box.js';
 import type { Detections } from '../detections.js';
-import type { Tracks, TrackObservation, TrackSummary } from '../tracks.js';
+import type { Tracker } from '../tracker.js';
+import type { FrameTracks, StreamEnded, TrackObservation, TrackSummary } from '../tracks.js';
 import { AppearanceMemory } from './appearance-memory.js';
 import { assignMinCost } from './assignment.js';
 import { Track } from './track.js';
@@ -29,14 +30,15 @@ type Box = [number, number, number, number];
  * The appearance memory is updated only from confident detections that no other detection
  * overlaps (occlusion guard), so a track's memory is not polluted by its occluder.
  */
-export class MemoryTracker {
+export class MemoryTracker implements Tracker {
   private tracks: Track[] = [];
   private nextTrackId = 1;
-  private nextSerial = 1;
   /** Monotonic media clock, ms: advances by the media time between frames, survives timestamp resets. */
   private clockMs = 0;
   private lastPtsMs: number | null = null;
   private lastStepMs = 100;
+  /** Last processed frame (index, media time ms), for the end of stream. */
+  private lastFrame: { frameIndex: number; ptsMs: number } | null = null;
 
   constructor(readonly cameraId: string, private readonly options: TrackerConfig) {}
 
@@ -48,9 +50,10 @@ export class MemoryTracker {
    * @param det the frame's detections; embeddings, when present, must be L2-normalised
    * @throws Error when the detections belong to another camera
    */
-  update(det: Detections): Tracks {
+  update(det: Detections): FrameTracks {
     const frame = det.frame;
     if (frame.cameraId !== this.cameraId) throw new Error(`tracker of camera '${this.cameraId}' got a frame of camera '${frame.cameraId}'`);
+    this.lastFrame = { frameIndex: frame.frameIndex, ptsMs: frame.ptsMs };
     this.advanceClock(frame.ptsMs);
     const o = this.options;
     for (const t of this.tracks) { t.kalman.predict(); t.framesSinceUpdate++; }
@@ -94,7 +97,7 @@ export class MemoryTracker {
     this.tracks = this.tracks.filter((t) => t.state !== 'removed');
     for (const d of rest3.detections) {
       if (det.scores[d] < o.newTrackScoreThreshold) continue;
-      const t = new Track(this.nextSerial++, det.classIds[d], det.classNames[det.classIds[d]], detBox(det, d), det.scores[d],
+      const t = new Track(det.classIds[d], det.classNames[det.classIds[d]], detBox(det, d), det.scores[d],
         det.masks[d] ?? null, frame.frameIndex, frame.ptsMs, this.clockMs,
         det.embeddings ? new AppearanceMemory(det.embeddingDim, o.memorySize, o.embeddingMomentum) : null);
       this.remember(t, d, det, occluded);
@@ -104,14 +107,12 @@ export class MemoryTracker {
     return this.snapshot(det, started, ended);
   }
 
-  /**
-   * Ends every confirmed or lost track (end of stream) and returns the final frame's `Tracks`
-   * with their `ended` summaries. The tracker is empty afterwards but keeps its id counter.
-   */
-  finish(last: { frameIndex: number; ptsMs: number; width: number; height: number }): Tracks {
+  /** Ends every confirmed or lost track at the last processed frame (see {@link Tracker.end}). */
+  end(): StreamEnded | null {
+    if (!this.lastFrame) return null;
     const ended = this.tracks.filter((t) => t.state === 'confirmed' || t.state === 'lost').map((t) => t.summary('end-of-stream'));
     this.tracks = [];
-    return { cameraId: this.cameraId, frameIndex: last.frameIndex, ptsMs: last.ptsMs, width: last.width, height: last.height, active: [], started: [], ended, detectionCount: 0, inferenceMs: 0, endOfStream: true };
+    return { kind: 'stream-ended', cameraId: this.cameraId, ...this.lastFrame, ended };
   }
 
   private advanceClock(ptsMs: number): void {
@@ -234,7 +235,7 @@ export class MemoryTracker {
     return o.appearanceWeight * app + (1 - o.appearanceWeight);
   }
 
-  private snapshot(det: Detections, started: TrackSummary[], ended: TrackSummary[]): Tracks {
+  private snapshot(det: Detections, started: TrackSummary[], ended: TrackSummary[]): FrameTracks {
     const f = det.frame;
     const active: TrackObservation[] = this.tracks
       .filter((t) => t.state === 'confirmed' && t.framesSinceUpdate === 0)
@@ -244,8 +245,8 @@ export class MemoryTracker {
         box: t.lastBox, mask: t.lastMask, age: f.frameIndex - t.firstFrame,
       }));
     return {
-      cameraId: this.cameraId, frameIndex: f.frameIndex, ptsMs: f.ptsMs, width: f.width, height: f.height,
-      active, started, ended, detectionCount: det.count, inferenceMs: det.inferenceMs, endOfStream: false,
+      kind: 'frame', cameraId: this.cameraId, frameIndex: f.frameIndex, ptsMs: f.ptsMs, width: f.width, height: f.height,
+      active, started, ended, detectionCount: det.count, inferenceMs: det.inferenceMs,
     };
   }
 }

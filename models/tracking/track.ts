@@ -27,8 +27,6 @@ export class Track {
   lastMask: InstanceMask | null;
 
   constructor(
-    /** Internal creation number, unique per tracker, for deterministic tie-breaking. */
-    readonly serial: number,
     readonly classId: number,
     readonly className: string,
     box: [number, number, number, number], score: number, mask: InstanceMask | null,

@@ -1,6 +1,6 @@
 import mqtt from 'mqtt';
 import { WebSocket } from 'ws';
-import type { TrackMessage } from '../../operators/track-messages.js';
+import type { TrackMessage } from '../../operators/wire/track-messages.js';
 
 /** A real WebSocket client that records every message. */
 export async function wsCollector(url: string): Promise<{ messages: TrackMessage[]; close: () => void }> {

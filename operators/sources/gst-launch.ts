@@ -1,4 +1,4 @@
-import { isLive, type SourceSpec } from './source-kind.js';
+import { isLive, type SourceSpec } from './source-spec.js';
 
 /** Name of the appsink element in every edgevis GStreamer graph. */
 export const APPSINK_NAME = 'frames';

@@ -3,11 +3,12 @@ import { createRequire } from 'node:module';
 import type GstModule from 'gstreamer-superficial';
 import type { AppSink, BusMessage, SampleCaps } from 'gstreamer-superficial';
 import { Observable } from 'rxjs';
-import type { Frame } from '../models/frame.js';
-import { rgbByteLength } from '../models/frame.js';
-import type { FrameCredit } from './frame-credit.js';
+import type { Frame } from '../../models/frame.js';
+import { rgbByteLength } from '../../models/frame.js';
+import type { FrameCredit } from '../backpressure/frame-credit.js';
 import { APPSINK_NAME, gstLaunchLine } from './gst-launch.js';
-import { isLive, SourceError, type SourceProgress, type SourceSpec } from './source-kind.js';
+import { SourceError } from './source-error.js';
+import { isLive, type SourceProgress, type SourceSpec } from './source-spec.js';
 
 // The package's main is the native addon itself, which only require() can load.
 const gstreamer = createRequire(import.meta.url)('gstreamer-superficial') as typeof GstModule;
@@ -39,7 +40,7 @@ export function gstreamerFrames(spec: SourceSpec, credit?: FrameCredit, progress
     try {
       pipeline = new gstreamer.Pipeline(gstLaunchLine(spec));
     } catch (err) {
-      subscriber.error(new SourceError(spec.cameraId, spec.source, `GStreamer could not build the pipeline (${(err as Error).message})`,
+      subscriber.error(new SourceError('gstreamer', spec.cameraId, spec.source, `GStreamer could not build the pipeline (${(err as Error).message})`,
         'Check that the GStreamer plugins are installed (gstreamer1.0-plugins-base/good, gstreamer1.0-libav).'));
       return undefined;
     }
@@ -75,7 +76,7 @@ export function gstreamerFrames(spec: SourceSpec, credit?: FrameCredit, progress
       const width = Number(caps.width), height = Number(caps.height);
       if (!(width > 0 && height > 0) || buf.length !== rgbByteLength(width, height)) {
         stopPipeline();
-        finish(new SourceError(spec.cameraId, spec.source, `unexpected sample ${width}x${height} with ${buf.length} bytes`, 'Report this with the output of gst-discoverer-1.0 on the source.'));
+        finish(new SourceError('gstreamer', spec.cameraId, spec.source, `unexpected sample ${width}x${height} with ${buf.length} bytes`, 'Report this with the output of gst-discoverer-1.0 on the source.'));
         return;
       }
       const fps = parseFramerate(caps.framerate);
@@ -131,8 +132,8 @@ export function gstreamerFrames(spec: SourceSpec, credit?: FrameCredit, progress
 function preflight(spec: SourceSpec): SourceError | null {
   if ((spec.kind === 'file' || spec.kind === 'v4l2') && !existsSync(spec.source)) {
     return spec.kind === 'file'
-      ? new SourceError(spec.cameraId, spec.source, 'file does not exist', 'Check the path (relative paths in a config file are relative to that file).')
-      : new SourceError(spec.cameraId, spec.source, 'video device does not exist', 'Check that the camera is plugged in (`ls /dev/video*`) and that this user may read it (group video).');
+      ? new SourceError('not-found', spec.cameraId, spec.source, 'file does not exist', 'Check the path (relative paths in a config file are relative to that file).')
+      : new SourceError('not-found', spec.cameraId, spec.source, 'video device does not exist', 'Check that the camera is plugged in (`ls /dev/video*`) and that this user may read it (group video).');
   }
   return null;
 }
@@ -141,15 +142,15 @@ function preflight(spec: SourceSpec): SourceError | null {
 export function explainGstError(spec: SourceSpec, message: string, framesSoFar: number): SourceError {
   const after = framesSoFar > 0 ? ` after ${framesSoFar} frames` : '';
   if (spec.kind === 'rtsp' && /could not open resource|could not connect|connection refused|failed to connect/i.test(message)) {
-    return new SourceError(spec.cameraId, spec.source, `RTSP server not reachable${after} (${message})`, 'Check that the camera is on, the URL (host, port, path) and credentials are right, and that the network allows RTSP over TCP.');
+    return new SourceError('unreachable', spec.cameraId, spec.source, `RTSP server not reachable${after} (${message})`, 'Check that the camera is on, the URL (host, port, path) and credentials are right, and that the network allows RTSP over TCP.');
   }
   if (spec.kind === 'rtsp' && /not found|404/i.test(message)) {
-    return new SourceError(spec.cameraId, spec.source, `RTSP stream path not found (${message})`, 'Check the stream path in the URL.');
+    return new SourceError('stream-not-found', spec.cameraId, spec.source, `RTSP stream path not found (${message})`, 'Check the stream path in the URL.');
   }
   if (/could not determine type|no suitable plugins|missing plugin|not negotiated|decode|stream error|demux/i.test(message)) {
-    return new SourceError(spec.cameraId, spec.source, `cannot decode the input${after} (${message})`, 'The input is corrupt or in a format without an installed decoder; check it plays with `gst-launch-1.0 playbin uri=file://<path>` and install gstreamer1.0-libav / plugins-good.');
+    return new SourceError('undecodable', spec.cameraId, spec.source, `cannot decode the input${after} (${message})`, 'The input is corrupt or in a format without an installed decoder; check it plays with `gst-launch-1.0 playbin uri=file://<path>` and install gstreamer1.0-libav / plugins-good.');
   }
-  return new SourceError(spec.cameraId, spec.source, `GStreamer error${after}: ${message}`, 'Run with LOG_LEVEL=debug and GST_DEBUG=3 for details.');
+  return new SourceError('gstreamer', spec.cameraId, spec.source, `GStreamer error${after}: ${message}`, 'Run with LOG_LEVEL=debug and GST_DEBUG=3 for details.');
 }
 
 /** Parses a GStreamer fraction such as "10/1"; null for 0/1 (variable) or missing. */

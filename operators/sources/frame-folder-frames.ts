@@ -3,9 +3,10 @@ import { extname, join } from 'node:path';
 import { decode as decodePng } from 'fast-png';
 import jpeg from 'jpeg-js';
 import { Observable } from 'rxjs';
-import type { Frame } from '../models/frame.js';
-import type { FrameCredit } from './frame-credit.js';
-import { SourceError, type SourceProgress, type SourceSpec } from './source-kind.js';
+import type { Frame } from '../../models/frame.js';
+import type { FrameCredit } from '../backpressure/frame-credit.js';
+import { SourceError } from './source-error.js';
+import type { SourceProgress, SourceSpec } from './source-spec.js';
 
 const IMAGE_EXTENSIONS = new Set(['.jpg', '.jpeg', '.png']);
 
@@ -47,9 +48,10 @@ export function frameFolderFrames(spec: SourceSpec, credit?: FrameCredit, progre
       try {
         files = await listFrameFiles(spec.source);
       } catch (err) {
-        throw new SourceError(spec.cameraId, spec.source, `frame folder cannot be read (${(err as NodeJS.ErrnoException).code})`, 'Check the folder path.');
+        const errno = (err as NodeJS.ErrnoException).code;
+        throw new SourceError(errno === 'EACCES' || errno === 'EPERM' ? 'permission-denied' : 'not-found', spec.cameraId, spec.source, `frame folder cannot be read (${errno})`, 'Check the folder path.');
       }
-      if (files.length === 0) throw new SourceError(spec.cameraId, spec.source, 'frame folder holds no .jpg/.jpeg/.png files', 'Point the source at the folder with the frames of one video.');
+      if (files.length === 0) throw new SourceError('empty', spec.cameraId, spec.source, 'frame folder holds no .jpg/.jpeg/.png files', 'Point the source at the folder with the frames of one video.');
       const total = Math.min(files.length, spec.maxFrames ?? Infinity);
       if (progress) progress.expectedFrames = total;
       const started = performance.now();
@@ -64,7 +66,7 @@ export function frameFolderFrames(spec: SourceSpec, credit?: FrameCredit, progre
         try {
           img = await readImageRgb(join(spec.source, files[i]));
         } catch (err) {
-          throw new SourceError(spec.cameraId, join(spec.source, files[i]), `frame ${i} is not a decodable image (${(err as Error).message})`, 'Remove or replace the corrupt file.');
+          throw new SourceError('undecodable', spec.cameraId, join(spec.source, files[i]), `frame ${i} is not a decodable image (${(err as Error).message})`, 'Remove or replace the corrupt file.');
         }
         subscriber.next({ cameraId: spec.cameraId, frameIndex: i, ptsMs, width: img.width, height: img.height, rgb: img.rgb });
       }

@@ -1,14 +1,14 @@
 import { writeFileSync } from 'node:fs';
-import { evaluateFiles, EvaluationInputError } from '../eval/evaluate-files.js';
-import { parseFrameRange } from '../eval/frame-range.js';
-import { formatScoresTable } from '../eval/report-table.js';
+import { evaluateFiles, EvaluationInputError } from '../../eval/evaluate-files.js';
+import { parseFrameRange } from '../../eval/frame-range.js';
+import { formatScoresTable } from '../../eval/report-table.js';
 
 /** Flags of `edgevis eval`. */
 export interface EvalFlags { gt: string; pred: string; frames?: string; json?: string }
 
 /**
  * `edgevis eval`: prints the scores table (stdout) and optionally writes JSON.
- * @returns exit code: 0, or 2 for bad input (message on stderr)
+ * @returns exit code: 0, or 2 for bad input (any {@link EvaluationInputError}; message on stderr)
  */
 export function evalCommand(flags: EvalFlags): number {
   try {
@@ -22,8 +22,8 @@ export function evalCommand(flags: EvalFlags): number {
     if (flags.json) writeFileSync(flags.json, json);
     return 0;
   } catch (err) {
-    if (err instanceof EvaluationInputError || /--frames/.test((err as Error).message)) {
-      process.stderr.write(`edgevis eval: ${(err as Error).message}\n`);
+    if (err instanceof EvaluationInputError) {
+      process.stderr.write(`edgevis eval: ${err.message}\n`);
       return 2;
     }
     throw err;

@@ -1,10 +1,10 @@
 import { SingleBar } from 'cli-progress';
 import { resolve } from 'node:path';
-import { ConfigError } from '../config/load.js';
-import type { EdgevisConfig } from '../config/schema.js';
-import { replayRecording } from '../simulate/replay.js';
-import { createLogger } from './logger.js';
-import { processingFps, type CameraStatus } from './runtime.js';
+import { ConfigError, configFromCommandLine } from '../../config/command-line.js';
+import type { EdgevisConfig } from '../../config/schema.js';
+import { processingFps, type CameraStatus } from '../camera-run.js';
+import { createLogger } from '../logger.js';
+import { replayRecording } from '../replay.js';
 
 /** Flags of `edgevis replay`. */
 export interface ReplayFlags {
@@ -14,11 +14,6 @@ export interface ReplayFlags {
 
 /** Where the event log goes when --out is not given (result formats need --out). */
 export const DEFAULT_REPLAY_DIR = 'edgevis-replay';
-
-/** Builds a config from run-style flags (cli.ts). */
-type ConfigBuilder = (flags: {
-  config?: string; source?: string[]; model?: string; mqtt: boolean; ws: boolean; realtime?: boolean; maxFrames?: number; classes?: string[];
-}) => Promise<EdgevisConfig>;
 
 /** Progress on a terminal (bar: frames done / total, fps, ETA) or plain lines every 5 s when not a TTY. */
 function progressReporter(tty: boolean): { update(status: CameraStatus): void; stop(): void } {
@@ -56,18 +51,14 @@ function progressReporter(tty: boolean): { update(status: CameraStatus): void; s
  * `<out>/events.jsonl` (+ result formats with --out) and printing a summary.
  * @returns exit code: 0 ok, 1 source/model failure, 2 bad config
  */
-export async function replayCommand(source: string, flags: ReplayFlags, buildConfig: ConfigBuilder): Promise<number> {
+export async function replayCommand(source: string, flags: ReplayFlags): Promise<number> {
   const log = createLogger(flags.logLevel ?? process.env.LOG_LEVEL ?? 'warn');
   let config: EdgevisConfig;
   try {
-    config = await buildConfig({
+    config = await configFromCommandLine({
       config: flags.config, source: [source], model: flags.model, mqtt: !!flags.serve, ws: !!flags.serve,
-      realtime: flags.realtime, maxFrames: flags.maxFrames, classes: flags.classes,
+      realtime: flags.realtime, maxFrames: flags.maxFrames, classes: flags.classes, folderFps: flags.fps,
     });
-    if (flags.fps !== undefined) {
-      if (!(flags.fps > 0)) throw new ConfigError(`--fps must be a positive number of frames per second, got ${flags.fps}`);
-      config.cameras[0].folderFps = flags.fps;
-    }
   } catch (err) {
     if (err instanceof ConfigError) { process.stderr.write(`edgevis: ${err.message}\n`); return 2; }
     throw err;
@@ -76,7 +67,7 @@ export async function replayCommand(source: string, flags: ReplayFlags, buildCon
   const progress = progressReporter(process.stdout.isTTY === true);
   let metrics;
   try {
-    metrics = await replayRecording(config, { logger: log, outDir, results: flags.out !== undefined, modelPath: flags.model, onProgress: (s) => progress.update(s) });
+    metrics = await replayRecording(config, { logger: log, outDir, results: flags.out !== undefined, onProgress: (s) => progress.update(s) });
   } catch (err) {
     progress.stop();
     process.stderr.write(`edgevis: ${(err as Error).message}\n`);

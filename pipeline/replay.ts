@@ -1,10 +1,12 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { EdgevisConfig } from '../config/schema.js';
-import type { Tracks } from '../models/tracks.js';
-import type { Logger } from '../pipeline/logger.js';
-import { processingFps, startEdgevis, type CameraStatus } from '../pipeline/runtime.js';
-import { ReplayRecorder } from './replay-recorder.js';
+import type { CameraConfig } from '../config/schema.js';
+import type { Tracker } from '../models/tracker.js';
+import { ReplayRecorder } from '../simulate/replay-recorder.js';
+import { processingFps, type CameraStatus } from './camera-run.js';
+import type { Logger } from './logger.js';
+import { startEdgevis } from './runtime.js';
 
 /** Wall-clock measurements of one replay (metrics only: never part of the event log). */
 export interface ReplayMetrics {
@@ -30,7 +32,8 @@ export interface ReplayOptions {
   readonly outDir: string;
   /** Also write MOTChallenge, MOTS, YouTube-VIS and DAVIS outputs. */
   readonly results: boolean;
-  readonly modelPath?: string;
+  /** The tracker; default: the runtime's `MemoryTracker`. */
+  readonly createTracker?: (camera: CameraConfig) => Tracker;
   /** Called after every processed frame with the camera's live status (progress bars). */
   readonly onProgress?: (status: CameraStatus) => void;
 }
@@ -47,31 +50,20 @@ export interface ReplayOptions {
 export async function replayRecording(config: EdgevisConfig, options: ReplayOptions): Promise<ReplayMetrics> {
   if (config.cameras.length !== 1) throw new Error(`replay takes exactly one source, got ${config.cameras.length}`);
   const recorder = new ReplayRecorder(options.outDir, options.results, (m) => options.logger.warn(m));
-  let inferenceMs = 0;
   const started = performance.now();
-  let runtime;
-  try {
-    runtime = await startEdgevis(config, {
-      logger: options.logger, modelPath: options.modelPath, extraPublishers: [recorder],
-      onTracks: (tracks: Tracks) => {
-        if (tracks.endOfStream) return;
-        inferenceMs += tracks.inferenceMs;
-        options.onProgress?.(runtime!.cameras[0]);
-      },
-    });
-  } catch (err) {
-    recorder.close();
-    throw err;
-  }
+  // The runtime owns the recorder like any publisher: it closes it when start-up fails or at stop.
+  const runtime = await startEdgevis(config, {
+    logger: options.logger, extraPublishers: [recorder], createTracker: options.createTracker,
+    onTracks: (tracks, status) => { if (tracks.kind === 'frame') options.onProgress?.(status); },
+  });
   const [status] = await runtime.done;
   await runtime.stop();
-  recorder.close();
   const wallMs = performance.now() - started;
   const metrics: ReplayMetrics = {
     frames: status.framesProcessed, dropped: status.sampling.dropped, received: status.sampling.received, tracksStarted: status.tracksStarted,
-    messages: recorder.messages, wallMs: Math.round(wallMs),
+    messages: recorder.counters.messages, wallMs: Math.round(wallMs),
     fps: Math.round(processingFps(status) * 100) / 100,
-    meanInferenceMs: status.framesProcessed ? Math.round((inferenceMs / status.framesProcessed) * 100) / 100 : 0,
+    meanInferenceMs: status.framesProcessed ? Math.round((status.inferenceMs / status.framesProcessed) * 100) / 100 : 0,
     state: status.state, ...(status.error ? { error: status.error } : {}),
   };
   writeFileSync(join(options.outDir, 'metrics.json'), `${JSON.stringify(metrics, null, 2)}\n`);

@@ -24,14 +24,6 @@ export interface SourceProgress {
   expectedFrames: number | null;
 }
 
-/** Raised when a source cannot be opened or fails while running; the message names the camera, the source and a fix. */
-export class SourceError extends Error {
-  override readonly name = 'SourceError';
-  constructor(readonly cameraId: string, readonly source: string, problem: string, fix: string) {
-    super(`camera '${cameraId}' source ${source}: ${problem}. ${fix}`);
-  }
-}
-
 /** Infers the source kind from the string: rtsp(s):// URL, /dev/video*, a folder, else a file. */
 export function inferSourceKind(source: string): SourceKind {
   if (/^rtsps?:\/\//i.test(source)) return 'rtsp';

@@ -1,0 +1,27 @@
+import type { Detections } from './detections.js';
+import type { FrameTracks, StreamEnded } from './tracks.js';
+
+/**
+ * Online multi-object tracking for one camera: the `track` stage of the graph. One instance
+ * per camera holds all identity state, so cameras never share ids, and a source that
+ * reconnects keeps the same instance (ids continue).
+ *
+ * Implementations: `MemoryTracker` (Kalman + ByteTrack stages + appearance memory, the
+ * default) and `GreedyIouTracker` (frame-to-frame greedy IoU linking, the baseline).
+ */
+export interface Tracker {
+  /** Camera whose frames this tracker accepts. */
+  readonly cameraId: string;
+  /**
+   * Advances by one frame.
+   * @param detections the frame's instances (boxes in frame pixels); embeddings, when present, L2-normalised
+   * @throws Error when the detections belong to another camera
+   */
+  update(detections: Detections): FrameTracks;
+  /**
+   * Ends every track still alive (reason `end-of-stream`) at the last processed frame, or
+   * returns null when no frame was ever processed. The tracker is empty afterwards but keeps
+   * its id counter.
+   */
+  end(): StreamEnded | null;
+}

@@ -1,0 +1,31 @@
+/**
+ * Machine-readable cause of a source failure (as `ws` does with `WS_ERR_*`): retry decisions and
+ * tests switch on it, never on message text.
+ * - `not-found`: the file, folder or device does not exist;
+ * - `permission-denied`: it exists but this user may not read it;
+ * - `empty`: a frame folder without images;
+ * - `unreachable`: no connection to the camera/server (refused, reset, timed out);
+ * - `stream-not-found`: the server answered but has no such stream (RTSP 404);
+ * - `undecodable`: the data cannot be demuxed or decoded (corrupt, or no decoder installed);
+ * - `gstreamer`: any other GStreamer failure (pipeline construction, an unexpected sample).
+ */
+export type SourceErrorCode = 'not-found' | 'permission-denied' | 'empty' | 'unreachable' | 'stream-not-found' | 'undecodable' | 'gstreamer';
+
+/** Raised when a source cannot be opened or fails while running; the message names the camera, the source and a fix. */
+export class SourceError extends Error {
+  override readonly name = 'SourceError';
+  constructor(readonly code: SourceErrorCode, readonly cameraId: string, readonly source: string, problem: string, fix: string) {
+    super(`camera '${cameraId}' source ${source}: ${problem}. ${fix}`);
+  }
+}
+
+/** Codes that no retry can fix: the configuration or the machine must change first. */
+const PERMANENT_CODES: ReadonlySet<SourceErrorCode> = new Set(['permission-denied']);
+
+/**
+ * Whether a failed live source is worth reconnecting: every failure except the permanent codes
+ * (an error that is not a SourceError is unexpected and treated as transient).
+ */
+export function isRetryableSourceError(err: unknown): boolean {
+  return !(err instanceof SourceError && PERMANENT_CODES.has(err.code));
+}

@@ -1,0 +1,91 @@
+import { z } from 'zod';
+import { cameraIdSchema } from '../../config/camera-id.js';
+import type { TrackSummary } from '../../models/tracks.js';
+
+/**
+ * The wire format of edgevis, defined once: the TypeScript message types are inferred from
+ * these zod schemas, and `track-messages.schema.json` (JSON Schema draft-07, for subscribers
+ * in other languages) is generated from them (`edgevis message-schema`; a test fails when the
+ * committed file differs). Coordinates are frame pixels, top-left origin; times are media time
+ * in ms, never wall clock.
+ */
+
+/** Version tag carried by every message; bumped on incompatible schema changes. */
+export const MESSAGE_SCHEMA_VERSION = 'edgevis.tracks.v1';
+
+const count = z.number().int().min(0);
+const common = {
+  schema: z.literal(MESSAGE_SCHEMA_VERSION),
+  camera: cameraIdSchema,
+  frameIndex: count.describe('0-based frame index in decode order'),
+  ptsMs: z.number().min(0).describe('media timestamp, ms'),
+};
+
+const rleSchema = z.object({
+  size: z.tuple([z.number().int().min(1), z.number().int().min(1)]).describe('[height, width]'),
+  counts: z.string().regex(/^[0-o]*$/),
+}).strict().describe('COCO run-length encoding (compressed string form, column-major runs starting with zeros) at frame resolution');
+
+const trackSchema = z.object({
+  id: z.number().int().min(1).describe('track id, stable while the track lives, unique per camera'),
+  classId: count,
+  className: z.string(),
+  score: z.number().min(0).max(1),
+  bbox: z.tuple([z.number().min(0), z.number().min(0), z.number().min(0), z.number().min(0)]).describe('[x, y, width, height], frame pixels (COCO convention)'),
+  mask: rleSchema.nullable().describe('mask at frame resolution, or null (detection-only model, or masks disabled)'),
+  age: count.describe('frames since the track was first seen'),
+}).strict();
+
+const summarySchema = z.object({
+  trackId: z.number().int().min(1),
+  classId: count,
+  className: z.string(),
+  firstFrame: count.describe('frame index of the first detection'),
+  lastFrame: count.describe('frame index of the last matched detection'),
+  firstPtsMs: z.number().min(0),
+  lastPtsMs: z.number().min(0),
+  hits: z.number().int().min(1).describe('frames with a matched detection'),
+  meanScore: z.number().min(0).max(1),
+  endReason: z.enum(['lost-timeout', 'end-of-stream']).optional().describe('why the track ended (track_ended only)'),
+}).strict();
+
+const tracksMessageSchema = z.object({
+  ...common,
+  type: z.literal('tracks'),
+  width: z.number().int().min(1),
+  height: z.number().int().min(1),
+  tracks: z.array(trackSchema).describe('confirmed tracks matched in this frame, by id'),
+}).strict().describe('per-frame snapshot (topic <prefix>/<camera>/tracks)');
+
+const trackEventMessageSchema = z.object({
+  ...common,
+  type: z.enum(['track_started', 'track_ended']),
+  track: summarySchema,
+}).strict().describe('track lifecycle event (topic <prefix>/<camera>/events)');
+
+/** Every message edgevis publishes. */
+export const trackMessageSchema = z.union([tracksMessageSchema, trackEventMessageSchema]).meta({
+  title: `edgevis track messages (${MESSAGE_SCHEMA_VERSION})`,
+  description: 'Messages published per camera over WebSocket and MQTT. Snapshots on <prefix>/<camera>/tracks, lifecycle events on <prefix>/<camera>/events. All coordinates are frame pixels, top-left origin; times are media time in milliseconds (never wall clock).',
+});
+
+/** One track in a snapshot. */
+export type TrackJson = z.infer<typeof trackSchema>;
+/** Per-frame snapshot of a camera's confirmed tracks. */
+export type TracksMessage = z.infer<typeof tracksMessageSchema>;
+/** Lifecycle event. */
+export type TrackEventMessage = z.infer<typeof trackEventMessageSchema>;
+export type TrackMessage = TracksMessage | TrackEventMessage;
+
+// The tracker's summary is published as is: these fail to compile if the two shapes drift.
+type SameShape<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
+const summaryIsWireSummary: SameShape<TrackSummary, z.infer<typeof summarySchema>> = true;
+void summaryIsWireSummary;
+
+/** The JSON Schema (draft-07) of every message, as committed in `track-messages.schema.json`. */
+export function trackMessagesJsonSchema(): Record<string, unknown> {
+  return {
+    $id: 'https://edgevis.local/schema/track-messages.v1.json',
+    ...z.toJSONSchema(trackMessageSchema, { target: 'draft-7', io: 'output' }),
+  };
+}

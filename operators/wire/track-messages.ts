@@ -1,0 +1,40 @@
+import { encodeMaskRle } from '../../models/coco-rle.js';
+import type { Tracks } from '../../models/tracks.js';
+import { MESSAGE_SCHEMA_VERSION, type TrackJson, type TrackMessage } from './message-schema.js';
+
+export { MESSAGE_SCHEMA_VERSION };
+export type { TrackEventMessage, TrackJson, TrackMessage, TracksMessage } from './message-schema.js';
+
+const round2 = (v: number) => Math.round(v * 100) / 100;
+
+/**
+ * Turns one hop-3 item into the messages to publish, in a fixed order (started events, snapshot,
+ * ended events) with fixed key order and rounding, so the same input always gives the same
+ * bytes. Time fields are media time and frame indices only. The end of a stream gives only its
+ * `track_ended` events.
+ * @param withMasks include COCO RLE masks in the snapshot
+ */
+export function toTrackMessages(tracks: Tracks, withMasks: boolean): TrackMessage[] {
+  const base = { schema: MESSAGE_SCHEMA_VERSION, camera: tracks.cameraId, frameIndex: tracks.frameIndex, ptsMs: tracks.ptsMs } as const;
+  const ended = tracks.ended.map((track): TrackMessage => ({ ...base, type: 'track_ended', track }));
+  if (tracks.kind === 'stream-ended') return ended;
+  return [
+    ...tracks.started.map((track): TrackMessage => ({ ...base, type: 'track_started', track })),
+    {
+      schema: MESSAGE_SCHEMA_VERSION, type: 'tracks', camera: tracks.cameraId, frameIndex: tracks.frameIndex, ptsMs: tracks.ptsMs,
+      width: tracks.width, height: tracks.height,
+      tracks: tracks.active.map((t): TrackJson => ({
+        id: t.trackId, classId: t.classId, className: t.className, score: Math.round(t.score * 1e4) / 1e4,
+        bbox: [round2(t.box[0]), round2(t.box[1]), round2(t.box[2] - t.box[0]), round2(t.box[3] - t.box[1])],
+        mask: withMasks && t.mask ? encodeMaskRle(t.mask, tracks.width, tracks.height) : null,
+        age: t.age,
+      })),
+    },
+    ...ended,
+  ];
+}
+
+/** MQTT topic of a message: `<prefix>/<camera>/tracks` for snapshots, `<prefix>/<camera>/events` for events. */
+export function topicOf(prefix: string, message: TrackMessage): string {
+  return `${prefix}/${message.camera}/${message.type === 'tracks' ? 'tracks' : 'events'}`;
+}

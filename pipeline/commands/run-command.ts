@@ -1,0 +1,74 @@
+import { ConfigError, configFromCommandLine, type CommandLineConfig } from '../../config/command-line.js';
+import type { EdgevisConfig } from '../../config/schema.js';
+import type { TrackPublisher } from '../../operators/publish-tracks.js';
+import type { CameraStatus } from '../camera-run.js';
+import { createLogger } from '../logger.js';
+import { startEdgevis } from '../runtime.js';
+import { formatStatusLine } from '../status-line.js';
+
+/** Flags of `edgevis run`. */
+export interface RunFlags extends CommandLineConfig {
+  readonly logLevel?: string;
+}
+
+/**
+ * `edgevis run`: starts the cameras, prints where to subscribe, a live status line, and a final
+ * report per camera and publisher. Ctrl-C / SIGTERM stops cleanly; a second one forces the exit.
+ * @returns exit code: 0, 1 when start-up or a camera failed, 2 for a bad config
+ */
+export async function runCommand(flags: RunFlags): Promise<number> {
+  const log = createLogger(flags.logLevel);
+  let config: EdgevisConfig;
+  try {
+    config = await configFromCommandLine(flags);
+  } catch (err) {
+    if (err instanceof ConfigError) { process.stderr.write(`edgevis: ${err.message}\n`); return 2; }
+    throw err;
+  }
+  let runtime;
+  try {
+    runtime = await startEdgevis(config, { logger: log });
+  } catch (err) {
+    process.stderr.write(`edgevis: ${(err as Error).message}\n`);
+    return 1;
+  }
+  const out = process.stdout;
+  const prefix = config.publish.mqtt.topicPrefix;
+  out.write('edgevis is running. Subscribe to instance tracks:\n');
+  if (runtime.websocketUrl) out.write(`  WebSocket: ${runtime.websocketUrl}  (one camera: ${runtime.websocketUrl}cameras/<id>)\n`);
+  if (runtime.mqttUrl) {
+    const u = new URL(runtime.mqttUrl);
+    out.write(`  MQTT:      ${runtime.mqttUrl}${runtime.embeddedBroker ? ' (embedded broker)' : ''}  topics ${prefix}/<camera>/tracks, ${prefix}/<camera>/events\n`);
+    out.write(`             e.g. mosquitto_sub -h ${u.hostname} -p ${u.port} -t '${prefix}/#' -v\n`);
+  }
+  out.write(`  cameras:   ${config.cameras.map((c) => `${c.id}=${c.source}`).join(', ')}\n`);
+  const tty = out.isTTY;
+  const timer = setInterval(() => {
+    const line = formatStatusLine(runtime.cameras);
+    out.write(tty ? `\r\x1b[2K${line}` : `${line}\n`);
+  }, config.statusIntervalMs);
+  let interrupted = false;
+  const onSignal = () => {
+    if (interrupted) process.exit(130);
+    interrupted = true;
+    out.write('\nstopping (Ctrl-C again to force)...\n');
+    void runtime.stop();
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  const cameras = await runtime.done;
+  clearInterval(timer);
+  await runtime.stop();
+  out.write(`${tty ? '\r\x1b[2K' : ''}${formatStatusLine(cameras)}\n${finalReport(cameras, runtime.publishers)}`);
+  return cameras.some((c) => c.state === 'failed') ? 1 : 0;
+}
+
+/** One line per camera (state, frames, instances per frame, tracks, drops, error) and one per publisher with its counters. */
+export function finalReport(cameras: readonly CameraStatus[], publishers: readonly TrackPublisher[]): string {
+  const lines = cameras.map((c) => {
+    const perFrame = c.framesProcessed ? (c.detections / c.framesProcessed).toFixed(2) : '0';
+    return `[${c.id}] ${c.state}: ${c.framesProcessed} frames, ${perFrame} instances/frame, ${c.tracksStarted} tracks, ${c.sampling.dropped} dropped${c.error ? `\n  error: ${c.error}` : ''}`;
+  });
+  for (const p of publishers) lines.push(`${p.name}: ${Object.entries(p.counters).map(([k, v]) => `${v} ${k}`).join(', ')}`);
+  return `${lines.join('\n')}\n`;
+}

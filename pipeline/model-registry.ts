@@ -1,0 +1,84 @@
+import { basename } from 'node:path';
+import { projectRoot } from '../config/load.js';
+import { modelNotFoundMessage, resolveModelFile } from '../config/model-path.js';
+import type { CameraConfig, EdgevisConfig } from '../config/schema.js';
+import type { Embedder } from '../models/embedder.js';
+import { HistogramEmbedder } from '../models/histogram-embedder.js';
+import { ModelLoadError } from '../models/onnx-session.js';
+import { OsnetEmbedder } from '../models/osnet-embedder.js';
+import type { Segmenter } from '../models/segmenter.js';
+import { YoloSegmenter } from '../models/yolo-segmenter.js';
+import type { Logger } from './logger.js';
+
+/**
+ * The models of one process: resolves model files (explicit path > `model.dir` >
+ * `$EDGEVIS_MODEL_DIR` > `../shared/models`), chooses the execution provider (first of
+ * `model.executionProviders` that loads; the log names it and, at info, why others fell back),
+ * shares one session between the cameras that use the same file, and disposes of them all.
+ * Loading is lazy: a model is read the first time a camera asks for it.
+ */
+export class ModelRegistry {
+  private readonly segmenters = new Map<string, Promise<Segmenter>>();
+  private embedderLoad: Promise<Embedder | null> | null = null;
+
+  constructor(private readonly config: EdgevisConfig, private readonly log: Logger, private readonly projectDir = projectRoot()) {}
+
+  /**
+   * The segmenter of a camera: its own `model` (a path, or a file name looked up in the model
+   * folders) or the config's `model.path` / `model.file`.
+   * @throws ModelLoadError (rejects) with code `not-found` listing every place looked in, or the loader's code
+   */
+  segmenterFor(camera: CameraConfig): Promise<Segmenter> {
+    const { model } = this.config;
+    const file = camera.model ?? model.file;
+    const explicit = camera.model ? (camera.model.includes('/') ? camera.model : undefined) : model.path;
+    const lookup = resolveModelFile({ path: explicit, dir: model.dir }, file, this.projectDir);
+    if (!lookup.found) return Promise.reject(new ModelLoadError('not-found', `camera '${camera.id}': ${modelNotFoundMessage(basename(file), lookup)}`));
+    const path = lookup.found;
+    let load = this.segmenters.get(path);
+    if (!load) {
+      load = YoloSegmenter.load(path, model).then(({ segmenter, fallbacks }) => {
+        for (const f of fallbacks) this.log.info({ provider: f.provider, reason: f.reason }, `execution provider ${f.provider} unavailable, falling back`);
+        this.log.info({ model: path, executionProvider: segmenter.executionProvider, input: `${segmenter.inputWidth}x${segmenter.inputHeight}`, classes: segmenter.classNames.length },
+          `segmenter ready on ${segmenter.executionProvider.toUpperCase()} execution provider`);
+        return segmenter;
+      });
+      this.segmenters.set(path, load);
+    }
+    return load;
+  }
+
+  /**
+   * The appearance embedder `embedder.kind` asks for, shared by every camera: 'auto' takes
+   * OSNet when its file is found and colour histograms otherwise, and logs which one is active;
+   * null for 'none'.
+   * @throws ModelLoadError (rejects) when 'osnet' is asked for and its model is missing or not loadable
+   */
+  embedder(): Promise<Embedder | null> {
+    this.embedderLoad ??= this.loadEmbedder();
+    return this.embedderLoad;
+  }
+
+  private async loadEmbedder(): Promise<Embedder | null> {
+    const { embedder: options, model } = this.config;
+    const log = this.log;
+    if (options.kind === 'none') { log.info('appearance embedder: none (motion and overlap only)'); return null; }
+    if (options.kind === 'histogram') { log.info('appearance embedder: colour histograms'); return new HistogramEmbedder(); }
+    const lookup = resolveModelFile({ path: options.path, dir: model.dir }, options.file, this.projectDir);
+    if (!lookup.found) {
+      if (options.kind === 'osnet') throw new ModelLoadError('not-found', `re-identification ${modelNotFoundMessage(options.file, lookup)}`);
+      log.info({ looked: lookup.candidates }, `appearance embedder: colour histograms (${options.file} not found; set embedder.path for re-identification)`);
+      return new HistogramEmbedder();
+    }
+    const { embedder, fallbacks } = await OsnetEmbedder.load(lookup.found, model.executionProviders, model.intraOpThreads);
+    for (const f of fallbacks) log.info({ provider: f.provider, reason: f.reason }, `embedder: execution provider ${f.provider} unavailable, falling back`);
+    log.info({ model: lookup.found, executionProvider: embedder.executionProvider, dim: embedder.dim }, `appearance embedder: OSNet re-identification on ${embedder.executionProvider.toUpperCase()}`);
+    return embedder;
+  }
+
+  /** Frees every session that was loaded (loads that failed are ignored). */
+  async dispose(): Promise<void> {
+    for (const load of this.segmenters.values()) await load.then((s) => s.dispose(), () => undefined);
+    await this.embedderLoad?.then((e) => e?.dispose(), () => undefined);
+  }
+}

@@ -1,0 +1,47 @@
+import type { PublishConfig } from '../../config/schema.js';
+import type { TrackPublisher } from '../../operators/publish-tracks.js';
+import { MqttTrackPublisher } from './mqtt-publisher.js';
+import { TrackWebSocketServer } from './websocket-server.js';
+
+/** The publishers of a process, in start order, and where subscribers reach them. */
+export interface Publishers {
+  /** In start order; close in reverse ({@link closePublishers}). */
+  readonly all: readonly TrackPublisher[];
+  readonly websocketUrl: string | null;
+  readonly mqttUrl: string | null;
+  /** Whether the MQTT publisher runs the embedded broker. */
+  readonly embeddedBroker: boolean;
+}
+
+/**
+ * Starts the configured publishers after `extra` (e.g. the replay's event log): the WebSocket
+ * server, then MQTT (with the embedded broker when no URL is configured). When one fails, the
+ * ones already started are closed before the error is thrown.
+ * @throws Error naming the address when a server cannot listen or the external broker is unreachable
+ */
+export async function startPublishers(publish: PublishConfig, extra: readonly TrackPublisher[] = []): Promise<Publishers> {
+  const all: TrackPublisher[] = [...extra];
+  let websocketUrl: string | null = null, mqttUrl: string | null = null, embeddedBroker = false;
+  try {
+    if (publish.websocket.enabled) {
+      const ws = await TrackWebSocketServer.start(publish.websocket.host, publish.websocket.port, publish.websocket.maxBufferedBytes);
+      all.push(ws);
+      websocketUrl = ws.url;
+    }
+    if (publish.mqtt.enabled) {
+      const mqtt = await MqttTrackPublisher.start(publish.mqtt);
+      all.push(mqtt);
+      mqttUrl = mqtt.url;
+      embeddedBroker = mqtt.embeddedBroker;
+    }
+  } catch (err) {
+    await closePublishers(all);
+    throw err;
+  }
+  return { all, websocketUrl, mqttUrl, embeddedBroker };
+}
+
+/** Closes publishers in reverse start order; one that fails is reported to `onError` and does not stop the rest. */
+export async function closePublishers(publishers: readonly TrackPublisher[], onError: (err: Error, publisher: TrackPublisher) => void = () => undefined): Promise<void> {
+  for (const p of [...publishers].reverse()) await p.close().catch((err: Error) => onError(err, p));
+}

@@ -1,0 +1,65 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import t from 'tap';
+import { configFromCommandLine, DEFAULT_SOURCE } from '../config/command-line.js';
+import { ConfigError, configJsonSchema, loadConfigFile, parseConfig } from '../config/load.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'edgevis-config-'));
+const file = join(dir, 'cameras.yaml');
+writeFileSync(file, [
+  'cameras:',
+  '  - { id: a, source: clips/a.mp4, model: nets/seg.onnx }',
+  '  - { id: b, source: rtsp://10.0.0.5/stream, model: yolov8s-seg.onnx }',
+  '  - { id: c, source: /abs/c.mp4 }',
+  'model: { path: ../models/m.onnx, dir: models }',
+  'embedder: { path: reid.onnx }',
+  'publish: { websocket: { port: 9000 } }',
+].join('\n'));
+
+t.test('every relative path of a config file resolves against that file', async (t) => {
+  const config = await loadConfigFile(file);
+  t.equal(config.cameras[0].source, join(dir, 'clips/a.mp4'), 'camera source');
+  t.equal(config.cameras[0].model, join(dir, 'nets/seg.onnx'), 'per-camera model path');
+  t.equal(config.cameras[1].source, 'rtsp://10.0.0.5/stream', 'URLs are kept');
+  t.equal(config.cameras[1].model, 'yolov8s-seg.onnx', 'a bare model name stays a name (looked up in the model folders)');
+  t.equal(config.cameras[2].source, '/abs/c.mp4', 'absolute paths are kept');
+  t.equal(config.model.path, join(dir, '../models/m.onnx'));
+  t.equal(config.model.dir, join(dir, 'models'));
+  t.equal(config.embedder.path, join(dir, 'reid.onnx'));
+});
+
+t.test('command-line flags lay over the file, and the result is validated once and frozen', async (t) => {
+  const config = await configFromCommandLine({ config: file, wsPort: 0, mqtt: false, maxFrames: 7, realtime: true, classes: ['person'], folderFps: 25 });
+  t.equal(config.cameras.length, 3, "the file's cameras");
+  t.ok(config.cameras.every((c) => c.maxFrames === 7 && c.realtime && c.folderFps === 25), 'per-camera flags apply to every camera');
+  t.equal(config.publish.websocket.port, 0, 'a flag wins over the file');
+  t.equal(config.publish.mqtt.enabled, false);
+  t.same(config.model.classes, ['person']);
+  t.equal(config.model.path, join(dir, '../models/m.onnx'), 'untouched fields keep the file value');
+  t.ok(Object.isFrozen(config) && Object.isFrozen(config.cameras[0]) && Object.isFrozen(config.model.classes), 'deeply frozen');
+  t.throws(() => { (config.cameras[0] as { folderFps: number }).folderFps = 1; }, TypeError, 'no field changes after validation');
+
+  const sources = await configFromCommandLine({ config: file, source: ['x.mp4', 'y.mp4'] });
+  t.same(sources.cameras.map((c) => [c.id, c.source]), [['cam1', 'x.mp4'], ['cam2', 'y.mp4']], '--source replaces the cameras');
+  const plain = await configFromCommandLine({});
+  t.same(plain.cameras.map((c) => [c.id, c.source]), [['cam1', DEFAULT_SOURCE]], 'no file, no source: the default recording');
+});
+
+t.test('a bad flag is named by its config path', async (t) => {
+  await t.rejects(configFromCommandLine({ source: ['x.mp4'], folderFps: -1 }), { name: 'ConfigError', message: /cameras\[0\]\.folderFps/ });
+  await t.rejects(configFromCommandLine({ config: join(dir, 'missing.yaml') }), ConfigError);
+  writeFileSync(join(dir, 'list.yaml'), '- a\n- b\n');
+  await t.rejects(configFromCommandLine({ config: join(dir, 'list.yaml') }), /must hold a mapping/);
+});
+
+t.test('the printed config schema carries every field description', async (t) => {
+  const schema = configJsonSchema() as { properties: Record<string, { properties?: Record<string, { description?: string }> }> };
+  const tracker = schema.properties.tracker.properties!;
+  t.match(tracker.maxLostSeconds.description, /seconds/);
+  t.match(tracker.confirmHits.description, /frames/);
+  const undocumented = Object.entries(schema.properties).flatMap(([section, s]) => Object.entries(s.properties ?? {}).filter(([, f]) => !f.description).map(([k]) => `${section}.${k}`))
+    .filter((k) => !['publish.websocket', 'publish.mqtt'].includes(k));
+  t.same(undocumented, [], 'no field without a description');
+  t.ok(parseConfig({ cameras: [{ id: 'a', source: 's' }] }, 'test'), 'defaults parse');
+});

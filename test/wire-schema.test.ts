@@ -1,0 +1,38 @@
+import { readFileSync } from 'node:fs';
+import { Ajv } from 'ajv';
+import t from 'tap';
+import { trackMessagesJsonSchema } from '../operators/wire/message-schema.js';
+import { toTrackMessages } from '../operators/wire/track-messages.js';
+import { CAMERA_ID_PATTERN } from '../config/camera-id.js';
+import { cameraSchema } from '../config/schema.js';
+
+const committed = JSON.parse(readFileSync(new URL('../operators/wire/track-messages.schema.json', import.meta.url), 'utf8'));
+
+t.test('the committed JSON Schema is generated from the one zod definition', async (t) => {
+  t.same(committed, trackMessagesJsonSchema(), 'regenerate with: node dist/pipeline/cli.js message-schema > operators/wire/track-messages.schema.json');
+});
+
+t.test('messages built by toTrackMessages validate; other shapes do not', async (t) => {
+  const validate = new Ajv({ allErrors: true, strict: false }).compile(committed);
+  const summary = { trackId: 2, classId: 0, className: 'person', firstFrame: 1, lastFrame: 5, firstPtsMs: 100, lastPtsMs: 500, hits: 5, meanScore: 0.77 };
+  const messages = toTrackMessages({
+    kind: 'frame', cameraId: 'cam-1', frameIndex: 5, ptsMs: 500, width: 8, height: 6, detectionCount: 1, inferenceMs: 12,
+    active: [{ trackId: 2, classId: 0, className: 'person', score: 0.81234, box: [1, 1, 3.333, 5], mask: { left: 1, top: 1, width: 2, height: 2, data: Uint8Array.from([1, 1, 0, 1]) }, age: 4 }],
+    started: [summary], ended: [{ ...summary, trackId: 1, endReason: 'lost-timeout' }],
+  }, true);
+  t.same(messages.map((m) => m.type), ['track_started', 'tracks', 'track_ended']);
+  for (const m of messages) t.ok(validate(m), `${m.type} validates ${JSON.stringify(validate.errors)}`);
+  const [, snapshot] = messages;
+  t.notOk(validate({ ...snapshot, camera: 'a/b' }), 'a camera id with "/" is rejected (one rule with the config)');
+  t.notOk(validate({ ...snapshot, wallMs: 3 }), 'unknown fields are rejected');
+  t.notOk(validate({ ...messages[2], track: { ...summary, endReason: 'crashed' } }), 'unknown end reasons are rejected');
+});
+
+t.test('config and wire share the camera-id rule', async (t) => {
+  for (const id of ['cam1', 'A_b-9', 'x'.repeat(64)]) {
+    t.ok(CAMERA_ID_PATTERN.test(id) && cameraSchema.safeParse({ id, source: 's' }).success, `${id} accepted`);
+  }
+  for (const id of ['', '-a', 'a b', 'a/b', 'a#', 'x'.repeat(65)]) {
+    t.notOk(CAMERA_ID_PATTERN.test(id) || cameraSchema.safeParse({ id, source: 's' }).success, `'${id}' rejected`);
+  }
+});
