@@ -11,13 +11,17 @@ import { cameraIdSchema } from './camera-id.js';
 export const cameraSchema = z.object({
   id: cameraIdSchema.describe('Camera id: MQTT topic segment and key of all per-camera state.'),
   source: z.string().min(1, 'source must name a file, rtsp:// URL, /dev/videoN or frame folder')
-    .describe('File path, rtsp:// URL, /dev/videoN, or a folder of .jpg/.png frames (YouTube-VIS / DAVIS layout). Relative paths in a config file are relative to that file.'),
-  kind: z.enum(['auto', 'file', 'rtsp', 'v4l2', 'frames']).default('auto').describe("Source kind; 'auto' infers it from the source string."),
+    .describe('File path, rtsp:// or http(s):// URL (e.g. an MJPEG IP camera), /dev/videoN, or a folder of .jpg/.png frames (YouTube-VIS / DAVIS layout). Relative paths in a config file are relative to that file.'),
+  kind: z.enum(['auto', 'file', 'rtsp', 'http', 'v4l2', 'frames']).default('auto').describe("Source kind; 'auto' infers it from the source string."),
   realtime: z.boolean().default(false).describe('Files and frame folders: pace frames by media time like a live camera (newest frame wins, drops counted).'),
   maxFrames: z.number().int().positive().optional().describe('Stop after this many frames; unset = the whole input.'),
   folderFps: z.number().positive().default(10).describe('Frame rate assumed for frame folders, frames per second.'),
-  reconnectDelayMs: z.number().int().nonnegative().default(2000).describe('Live sources: wait this long before reconnecting after a failure, ms (0 = never reconnect).'),
-  maxReconnects: z.number().int().nonnegative().default(10).describe('Live sources: give up after this many failed reconnects in a row.'),
+  reconnectDelayMs: z.number().int().nonnegative().default(1000)
+    .describe('Live sources: first reconnect delay after a loss (error, disconnect, stall), ms; doubles per failed attempt (±20 % jitter) up to reconnectMaxDelayMs. 0 = never reconnect.'),
+  reconnectMaxDelayMs: z.number().int().positive().default(30000).describe('Live sources: largest reconnect delay, ms.'),
+  maxReconnects: z.number().int().nonnegative().default(0).describe('Live sources: give up (state failed) after this many failed reconnects in a row; 0 = keep trying forever.'),
+  stallTimeoutMs: z.number().int().positive().default(5000)
+    .describe('Live sources: no frame for this long while connected → state stalled, the pipeline is torn down and rebuilt, ms.'),
   model: z.string().optional()
     .describe('Segmentation model for this camera: a file name looked up like model.file, or a path (containing "/"; relative to the config file). Unset = model.path / model.file.'),
   rtspLatencyMs: z.number().int().nonnegative().default(200).describe('RTSP jitter-buffer latency of rtspsrc, ms.'),

@@ -1,5 +1,5 @@
 import type { Detections } from './detections.js';
-import type { FrameTracks, StreamEnded } from './tracks.js';
+import type { FrameTracks, StreamEnded, TrackEndReason } from './tracks.js';
 
 /**
  * Online multi-object tracking for one camera: the `track` stage of the graph. One instance
@@ -19,9 +19,9 @@ export interface Tracker {
    */
   update(detections: Detections): FrameTracks;
   /**
-   * Ends every track still alive (reason `end-of-stream`) at the last processed frame, or
-   * returns null when no frame was ever processed. The tracker is empty afterwards but keeps
-   * its id counter.
+   * Ends every track still alive at the last processed frame, or returns null when no frame was
+   * ever processed. The tracker is empty afterwards but keeps its id counter.
+   * @param reason why (default `end-of-stream`; `shutdown` when edgevis stops a live camera)
    */
-  end(): StreamEnded | null;
+  end(reason?: TrackEndReason): StreamEnded | null;
 }

@@ -39,8 +39,8 @@ export interface TrackSummary {
   readonly endReason?: TrackEndReason;
 }
 
-/** Why a track ended: lost for too long, or the stream ended. */
-export type TrackEndReason = 'lost-timeout' | 'end-of-stream';
+/** Why a track ended: lost for too long, the recording ended, or edgevis was stopped. */
+export type TrackEndReason = 'lost-timeout' | 'end-of-stream' | 'shutdown';
 
 /**
  * Hop 3 of the graph (track → publish), for one processed frame: the state of one camera's
@@ -66,7 +66,7 @@ export interface FrameTracks {
 }
 
 /**
- * Hop 3 of the graph, once at the end of a stream: every track still alive is ended. It is no
+ * Hop 3 of the graph, once at the end of a stream (or of the camera's run): every track still alive is ended. It is no
  * frame: it has no snapshot, no pixels and no frame credit. `frameIndex`/`ptsMs` are those of
  * the last processed frame, so the end events keep media time.
  */

@@ -25,10 +25,13 @@ export interface TrackPublisher {
  * @see trackInstances, releaseFrame
  */
 export function publishTracks(publishers: readonly TrackPublisher[], withMasks: boolean): MonoTypeOperatorFunction<Tracks> {
-  return tap((tracks) => {
-    for (const message of toTrackMessages(tracks, withMasks)) {
-      const json = JSON.stringify(message);
-      for (const p of publishers) p.publish(message, json);
-    }
-  });
+  return tap((tracks) => publishMessages(publishers, toTrackMessages(tracks, withMasks)));
+}
+
+/** Sends messages, in order, to every publisher; each message is serialised once. */
+export function publishMessages(publishers: readonly TrackPublisher[], messages: readonly TrackMessage[]): void {
+  for (const message of messages) {
+    const json = JSON.stringify(message);
+    for (const p of publishers) p.publish(message, json);
+  }
 }

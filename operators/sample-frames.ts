@@ -11,12 +11,16 @@ export interface SamplingStats {
   received: number;
   /** Frames replaced by a newer one before the model was free. */
   dropped: number;
+  /** Frames the source itself skipped (gaps in the frame index: a live source's leaky appsink, an outage). */
+  skippedBySource: number;
 }
 
 /**
  * Decides which frames go on to segmentation.
  *
  * - `every`: passes every frame (the pull-based source already waits for credit, so nothing queues).
+ * Gaps in the frame index of what arrives are counted as frames the source skipped.
+ *
  * - `latest`: holds at most one pending frame; when a newer one arrives first, the older is
  *   dropped (counted), and the pending frame is emitted once a credit is free. A slow model
  *   therefore never builds a queue and latency stays about one inference.
@@ -32,6 +36,7 @@ export function sampleFrames(policy: SamplingPolicy, credit: FrameCredit, stats:
     let pending: Frame | null = null;
     let waiting = false;
     let sourceDone = false;
+    let lastIndex: number | null = null;
     const emitWhenFree = () => {
       if (waiting || !pending) return;
       waiting = true;
@@ -48,6 +53,8 @@ export function sampleFrames(policy: SamplingPolicy, credit: FrameCredit, stats:
     const sub = source.subscribe({
       next: (frame) => {
         stats.received++;
+        if (lastIndex !== null && frame.frameIndex > lastIndex + 1) stats.skippedBySource += frame.frameIndex - lastIndex - 1;
+        lastIndex = frame.frameIndex;
         if (policy === 'every') { subscriber.next(frame); return; }
         if (pending) stats.dropped++;
         pending = frame;

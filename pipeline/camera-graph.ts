@@ -1,4 +1,4 @@
-import { identity, retry, throwError, timer, type Observable } from 'rxjs';
+import { identity, take, type Observable } from 'rxjs';
 import type { CameraConfig } from '../config/schema.js';
 import type { Embedder } from '../models/embedder.js';
 import type { Segmenter } from '../models/segmenter.js';
@@ -13,8 +13,8 @@ import { segmentInstances } from '../operators/segment-instances.js';
 import { trackInstances } from '../operators/track-instances.js';
 import { frameFolderFrames } from '../operators/sources/frame-folder-frames.js';
 import { gstreamerFrames } from '../operators/sources/gstreamer-frames.js';
-import { isRetryableSourceError } from '../operators/sources/source-error.js';
-import { inferSourceKind, isLive, type SourceProgress, type SourceSpec } from '../operators/sources/source-spec.js';
+import { inferSourceKind, isCamera, isLive, type SourceProgress, type SourceSpec } from '../operators/sources/source-spec.js';
+import { superviseLiveSource, type SourceHealthChange } from '../operators/sources/supervise-live-source.js';
 
 /** Resolves a camera's config into the spec its source reads. */
 export function sourceSpecOf(camera: CameraConfig): SourceSpec {
@@ -31,34 +31,32 @@ export interface CameraGraphParts {
   readonly tracker: Tracker;
   readonly publishers: readonly TrackPublisher[];
   readonly withMasks: boolean;
-  /** Called before each reconnect of a live source. */
-  readonly onReconnect?: (attempt: number, error: Error) => void;
+  /** Called on each change of a supervised camera's health (connecting, streaming, stalled, reconnecting, failed). */
+  readonly onHealth?: (change: SourceHealthChange) => void;
 }
 
 /**
  * One camera's graph, as on the design card: source → sample → segment → (embed) → track →
  * publish. Files are read on demand (every frame, bounded memory); live sources (and files
- * with `realtime`) deliver at their own pace and the newest frame wins. Live sources reconnect
- * after a retryable failure (by error code) with the same tracker, so track ids continue.
+ * with `realtime`) deliver at their own pace and the newest frame wins. Cameras (RTSP, HTTP,
+ * v4l2) are supervised: a loss (error, disconnect, stall) is followed by a reconnect with
+ * backoff, with the same tracker and monotonic frame indices, so track ids continue; only a
+ * permanent error (by code) or an exhausted `maxReconnects` ends the graph with an error.
  */
 export function cameraGraph(camera: CameraConfig, parts: CameraGraphParts, stats: SamplingStats, progress?: SourceProgress): Observable<Tracks> {
   const spec = sourceSpecOf(camera);
   const live = isLive(spec);
   const credit = new FrameCredit(live ? 1 : 2);
   const sourceCredit = live ? undefined : credit;
-  const frames$ = spec.kind === 'frames' ? frameFolderFrames(spec, sourceCredit, progress) : gstreamerFrames(spec, sourceCredit, progress);
-  const reconnecting = (spec.kind === 'rtsp' || spec.kind === 'v4l2') && camera.reconnectDelayMs > 0 && camera.maxReconnects > 0;
+  const read = (s: SourceSpec) => (s.kind === 'frames' ? frameFolderFrames(s, sourceCredit, progress) : gstreamerFrames(s, sourceCredit, progress));
+  const supervised = isCamera(spec) && camera.reconnectDelayMs > 0;
+  // A supervised source never ends on its own; maxFrames is counted after supervision, so reaching it is the end, not a disconnect.
+  const frames$ = supervised
+    ? superviseLiveSource(() => read({ ...spec, maxFrames: undefined }), {
+      stallTimeoutMs: camera.stallTimeoutMs, backoffInitialMs: camera.reconnectDelayMs, backoffMaxMs: camera.reconnectMaxDelayMs, maxReconnects: camera.maxReconnects,
+    }, (change) => parts.onHealth?.(change)).pipe(camera.maxFrames !== undefined ? take(camera.maxFrames) : identity)
+    : read(spec);
   return frames$.pipe(
-    reconnecting
-      ? retry({
-        count: camera.maxReconnects, resetOnSuccess: true,
-        delay: (err: Error, attempt: number) => {
-          if (!isRetryableSourceError(err)) return throwError(() => err);
-          parts.onReconnect?.(attempt, err);
-          return timer(camera.reconnectDelayMs);
-        },
-      })
-      : identity,
     sampleFrames(live ? 'latest' : 'every', credit, stats),
     segmentInstances(parts.segmenter),
     embedInstances(parts.embedder),

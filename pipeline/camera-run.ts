@@ -2,15 +2,24 @@ import type { Subscription } from 'rxjs';
 import type { CameraConfig } from '../config/schema.js';
 import type { Tracker } from '../models/tracker.js';
 import type { Tracks } from '../models/tracks.js';
-import type { TrackPublisher } from '../operators/publish-tracks.js';
+import { publishMessages, type TrackPublisher } from '../operators/publish-tracks.js';
+import { CAMERA_STATES, MESSAGE_SCHEMA_VERSION } from '../operators/wire/message-schema.js';
+import { toTrackMessages } from '../operators/wire/track-messages.js';
 import type { SamplingStats } from '../operators/sample-frames.js';
 import type { SourceProgress } from '../operators/sources/source-spec.js';
+import type { SourceHealthChange } from '../operators/sources/supervise-live-source.js';
+import { isCamera } from '../operators/sources/source-spec.js';
 import { cameraGraph, sourceSpecOf } from './camera-graph.js';
 import type { Logger } from './logger.js';
 import type { ModelRegistry } from './model-registry.js';
 
-/** Where a camera is in its life: loading its models, running its graph, or done (and why). */
-export type CameraState = 'starting' | 'running' | 'ended' | 'failed' | 'stopped';
+/**
+ * Where a camera is in its life: `starting` (loading models), then, for a camera (RTSP, HTTP,
+ * v4l2), its supervised health (`connecting`, `streaming`, `stalled`, `reconnecting`), or
+ * `streaming` for a recording; finally `ended` (a recording finished), `failed` (permanent
+ * error, or the reconnect budget ran out) or `stopped`.
+ */
+export type CameraState = (typeof CAMERA_STATES)[number];
 
 /** Live state of one camera, for the status line, progress displays and the final report. */
 export interface CameraStatus {
@@ -20,6 +29,10 @@ export interface CameraStatus {
   error?: string;
   /** Machine-readable code of that error (a `SourceErrorCode` or `ModelErrorCode`), when it has one. */
   errorCode?: string;
+  /** Why the camera is in its state (the last loss while stalled or reconnecting). */
+  reason: string;
+  /** Times the camera came back after a loss (disconnect, error, stall), since it started. */
+  reconnects: number;
   /** Frames received from the source and dropped by the sampler. */
   readonly sampling: SamplingStats;
   /** What the source knows about its length (progress bars). */
@@ -62,61 +75,92 @@ export interface CameraRunParts {
 
 /**
  * One camera's run: loads its models (shared through the registry), subscribes its graph,
- * keeps its {@link CameraStatus}, and stops it. A camera whose source or model fails reports
- * its error in its status and its log and ends; it never touches another camera.
+ * keeps its {@link CameraStatus}, and stops it. Every change of state is logged once and
+ * published as a `camera_status` message (retained on MQTT). A camera whose source or model
+ * fails for good reports its error in its status and its log and ends; it never touches
+ * another camera. Stopping ends its open tracks (reason `shutdown`) before it returns.
  */
 export class CameraRun {
   readonly status: CameraStatus;
   /** Resolves with the status once the camera ended, failed or was stopped. */
   readonly done: Promise<CameraStatus>;
   private subscription: Subscription | null = null;
+  private tracker: Tracker | null = null;
   private stopping = false;
   private settle!: () => void;
+  private readonly log: Logger;
 
   constructor(readonly camera: CameraConfig, private readonly parts: CameraRunParts) {
     this.status = {
-      id: camera.id, state: 'starting', sampling: { received: 0, dropped: 0 }, source: { expectedFrames: null }, framesProcessed: 0, activeTracks: 0,
+      id: camera.id, state: 'starting', reason: 'loading models', reconnects: 0,
+      sampling: { received: 0, dropped: 0, skippedBySource: 0 }, source: { expectedFrames: null }, framesProcessed: 0, activeTracks: 0,
       tracksStarted: 0, detections: 0, inferenceMs: 0, lastFrameIndex: -1, firstFrameAt: 0, lastFrameAt: 0,
     };
+    this.log = parts.logger.child({ camera: camera.id });
     this.done = new Promise<void>((resolve) => { this.settle = resolve; }).then(() => this.status);
+    this.setState('starting', 'loading models');
     this.start();
   }
 
-  /** Stops the camera: its source drains with EOS; `done` resolves with state `stopped` (unless it had already ended). Idempotent. */
+  /**
+   * Stops the camera: unsubscribes its graph (the source drains with EOS), ends its open tracks
+   * with reason `shutdown` and publishes that, then reports `stopped` (unless it had already
+   * ended or failed); `done` resolves. Idempotent.
+   */
   stop(): void {
     if (this.stopping) return;
     this.stopping = true;
-    if (this.status.state === 'running' || this.status.state === 'starting') this.status.state = 'stopped';
     this.subscription?.unsubscribe();
+    const end = this.tracker?.end('shutdown');
+    if (end && end.ended.length > 0) publishMessages(this.parts.publishers, toTrackMessages(end, false));
+    if (this.status.state !== 'ended' && this.status.state !== 'failed') this.setState('stopped', 'edgevis stopped the camera');
     this.settle(); // an unsubscribed graph never completes on its own
+  }
+
+  /** Records, logs (one line) and publishes a change of state. */
+  private setState(state: CameraState, reason: string, code?: string): void {
+    const s = this.status;
+    s.state = state;
+    s.reason = reason;
+    const level = state === 'failed' ? 'error' : state === 'stalled' || state === 'reconnecting' ? 'warn' : 'info';
+    this.log[level]({ state, reason, ...(code ? { code } : {}), reconnects: s.reconnects }, `camera '${this.camera.id}' ${state}: ${reason}`);
+    publishMessages(this.parts.publishers, [{
+      schema: MESSAGE_SCHEMA_VERSION, type: 'camera_status', camera: this.camera.id, state, reason, ...(code ? { code } : {}),
+      reconnects: s.reconnects, lastFrameIndex: s.lastFrameIndex,
+    }]);
+  }
+
+  private onHealth(change: SourceHealthChange): void {
+    if (this.stopping || change.state === 'failed') return; // failure arrives as the graph's error
+    this.status.reconnects = change.reconnects;
+    this.setState(change.state, change.reason, change.code);
   }
 
   private start(): void {
     const { camera, parts, status } = this;
-    const log = parts.logger.child({ camera: camera.id });
     const fail = (err: Error) => {
       if (this.stopping) return;
-      status.state = 'failed';
       status.error = err.message;
       status.errorCode = (err as { code?: string }).code;
-      log.error({ err: err.message, code: status.errorCode }, `camera '${camera.id}' stopped: ${err.message}`);
+      this.setState('failed', err.message, status.errorCode);
       this.settle();
     };
     Promise.all([parts.models.segmenterFor(camera), parts.models.embedder()]).then(([segmenter, embedder]) => {
       if (this.stopping) return;
       const spec = sourceSpecOf(camera);
-      status.state = 'running';
-      log.info({ source: spec.source, kind: spec.kind, realtime: spec.realtime }, `camera '${camera.id}' reading ${spec.kind} ${spec.source}`);
+      this.log.info({ source: spec.source, kind: spec.kind, realtime: spec.realtime }, `camera '${camera.id}' reading ${spec.kind} ${spec.source}`);
+      const supervised = isCamera(spec) && camera.reconnectDelayMs > 0;
+      if (!supervised) this.setState('streaming', `reading ${spec.kind}`);
+      this.tracker = parts.createTracker(camera);
       const graph = cameraGraph(camera, {
-        segmenter, embedder, tracker: parts.createTracker(camera), publishers: parts.publishers, withMasks: parts.withMasks,
-        onReconnect: (attempt, err) => log.warn({ attempt, err: err.message }, `camera '${camera.id}' source failed, reconnecting in ${camera.reconnectDelayMs} ms`),
+        segmenter, embedder, tracker: this.tracker, publishers: parts.publishers, withMasks: parts.withMasks,
+        onHealth: (change) => this.onHealth(change),
       }, status.sampling, status.source);
       this.subscription = graph.subscribe({
         next: (tracks) => { this.count(tracks); parts.onTracks?.(tracks, status); },
         error: fail,
         complete: () => {
-          status.state = 'ended';
-          log.info({ frames: status.framesProcessed, tracks: status.tracksStarted }, `camera '${camera.id}' reached end of stream`);
+          this.setState('ended', `${supervised ? 'reached maxFrames' : 'end of stream'} after ${status.framesProcessed} frames, ${status.tracksStarted} tracks`);
           this.settle();
         },
       });

@@ -18,6 +18,15 @@ const int = (name: string) => (v: string) => {
   return n;
 };
 
+/**
+ * Once a command finished (cameras stopped, publishers closed), the process exits even if a
+ * native handle (a GStreamer thread of a pipeline that failed to start) still holds the event
+ * loop: a service must always exit. The timer does not itself keep the process alive.
+ */
+function exitSoon(graceMs = 3000): void {
+  setTimeout(() => process.exit(), graceMs).unref();
+}
+
 const program = new Command('edgevis')
   .description('Online video instance segmentation and tracking for live cameras, published over WebSocket and MQTT');
 
@@ -35,7 +44,7 @@ program.command('run')
   .option('--max-frames <n>', 'stop each camera after n frames', int('--max-frames'))
   .option('--classes <names...>', 'keep only these class names, e.g. --classes person car')
   .option('--log-level <level>', 'trace|debug|info|warn|error (default info, or $LOG_LEVEL)')
-  .action(async (flags: RunFlags) => { process.exitCode = await runCommand(flags); });
+  .action(async (flags: RunFlags) => { process.exitCode = await runCommand(flags); exitSoon(); });
 
 program.command('replay')
   .description('replay a recording (file, frame folder or rtsp:// URL) through the live graph; writes a deterministic event log and result files')
@@ -49,7 +58,7 @@ program.command('replay')
   .option('--fps <fps>', 'frame rate of a frame folder (default from config, 10)', Number)
   .option('--serve', 'also publish over WebSocket and MQTT as configured (default: files only)')
   .option('--log-level <level>', 'trace|debug|info|warn|error (default warn during replay, or $LOG_LEVEL)')
-  .action(async (source: string, flags: ReplayFlags) => { process.exitCode = await replayCommand(source, flags); });
+  .action(async (source: string, flags: ReplayFlags) => { process.exitCode = await replayCommand(source, flags); exitSoon(); });
 
 program.command('eval')
   .description('score tracking results against ground truth: HOTA, CLEAR MOT, IDF1 (and J&F for DAVIS)')

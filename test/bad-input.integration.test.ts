@@ -19,7 +19,8 @@ t.test('bad sources and models fail with clear errors while the good camera keep
       { id: 'good', source: VTEST, maxFrames: 25 },
       { id: 'missing-file', source: join(dir, 'nope.avi') },
       { id: 'corrupt-file', source: corruptVideo },
-      { id: 'dead-rtsp', source: `rtsp://127.0.0.1:${deadPort}/camera`, maxReconnects: 0 },
+      { id: 'dead-rtsp', source: `rtsp://127.0.0.1:${deadPort}/camera`, reconnectDelayMs: 0 },
+      { id: 'ftp', source: 'ftp://127.0.0.1/camera.mjpg' },
       { id: 'missing-model', source: VTEST, model: join(dir, 'absent.onnx') },
       { id: 'corrupt-model', source: VTEST, model: corruptModel },
     ],
@@ -36,6 +37,7 @@ t.test('bad sources and models fail with clear errors while the good camera keep
     'corrupt-file': ['undecodable', /camera 'corrupt-file' source .*corrupt\.avi: cannot decode the input .*install gstreamer1\.0-libav/],
     'dead-rtsp': ['unreachable', /camera 'dead-rtsp' source rtsp:\/\/127\.0\.0\.1:\d+\/camera: RTSP server not reachable .*Check that the camera is on/],
     'missing-model': ['not-found', /camera 'missing-model': model absent\.onnx not found; looked in:\n\s+- .*absent\.onnx\nFix: pass --model/],
+    'ftp': ['unsupported-scheme', /camera 'ftp' source ftp:\/\/127\.0\.0\.1\/camera\.mjpg: the URL scheme 'ftp' is not supported\. Use rtsp:\/\//],
     'corrupt-model': ['invalid', /model file .*corrupt\.onnx is not a loadable ONNX model/],
   };
   for (const [id, [code, pattern]] of Object.entries(expectations)) {

@@ -41,15 +41,21 @@ t.test('FrameCredit', async (t) => {
 
 t.test('sampleFrames', async (t) => {
   t.test("'every' passes every frame, counts them and drops none", async (t) => {
-    const stats = { received: 0, dropped: 0 };
+    const stats = { received: 0, dropped: 0, skippedBySource: 0 };
     const out = await lastValueFrom(of(frame(0), frame(1), frame(2)).pipe(sampleFrames('every', new FrameCredit(1), stats), toArray()));
     t.same(out.map((f) => f.frameIndex), [0, 1, 2]);
-    t.same(stats, { received: 3, dropped: 0 });
+    t.same(stats, { received: 3, dropped: 0, skippedBySource: 0 });
+  });
+
+  t.test('gaps in the frame index count as frames the source skipped', async (t) => {
+    const stats = { received: 0, dropped: 0, skippedBySource: 0 };
+    await lastValueFrom(of(frame(0), frame(1), frame(4), frame(5), frame(9)).pipe(sampleFrames('every', new FrameCredit(1), stats), toArray()));
+    t.same(stats, { received: 5, dropped: 0, skippedBySource: 5 }, '2, 3, 6, 7, 8 never arrived');
   });
 
   t.test("'latest' keeps only the newest frame while the model is busy, and counts the drops", async (t) => {
     const credit = new FrameCredit(1);
-    const stats = { received: 0, dropped: 0 };
+    const stats = { received: 0, dropped: 0, skippedBySource: 0 };
     const source = new Subject<Frame>();
     const seen: number[] = [];
     let completed = false;
@@ -68,13 +74,13 @@ t.test('sampleFrames', async (t) => {
     await flush();
     t.same(seen, [0, 3], 'the newest pending frame is emitted once the model is free');
     t.ok(completed, 'then the stream completes');
-    t.same(stats, { received: 4, dropped: 2 });
+    t.same(stats, { received: 4, dropped: 2, skippedBySource: 0 });
   });
 
   t.test('unsubscribing while a frame is pending returns its credit', async (t) => {
     const credit = new FrameCredit(1);
     const source = new Subject<Frame>();
-    const sub = source.pipe(sampleFrames('latest', credit, { received: 0, dropped: 0 })).subscribe();
+    const sub = source.pipe(sampleFrames('latest', credit, { received: 0, dropped: 0, skippedBySource: 0 })).subscribe();
     source.next(frame(0)); await flush(); // holds the only credit
     source.next(frame(1)); await flush(); // pending, waiting for the credit
     sub.unsubscribe();
@@ -89,7 +95,7 @@ t.test('sampleFrames', async (t) => {
   t.test('errors are forwarded', async (t) => {
     const source = new Subject<Frame>();
     let error: unknown;
-    source.pipe(sampleFrames('latest', new FrameCredit(1), { received: 0, dropped: 0 })).subscribe({ error: (e) => { error = e; } });
+    source.pipe(sampleFrames('latest', new FrameCredit(1), { received: 0, dropped: 0, skippedBySource: 0 })).subscribe({ error: (e) => { error = e; } });
     source.error(new Error('camera gone'));
     t.match(error, /camera gone/);
   });
@@ -147,7 +153,7 @@ t.test('publishTracks', async (t) => {
   const a = recordingPublisher(), b = recordingPublisher();
   const passed = await lastValueFrom(of(...items).pipe(publishTracks([a, b], false), toArray()));
   t.equal(passed.length, 3, 'items pass through unchanged');
-  t.same(a.got.map((m) => `${m.type}@${m.frameIndex}`), ['track_started@0', 'tracks@0', 'tracks@1', 'track_ended@1'],
+  t.same(a.got.map((m) => `${m.type}@${'frameIndex' in m ? m.frameIndex : '-'}`), ['track_started@0', 'tracks@0', 'tracks@1', 'track_ended@1'],
     'started events before the frame snapshot; the end of stream gives only ended events, no snapshot');
   t.same(b.json, a.json, 'every publisher gets the same bytes');
   t.same(a.json.map((j) => JSON.parse(j)), a.got, 'json is the serialisation of the message');

@@ -101,7 +101,7 @@ t.test('--realtime with a model slower than the stream drops frames instead of q
     dispose: async () => undefined,
   };
   const config = replayConfig(40, true);
-  const stats = { received: 0, dropped: 0 };
+  const stats = { received: 0, dropped: 0, skippedBySource: 0 };
   const started = performance.now();
   const tracks = await lastValueFrom(cameraGraph(config.cameras[0], {
     segmenter: slow, embedder: null, tracker: new MemoryTracker('cam1', config.tracker), publishers: [], withMasks: false,
@@ -130,5 +130,7 @@ t.test('the greedy-IoU baseline runs through the real graph behind the Tracker i
   const started = new Set(lines.filter((m) => m.type === 'track_started').map((m) => m.track.trackId));
   const ended = new Set(lines.filter((m) => m.type === 'track_ended').map((m) => m.track.trackId));
   t.same([...ended].sort(), [...started].sort(), 'every started id ends (the last ones at end of stream)');
-  t.ok(lines.at(-1).type === 'track_ended' && lines.at(-1).track.endReason === 'end-of-stream', 'the stream end closes the remaining ids');
+  const lastEvent = lines.filter((m) => m.type === 'track_ended').at(-1);
+  t.equal(lastEvent.track.endReason, 'end-of-stream', 'the stream end closes the remaining ids');
+  t.same(lines.filter((m) => m.type === 'camera_status').map((m) => m.state), ['starting', 'streaming', 'ended'], 'the camera states are in the log');
 });

@@ -80,9 +80,9 @@ export class GreedyIouTracker implements Tracker {
     };
   }
 
-  end(): StreamEnded | null {
+  end(reason: TrackEndReason = 'end-of-stream'): StreamEnded | null {
     if (!this.lastFrame) return null;
-    const ended = this.previous.map((t) => summaryOf(t, 'end-of-stream'));
+    const ended = this.previous.map((t) => summaryOf(t, reason));
     this.previous = [];
     return { kind: 'stream-ended', cameraId: this.cameraId, ...this.lastFrame, ended };
   }

@@ -2,7 +2,7 @@ import type { TrackerConfig } from '../../config/schema.js';
 import { boxIoU } from '../box.js';
 import type { Detections } from '../detections.js';
 import type { Tracker } from '../tracker.js';
-import type { FrameTracks, StreamEnded, TrackObservation, TrackSummary } from '../tracks.js';
+import type { FrameTracks, StreamEnded, TrackEndReason, TrackObservation, TrackSummary } from '../tracks.js';
 import { AppearanceMemory } from './appearance-memory.js';
 import { assignMinCost } from './assignment.js';
 import { Track } from './track.js';
@@ -108,9 +108,9 @@ export class MemoryTracker implements Tracker {
   }
 
   /** Ends every confirmed or lost track at the last processed frame (see {@link Tracker.end}). */
-  end(): StreamEnded | null {
+  end(reason: TrackEndReason = 'end-of-stream'): StreamEnded | null {
     if (!this.lastFrame) return null;
-    const ended = this.tracks.filter((t) => t.state === 'confirmed' || t.state === 'lost').map((t) => t.summary('end-of-stream'));
+    const ended = this.tracks.filter((t) => t.state === 'confirmed' || t.state === 'lost').map((t) => t.summary(reason));
     this.tracks = [];
     return { kind: 'stream-ended', cameraId: this.cameraId, ...this.lastFrame, ended };
   }

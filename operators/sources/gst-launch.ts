@@ -14,7 +14,7 @@ export function gstQuote(value: string): string {
  *
  * - file: as fast as the consumer pulls (`sync=false`, blocking queue of 2: nothing is lost);
  *   with realtime, clock-paced (`sync=true`) with a 1-frame leaky queue like a live camera.
- * - rtsp / v4l2: 1-frame leaky appsink, so the newest frame wins and latency stays bounded.
+ * - rtsp / http / v4l2: 1-frame leaky appsink, so the newest frame wins and latency stays bounded.
  *
  * The string can be printed, logged and pasted into `gst-launch-1.0` (replace appsink by fakesink).
  */
@@ -27,6 +27,9 @@ export function gstLaunchLine(spec: SourceSpec): string {
       return `filesrc location=${gstQuote(spec.source)} ! decodebin ! ${toRgb} ! ${sink}`;
     case 'rtsp':
       return `rtspsrc location=${gstQuote(spec.source)} latency=${spec.rtspLatencyMs} protocols=tcp ! decodebin ! ${toRgb} ! ${sink}`;
+    case 'http':
+      // is-live: an IP camera's stream (MJPEG or other) is timestamped on arrival like a live source.
+      return `souphttpsrc location=${gstQuote(spec.source)} is-live=true do-timestamp=true ! decodebin ! ${toRgb} ! ${sink}`;
     case 'v4l2':
       return `v4l2src device=${gstQuote(spec.source)} ! decodebin ! ${toRgb} ! ${sink}`;
     case 'frames':

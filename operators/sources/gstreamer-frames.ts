@@ -8,7 +8,7 @@ import { rgbByteLength } from '../../models/frame.js';
 import type { FrameCredit } from '../backpressure/frame-credit.js';
 import { APPSINK_NAME, gstLaunchLine } from './gst-launch.js';
 import { SourceError } from './source-error.js';
-import { isLive, type SourceProgress, type SourceSpec } from './source-spec.js';
+import { isLive, schemeOf, type SourceProgress, type SourceSpec } from './source-spec.js';
 
 // The package's main is the native addon itself, which only require() can load.
 const gstreamer = createRequire(import.meta.url)('gstreamer-superficial') as typeof GstModule;
@@ -128,8 +128,13 @@ export function gstreamerFrames(spec: SourceSpec, credit?: FrameCredit, progress
   });
 }
 
-/** Checks what GStreamer would otherwise report badly or not at all (a missing v4l2 device's error is lost). */
+/** Checks what GStreamer would otherwise report badly or not at all (a missing v4l2 device's error is lost; an ftp:// URL looks like a missing file). */
 function preflight(spec: SourceSpec): SourceError | null {
+  const scheme = schemeOf(spec.source);
+  if (spec.kind === 'file' && scheme !== null && scheme !== 'file') {
+    return new SourceError('unsupported-scheme', spec.cameraId, spec.source, `the URL scheme '${scheme}' is not supported`,
+      'Use rtsp://, rtsps://, http(s):// (e.g. an MJPEG IP camera), a file path, /dev/videoN or a frame folder.');
+  }
   if ((spec.kind === 'file' || spec.kind === 'v4l2') && !existsSync(spec.source)) {
     return spec.kind === 'file'
       ? new SourceError('not-found', spec.cameraId, spec.source, 'file does not exist', 'Check the path (relative paths in a config file are relative to that file).')
@@ -141,8 +146,11 @@ function preflight(spec: SourceSpec): SourceError | null {
 /** Turns a GStreamer error message into a SourceError with a fix for the common causes. */
 export function explainGstError(spec: SourceSpec, message: string, framesSoFar: number): SourceError {
   const after = framesSoFar > 0 ? ` after ${framesSoFar} frames` : '';
-  if (spec.kind === 'rtsp' && /could not open resource|could not connect|connection refused|failed to connect/i.test(message)) {
-    return new SourceError('unreachable', spec.cameraId, spec.source, `RTSP server not reachable${after} (${message})`, 'Check that the camera is on, the URL (host, port, path) and credentials are right, and that the network allows RTSP over TCP.');
+  if (spec.kind === 'http' && /not found|404/i.test(message)) {
+    return new SourceError('stream-not-found', spec.cameraId, spec.source, `HTTP stream not found (${message})`, 'Check the path in the URL.');
+  }
+  if ((spec.kind === 'rtsp' || spec.kind === 'http') && /could not open resource|could not connect|connection refused|failed to connect|could not resolve|cannot connect/i.test(message)) {
+    return new SourceError('unreachable', spec.cameraId, spec.source, `${spec.kind === 'rtsp' ? 'RTSP' : 'HTTP'} server not reachable${after} (${message})`, 'Check that the camera is on, the URL (host, port, path) and credentials are right, and that the network allows RTSP over TCP.');
   }
   if (spec.kind === 'rtsp' && /not found|404/i.test(message)) {
     return new SourceError('stream-not-found', spec.cameraId, spec.source, `RTSP stream path not found (${message})`, 'Check the stream path in the URL.');

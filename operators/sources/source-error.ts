@@ -7,9 +7,10 @@
  * - `unreachable`: no connection to the camera/server (refused, reset, timed out);
  * - `stream-not-found`: the server answered but has no such stream (RTSP 404);
  * - `undecodable`: the data cannot be demuxed or decoded (corrupt, or no decoder installed);
+ * - `unsupported-scheme`: a URL scheme edgevis cannot read (e.g. ftp://);
  * - `gstreamer`: any other GStreamer failure (pipeline construction, an unexpected sample).
  */
-export type SourceErrorCode = 'not-found' | 'permission-denied' | 'empty' | 'unreachable' | 'stream-not-found' | 'undecodable' | 'gstreamer';
+export type SourceErrorCode = 'not-found' | 'permission-denied' | 'empty' | 'unreachable' | 'stream-not-found' | 'undecodable' | 'unsupported-scheme' | 'gstreamer';
 
 /** Raised when a source cannot be opened or fails while running; the message names the camera, the source and a fix. */
 export class SourceError extends Error {
@@ -20,7 +21,7 @@ export class SourceError extends Error {
 }
 
 /** Codes that no retry can fix: the configuration or the machine must change first. */
-const PERMANENT_CODES: ReadonlySet<SourceErrorCode> = new Set(['permission-denied']);
+const PERMANENT_CODES: ReadonlySet<SourceErrorCode> = new Set(['permission-denied', 'unsupported-scheme']);
 
 /**
  * Whether a failed live source is worth reconnecting: every failure except the permanent codes

@@ -1,7 +1,7 @@
 import { existsSync, statSync } from 'node:fs';
 
 /** What a camera's `source` string points at. */
-export type SourceKind = 'file' | 'rtsp' | 'v4l2' | 'frames';
+export type SourceKind = 'file' | 'rtsp' | 'http' | 'v4l2' | 'frames';
 
 /** A camera's input, resolved: kind plus the string as given. */
 export interface SourceSpec {
@@ -24,9 +24,16 @@ export interface SourceProgress {
   expectedFrames: number | null;
 }
 
-/** Infers the source kind from the string: rtsp(s):// URL, /dev/video*, a folder, else a file. */
+/** The URL scheme of a source string (`rtsp`, `http`, …), or null for a path. */
+export function schemeOf(source: string): string | null {
+  return source.match(/^([a-z][a-z0-9+.-]*):\/\//i)?.[1].toLowerCase() ?? null;
+}
+
+/** Infers the source kind from the string: rtsp(s):// or http(s):// URL, /dev/video*, a folder, else a file (an unknown scheme is reported by the source). */
 export function inferSourceKind(source: string): SourceKind {
-  if (/^rtsps?:\/\//i.test(source)) return 'rtsp';
+  const scheme = schemeOf(source);
+  if (scheme === 'rtsp' || scheme === 'rtsps') return 'rtsp';
+  if (scheme === 'http' || scheme === 'https') return 'http';
   if (/^\/dev\/video\d+$/.test(source)) return 'v4l2';
   if (existsSync(source) && statSync(source).isDirectory()) return 'frames';
   return 'file';
@@ -34,5 +41,10 @@ export function inferSourceKind(source: string): SourceKind {
 
 /** Whether frames of this source arrive at their own pace (newest frame wins) rather than on demand. */
 export function isLive(spec: Pick<SourceSpec, 'kind' | 'realtime'>): boolean {
-  return spec.kind === 'rtsp' || spec.kind === 'v4l2' || spec.realtime;
+  return isCamera(spec) || spec.realtime;
+}
+
+/** Whether the source is a camera (network or device) that can drop and come back, rather than a recording. */
+export function isCamera(spec: Pick<SourceSpec, 'kind'>): boolean {
+  return spec.kind === 'rtsp' || spec.kind === 'http' || spec.kind === 'v4l2';
 }

@@ -46,7 +46,8 @@ const summarySchema = z.object({
   lastPtsMs: z.number().min(0),
   hits: z.number().int().min(1).describe('frames with a matched detection'),
   meanScore: z.number().min(0).max(1),
-  endReason: z.enum(['lost-timeout', 'end-of-stream']).optional().describe('why the track ended (track_ended only)'),
+  endReason: z.enum(['lost-timeout', 'end-of-stream', 'shutdown']).optional()
+    .describe('why the track ended (track_ended only): lost longer than the tracker keeps lost tracks, the recording ended, or edgevis was stopped'),
 }).strict();
 
 const tracksMessageSchema = z.object({
@@ -63,10 +64,24 @@ const trackEventMessageSchema = z.object({
   track: summarySchema,
 }).strict().describe('track lifecycle event (topic <prefix>/<camera>/events)');
 
+/** States a camera reports (see `CameraState` in pipeline/camera-run.ts). */
+export const CAMERA_STATES = ['starting', 'connecting', 'streaming', 'stalled', 'reconnecting', 'ended', 'failed', 'stopped'] as const;
+
+const cameraStatusMessageSchema = z.object({
+  schema: z.literal(MESSAGE_SCHEMA_VERSION),
+  type: z.literal('camera_status'),
+  camera: cameraIdSchema,
+  state: z.enum(CAMERA_STATES).describe('starting (loading models), connecting, streaming, stalled (no frame, being rebuilt), reconnecting (waiting or trying again), ended (a recording finished), failed (a permanent error), stopped'),
+  reason: z.string().describe('why the camera is in this state, for people (an error message, "no frame for 5000 ms", …)'),
+  code: z.string().optional().describe('machine-readable cause: a source error code, stream-ended or stalled'),
+  reconnects: count.describe('times the camera came back after a loss (disconnect, error, stall) since it started'),
+  lastFrameIndex: z.number().int().min(-1).describe('index of the last processed frame, -1 before the first'),
+}).strict().describe('a change of a camera\'s state (MQTT: <prefix>/<camera>/status, retained), so a subscriber can tell "no objects" from "no picture"');
+
 /** Every message edgevis publishes. */
-export const trackMessageSchema = z.union([tracksMessageSchema, trackEventMessageSchema]).meta({
+export const trackMessageSchema = z.union([tracksMessageSchema, trackEventMessageSchema, cameraStatusMessageSchema]).meta({
   title: `edgevis track messages (${MESSAGE_SCHEMA_VERSION})`,
-  description: 'Messages published per camera over WebSocket and MQTT. Snapshots on <prefix>/<camera>/tracks, lifecycle events on <prefix>/<camera>/events. All coordinates are frame pixels, top-left origin; times are media time in milliseconds (never wall clock).',
+  description: 'Messages published per camera over WebSocket and MQTT. Snapshots on <prefix>/<camera>/tracks, lifecycle events on <prefix>/<camera>/events, camera states on <prefix>/<camera>/status (retained). All coordinates are frame pixels, top-left origin; times are media time in milliseconds (never wall clock).',
 });
 
 /** One track in a snapshot. */
@@ -75,7 +90,9 @@ export type TrackJson = z.infer<typeof trackSchema>;
 export type TracksMessage = z.infer<typeof tracksMessageSchema>;
 /** Lifecycle event. */
 export type TrackEventMessage = z.infer<typeof trackEventMessageSchema>;
-export type TrackMessage = TracksMessage | TrackEventMessage;
+/** A camera's change of state. */
+export type CameraStatusMessage = z.infer<typeof cameraStatusMessageSchema>;
+export type TrackMessage = TracksMessage | TrackEventMessage | CameraStatusMessage;
 
 // The tracker's summary is published as is: these fail to compile if the two shapes drift.
 type SameShape<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;

@@ -3,7 +3,7 @@ import type { Tracks } from '../../models/tracks.js';
 import { MESSAGE_SCHEMA_VERSION, type TrackJson, type TrackMessage } from './message-schema.js';
 
 export { MESSAGE_SCHEMA_VERSION };
-export type { TrackEventMessage, TrackJson, TrackMessage, TracksMessage } from './message-schema.js';
+export type { CameraStatusMessage, TrackEventMessage, TrackJson, TrackMessage, TracksMessage } from './message-schema.js';
 
 const round2 = (v: number) => Math.round(v * 100) / 100;
 
@@ -34,7 +34,7 @@ export function toTrackMessages(tracks: Tracks, withMasks: boolean): TrackMessag
   ];
 }
 
-/** MQTT topic of a message: `<prefix>/<camera>/tracks` for snapshots, `<prefix>/<camera>/events` for events. */
+/** MQTT topic of a message: `<prefix>/<camera>/tracks` for snapshots, `…/status` for camera states, `…/events` for lifecycle events. */
 export function topicOf(prefix: string, message: TrackMessage): string {
-  return `${prefix}/${message.camera}/${message.type === 'tracks' ? 'tracks' : 'events'}`;
+  return `${prefix}/${message.camera}/${message.type === 'tracks' ? 'tracks' : message.type === 'camera_status' ? 'status' : 'events'}`;
 }

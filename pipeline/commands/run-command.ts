@@ -4,7 +4,10 @@ import type { TrackPublisher } from '../../operators/publish-tracks.js';
 import type { CameraStatus } from '../camera-run.js';
 import { createLogger } from '../logger.js';
 import { startEdgevis } from '../runtime.js';
-import { formatStatusLine } from '../status-line.js';
+import { droppedFrames, formatStatusLine } from '../status-line.js';
+
+/** Longest clean stop after SIGINT/SIGTERM before the process exits anyway, ms. */
+const STOP_TIMEOUT_MS = 10_000;
 
 /** Flags of `edgevis run`. */
 export interface RunFlags extends CommandLineConfig {
@@ -14,7 +17,7 @@ export interface RunFlags extends CommandLineConfig {
 /**
  * `edgevis run`: starts the cameras, prints where to subscribe, a live status line, and a final
  * report per camera and publisher. Ctrl-C / SIGTERM stops cleanly; a second one forces the exit.
- * @returns exit code: 0, 1 when start-up or a camera failed, 2 for a bad config
+ * @returns exit code: 0 after a clean stop, 1 when start-up failed or every camera failed, 2 for a bad config
  */
 export async function runCommand(flags: RunFlags): Promise<number> {
   const log = createLogger(flags.logLevel);
@@ -52,6 +55,8 @@ export async function runCommand(flags: RunFlags): Promise<number> {
     if (interrupted) process.exit(130);
     interrupted = true;
     out.write('\nstopping (Ctrl-C again to force)...\n');
+    // A clean stop is bounded: whatever hangs (a broker that does not answer), the process exits.
+    setTimeout(() => { log.error(`stop did not finish within ${STOP_TIMEOUT_MS} ms; exiting`); process.exit(1); }, STOP_TIMEOUT_MS).unref();
     void runtime.stop();
   };
   process.on('SIGINT', onSignal);
@@ -60,14 +65,14 @@ export async function runCommand(flags: RunFlags): Promise<number> {
   clearInterval(timer);
   await runtime.stop();
   out.write(`${tty ? '\r\x1b[2K' : ''}${formatStatusLine(cameras)}\n${finalReport(cameras, runtime.publishers)}`);
-  return cameras.some((c) => c.state === 'failed') ? 1 : 0;
+  return cameras.every((c) => c.state === 'failed') ? 1 : 0;
 }
 
 /** One line per camera (state, frames, instances per frame, tracks, drops, error) and one per publisher with its counters. */
 export function finalReport(cameras: readonly CameraStatus[], publishers: readonly TrackPublisher[]): string {
   const lines = cameras.map((c) => {
     const perFrame = c.framesProcessed ? (c.detections / c.framesProcessed).toFixed(2) : '0';
-    return `[${c.id}] ${c.state}: ${c.framesProcessed} frames, ${perFrame} instances/frame, ${c.tracksStarted} tracks, ${c.sampling.dropped} dropped${c.error ? `\n  error: ${c.error}` : ''}`;
+    return `[${c.id}] ${c.state}: ${c.framesProcessed} frames, ${perFrame} instances/frame, ${c.tracksStarted} tracks, ${droppedFrames(c)} dropped, ${c.reconnects} reconnects${c.error ? `\n  error: ${c.error}` : ''}`;
   });
   for (const p of publishers) lines.push(`${p.name}: ${Object.entries(p.counters).map(([k, v]) => `${v} ${k}`).join(', ')}`);
   return `${lines.join('\n')}\n`;

@@ -14,8 +14,9 @@ export interface MqttPublisherOptions {
 }
 
 /**
- * MQTT edge: publishes snapshots (QoS 0) on `<prefix>/<camera>/tracks` and lifecycle events
- * (QoS `eventQos`) on `<prefix>/<camera>/events`, and keeps `<prefix>/status` retained at
+ * MQTT edge: publishes snapshots (QoS 0) on `<prefix>/<camera>/tracks`, lifecycle events
+ * (QoS `eventQos`) on `<prefix>/<camera>/events`, each camera's state (QoS 1, retained) on
+ * `<prefix>/<camera>/status`, and keeps `<prefix>/status` retained at
  * "online" / "offline" (last will), as Frigate does with `frigate/available`. It owns the
  * embedded broker when it started one, and closes it last.
  * While the broker is unreachable, messages are dropped (counted) and the client reconnects.
@@ -69,7 +70,9 @@ export class MqttTrackPublisher implements TrackPublisher {
 
   publish(message: TrackMessage, json: string): void {
     if (!this.client.connected) { this.sent.droppedWhileOffline++; return; }
-    this.client.publish(topicOf(this.prefix, message), json, { qos: message.type === 'tracks' ? 0 : this.eventQos });
+    // Snapshots are superseded by the next one (QoS 0); a camera's state is retained, so a new subscriber learns it at once.
+    const options = message.type === 'tracks' ? { qos: 0 as const } : message.type === 'camera_status' ? { qos: 1 as const, retain: true } : { qos: this.eventQos };
+    this.client.publish(topicOf(this.prefix, message), json, options);
     this.sent.messages++;
   }
 

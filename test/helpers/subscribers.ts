@@ -2,13 +2,13 @@ import mqtt from 'mqtt';
 import { WebSocket } from 'ws';
 import type { TrackMessage } from '../../operators/wire/track-messages.js';
 
-/** A real WebSocket client that records every message. */
-export async function wsCollector(url: string): Promise<{ messages: TrackMessage[]; close: () => void }> {
+/** A real WebSocket client that records every message and when it arrived (`receivedAt[i]`, performance.now() ms). */
+export async function wsCollector(url: string): Promise<{ messages: TrackMessage[]; receivedAt: number[]; close: () => void }> {
   const socket = new WebSocket(url);
-  const messages: TrackMessage[] = [];
-  socket.on('message', (data) => messages.push(JSON.parse(String(data))));
+  const messages: TrackMessage[] = [], receivedAt: number[] = [];
+  socket.on('message', (data) => { messages.push(JSON.parse(String(data))); receivedAt.push(performance.now()); });
   await new Promise<void>((resolve, reject) => { socket.once('open', () => resolve()); socket.once('error', reject); });
-  return { messages, close: () => socket.close() };
+  return { messages, receivedAt, close: () => socket.close() };
 }
 
 /** A real MQTT subscriber on `<prefix>/#` that records messages with their topics. */

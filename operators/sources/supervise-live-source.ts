@@ -1,0 +1,157 @@
+import { Observable, type Subscription } from 'rxjs';
+import type { Frame } from '../../models/frame.js';
+import { isRetryableSourceError, SourceError } from './source-error.js';
+
+/**
+ * Health of a supervised live source (DeepStream's RTSP reconnect, Frigate's camera watchdog):
+ * - `connecting`: the first connection is being made;
+ * - `streaming`: frames arrive;
+ * - `stalled`: no frame for `stallTimeoutMs` with the session still open; it is torn down;
+ * - `reconnecting`: waiting (backoff) or trying again after a loss (error, end of stream, stall);
+ * - `failed`: a permanent error, or the reconnect budget ran out; the source errors.
+ */
+export type SourceHealth = 'connecting' | 'streaming' | 'stalled' | 'reconnecting' | 'failed';
+
+/** One change of health, with why. */
+export interface SourceHealthChange {
+  readonly state: SourceHealth;
+  /** Human-readable reason (the error message, "no frame for 5000 ms", …). */
+  readonly reason: string;
+  /** Machine-readable cause: a `SourceErrorCode`, `stream-ended` or `stalled`; absent for `connecting`/`streaming`. */
+  readonly code?: string;
+  /** Reconnect attempts since the source last streamed. */
+  readonly attempt: number;
+  /** Times the source came back after a loss, since the supervision started. */
+  readonly reconnects: number;
+}
+
+/** How a live source is kept alive. */
+export interface SupervisionOptions {
+  /** No frame for this long (ms) while connecting or streaming → stalled, torn down and reconnected. */
+  readonly stallTimeoutMs: number;
+  /** First reconnect delay, ms; doubles per failed attempt. */
+  readonly backoffInitialMs: number;
+  /** Largest reconnect delay, ms. */
+  readonly backoffMaxMs: number;
+  /** Reconnect attempts in a row before giving up (0 = never give up). */
+  readonly maxReconnects: number;
+  /** Random source in [0, 1) for the jitter (tests pass a fixed one). */
+  readonly random?: () => number;
+}
+
+/**
+ * Delay before reconnect attempt `attempt` (1-based): exponential backoff, capped, with ±20 %
+ * jitter so that many cameras that failed together do not reconnect in lockstep (AWS
+ * architecture blog, "Exponential Backoff and Jitter", 2015), in ms.
+ */
+export function backoffDelayMs(attempt: number, initialMs: number, maxMs: number, random: () => number = Math.random): number {
+  const base = Math.min(maxMs, initialMs * 2 ** Math.max(0, attempt - 1));
+  return Math.round(base * (0.8 + 0.4 * random()));
+}
+
+/**
+ * Keeps a live source alive: subscribes `connect()` and, whenever the connection errors with a
+ * retryable code, ends (a dropped RTSP session arrives as end of stream: for a live camera that
+ * is a disconnect, never the end of the stream) or delivers no frame for `stallTimeoutMs`, tears
+ * it down and connects again after an exponential backoff, forever unless `maxReconnects` is set.
+ * Each change of health is reported once through `onHealth` (repeated failed attempts while
+ * reconnecting are no new change).
+ *
+ * Frame indices and media time stay monotonic across reconnects: the first frame of a new
+ * connection continues from the last frame delivered, advanced by the wall time of the outage
+ * (so a tracker sees the outage as elapsed media time and ends tracks that were lost for longer
+ * than its limit).
+ *
+ * Completes never on its own; errors with the last error once it gives up or on a permanent error.
+ */
+export function superviseLiveSource(connect: () => Observable<Frame>, options: SupervisionOptions, onHealth: (change: SourceHealthChange) => void): Observable<Frame> {
+  return new Observable<Frame>((subscriber) => {
+    const random = options.random ?? Math.random;
+    let inner: Subscription | null = null;
+    let watchdog: NodeJS.Timeout | undefined;
+    let retryTimer: NodeJS.Timeout | undefined;
+    let state: SourceHealth | null = null;
+    let attempt = 0, reconnects = 0;
+    // Continuity of frame index and media time across connections.
+    let last: { frameIndex: number; ptsMs: number; at: number } | null = null;
+    let stepMs = 100;
+    let offset = { index: 0, pts: 0 };
+    let freshConnection = true;
+
+    const report = (next: SourceHealth, reason: string, code?: string) => {
+      if (next === state) return;
+      state = next;
+      onHealth({ state: next, reason, ...(code ? { code } : {}), attempt, reconnects });
+    };
+    const armWatchdog = () => {
+      clearTimeout(watchdog);
+      watchdog = setTimeout(() => {
+        inner?.unsubscribe();
+        inner = null;
+        report('stalled', `no frame for ${options.stallTimeoutMs} ms`, 'stalled');
+        lost(`no frame for ${options.stallTimeoutMs} ms`, 'stalled');
+      }, options.stallTimeoutMs);
+    };
+    const lost = (reason: string, code: string, err?: unknown) => {
+      clearTimeout(watchdog);
+      attempt++;
+      if (options.maxReconnects > 0 && attempt > options.maxReconnects) {
+        report('failed', `gave up after ${options.maxReconnects} reconnect attempts: ${reason}`, code);
+        subscriber.error(err ?? new Error(reason));
+        return;
+      }
+      const delay = backoffDelayMs(attempt, options.backoffInitialMs, options.backoffMaxMs, random);
+      report('reconnecting', reason, code);
+      retryTimer = setTimeout(connectOnce, delay);
+    };
+    const connectOnce = () => {
+      if (subscriber.closed) return;
+      if (state === null) report('connecting', 'opening the source');
+      freshConnection = true;
+      armWatchdog();
+      inner = connect().subscribe({
+        next: (frame) => {
+          armWatchdog();
+          const continued = freshConnection && last !== null;
+          if (freshConnection) {
+            freshConnection = false;
+            if (last) {
+              reconnects++;
+              // Continue after the last delivered frame, advanced by the outage's wall time.
+              const gapMs = Math.max(stepMs, performance.now() - last.at);
+              offset = { index: last.frameIndex + Math.max(1, Math.round(gapMs / stepMs)) - frame.frameIndex, pts: last.ptsMs + gapMs - frame.ptsMs };
+            }
+            attempt = 0;
+            report('streaming', 'frames arriving');
+          }
+          const out: Frame = { ...frame, frameIndex: frame.frameIndex + offset.index, ptsMs: Math.round((frame.ptsMs + offset.pts) * 1e3) / 1e3 };
+          // The frame interval, learnt within a connection (an outage is no frame interval).
+          if (last && !continued && out.frameIndex > last.frameIndex) stepMs = (out.ptsMs - last.ptsMs) / (out.frameIndex - last.frameIndex) || stepMs;
+          last = { frameIndex: out.frameIndex, ptsMs: out.ptsMs, at: performance.now() };
+          subscriber.next(out);
+        },
+        error: (err: unknown) => {
+          inner = null;
+          const code = err instanceof SourceError ? err.code : 'unexpected';
+          if (!isRetryableSourceError(err)) {
+            clearTimeout(watchdog);
+            report('failed', (err as Error).message, code);
+            subscriber.error(err);
+            return;
+          }
+          lost((err as Error).message, code, err);
+        },
+        complete: () => {
+          inner = null;
+          lost('the stream ended (the camera disconnected or restarted)', 'stream-ended');
+        },
+      });
+    };
+    connectOnce();
+    return () => {
+      clearTimeout(watchdog);
+      clearTimeout(retryTimer);
+      inner?.unsubscribe();
+    };
+  });
+}

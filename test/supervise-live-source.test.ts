@@ -1,0 +1,120 @@
+// The live-source supervisor on scripted sources: states, backoff, stall watchdog, monotonic indices. Fast timers.
+import t from 'tap';
+import { Observable, Subject } from 'rxjs';
+import type { Frame } from '../models/frame.js';
+import { SourceError } from '../operators/sources/source-error.js';
+import { backoffDelayMs, superviseLiveSource, type SourceHealthChange } from '../operators/sources/supervise-live-source.js';
+import { blankFrame } from './helpers/fixtures.js';
+
+const wait = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const options = { stallTimeoutMs: 150, backoffInitialMs: 20, backoffMaxMs: 80, maxReconnects: 0, random: () => 0.5 };
+/** Frame i of a connection at 10 fps (each connection restarts at 0, as a new GStreamer pipeline does). */
+const frame = (i: number): Frame => blankFrame('cam', i, 4, 4, 10);
+
+/** A source whose connections the test drives: each subscribe makes a new Subject. */
+function scriptedSource() {
+  const connections: Subject<Frame>[] = [];
+  let closed = 0;
+  const connect = () => new Observable<Frame>((sub) => {
+    const s = new Subject<Frame>();
+    connections.push(s);
+    const inner = s.subscribe(sub);
+    return () => { closed++; inner.unsubscribe(); };
+  });
+  return { connect, connections, closed: () => closed };
+}
+
+t.test('backoff doubles up to its cap, with ±20 % jitter', async (t) => {
+  t.same([1, 2, 3, 4, 5, 6].map((a) => backoffDelayMs(a, 1000, 30000, () => 0.5)), [1000, 2000, 4000, 8000, 16000, 30000]);
+  t.equal(backoffDelayMs(10, 1000, 30000, () => 0.5), 30000, 'capped');
+  t.equal(backoffDelayMs(1, 1000, 30000, () => 0), 800);
+  t.equal(backoffDelayMs(1, 1000, 30000, () => 0.9999), 1200);
+});
+
+t.test('a disconnect (end of stream) is no end: it reconnects, states in order, indices continue', async (t) => {
+  const src = scriptedSource();
+  const health: SourceHealthChange[] = [];
+  const out: Frame[] = [];
+  let completed = false;
+  const sub = superviseLiveSource(src.connect, options, (h) => health.push(h)).subscribe({ next: (f) => out.push(f), complete: () => { completed = true; } });
+  t.teardown(() => sub.unsubscribe());
+  src.connections[0].next(frame(0)); src.connections[0].next(frame(1)); src.connections[0].next(frame(2));
+  src.connections[0].complete(); // the RTSP server went away: GStreamer reports EOS
+  await wait(60);
+  t.equal(src.connections.length, 2, 'connected again after the backoff');
+  src.connections[1].next(frame(0)); src.connections[1].next(frame(1));
+  t.notOk(completed, 'never completes on its own');
+  t.same(health.map((h) => h.state), ['connecting', 'streaming', 'reconnecting', 'streaming']);
+  t.equal(health[2].code, 'stream-ended');
+  t.equal(health[3].reconnects, 1);
+  const idx = out.map((f) => f.frameIndex), pts = out.map((f) => f.ptsMs);
+  t.ok(idx.every((v, i) => i === 0 || v > idx[i - 1]), `frame indices increase across the reconnect: ${idx}`);
+  t.ok(pts.every((v, i) => i === 0 || v > pts[i - 1]), `media time increases: ${pts}`);
+  t.ok(pts[3] - pts[2] >= 50, `the outage counts as elapsed media time (${(pts[3] - pts[2]).toFixed(0)} ms)`);
+  t.equal(pts[4] - pts[3], 100, 'within a connection the stream keeps its own clock');
+});
+
+t.test('a retryable error backs off and retries forever; a permanent one fails at once', async (t) => {
+  const src = scriptedSource();
+  const health: SourceHealthChange[] = [];
+  const sub = superviseLiveSource(src.connect, options, (h) => health.push(h)).subscribe({ error: () => undefined });
+  t.teardown(() => sub.unsubscribe());
+  for (let i = 0; i < 5; i++) {
+    src.connections[i].error(new SourceError('unreachable', 'cam', 'rtsp://x', 'refused', 'fix'));
+    await wait(100);
+  }
+  t.equal(src.connections.length, 6, 'five failures, six attempts, still trying');
+  t.same(health.map((h) => h.state), ['connecting', 'reconnecting'], 'one state change, not one log line per retry');
+  t.equal(health[1].code, 'unreachable');
+
+  const src2 = scriptedSource();
+  let error: unknown;
+  superviseLiveSource(src2.connect, options, () => undefined).subscribe({ error: (e) => { error = e; } });
+  src2.connections[0].error(new SourceError('unsupported-scheme', 'cam', 'ftp://x', 'no', 'fix'));
+  await wait(60);
+  t.equal(src2.connections.length, 1, 'no retry of a permanent error');
+  t.equal((error as SourceError).code, 'unsupported-scheme');
+});
+
+t.test('a finite reconnect budget ends in failure', async (t) => {
+  const src = scriptedSource();
+  const health: SourceHealthChange[] = [];
+  let error: unknown;
+  superviseLiveSource(src.connect, { ...options, maxReconnects: 2 }, (h) => health.push(h)).subscribe({ error: (e) => { error = e; } });
+  for (let i = 0; i < 3; i++) {
+    src.connections[i]?.error(new SourceError('unreachable', 'cam', 'rtsp://x', 'refused', 'fix'));
+    await wait(100);
+  }
+  t.equal(src.connections.length, 3, 'the first try and two reconnects');
+  t.equal((error as SourceError).code, 'unreachable');
+  t.equal(health.at(-1)!.state, 'failed');
+});
+
+t.test('stall watchdog: no frame for stallTimeoutMs tears the connection down and rebuilds it', async (t) => {
+  const src = scriptedSource();
+  const health: SourceHealthChange[] = [];
+  const sub = superviseLiveSource(src.connect, options, (h) => health.push(h)).subscribe();
+  t.teardown(() => sub.unsubscribe());
+  src.connections[0].next(frame(0));
+  await wait(100);
+  src.connections[0].next(frame(1)); // still in time: the watchdog is re-armed by every frame
+  await wait(100);
+  t.equal(src.connections.length, 1, 'frames within the timeout keep the connection');
+  await wait(150); // frozen: connection open, no frames
+  t.equal(src.closed(), 1, 'the frozen connection was torn down');
+  t.same(health.map((h) => h.state).slice(0, 4), ['connecting', 'streaming', 'stalled', 'reconnecting']);
+  t.equal(health[2].code, 'stalled');
+  await wait(60);
+  t.equal(src.connections.length, 2, 'and rebuilt');
+  src.connections[1].next(frame(0));
+  t.equal(health.at(-1)!.state, 'streaming', 'streaming again');
+});
+
+t.test('unsubscribing stops timers and the connection', async (t) => {
+  const src = scriptedSource();
+  const sub = superviseLiveSource(src.connect, options, () => undefined).subscribe();
+  src.connections[0].complete();
+  sub.unsubscribe();
+  await wait(250);
+  t.equal(src.connections.length, 1, 'no reconnect after unsubscribe');
+});
