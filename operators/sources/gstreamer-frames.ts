@@ -150,7 +150,7 @@ export function explainGstError(spec: SourceSpec, message: string, framesSoFar: 
     return new SourceError('stream-not-found', spec.cameraId, spec.source, `HTTP stream not found (${message})`, 'Check the path in the URL.');
   }
   if ((spec.kind === 'rtsp' || spec.kind === 'http') && /could not open resource|could not connect|connection refused|failed to connect|could not resolve|cannot connect/i.test(message)) {
-    return new SourceError('unreachable', spec.cameraId, spec.source, `${spec.kind === 'rtsp' ? 'RTSP' : 'HTTP'} server not reachable${after} (${message})`, 'Check that the camera is on, the URL (host, port, path) and credentials are right, and that the network allows RTSP over TCP.');
+    return new SourceError('unreachable', spec.cameraId, spec.source, `${spec.kind === 'rtsp' ? 'RTSP' : 'HTTP'} server not reachable${after} (${message})`, `Check that the camera is on, the URL (host, port, path) and credentials are right, and that the network allows ${spec.kind === 'rtsp' ? 'RTSP over TCP' : 'HTTP'}.`);
   }
   if (spec.kind === 'rtsp' && /not found|404/i.test(message)) {
     return new SourceError('stream-not-found', spec.cameraId, spec.source, `RTSP stream path not found (${message})`, 'Check the stream path in the URL.');
