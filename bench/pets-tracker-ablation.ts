@@ -8,9 +8,8 @@
  */
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { concatMap, from, lastValueFrom, tap, toArray } from 'rxjs';
+import { concatMap, lastValueFrom, tap, toArray } from 'rxjs';
 import { parseConfig, projectRoot } from '../config/load.js';
-import type { TrackerConfig } from '../config/schema.js';
 import { parseMotChallenge, type MotRow } from '../eval/formats/mot-challenge.js';
 import { motChallengeSequence } from '../eval/mot-challenge-sequence.js';
 import { scoreTracking } from '../eval/score-tracking.js';

@@ -21,7 +21,9 @@ export const cameraSchema = z.object({
   reconnectMaxDelayMs: z.number().int().positive().default(30000).describe('Live sources: largest reconnect delay, ms.'),
   maxReconnects: z.number().int().nonnegative().default(0).describe('Live sources: give up (state failed) after this many failed reconnects in a row; 0 = keep trying forever.'),
   stallTimeoutMs: z.number().int().positive().default(5000)
-    .describe('Live sources: no frame for this long while connected → state stalled, the pipeline is torn down and rebuilt, ms.'),
+    .describe('Live sources: no frame for this long while streaming → state stalled, the pipeline is torn down and rebuilt, ms.'),
+  connectTimeoutMs: z.number().int().positive().default(10000)
+    .describe('Live sources: a (re)connection must deliver its first frame within this long (RTSP set-up, decoder preroll), else it is torn down and tried again, ms.'),
   model: z.string().optional()
     .describe('Segmentation model for this camera: a file name looked up like model.file, or a path (containing "/"; relative to the config file). Unset = model.path / model.file.'),
   rtspLatencyMs: z.number().int().nonnegative().default(200).describe('RTSP jitter-buffer latency of rtspsrc, ms.'),

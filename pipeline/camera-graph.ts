@@ -24,6 +24,11 @@ export function sourceSpecOf(camera: CameraConfig): SourceSpec {
   };
 }
 
+/** Whether a camera's source is kept alive by the supervisor (a camera, with reconnects enabled), rather than read to its end. */
+export function isSupervised(camera: CameraConfig, spec: SourceSpec = sourceSpecOf(camera)): boolean {
+  return isCamera(spec) && camera.reconnectDelayMs > 0;
+}
+
 /** What one camera's graph needs from the process. */
 export interface CameraGraphParts {
   readonly segmenter: Segmenter;
@@ -49,11 +54,10 @@ export function cameraGraph(camera: CameraConfig, parts: CameraGraphParts, stats
   const credit = new FrameCredit(live ? 1 : 2);
   const sourceCredit = live ? undefined : credit;
   const read = (s: SourceSpec) => (s.kind === 'frames' ? frameFolderFrames(s, sourceCredit, progress) : gstreamerFrames(s, sourceCredit, progress));
-  const supervised = isCamera(spec) && camera.reconnectDelayMs > 0;
   // A supervised source never ends on its own; maxFrames is counted after supervision, so reaching it is the end, not a disconnect.
-  const frames$ = supervised
+  const frames$ = isSupervised(camera, spec)
     ? superviseLiveSource(() => read({ ...spec, maxFrames: undefined }), {
-      stallTimeoutMs: camera.stallTimeoutMs, backoffInitialMs: camera.reconnectDelayMs, backoffMaxMs: camera.reconnectMaxDelayMs, maxReconnects: camera.maxReconnects,
+      stallTimeoutMs: camera.stallTimeoutMs, connectTimeoutMs: camera.connectTimeoutMs, backoffInitialMs: camera.reconnectDelayMs, backoffMaxMs: camera.reconnectMaxDelayMs, maxReconnects: camera.maxReconnects,
     }, (change) => parts.onHealth?.(change)).pipe(camera.maxFrames !== undefined ? take(camera.maxFrames) : identity)
     : read(spec);
   return frames$.pipe(

@@ -8,8 +8,7 @@ import { toTrackMessages } from '../operators/wire/track-messages.js';
 import type { SamplingStats } from '../operators/sample-frames.js';
 import type { SourceProgress } from '../operators/sources/source-spec.js';
 import type { SourceHealthChange } from '../operators/sources/supervise-live-source.js';
-import { isCamera } from '../operators/sources/source-spec.js';
-import { cameraGraph, sourceSpecOf } from './camera-graph.js';
+import { cameraGraph, isSupervised, sourceSpecOf } from './camera-graph.js';
 import type { Logger } from './logger.js';
 import type { ModelRegistry } from './model-registry.js';
 
@@ -149,7 +148,7 @@ export class CameraRun {
       if (this.stopping) return;
       const spec = sourceSpecOf(camera);
       this.log.info({ source: spec.source, kind: spec.kind, realtime: spec.realtime }, `camera '${camera.id}' reading ${spec.kind} ${spec.source}`);
-      const supervised = isCamera(spec) && camera.reconnectDelayMs > 0;
+      const supervised = isSupervised(camera, spec);
       if (!supervised) this.setState('streaming', `reading ${spec.kind}`);
       this.tracker = parts.createTracker(camera);
       const graph = cameraGraph(camera, {

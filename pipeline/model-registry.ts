@@ -38,7 +38,7 @@ export class ModelRegistry {
     let load = this.segmenters.get(path);
     if (!load) {
       load = YoloSegmenter.load(path, model).then(({ segmenter, fallbacks }) => {
-        for (const f of fallbacks) this.log.info({ provider: f.provider, reason: f.reason }, `execution provider ${f.provider} unavailable, falling back`);
+        this.logFallbacks('segmenter', fallbacks);
         this.log.info({ model: path, executionProvider: segmenter.executionProvider, input: `${segmenter.inputWidth}x${segmenter.inputHeight}`, classes: segmenter.classNames.length },
           `segmenter ready on ${segmenter.executionProvider.toUpperCase()} execution provider`);
         return segmenter;
@@ -71,9 +71,14 @@ export class ModelRegistry {
       return new HistogramEmbedder();
     }
     const { embedder, fallbacks } = await OsnetEmbedder.load(lookup.found, model.executionProviders, model.intraOpThreads);
-    for (const f of fallbacks) log.info({ provider: f.provider, reason: f.reason }, `embedder: execution provider ${f.provider} unavailable, falling back`);
+    this.logFallbacks('embedder', fallbacks);
     log.info({ model: lookup.found, executionProvider: embedder.executionProvider, dim: embedder.dim }, `appearance embedder: OSNet re-identification on ${embedder.executionProvider.toUpperCase()}`);
     return embedder;
+  }
+
+  /** One info line per execution provider that could not load a model, with why. */
+  private logFallbacks(what: string, fallbacks: readonly { provider: string; reason: string }[]): void {
+    for (const f of fallbacks) this.log.info({ provider: f.provider, reason: f.reason }, `${what}: execution provider ${f.provider} unavailable, falling back`);
   }
 
   /** Frees every session that was loaded (loads that failed are ignored). */

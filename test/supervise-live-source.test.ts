@@ -7,7 +7,7 @@ import { backoffDelayMs, superviseLiveSource, type SourceHealthChange } from '..
 import { blankFrame } from './helpers/fixtures.js';
 
 const wait = (ms: number) => new Promise((r) => setTimeout(r, ms));
-const options = { stallTimeoutMs: 150, backoffInitialMs: 20, backoffMaxMs: 80, maxReconnects: 0, random: () => 0.5 };
+const options = { stallTimeoutMs: 150, connectTimeoutMs: 150, backoffInitialMs: 20, backoffMaxMs: 80, maxReconnects: 0, random: () => 0.5 };
 /** Frame i of a connection at 10 fps (each connection restarts at 0, as a new GStreamer pipeline does). */
 const frame = (i: number): Frame => blankFrame('cam', i, 4, 4, 10);
 
@@ -108,6 +108,22 @@ t.test('stall watchdog: no frame for stallTimeoutMs tears the connection down an
   t.equal(src.connections.length, 2, 'and rebuilt');
   src.connections[1].next(frame(0));
   t.equal(health.at(-1)!.state, 'streaming', 'streaming again');
+});
+
+t.test('a connection that never delivers a first frame is a failed attempt, not a stall, and gets its own timeout', async (t) => {
+  const src = scriptedSource();
+  const health: SourceHealthChange[] = [];
+  const sub = superviseLiveSource(src.connect, { ...options, stallTimeoutMs: 100, connectTimeoutMs: 300 }, (h) => health.push(h)).subscribe();
+  t.teardown(() => sub.unsubscribe());
+  await wait(200);
+  t.equal(src.connections.length, 1, 'a slow connect is given connectTimeoutMs, longer than the stall timeout');
+  await wait(200);
+  t.equal(src.closed(), 1, 'then torn down');
+  t.same(health.map((h) => h.state), ['connecting', 'reconnecting'], 'no stalled state for a connection that never streamed');
+  t.equal(health[1].code, 'connect-timeout');
+  await wait(450); // the next attempt times out too: still one state, no new log line
+  t.ok(src.connections.length >= 2, 'tried again');
+  t.same(health.map((h) => h.state), ['connecting', 'reconnecting']);
 });
 
 t.test('unsubscribing stops timers and the connection', async (t) => {

@@ -6,7 +6,7 @@ import { isRetryableSourceError, SourceError } from './source-error.js';
  * Health of a supervised live source (DeepStream's RTSP reconnect, Frigate's camera watchdog):
  * - `connecting`: the first connection is being made;
  * - `streaming`: frames arrive;
- * - `stalled`: no frame for `stallTimeoutMs` with the session still open; it is torn down;
+ * - `stalled`: no frame for `stallTimeoutMs` while streaming, the session still open; it is torn down;
  * - `reconnecting`: waiting (backoff) or trying again after a loss (error, end of stream, stall);
  * - `failed`: a permanent error, or the reconnect budget ran out; the source errors.
  */
@@ -17,7 +17,7 @@ export interface SourceHealthChange {
   readonly state: SourceHealth;
   /** Human-readable reason (the error message, "no frame for 5000 ms", …). */
   readonly reason: string;
-  /** Machine-readable cause: a `SourceErrorCode`, `stream-ended` or `stalled`; absent for `connecting`/`streaming`. */
+  /** Machine-readable cause: a `SourceErrorCode`, `stream-ended`, `connect-timeout` or `stalled`; absent for `connecting`/`streaming`. */
   readonly code?: string;
   /** Reconnect attempts since the source last streamed. */
   readonly attempt: number;
@@ -27,8 +27,10 @@ export interface SourceHealthChange {
 
 /** How a live source is kept alive. */
 export interface SupervisionOptions {
-  /** No frame for this long (ms) while connecting or streaming → stalled, torn down and reconnected. */
+  /** No frame for this long (ms) while streaming → stalled, torn down and reconnected. */
   readonly stallTimeoutMs: number;
+  /** A new connection must deliver its first frame within this long (ms; RTSP set-up and decoder preroll), else the attempt failed. */
+  readonly connectTimeoutMs: number;
   /** First reconnect delay, ms; doubles per failed attempt. */
   readonly backoffInitialMs: number;
   /** Largest reconnect delay, ms. */
@@ -52,8 +54,9 @@ export function backoffDelayMs(attempt: number, initialMs: number, maxMs: number
 /**
  * Keeps a live source alive: subscribes `connect()` and, whenever the connection errors with a
  * retryable code, ends (a dropped RTSP session arrives as end of stream: for a live camera that
- * is a disconnect, never the end of the stream) or delivers no frame for `stallTimeoutMs`, tears
- * it down and connects again after an exponential backoff, forever unless `maxReconnects` is set.
+ * is a disconnect, never the end of the stream), delivers no first frame within
+ * `connectTimeoutMs`, or stalls (no frame for `stallTimeoutMs` while streaming), tears it down
+ * and connects again after an exponential backoff, forever unless `maxReconnects` is set.
  * Each change of health is reported once through `onHealth` (repeated failed attempts while
  * reconnecting are no new change).
  *
@@ -83,14 +86,18 @@ export function superviseLiveSource(connect: () => Observable<Frame>, options: S
       state = next;
       onHealth({ state: next, reason, ...(code ? { code } : {}), attempt, reconnects });
     };
-    const armWatchdog = () => {
+    /** Tears the connection down when no frame comes in time: the first frame of a connection gets `connectTimeoutMs`, later ones `stallTimeoutMs`. */
+    const armWatchdog = (connecting: boolean) => {
       clearTimeout(watchdog);
+      const ms = connecting ? options.connectTimeoutMs : options.stallTimeoutMs;
       watchdog = setTimeout(() => {
         inner?.unsubscribe();
         inner = null;
-        report('stalled', `no frame for ${options.stallTimeoutMs} ms`, 'stalled');
-        lost(`no frame for ${options.stallTimeoutMs} ms`, 'stalled');
-      }, options.stallTimeoutMs);
+        if (connecting) { lost(`no frame within ${ms} ms of connecting`, 'connect-timeout'); return; }
+        const reason = `no frame for ${ms} ms`;
+        report('stalled', reason, 'stalled');
+        lost(reason, 'stalled');
+      }, ms);
     };
     const lost = (reason: string, code: string, err?: unknown) => {
       clearTimeout(watchdog);
@@ -108,10 +115,10 @@ export function superviseLiveSource(connect: () => Observable<Frame>, options: S
       if (subscriber.closed) return;
       if (state === null) report('connecting', 'opening the source');
       freshConnection = true;
-      armWatchdog();
+      armWatchdog(true);
       inner = connect().subscribe({
         next: (frame) => {
-          armWatchdog();
+          armWatchdog(false);
           const continued = freshConnection && last !== null;
           if (freshConnection) {
             freshConnection = false;
