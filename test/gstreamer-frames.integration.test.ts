@@ -1,3 +1,5 @@
+import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import t from 'tap';
 import { lastValueFrom, mergeMap, timer, map, toArray, take } from 'rxjs';
 import { FrameCredit } from '../operators/backpressure/frame-credit.js';
@@ -30,4 +32,20 @@ t.test('unsubscribing early stops the pipeline and the process can go on', { ski
   t.equal(first.length, 5, 'maxFrames');
   const three = await lastValueFrom(gstreamerFrames(spec).pipe(take(3), toArray()));
   t.equal(three.length, 3);
+});
+
+t.test('stopped pipelines give their threads back: a process that unsubscribed four live sources on a 2-thread pool exits by itself', {
+  skip: (!haveInputs || !existsSync('dist/operators/sources/gstreamer-frames.js')) && 'vtest.avi or dist/ missing (run setup.sh)', timeout: 60_000,
+}, async (t) => {
+  // The library's bus poller blocks in gst_bus_timed_pop() without a timeout; with a flushed bus
+  // after stop() a late poller never returned, and the process never exited (seen in CI).
+  const child = spawn(process.execPath, ['test/helpers/stop-live-sources.mjs', VTEST], { stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, UV_THREADPOOL_SIZE: '2' } });
+  let stdout = '';
+  child.stdout.on('data', (d) => { stdout += String(d); });
+  const killer = setTimeout(() => child.kill('SIGKILL'), 20_000);
+  const [code, signal] = await new Promise<[number | null, string | null]>((r) => child.once('exit', (c, s) => r([c, s])));
+  clearTimeout(killer);
+  t.match(stdout, /unsubscribed/, 'every source delivered its frames and was unsubscribed');
+  t.equal(signal, null, 'exited by itself (not killed after 20 s)');
+  t.equal(code, 0);
 });

@@ -50,20 +50,28 @@ export function gstreamerFrames(spec: SourceSpec, credit?: FrameCredit, progress
     let frameIndex = 0;
     let lastIndex = -1;
 
-    const stopPipeline = () => { if (!stopped) { stopped = true; pipeline.stop(); } };
     const finish = (err?: Error) => {
       if (closed) return;
       closed = true;
       if (err) subscriber.error(err); else subscriber.complete();
     };
 
+    // Keep the messages posted while the pipeline goes to NULL: the library's bus poller blocks in
+    // gst_bus_timed_pop() with no timeout on a libuv thread, and a flushed bus would leave it
+    // blocked forever (a lost thread per stopped pipeline, and a process that never exits).
+    pipeline['auto-flush-bus'] = false;
+    let drainTimer: NodeJS.Timeout | undefined;
+    const stopPipeline = () => { clearTimeout(drainTimer); if (!stopped) { stopped = true; pipeline.stop(); } };
+    // One poller per pipeline; it stops re-arming itself once the pipeline is in NULL.
     pipeline.pollBus((msg: BusMessage) => {
-      if (msg.type === 'error') {
+      if (msg.type === 'error' && !closed) {
         stopPipeline();
         finish(explainGstError(spec, String(msg.message ?? 'unknown error'), frameIndex));
+      } else if (closed && (msg.type === 'eos' || msg.type === 'error')) {
+        stopPipeline(); // unsubscribed and drained
       }
-      // On 'eos' nothing is done here: the appsink may still hold decoded frames (the bus message
-      // can overtake them), and pull() returns null only once they were all handed over.
+      // On 'eos' while running nothing is done here: the appsink may still hold decoded frames
+      // (the bus message can overtake them), and pull() returns null only once they were all handed over.
     });
 
     const onSample = (buf: Buffer | null, caps: SampleCaps) => {
@@ -121,9 +129,8 @@ export function gstreamerFrames(spec: SourceSpec, credit?: FrameCredit, progress
       if (stopped) return;
       // Drain with EOS so decoders and the RTSP session close cleanly, then stop; force after a timeout.
       pipeline.sendEOS();
-      const timer = setTimeout(stopPipeline, EOS_DRAIN_TIMEOUT_MS);
-      timer.unref();
-      pipeline.pollBus((msg) => { if (msg.type === 'eos' || msg.type === 'error') { clearTimeout(timer); stopPipeline(); } });
+      // Not unref'd: the pipeline must reach NULL even when nothing else keeps the process alive.
+      drainTimer = setTimeout(stopPipeline, EOS_DRAIN_TIMEOUT_MS);
     };
   });
 }

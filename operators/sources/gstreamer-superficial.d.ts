@@ -5,6 +5,8 @@ declare module 'gstreamer-superficial' {
   export interface GstElement { [property: string]: unknown }
   export interface AppSink extends GstElement { pull(callback: (buf: Buffer | null, caps: SampleCaps) => void): void }
   export class Pipeline {
+    /** Whether the bus is flushed when the pipeline goes to NULL (default true). */
+    'auto-flush-bus': boolean;
     constructor(launchLine: string);
     play(): void;
     pause(): void;
