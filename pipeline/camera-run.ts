@@ -6,6 +6,7 @@ import { publishMessages, type TrackPublisher } from '../operators/publish-track
 import { CAMERA_STATES, MESSAGE_SCHEMA_VERSION } from '../operators/wire/message-schema.js';
 import { toTrackMessages } from '../operators/wire/track-messages.js';
 import type { SamplingStats } from '../operators/sample-frames.js';
+import type { SourceError } from '../operators/sources/source-error.js';
 import type { SourceProgress } from '../operators/sources/source-spec.js';
 import type { SourceHealthChange } from '../operators/sources/supervise-live-source.js';
 import { cameraGraph, isSupervised, sourceSpecOf } from './camera-graph.js';
@@ -30,6 +31,8 @@ export interface CameraStatus {
   errorCode?: string;
   /** Why the camera is in its state (the last loss while stalled or reconnecting). */
   reason: string;
+  /** The last problem that did not stop the source (a corrupt frame skipped, a truncated file), for the final report. */
+  lastWarning?: string;
   /** Times the camera came back after a loss (disconnect, error, stall), since it started. */
   reconnects: number;
   /** Frames received from the source and dropped by the sampler. */
@@ -92,7 +95,7 @@ export class CameraRun {
   constructor(readonly camera: CameraConfig, private readonly parts: CameraRunParts) {
     this.status = {
       id: camera.id, state: 'starting', reason: 'loading models', reconnects: 0,
-      sampling: { received: 0, dropped: 0, skippedBySource: 0 }, source: { expectedFrames: null }, framesProcessed: 0, activeTracks: 0,
+      sampling: { received: 0, dropped: 0, skippedBySource: 0 }, source: { expectedFrames: null, corruptFrames: 0, onWarning: (w) => this.onSourceWarning(w) }, framesProcessed: 0, activeTracks: 0,
       tracksStarted: 0, detections: 0, inferenceMs: 0, lastFrameIndex: -1, firstFrameAt: 0, lastFrameAt: 0,
     };
     this.log = parts.logger.child({ camera: camera.id });
@@ -127,6 +130,12 @@ export class CameraRun {
       schema: MESSAGE_SCHEMA_VERSION, type: 'camera_status', camera: this.camera.id, state, reason, ...(code ? { code } : {}),
       reconnects: s.reconnects, lastFrameIndex: s.lastFrameIndex,
     }]);
+  }
+
+  /** A problem that did not stop the source (a corrupt frame skipped, a truncated file): one warning line, kept as the reason. */
+  private onSourceWarning(warning: SourceError): void {
+    this.status.lastWarning = warning.message;
+    this.log.warn({ code: warning.code, source: warning.source }, warning.message);
   }
 
   private onHealth(change: SourceHealthChange): void {

@@ -5,6 +5,11 @@ export function droppedFrames(c: CameraStatus): number {
   return c.sampling.dropped + c.sampling.skippedBySource;
 }
 
+/** ", N corrupt" when the source skipped frames it could not decode, else nothing. */
+export function corruptNote(c: CameraStatus): string {
+  return c.source.corruptFrames ? `, ${c.source.corruptFrames} corrupt skipped` : '';
+}
+
 /**
  * One status line for all cameras: per camera processing rate (frames/s over the run), frame
  * index, active tracks, tracks started, dropped frames, and the state when it is not
@@ -16,6 +21,6 @@ export function formatStatusLine(cameras: readonly CameraStatus[]): string {
     const fps = processingFps(c);
     const state = c.state === 'streaming' ? '' : ` | ${c.state.toUpperCase()}${c.state === 'stalled' || c.state === 'reconnecting' ? `: ${c.reason}` : ''}`;
     const reconnects = c.reconnects ? ` | ${c.reconnects} reconnects` : '';
-    return `[${c.id}] ${fps.toFixed(1)} fps | frame ${Math.max(c.lastFrameIndex, 0)} | ${c.activeTracks} active tracks (${c.tracksStarted} total) | ${droppedFrames(c)} dropped${reconnects}${state}`;
+    return `[${c.id}] ${fps.toFixed(1)} fps | frame ${Math.max(c.lastFrameIndex, 0)} | ${c.activeTracks} active tracks (${c.tracksStarted} total) | ${droppedFrames(c)} dropped${corruptNote(c)}${reconnects}${state}`;
   }).join('  ');
 }

@@ -37,7 +37,9 @@ export async function readImageRgb(path: string): Promise<{ width: number; heigh
  * Frames of a folder of JPEG/PNG images in natural file-name order; frame index = position in
  * that order, media time = index / folderFps. With `realtime`, frames are released at the
  * folder's frame rate and a slow consumer sees only the newest (like a camera); otherwise each
- * frame waits for a credit.
+ * frame waits for a credit. A frame that cannot be decoded is skipped (counted in
+ * `progress.corruptFrames`, reported through `progress.onWarning`); the source errors with
+ * `undecodable` only when no frame at all could be decoded.
  * @param progress receives the number of frames the folder will deliver
  */
 export function frameFolderFrames(spec: SourceSpec, credit?: FrameCredit, progress?: SourceProgress): Observable<Frame> {
@@ -55,6 +57,7 @@ export function frameFolderFrames(spec: SourceSpec, credit?: FrameCredit, progre
       const total = Math.min(files.length, spec.maxFrames ?? Infinity);
       if (progress) progress.expectedFrames = total;
       const started = performance.now();
+      let delivered = 0, corrupt = 0;
       for (let i = 0; i < total && !closed; i++) {
         const ptsMs = Math.round((i * 1e6) / spec.folderFps) / 1e3;
         if (spec.realtime) {
@@ -66,9 +69,18 @@ export function frameFolderFrames(spec: SourceSpec, credit?: FrameCredit, progre
         try {
           img = await readImageRgb(join(spec.source, files[i]));
         } catch (err) {
-          throw new SourceError('undecodable', spec.cameraId, join(spec.source, files[i]), `frame ${i} is not a decodable image (${(err as Error).message})`, 'Remove or replace the corrupt file.');
+          // One corrupt frame is not the end of the video: skip it (its index stays unused), count it, say so.
+          corrupt++;
+          if (progress) progress.corruptFrames++;
+          progress?.onWarning?.(new SourceError('undecodable', spec.cameraId, join(spec.source, files[i]), `frame ${i} is not a decodable image (${(err as Error).message}); skipped`, 'Remove or replace the corrupt file.'));
+          if (!spec.realtime) credit?.release(); // the credit taken for this frame
+          continue;
         }
+        delivered++;
         subscriber.next({ cameraId: spec.cameraId, frameIndex: i, ptsMs, width: img.width, height: img.height, rgb: img.rgb });
+      }
+      if (!closed && delivered === 0 && corrupt > 0) {
+        throw new SourceError('undecodable', spec.cameraId, spec.source, `none of the ${corrupt} images could be decoded`, 'Check that the folder holds JPEG or PNG frames.');
       }
       subscriber.complete();
     })().catch((err) => { if (!closed) subscriber.error(err); });

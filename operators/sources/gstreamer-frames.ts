@@ -6,6 +6,7 @@ import { Observable } from 'rxjs';
 import type { Frame } from '../../models/frame.js';
 import { rgbByteLength } from '../../models/frame.js';
 import type { FrameCredit } from '../backpressure/frame-credit.js';
+import { aviStatedFrames } from './avi-header.js';
 import { APPSINK_NAME, gstLaunchLine } from './gst-launch.js';
 import { SourceError } from './source-error.js';
 import { isLive, schemeOf, type SourceProgress, type SourceSpec } from './source-spec.js';
@@ -78,6 +79,7 @@ export function gstreamerFrames(spec: SourceSpec, credit?: FrameCredit, progress
       if (closed) return;
       if (!buf) { // end of stream, after every queued frame was pulled (or flushing after stop)
         stopPipeline();
+        warnIfEndedEarly(spec, lastIndex + 1, progress);
         finish();
         return;
       }
@@ -89,8 +91,11 @@ export function gstreamerFrames(spec: SourceSpec, credit?: FrameCredit, progress
       }
       const fps = parseFramerate(caps.framerate);
       if (frameIndex === 0 && progress && spec.kind === 'file' && fps) {
+        // The container's stated length: the duration, or for an AVI its header's frame count (avidemux
+        // reports only what it found when the index is missing, so a truncated AVI would look complete).
         const seconds = pipeline.queryDuration();
-        if (seconds > 0) progress.expectedFrames = Math.min(Math.round(seconds * fps), spec.maxFrames ?? Infinity);
+        const stated = Math.max(seconds > 0 ? Math.round(seconds * fps) : 0, aviStatedFrames(spec.source) ?? 0);
+        if (stated > 0) progress.expectedFrames = Math.min(stated, spec.maxFrames ?? Infinity);
       }
       let ptsMs: number;
       let index: number;
@@ -133,6 +138,19 @@ export function gstreamerFrames(spec: SourceSpec, credit?: FrameCredit, progress
       drainTimer = setTimeout(stopPipeline, EOS_DRAIN_TIMEOUT_MS);
     };
   });
+}
+
+/**
+ * A file that ends long before the frame count its header states (duration × frame rate) is
+ * truncated or damaged; GStreamer just ends the stream, so say so (below 95 % of the stated frames).
+ * @param reached frames up to the last one delivered (last frame index + 1)
+ */
+function warnIfEndedEarly(spec: SourceSpec, reached: number, progress?: SourceProgress): void {
+  const expected = progress?.expectedFrames;
+  if (spec.kind !== 'file' || !expected || reached >= expected * 0.95 - 1) return;
+  progress.onWarning?.(new SourceError('truncated', spec.cameraId, spec.source,
+    `the file ended after ${reached} of the ${expected} frames its header states (${Math.round((100 * reached) / expected)} %): it is truncated or damaged`,
+    'Check the file (a copy that did not finish, a recording cut off by a crash); remux it with `ffmpeg -i in -c copy out` if the header is wrong.'));
 }
 
 /** Checks what GStreamer would otherwise report badly or not at all (a missing v4l2 device's error is lost; an ftp:// URL looks like a missing file). */

@@ -7,10 +7,11 @@
  * - `unreachable`: no connection to the camera/server (refused, reset, timed out);
  * - `stream-not-found`: the server answered but has no such stream (RTSP 404);
  * - `undecodable`: the data cannot be demuxed or decoded (corrupt, or no decoder installed);
+ * - `truncated`: a file ended long before the duration its header states (a warning, not an error);
  * - `unsupported-scheme`: a URL scheme edgevis cannot read (e.g. ftp://);
  * - `gstreamer`: any other GStreamer failure (pipeline construction, an unexpected sample).
  */
-export type SourceErrorCode = 'not-found' | 'permission-denied' | 'empty' | 'unreachable' | 'stream-not-found' | 'undecodable' | 'unsupported-scheme' | 'gstreamer';
+export type SourceErrorCode = 'not-found' | 'permission-denied' | 'empty' | 'unreachable' | 'stream-not-found' | 'undecodable' | 'truncated' | 'unsupported-scheme' | 'gstreamer';
 
 /** Raised when a source cannot be opened or fails while running; the message names the camera, the source and a fix. */
 export class SourceError extends Error {

@@ -1,4 +1,5 @@
 import { existsSync, statSync } from 'node:fs';
+import type { SourceError } from './source-error.js';
 
 /** What a camera's `source` string points at. */
 export type SourceKind = 'file' | 'rtsp' | 'http' | 'v4l2' | 'frames';
@@ -22,6 +23,13 @@ export interface SourceSpec {
 export interface SourceProgress {
   /** Frames the input will deliver (files: duration × frame rate, capped by maxFrames; folders: file count), null when unknown (live). */
   expectedFrames: number | null;
+  /** Frames the source could not decode and skipped (a corrupt image in a frame folder); their indices stay unused. */
+  corruptFrames: number;
+  /**
+   * Told about a problem that does not stop the source (a corrupt frame skipped, a file that ended
+   * long before its stated duration), with a code (`undecodable`, `truncated`) and a message naming the input.
+   */
+  onWarning?: (warning: SourceError) => void;
 }
 
 /** The URL scheme of a source string (`rtsp`, `http`, …), or null for a path. */

@@ -4,7 +4,7 @@ import type { TrackPublisher } from '../../operators/publish-tracks.js';
 import type { CameraStatus } from '../camera-run.js';
 import { createLogger } from '../logger.js';
 import { startEdgevis } from '../runtime.js';
-import { droppedFrames, formatStatusLine } from '../status-line.js';
+import { corruptNote, droppedFrames, formatStatusLine } from '../status-line.js';
 
 /** Longest clean stop after SIGINT/SIGTERM before the process exits anyway, ms. */
 const STOP_TIMEOUT_MS = 10_000;
@@ -72,7 +72,7 @@ export async function runCommand(flags: RunFlags): Promise<number> {
 export function finalReport(cameras: readonly CameraStatus[], publishers: readonly TrackPublisher[]): string {
   const lines = cameras.map((c) => {
     const perFrame = c.framesProcessed ? (c.detections / c.framesProcessed).toFixed(2) : '0';
-    return `[${c.id}] ${c.state}: ${c.framesProcessed} frames, ${perFrame} instances/frame, ${c.tracksStarted} tracks, ${droppedFrames(c)} dropped, ${c.reconnects} reconnects${c.error ? `\n  error: ${c.error}` : ''}`;
+    return `[${c.id}] ${c.state}: ${c.framesProcessed} frames, ${perFrame} instances/frame, ${c.tracksStarted} tracks, ${droppedFrames(c)} dropped${corruptNote(c)}, ${c.reconnects} reconnects${c.error ? `\n  error: ${c.error}` : ''}${c.lastWarning ? `\n  warning: ${c.lastWarning}` : ''}`;
   });
   for (const p of publishers) lines.push(`${p.name}: ${Object.entries(p.counters).map(([k, v]) => `${v} ${k}`).join(', ')}`);
   return `${lines.join('\n')}\n`;

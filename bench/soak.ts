@@ -1,0 +1,77 @@
+/**
+ * Soak: one looping simulated RTSP camera (the default recording at 10 fps), run by the real
+ * runtime with the default model, with an outage every `period` seconds (the server killed with
+ * SIGKILL, back after `outage` seconds). Samples every 10 s: RSS (MB), V8 heap (MB), the
+ * process's OS thread count and the camera's state; prints start / max / end, and the RSS slope
+ * over the run after the first 2 minutes (least squares, MB per hour). A growing thread count
+ * would reveal GStreamer pipelines or libuv work items that a reconnect leaves behind.
+ *
+ * usage: npm run build && node dist/bench/soak.js [minutes=30] [period=120] [outage=15]
+ */
+import { readFileSync } from 'node:fs';
+import { pino } from 'pino';
+import { parseConfig } from '../config/load.js';
+import { startEdgevis } from '../pipeline/runtime.js';
+import { DEFAULT_SOURCE } from '../config/command-line.js';
+import { startRtspCamera, freePort, type SimulatedRtspCamera } from '../simulate/rtsp-camera.js';
+
+const minutes = Number(process.argv[2] ?? 30), periodS = Number(process.argv[3] ?? 120), outageS = Number(process.argv[4] ?? 15);
+const WARMUP_S = 120, SAMPLE_S = 10;
+
+/** OS threads of this process (Linux /proc). */
+const threads = () => Number(readFileSync('/proc/self/status', 'utf8').match(/^Threads:\s+(\d+)/m)?.[1] ?? NaN);
+const mb = (bytes: number) => bytes / 2 ** 20;
+
+/** Least-squares slope of y over x. */
+function slope(xs: number[], ys: number[]): number {
+  const n = xs.length, mx = xs.reduce((a, b) => a + b, 0) / n, my = ys.reduce((a, b) => a + b, 0) / n;
+  let num = 0, den = 0;
+  for (let i = 0; i < n; i++) { num += (xs[i] - mx) * (ys[i] - my); den += (xs[i] - mx) ** 2; }
+  return den > 0 ? num / den : 0;
+}
+
+const port = await freePort();
+let server: SimulatedRtspCamera = await startRtspCamera(DEFAULT_SOURCE, { fps: 10, loop: true, port, mount: 'soak' });
+const config = parseConfig({
+  cameras: [{ id: 'soak', source: server.url, reconnectDelayMs: 500, reconnectMaxDelayMs: 4000 }],
+  publish: { websocket: { port: 0 }, mqtt: { enabled: false } },
+}, 'soak bench');
+const runtime = await startEdgevis(config, { logger: pino({ level: process.env.LOG_LEVEL ?? 'warn' }) });
+const status = runtime.cameras[0];
+
+const t0 = performance.now();
+const elapsedS = () => (performance.now() - t0) / 1000;
+const samples: { t: number; rss: number; heap: number; threads: number; state: string; frames: number }[] = [];
+const sample = () => {
+  const m = process.memoryUsage();
+  const s = { t: elapsedS(), rss: mb(m.rss), heap: mb(m.heapUsed), threads: threads(), state: status.state, frames: status.framesProcessed };
+  samples.push(s);
+  console.log(`${s.t.toFixed(0).padStart(5)} s  rss ${s.rss.toFixed(1)} MB  heap ${s.heap.toFixed(1)} MB  threads ${s.threads}  ${s.state}  frames ${s.frames}  reconnects ${status.reconnects}`);
+};
+sample();
+const sampler = setInterval(sample, SAMPLE_S * 1000);
+
+let outages = 0;
+while (elapsedS() + periodS < minutes * 60) {
+  await new Promise((r) => setTimeout(r, periodS * 1000));
+  server.process.kill('SIGKILL');
+  await new Promise((r) => server.process.once('exit', r));
+  await new Promise((r) => setTimeout(r, outageS * 1000));
+  server = await startRtspCamera(DEFAULT_SOURCE, { fps: 10, loop: true, port, mount: 'soak' });
+  outages++;
+}
+await new Promise((r) => setTimeout(r, Math.max(0, minutes * 60 - elapsedS()) * 1000));
+clearInterval(sampler);
+sample();
+await runtime.stop();
+await server.stop();
+
+const after = samples.filter((s) => s.t >= WARMUP_S);
+const rss = samples.map((s) => s.rss);
+const stats = (k: 'rss' | 'heap' | 'threads') => `${samples[0][k].toFixed(1)} / ${Math.max(...samples.map((s) => s[k])).toFixed(1)} / ${samples[samples.length - 1][k].toFixed(1)}`;
+console.log(`\nsoak: ${minutes} min, ${outages} outages of ${outageS} s every ${periodS} s, ${status.framesProcessed} frames, ${status.reconnects} reconnects, final state ${status.state}`);
+console.log(`RSS MB start / max / end: ${stats('rss')}`);
+console.log(`V8 heap MB start / max / end: ${stats('heap')}`);
+console.log(`OS threads start / max / end: ${stats('threads')}`);
+if (after.length > 2) console.log(`RSS slope after ${WARMUP_S} s: ${(slope(after.map((s) => s.t), after.map((s) => s.rss)) * 3600).toFixed(1)} MB/h (min ${Math.min(...rss).toFixed(1)} MB)`);
+process.exit(0);
