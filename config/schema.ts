@@ -22,6 +22,9 @@ export const cameraSchema = z.object({
   maxReconnects: z.number().int().nonnegative().default(0).describe('Live sources: give up (state failed) after this many failed reconnects in a row; 0 = keep trying forever.'),
   stallTimeoutMs: z.number().int().positive().default(5000)
     .describe('Live sources: no frame for this long while streaming → state stalled, the pipeline is torn down and rebuilt, ms.'),
+  slowStallRatio: z.number().min(0).max(1).default(0.2)
+    .describe('Live sources: fewer than this fraction of the frames the stream\'s frame rate promises, over slowStallWindowMs, while edgevis itself kept up → state stalled, torn down and rebuilt; 0 = off (cameras with a variable frame rate).'),
+  slowStallWindowMs: z.number().int().positive().default(60000).describe('Live sources: window over which the slow-stall rate is measured, ms.'),
   connectTimeoutMs: z.number().int().positive().default(10000)
     .describe('Live sources: a (re)connection must deliver its first frame within this long (RTSP set-up, decoder preroll), else it is torn down and tried again, ms.'),
   model: z.string().optional()

@@ -57,7 +57,7 @@ export function cameraGraph(camera: CameraConfig, parts: CameraGraphParts, stats
   // A supervised source never ends on its own; maxFrames is counted after supervision, so reaching it is the end, not a disconnect.
   const frames$ = isSupervised(camera, spec)
     ? superviseLiveSource(() => read({ ...spec, maxFrames: undefined }), {
-      stallTimeoutMs: camera.stallTimeoutMs, connectTimeoutMs: camera.connectTimeoutMs, backoffInitialMs: camera.reconnectDelayMs, backoffMaxMs: camera.reconnectMaxDelayMs, maxReconnects: camera.maxReconnects,
+      stallTimeoutMs: camera.stallTimeoutMs, slowStallRatio: camera.slowStallRatio, slowStallWindowMs: camera.slowStallWindowMs, connectTimeoutMs: camera.connectTimeoutMs, backoffInitialMs: camera.reconnectDelayMs, backoffMaxMs: camera.reconnectMaxDelayMs, maxReconnects: camera.maxReconnects,
     }, (change) => parts.onHealth?.(change)).pipe(camera.maxFrames !== undefined ? take(camera.maxFrames) : identity)
     : read(spec);
   return frames$.pipe(

@@ -134,3 +134,25 @@ t.test('unsubscribing stops timers and the connection', async (t) => {
   await wait(250);
   t.equal(src.connections.length, 1, 'no reconnect after unsubscribe');
 });
+
+t.test('slow stall: far fewer frames than the stream promises, while edgevis kept up, is a stall (code slow-stream); not when the event loop was the bottleneck', async (t) => {
+  // Frames stamped at 100 fps (10 ms apart in media time) but arriving one per 40 ms with index gaps of 4: a quarter of the promised rate.
+  const run = async (eventLoopBusy: boolean, gap: number) => {
+    const src = scriptedSource();
+    const health: SourceHealthChange[] = [];
+    const sub = superviseLiveSource(src.connect, { ...options, slowStallRatio: 0.5, slowStallWindowMs: 200, eventLoopBusy: () => eventLoopBusy }, (h) => health.push(h)).subscribe();
+    let i = 0;
+    const feeder = setInterval(() => { src.connections[src.connections.length - 1]?.next(blankFrame('cam', i, 4, 4, 100)); i += gap; }, 10 * gap);
+    await wait(520);
+    clearInterval(feeder);
+    sub.unsubscribe();
+    return health;
+  };
+  const slow = await run(false, 4);
+  const stalled = slow.find((h) => h.state === 'stalled');
+  t.equal(stalled?.code, 'slow-stream', 'detected');
+  t.match(stalled?.reason, /frames\/s arrived over 0\.2 s, the stream promises 100\.0/);
+  t.same(slow.map((h) => h.state).slice(0, 4), ['connecting', 'streaming', 'stalled', 'reconnecting'], 'torn down and reconnected');
+  t.notOk((await run(true, 4)).some((h) => h.state === 'stalled'), 'not while the event loop was too busy to pull frames');
+  t.notOk((await run(false, 1)).some((h) => h.state === 'stalled'), 'not at the promised rate');
+});

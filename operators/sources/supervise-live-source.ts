@@ -1,3 +1,4 @@
+import { performance } from 'node:perf_hooks';
 import { Observable, type Subscription } from 'rxjs';
 import type { Frame } from '../../models/frame.js';
 import { isRetryableSourceError, SourceError } from './source-error.js';
@@ -17,7 +18,7 @@ export interface SourceHealthChange {
   readonly state: SourceHealth;
   /** Human-readable reason (the error message, "no frame for 5000 ms", …). */
   readonly reason: string;
-  /** Machine-readable cause: a `SourceErrorCode`, `stream-ended`, `connect-timeout` or `stalled`; absent for `connecting`/`streaming`. */
+  /** Machine-readable cause: a `SourceErrorCode`, `stream-ended`, `connect-timeout`, `stalled` or `slow-stream`; absent for `connecting`/`streaming`. */
   readonly code?: string;
   /** Reconnect attempts since the source last streamed. */
   readonly attempt: number;
@@ -37,8 +38,33 @@ export interface SupervisionOptions {
   readonly backoffMaxMs: number;
   /** Reconnect attempts in a row before giving up (0 = never give up). */
   readonly maxReconnects: number;
+  /**
+   * Slow stall: while streaming, fewer than this fraction of the frames the source's own frame
+   * rate promises arrived over `slowStallWindowMs` → stalled, torn down and reconnected
+   * (0 = off, for cameras with a variable frame rate).
+   */
+  readonly slowStallRatio?: number;
+  /** Window over which the slow-stall rate is measured, ms. */
+  readonly slowStallWindowMs?: number;
+  /**
+   * Whether this process's event loop was too busy during the last window to pull frames in time
+   * (then slow arrival is edgevis's own doing, not the camera's, and no slow stall is declared).
+   * Default: event-loop utilisation above 0.5 since the previous call.
+   */
+  readonly eventLoopBusy?: () => boolean;
   /** Random source in [0, 1) for the jitter (tests pass a fixed one). */
   readonly random?: () => number;
+}
+
+/** Event-loop utilisation since the previous call (Node's `performance.eventLoopUtilization`) above 0.5. */
+function eventLoopBusySinceLastCall(): () => boolean {
+  let since = performance.eventLoopUtilization();
+  return () => {
+    const now = performance.eventLoopUtilization();
+    const busy = performance.eventLoopUtilization(now, since).utilization > 0.5;
+    since = now;
+    return busy;
+  };
 }
 
 /**
@@ -56,7 +82,9 @@ export function backoffDelayMs(attempt: number, initialMs: number, maxMs: number
  * retryable code, ends (a dropped RTSP session arrives as end of stream: for a live camera that
  * is a disconnect, never the end of the stream), delivers no first frame within
  * `connectTimeoutMs`, or stalls (no frame for `stallTimeoutMs` while streaming), tears it down
- * and connects again after an exponential backoff, forever unless `maxReconnects` is set.
+ * and connects again after an exponential backoff, forever unless `maxReconnects` is set. A slow
+ * stall (far fewer frames than the stream's frame rate promises, over a long window, while this
+ * process was not the bottleneck) is handled like a stall, with code `slow-stream`.
  * Each change of health is reported once through `onHealth` (repeated failed attempts while
  * reconnecting are no new change).
  *
@@ -81,6 +109,29 @@ export function superviseLiveSource(connect: () => Observable<Frame>, options: S
     let offset = { index: 0, pts: 0 };
     let freshConnection = true;
 
+    // Slow-stall watch: frames that arrived in the current window of a streaming connection.
+    let slowTimer: NodeJS.Timeout | undefined;
+    let arrivals = 0;
+    const slowRatio = options.slowStallRatio ?? 0, slowWindowMs = options.slowStallWindowMs ?? 60_000;
+    const eventLoopBusy = options.eventLoopBusy ?? eventLoopBusySinceLastCall();
+    const watchRate = () => {
+      clearInterval(slowTimer);
+      if (!(slowRatio > 0)) return;
+      arrivals = 0;
+      eventLoopBusy(); // its window starts now
+      slowTimer = setInterval(() => {
+        const promised = slowWindowMs / stepMs;
+        const busy = eventLoopBusy();
+        if (arrivals >= slowRatio * promised || busy) { arrivals = 0; return; }
+        const reason = `${((arrivals * 1000) / slowWindowMs).toFixed(1)} frames/s arrived over ${slowWindowMs / 1000} s, the stream promises ${(1000 / stepMs).toFixed(1)}`;
+        clearInterval(slowTimer);
+        inner?.unsubscribe();
+        inner = null;
+        report('stalled', reason, 'slow-stream');
+        lost(reason, 'slow-stream');
+      }, slowWindowMs);
+    };
+
     const report = (next: SourceHealth, reason: string, code?: string) => {
       if (next === state) return;
       state = next;
@@ -101,6 +152,7 @@ export function superviseLiveSource(connect: () => Observable<Frame>, options: S
     };
     const lost = (reason: string, code: string, err?: unknown) => {
       clearTimeout(watchdog);
+      clearInterval(slowTimer);
       attempt++;
       if (options.maxReconnects > 0 && attempt > options.maxReconnects) {
         report('failed', `gave up after ${options.maxReconnects} reconnect attempts: ${reason}`, code);
@@ -130,7 +182,9 @@ export function superviseLiveSource(connect: () => Observable<Frame>, options: S
             }
             attempt = 0;
             report('streaming', 'frames arriving');
+            watchRate();
           }
+          arrivals++;
           const out: Frame = { ...frame, frameIndex: frame.frameIndex + offset.index, ptsMs: Math.round((frame.ptsMs + offset.pts) * 1e3) / 1e3 };
           // The frame interval, learnt within a connection (an outage is no frame interval).
           if (last && !continued && out.frameIndex > last.frameIndex) stepMs = (out.ptsMs - last.ptsMs) / (out.frameIndex - last.frameIndex) || stepMs;
@@ -142,6 +196,7 @@ export function superviseLiveSource(connect: () => Observable<Frame>, options: S
           const code = err instanceof SourceError ? err.code : 'unexpected';
           if (!isRetryableSourceError(err)) {
             clearTimeout(watchdog);
+            clearInterval(slowTimer);
             report('failed', (err as Error).message, code);
             subscriber.error(err);
             return;
@@ -157,6 +212,7 @@ export function superviseLiveSource(connect: () => Observable<Frame>, options: S
     connectOnce();
     return () => {
       clearTimeout(watchdog);
+      clearInterval(slowTimer);
       clearTimeout(retryTimer);
       inner?.unsubscribe();
     };
