@@ -3,7 +3,7 @@ import { dirname, isAbsolute, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
-import { configSchema, type EdgevisConfig, type EdgevisConfigInput } from './schema.js';
+import { cameraSchema, configSchema, type CameraConfig, type EdgevisConfig, type EdgevisConfigInput } from './schema.js';
 
 /** A config that does not validate; `message` lists each field path with its problem. */
 export class ConfigError extends Error {
@@ -30,6 +30,19 @@ export function parseConfig(input: unknown, origin: string): EdgevisConfig {
   throw new ConfigError(`invalid config (${origin}):\n${lines.join('\n')}\nSee README.md "Configuration" or \`edgevis config-schema\` for every field and its default.`);
 }
 
+/**
+ * Validates one camera given at run time (camera API), applying defaults; relative paths
+ * resolve against `baseDir`, and the result is frozen.
+ * @throws ConfigError naming every invalid field
+ */
+export function parseCameraConfig(input: unknown, origin: string, baseDir: string): CameraConfig {
+  const resolved = resolveConfigPaths({ cameras: [input] }, baseDir) as { cameras: unknown[] };
+  const result = cameraSchema.safeParse(resolved.cameras[0]);
+  if (result.success) return deepFreeze(result.data);
+  const lines = result.error.issues.map((issue) => `  - ${formatPath(issue.path)}: ${issue.message}`);
+  throw new ConfigError(`invalid camera (${origin}):\n${lines.join('\n')}\nSee \`edgevis config-schema\` (cameras[]) for every field and its default.`);
+}
+
 function formatPath(path: readonly PropertyKey[]): string {
   if (path.length === 0) return '(root)';
   return path.map((p, i) => (typeof p === 'number' ? `[${p}]` : `${i ? '.' : ''}${String(p)}`)).join('');
@@ -49,7 +62,7 @@ export const isRecord = (v: unknown): v is Record<string, unknown> => typeof v =
 /**
  * Makes every relative path of a raw (not yet validated) config absolute against `baseDir`:
  * camera sources, per-camera model paths (values containing "/"; a bare name is a file name
- * looked up in the model folders), `model.path`, `model.dir` and `embedder.path`. URLs
+ * looked up in the model folders), `model.path`, `model.dir`, `embedder.path` and `api.tokenFile`. URLs
  * (`scheme://…`) and absolute paths are kept; fields of the wrong type are left for validation
  * to report.
  */
@@ -69,6 +82,7 @@ export function resolveConfigPaths(raw: unknown, baseDir: string): unknown {
     } : {}),
     ...('model' in raw ? { model: withPaths(raw.model, ['path', 'dir']) } : {}),
     ...('embedder' in raw ? { embedder: withPaths(raw.embedder, ['path']) } : {}),
+    ...('api' in raw ? { api: withPaths(raw.api, ['tokenFile']) } : {}),
   };
 }
 

@@ -94,12 +94,18 @@ export const publishSchema = z.object({
   masks: z.boolean().default(true).describe('Include COCO RLE masks in track snapshots.'),
 }).strict();
 
+export const apiSchema = z.object({
+  tokenFile: z.string().optional()
+    .describe('File holding the bearer token of the camera API (/api/cameras on the WebSocket port); the environment variable EDGEVIS_API_TOKEN wins. Without a token the API is off. Relative to the config file.'),
+}).strict();
+
 export const configSchema = z.object({
   cameras: z.array(cameraSchema).min(1, 'at least one camera is needed').describe('The inputs, one graph each.'),
   model: modelSchema.prefault({}),
   embedder: embedderSchema.prefault({}),
   tracker: trackerSchema.prefault({}),
   publish: publishSchema.prefault({}),
+  api: apiSchema.prefault({}),
   statusIntervalMs: z.number().int().positive().default(1000).describe('Status line interval, ms.'),
 }).strict().superRefine((cfg, ctx) => {
   const seen = new Set<string>();
@@ -116,6 +122,7 @@ export type CameraConfig = z.infer<typeof cameraSchema>;
 export type ModelConfig = z.infer<typeof modelSchema>;
 export type TrackerConfig = z.infer<typeof trackerSchema>;
 export type PublishConfig = z.infer<typeof publishSchema>;
+export type ApiConfig = z.infer<typeof apiSchema>;
 export type EdgevisConfig = z.infer<typeof configSchema>;
 /** The config as a user writes it (defaults optional). */
 export type EdgevisConfigInput = z.input<typeof configSchema>;

@@ -21,7 +21,7 @@ export interface Tracker {
   /**
    * Ends every track still alive at the last processed frame, or returns null when no frame was
    * ever processed. The tracker is empty afterwards but keeps its id counter.
-   * @param reason why (default `end-of-stream`; `shutdown` when edgevis stops a live camera)
+   * @param reason why (default `end-of-stream`; `shutdown` when edgevis stops a live camera, `camera-removed`/`camera-restarted` from the camera API or a config reload)
    */
   end(reason?: TrackEndReason): StreamEnded | null;
 }

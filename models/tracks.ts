@@ -39,8 +39,11 @@ export interface TrackSummary {
   readonly endReason?: TrackEndReason;
 }
 
-/** Why a track ended: lost for too long, the recording ended, or edgevis was stopped. */
-export type TrackEndReason = 'lost-timeout' | 'end-of-stream' | 'shutdown';
+/**
+ * Why a track ended: lost for too long, the recording ended, edgevis was stopped, or its camera
+ * was removed or restarted while edgevis ran (camera API, config reload).
+ */
+export type TrackEndReason = 'lost-timeout' | 'end-of-stream' | 'shutdown' | 'camera-removed' | 'camera-restarted';
 
 /**
  * Hop 3 of the graph (track → publish), for one processed frame: the state of one camera's

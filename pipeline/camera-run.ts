@@ -80,7 +80,8 @@ export interface CameraRunParts {
  * keeps its {@link CameraStatus}, and stops it. Every change of state is logged once and
  * published as a `camera_status` message (retained on MQTT). A camera whose source or model
  * fails for good reports its error in its status and its log and ends; it never touches
- * another camera. Stopping ends its open tracks (reason `shutdown`) before it returns.
+ * another camera. Stopping ends its open tracks (reason `shutdown`, or `camera-removed` /
+ * `camera-restarted` while edgevis runs on) before it returns.
  */
 export class CameraRun {
   readonly status: CameraStatus;
@@ -106,17 +107,20 @@ export class CameraRun {
 
   /**
    * Stops the camera: unsubscribes its graph (the source drains with EOS), ends its open tracks
-   * with reason `shutdown` and publishes that, then reports `stopped` (unless it had already
-   * ended or failed); `done` resolves. Idempotent.
+   * with `reason` and publishes that, then reports `stopped` (unless it had already ended or
+   * failed); `done` resolves. Idempotent.
+   * @returns the camera's tracker (empty now, its id counter kept), for a restart that continues the ids
    */
-  stop(): void {
-    if (this.stopping) return;
+  stop(reason: 'shutdown' | 'camera-removed' | 'camera-restarted' = 'shutdown'): Tracker | null {
+    if (this.stopping) return this.tracker;
     this.stopping = true;
     this.subscription?.unsubscribe();
-    const end = this.tracker?.end('shutdown');
+    const end = this.tracker?.end(reason);
     if (end && end.ended.length > 0) publishMessages(this.parts.publishers, toTrackMessages(end, false));
-    if (this.status.state !== 'ended' && this.status.state !== 'failed') this.setState('stopped', 'edgevis stopped the camera');
+    const why = { shutdown: 'edgevis stopped the camera', 'camera-removed': 'the camera was removed', 'camera-restarted': 'the camera is restarting' }[reason];
+    if (this.status.state !== 'ended' && this.status.state !== 'failed') this.setState('stopped', why);
     this.settle(); // an unsubscribed graph never completes on its own
+    return this.tracker;
   }
 
   /** Records, logs (one line) and publishes a change of state. */

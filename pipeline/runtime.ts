@@ -1,4 +1,5 @@
 import type { CameraConfig, EdgevisConfig } from '../config/schema.js';
+import { diffCameras, type CameraDiff } from '../config/diff.js';
 import { MemoryTracker } from '../models/tracking/memory-tracker.js';
 import type { Tracker } from '../models/tracker.js';
 import type { Tracks } from '../models/tracks.js';
@@ -7,17 +8,52 @@ import { CameraRun, type CameraStatus } from './camera-run.js';
 import type { Logger } from './logger.js';
 import { ModelRegistry } from './model-registry.js';
 import { closePublishers, startPublishers } from './publishers/start-publishers.js';
+import type { HttpEdge } from './servers/http-edge.js';
 
-/** A running edgevis: endpoints, per-camera status, and a way to stop. */
+/** A camera id that is already running (add) or not running (remove, restart). */
+export class CameraSetError extends Error {
+  override readonly name = 'CameraSetError';
+  constructor(readonly code: 'exists' | 'unknown', readonly cameraId: string) {
+    super(code === 'exists' ? `camera '${cameraId}' already runs; remove it first or restart it` : `no camera '${cameraId}' runs`);
+  }
+}
+
+/** A running edgevis: endpoints, per-camera status, the cameras managed while running, and a way to stop. */
 export interface EdgevisRuntime {
   readonly websocketUrl: string | null;
   readonly mqttUrl: string | null;
   readonly embeddedBroker: boolean;
+  /** The HTTP server of the WebSocket endpoint (more routes: camera API), or null without one. */
+  readonly httpEdge: HttpEdge | null;
   /** Every publisher, in start order (extra ones first). */
   readonly publishers: readonly TrackPublisher[];
+  /** Status of each camera in the current set (a removed camera leaves it), in the order added. */
   readonly cameras: readonly CameraStatus[];
-  /** Resolves when every camera ended, failed or was stopped. */
+  /** Config of each camera in the current set. */
+  readonly cameraConfigs: readonly CameraConfig[];
+  /**
+   * Resolves when every camera ended, failed or was stopped (with `keepAlive`: only after
+   * `stop()`), with the status of every camera that ran, removed ones included.
+   */
   readonly done: Promise<readonly CameraStatus[]>;
+  /**
+   * Starts a camera beside the running ones.
+   * @throws CameraSetError (`exists`) when a camera with its id runs
+   */
+  addCamera(camera: CameraConfig): CameraStatus;
+  /**
+   * Stops a camera and takes it out of the set; its open tracks end with reason `camera-removed`.
+   * @throws CameraSetError (`unknown`) when no camera with this id is in the set
+   */
+  removeCamera(id: string): void;
+  /**
+   * Stops a camera (open tracks end with reason `camera-restarted`) and starts it again, with
+   * `camera` as its new config when given; the tracker is kept, so new track ids continue.
+   * @throws CameraSetError (`unknown`) when no camera with this id is in the set
+   */
+  restartCamera(id: string, camera?: CameraConfig): CameraStatus;
+  /** Makes the camera set equal to `cameras` (config reload): adds, removes and restarts changed ones; the rest are not touched. */
+  applyCameras(cameras: readonly CameraConfig[]): CameraDiff;
   /** Stops all cameras (sources drain with EOS), closes the publishers in reverse order and frees the models. Idempotent. */
   stop(): Promise<void>;
 }
@@ -33,6 +69,8 @@ export interface RuntimeOptions {
   readonly onTracks?: (tracks: Tracks, status: CameraStatus) => void;
   /** The tracker of each camera; default: a `MemoryTracker` with `config.tracker`. */
   readonly createTracker?: (camera: CameraConfig) => Tracker;
+  /** A service whose cameras are managed while it runs: `done` waits for `stop()` even when no camera runs. */
+  readonly keepAlive?: boolean;
 }
 
 /**
@@ -41,7 +79,7 @@ export interface RuntimeOptions {
  * 2. let the caller connect (`beforeCameras`);
  * 3. load models, lazily and shared, through one registry;
  * 4. start each camera's run. A camera whose source or model fails reports its error and
- *    stops; the other cameras keep running.
+ *    stops; the other cameras keep running. Cameras can be added, removed and restarted later.
  * @throws Error when a server cannot listen or an external broker is unreachable (nothing is left running then)
  */
 export async function startEdgevis(config: EdgevisConfig, options: RuntimeOptions): Promise<EdgevisRuntime> {
@@ -57,22 +95,74 @@ export async function startEdgevis(config: EdgevisConfig, options: RuntimeOption
     }
   }
   const models = new ModelRegistry(config, log);
-  const createTracker = options.createTracker ?? ((camera: CameraConfig) => new MemoryTracker(camera.id, config.tracker));
-  const runs = config.cameras.map((camera) => new CameraRun(camera, {
-    models, publishers: publishers.all, withMasks: config.publish.masks, createTracker, logger: log, onTracks: options.onTracks,
-  }));
+  const defaultTracker = options.createTracker ?? ((camera: CameraConfig) => new MemoryTracker(camera.id, config.tracker));
+  const current = new Map<string, CameraRun>();
+  const everyRun: CameraRun[] = [];
+  const settled = new Set<CameraRun>();
+  let stopping: Promise<void> | null = null;
+  let resolveDone!: (statuses: readonly CameraStatus[]) => void;
+  const done = new Promise<readonly CameraStatus[]>((r) => { resolveDone = r; });
+  const checkDone = () => {
+    if ((options.keepAlive && !stopping) || [...current.values()].some((r) => !settled.has(r))) return;
+    resolveDone(everyRun.map((r) => r.status));
+  };
 
-  let stopped: Promise<void> | null = null;
+  const launch = (camera: CameraConfig, tracker?: Tracker | null): CameraRun => {
+    const run = new CameraRun(camera, {
+      models, publishers: publishers.all, withMasks: config.publish.masks, createTracker: tracker ? () => tracker : defaultTracker, logger: log, onTracks: options.onTracks,
+    });
+    current.set(camera.id, run);
+    everyRun.push(run);
+    void run.done.then(() => { settled.add(run); checkDone(); });
+    return run;
+  };
+  const runOf = (id: string) => {
+    const run = current.get(id);
+    if (!run) throw new CameraSetError('unknown', id);
+    return run;
+  };
+  const addCamera = (camera: CameraConfig) => {
+    if (current.has(camera.id)) throw new CameraSetError('exists', camera.id);
+    log.info({ camera: camera.id }, `camera '${camera.id}' added`);
+    return launch(camera).status;
+  };
+  const removeCamera = (id: string) => {
+    const run = runOf(id);
+    current.delete(id);
+    run.stop('camera-removed');
+    log.info({ camera: id }, `camera '${id}' removed`);
+    checkDone();
+  };
+  const restartCamera = (id: string, camera?: CameraConfig) => {
+    const run = runOf(id);
+    const tracker = run.stop('camera-restarted');
+    log.info({ camera: id }, `camera '${id}' restarting${camera ? ' with a new config' : ''}`);
+    return launch(camera ?? run.camera, tracker).status;
+  };
+
+  for (const camera of config.cameras) launch(camera);
   const stop = () => {
-    stopped ??= (async () => {
-      for (const run of runs) run.stop();
+    stopping ??= (async () => {
+      for (const run of current.values()) run.stop();
       await closeAll();
       await models.dispose();
+      checkDone();
     })();
-    return stopped;
+    return stopping;
   };
   return {
-    websocketUrl: publishers.websocketUrl, mqttUrl: publishers.mqttUrl, embeddedBroker: publishers.embeddedBroker, publishers: publishers.all,
-    cameras: runs.map((r) => r.status), done: Promise.all(runs.map((r) => r.done)), stop,
+    websocketUrl: publishers.websocketUrl, mqttUrl: publishers.mqttUrl, embeddedBroker: publishers.embeddedBroker, httpEdge: publishers.httpEdge,
+    publishers: publishers.all,
+    get cameras() { return [...current.values()].map((r) => r.status); },
+    get cameraConfigs() { return [...current.values()].map((r) => r.camera); },
+    done, addCamera, removeCamera, restartCamera,
+    applyCameras(cameras) {
+      const diff = diffCameras([...current.values()].map((r) => r.camera), cameras);
+      for (const id of diff.removed) removeCamera(id);
+      for (const camera of diff.changed) restartCamera(camera.id, camera);
+      for (const camera of diff.added) addCamera(camera);
+      return diff;
+    },
+    stop,
   };
 }

@@ -63,3 +63,24 @@ t.test('the printed config schema carries every field description', async (t) =>
   t.same(undocumented, [], 'no field without a description');
   t.ok(parseConfig({ cameras: [{ id: 'a', source: 's' }] }, 'test'), 'defaults parse');
 });
+
+t.test('a reload diff by camera id: added, removed, changed (restart), unchanged; other sections need a restart', async (t) => {
+  const { diffCameras, sectionsNeedingRestart } = await import('../config/diff.js');
+  const before = parseConfig({ cameras: [{ id: 'a', source: 'a.avi' }, { id: 'b', source: 'b.avi' }, { id: 'c', source: 'c.avi' }] }, 'test');
+  const after = parseConfig({ cameras: [{ id: 'c', source: 'c.avi' }, { id: 'b', source: 'b.avi', stallTimeoutMs: 9000 }, { id: 'd', source: 'd.avi' }], tracker: { maxLostSeconds: 3 } }, 'test');
+  const diff = diffCameras(before.cameras, after.cameras);
+  t.same(diff.added.map((c) => c.id), ['d']);
+  t.same(diff.removed, ['a']);
+  t.same(diff.changed.map((c) => c.id), ['b']);
+  t.same(diff.unchanged, ['c'], 'order does not matter');
+  t.same(sectionsNeedingRestart(before, after), ['tracker']);
+});
+
+t.test('a camera given at run time is validated alone, with paths resolved against the given folder', async (t) => {
+  const { parseCameraConfig } = await import('../config/load.js');
+  const camera = parseCameraConfig({ id: 'door', source: 'clips/door.avi' }, 'camera API', '/data');
+  t.equal(camera.source, '/data/clips/door.avi');
+  t.equal(camera.reconnectDelayMs, 1000, 'defaults applied');
+  t.ok(Object.isFrozen(camera));
+  t.throws(() => parseCameraConfig({ id: 'door', source: 'x', colour: 'red' }, 'camera API', '/data'), /invalid camera \(camera API\):\n {2}- \(root\): Unrecognized key/);
+});

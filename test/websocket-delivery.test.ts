@@ -1,6 +1,6 @@
 import t from 'tap';
 import { WebSocket } from 'ws';
-import { deliveryFor } from '../pipeline/publishers/websocket-server.js';
+import { deliveryFor } from '../pipeline/servers/websocket-server.js';
 import type { TrackMessage } from '../operators/wire/track-messages.js';
 
 const snapshot: TrackMessage = { schema: 'edgevis.tracks.v1', type: 'tracks', camera: 'a', frameIndex: 3, ptsMs: 300, width: 4, height: 4, tracks: [] };
@@ -23,4 +23,22 @@ t.test('camera filter and closed sockets', async (t) => {
   t.equal(deliveryFor(snapshot, 'b', open(0), MAX), 'ignore', 'another camera');
   t.equal(deliveryFor(event, 'b', open(0), MAX), 'ignore', 'events of another camera too');
   t.equal(deliveryFor(event, null, { readyState: WebSocket.CLOSING, bufferedAmount: 0 }, MAX), 'ignore', 'a closing socket gets nothing');
+});
+
+t.test('WebSocket request paths are decided before the handshake; malformed ones are errors, not exceptions', async (t) => {
+  const { cameraFilterOf } = await import('../pipeline/servers/websocket-server.js');
+  t.same(cameraFilterOf('/'), { camera: null });
+  t.same(cameraFilterOf('/cameras/door%201'), { camera: 'door 1' });
+  t.same(cameraFilterOf('/cameras/%E0%A4%A'), { status: 400, error: 'malformed percent-encoding in the camera id' });
+  t.match(cameraFilterOf('/admin'), { status: 404 });
+});
+
+t.test('bearer tokens: parsed from the header, compared in constant time', async (t) => {
+  const { bearerToken, tokenMatches } = await import('../pipeline/servers/camera-api.js');
+  t.equal(bearerToken({ headers: { authorization: 'Bearer abc123' } }), 'abc123');
+  t.equal(bearerToken({ headers: { authorization: 'Basic abc' } }), null);
+  t.equal(bearerToken({ headers: {} }), null);
+  t.ok(tokenMatches('abc', 'abc'));
+  t.notOk(tokenMatches('abd', 'abc'));
+  t.notOk(tokenMatches('abcd', 'abc'), 'different lengths are no error');
 });

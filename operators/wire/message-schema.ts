@@ -46,8 +46,8 @@ const summarySchema = z.object({
   lastPtsMs: z.number().min(0),
   hits: z.number().int().min(1).describe('frames with a matched detection'),
   meanScore: z.number().min(0).max(1),
-  endReason: z.enum(['lost-timeout', 'end-of-stream', 'shutdown']).optional()
-    .describe('why the track ended (track_ended only): lost longer than the tracker keeps lost tracks, the recording ended, or edgevis was stopped'),
+  endReason: z.enum(['lost-timeout', 'end-of-stream', 'shutdown', 'camera-removed', 'camera-restarted']).optional()
+    .describe('why the track ended (track_ended only): lost longer than the tracker keeps lost tracks, the recording ended, edgevis was stopped, or the camera was removed or restarted while edgevis ran'),
 }).strict();
 
 const tracksMessageSchema = z.object({

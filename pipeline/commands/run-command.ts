@@ -1,7 +1,11 @@
+import { readFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
 import { ConfigError, configFromCommandLine, type CommandLineConfig } from '../../config/command-line.js';
 import type { EdgevisConfig } from '../../config/schema.js';
 import type { TrackPublisher } from '../../operators/publish-tracks.js';
 import type { CameraStatus } from '../camera-run.js';
+import { reloadCamerasOnChange } from '../config-reload.js';
+import { cameraApi } from '../servers/camera-api.js';
 import { createLogger } from '../logger.js';
 import { startEdgevis } from '../runtime.js';
 import { corruptNote, droppedFrames, formatStatusLine } from '../status-line.js';
@@ -28,9 +32,17 @@ export async function runCommand(flags: RunFlags): Promise<number> {
     if (err instanceof ConfigError) { process.stderr.write(`edgevis: ${err.message}\n`); return 2; }
     throw err;
   }
+  let apiToken: string | null;
+  try {
+    apiToken = readApiToken(config);
+  } catch (err) {
+    process.stderr.write(`edgevis: ${(err as Error).message}\n`);
+    return 2;
+  }
   let runtime;
   try {
-    runtime = await startEdgevis(config, { logger: log });
+    // With the camera API on, edgevis is a service whose cameras come and go: it runs until stopped.
+    runtime = await startEdgevis(config, { logger: log, keepAlive: apiToken !== null });
   } catch (err) {
     process.stderr.write(`edgevis: ${(err as Error).message}\n`);
     return 1;
@@ -45,6 +57,14 @@ export async function runCommand(flags: RunFlags): Promise<number> {
     out.write(`             e.g. mosquitto_sub -h ${u.hostname} -p ${u.port} -t '${prefix}/#' -v\n`);
   }
   out.write(`  cameras:   ${config.cameras.map((c) => `${c.id}=${c.source}`).join(', ')}\n`);
+  if (apiToken !== null && runtime.httpEdge) {
+    runtime.httpEdge.route(cameraApi(runtime, apiToken, flags.config ? dirname(resolve(flags.config)) : process.cwd(), log));
+    out.write(`  camera API: http://${runtime.httpEdge.authority}/api/cameras  (Authorization: Bearer <token>)\n`);
+  } else if (apiToken !== null) {
+    log.warn('the camera API needs the WebSocket server (publish.websocket.enabled); it is off');
+  }
+  const stopWatching = flags.config ? reloadCamerasOnChange(flags.config, config, () => configFromCommandLine(flags), runtime, log) : () => undefined;
+  if (flags.config) out.write(`  reload:    edit ${flags.config} or send SIGHUP (kill -HUP ${process.pid}) to apply camera changes\n`);
   const tty = out.isTTY;
   const timer = setInterval(() => {
     const line = formatStatusLine(runtime.cameras);
@@ -62,10 +82,29 @@ export async function runCommand(flags: RunFlags): Promise<number> {
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
   const cameras = await runtime.done;
+  stopWatching();
   clearInterval(timer);
   await runtime.stop();
   out.write(`${tty ? '\r\x1b[2K' : ''}${formatStatusLine(cameras)}\n${finalReport(cameras, runtime.publishers)}`);
   return cameras.every((c) => c.state === 'failed') ? 1 : 0;
+}
+
+/**
+ * The camera API's bearer token: `EDGEVIS_API_TOKEN`, else the first line of `api.tokenFile`; null
+ * when neither is set (the API is off).
+ * @throws Error naming the file when api.tokenFile cannot be read or is empty
+ */
+export function readApiToken(config: EdgevisConfig, env = process.env): string | null {
+  if (env.EDGEVIS_API_TOKEN) return env.EDGEVIS_API_TOKEN.trim();
+  if (!config.api.tokenFile) return null;
+  let token: string;
+  try {
+    token = readFileSync(config.api.tokenFile, 'utf8').split('\n')[0].trim();
+  } catch (err) {
+    throw new Error(`api.tokenFile ${config.api.tokenFile} cannot be read (${(err as NodeJS.ErrnoException).code}); create it with one line holding the token, e.g. \`openssl rand -hex 32 > ${config.api.tokenFile}\``);
+  }
+  if (!token) throw new Error(`api.tokenFile ${config.api.tokenFile} is empty; write the token on its first line`);
+  return token;
 }
 
 /** One line per camera (state, frames, instances per frame, tracks, drops, error) and one per publisher with its counters. */

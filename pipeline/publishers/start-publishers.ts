@@ -1,13 +1,16 @@
 import type { PublishConfig } from '../../config/schema.js';
 import type { TrackPublisher } from '../../operators/publish-tracks.js';
 import { MqttTrackPublisher } from './mqtt-publisher.js';
-import { TrackWebSocketServer } from './websocket-server.js';
+import type { HttpEdge } from '../servers/http-edge.js';
+import { TrackWebSocketServer } from '../servers/websocket-server.js';
 
 /** The publishers of a process, in start order, and where subscribers reach them. */
 export interface Publishers {
   /** In start order; close in reverse ({@link closePublishers}). */
   readonly all: readonly TrackPublisher[];
   readonly websocketUrl: string | null;
+  /** The HTTP server the WebSocket endpoint runs on (for more routes: the camera API), owned and closed by it. */
+  readonly httpEdge: HttpEdge | null;
   readonly mqttUrl: string | null;
   /** Whether the MQTT publisher runs the embedded broker. */
   readonly embeddedBroker: boolean;
@@ -21,12 +24,14 @@ export interface Publishers {
  */
 export async function startPublishers(publish: PublishConfig, extra: readonly TrackPublisher[] = []): Promise<Publishers> {
   const all: TrackPublisher[] = [...extra];
+  let httpEdge: HttpEdge | null = null;
   let websocketUrl: string | null = null, mqttUrl: string | null = null, embeddedBroker = false;
   try {
     if (publish.websocket.enabled) {
       const ws = await TrackWebSocketServer.start(publish.websocket.host, publish.websocket.port, publish.websocket.maxBufferedBytes);
       all.push(ws);
       websocketUrl = ws.url;
+      httpEdge = ws.edge;
     }
     if (publish.mqtt.enabled) {
       const mqtt = await MqttTrackPublisher.start(publish.mqtt);
@@ -38,7 +43,7 @@ export async function startPublishers(publish: PublishConfig, extra: readonly Tr
     await closePublishers(all);
     throw err;
   }
-  return { all, websocketUrl, mqttUrl, embeddedBroker };
+  return { all, websocketUrl, httpEdge, mqttUrl, embeddedBroker };
 }
 
 /** Closes publishers in reverse start order; one that fails is reported to `onError` and does not stop the rest. */

@@ -1,7 +1,6 @@
-import type { IncomingMessage } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { WebSocket, WebSocketServer } from 'ws';
 import type { TrackPublisher } from '../../operators/publish-tracks.js';
+import { HttpEdge, rejectUpgrade } from './http-edge.js';
 import type { TrackMessage } from '../../operators/wire/track-messages.js';
 
 /** What the delivery rule needs of a connected socket. */
@@ -24,49 +23,62 @@ export function deliveryFor(message: TrackMessage, camera: string | null, socket
   return 'send';
 }
 
+/** Largest message a subscriber may send, bytes: subscribers only listen (a bigger frame closes the socket with 1009). */
+const MAX_CLIENT_PAYLOAD_BYTES = 64 * 1024;
+
 /**
- * WebSocket edge: every client gets the JSON messages of all cameras (`ws://host:port/`) or of
- * one camera (`ws://host:port/cameras/<id>`), one message per WebSocket text frame, under the
- * rule of {@link deliveryFor}.
+ * Which cameras a WebSocket request path asks for: `/` = all (null), `/cameras/<id>` = one
+ * (percent-decoded); an error text for anything else, decided before the handshake.
+ */
+export function cameraFilterOf(requestUrl: string | undefined): { camera: string | null } | { status: 400 | 404; error: string } {
+  let path: string;
+  try {
+    path = new URL(requestUrl ?? '/', 'ws://localhost').pathname;
+  } catch {
+    return { status: 400, error: 'malformed request URL' };
+  }
+  if (path === '/') return { camera: null };
+  const m = path.match(/^\/cameras\/([^/]+)\/?$/);
+  if (!m) return { status: 404, error: 'unknown path: use / for all cameras or /cameras/<id>' };
+  try {
+    return { camera: decodeURIComponent(m[1]) };
+  } catch {
+    return { status: 400, error: 'malformed percent-encoding in the camera id' };
+  }
+}
+
+/**
+ * WebSocket endpoint on the process's {@link HttpEdge}: every client gets the JSON messages of
+ * all cameras (`ws://host:port/`) or of one camera (`ws://host:port/cameras/<id>`), one message
+ * per WebSocket text frame, under the rule of {@link deliveryFor}. A request with a bad path is
+ * answered with HTTP 400/404 before any handshake.
  */
 export class TrackWebSocketServer implements TrackPublisher {
   readonly name = 'websocket';
   private readonly sent = { messages: 0, skippedSnapshots: 0 };
   private readonly filters = new Map<WebSocket, string | null>();
+  private readonly wss = new WebSocketServer({ noServer: true, perMessageDeflate: false, maxPayload: MAX_CLIENT_PAYLOAD_BYTES });
   private closing: Promise<void> | null = null;
 
-  private constructor(private readonly wss: WebSocketServer, private readonly maxBufferedBytes: number) {
-    wss.on('connection', (socket: WebSocket, request: IncomingMessage) => {
-      const path = new URL(request.url ?? '/', 'ws://localhost').pathname;
-      const m = path.match(/^\/cameras\/([^/]+)\/?$/);
-      if (path !== '/' && !m) {
-        socket.close(4404, 'unknown path: use / for all cameras or /cameras/<id>');
-        return;
-      }
-      this.filters.set(socket, m ? decodeURIComponent(m[1]) : null);
-      socket.on('close', () => this.filters.delete(socket));
-      socket.on('error', () => this.filters.delete(socket));
-    });
-  }
-
   /**
-   * Starts listening.
+   * Starts the process's HTTP edge on host:port and serves WebSocket upgrades on it; the server
+   * owns the edge (other endpoints add routes to `edge`) and closes it last.
    * @throws Error (e.g. EADDRINUSE) naming the address when the port cannot be bound
    */
   static async start(host: string, port: number, maxBufferedBytes: number): Promise<TrackWebSocketServer> {
-    const wss = new WebSocketServer({ host, port, perMessageDeflate: false });
-    await new Promise<void>((resolve, reject) => {
-      wss.once('listening', resolve);
-      wss.once('error', (err) => reject(new Error(`WebSocket server cannot listen on ${host}:${port}: ${err.message}. Pick another port with --ws-port or publish.websocket.port.`)));
+    return new TrackWebSocketServer(await HttpEdge.listen(host, port), maxBufferedBytes);
+  }
+
+  private constructor(readonly edge: HttpEdge, private readonly maxBufferedBytes: number) {
+    edge.onUpgrade((request, socket, head) => {
+      const filter = cameraFilterOf(request.url);
+      if ('error' in filter) { rejectUpgrade(socket, filter.status, filter.error); return; }
+      this.wss.handleUpgrade(request, socket, head, (ws) => this.accept(ws, filter.camera));
     });
-    return new TrackWebSocketServer(wss, maxBufferedBytes);
   }
 
   /** ws:// URL clients connect to. */
-  get url(): string {
-    const a = this.wss.address() as AddressInfo;
-    return `ws://${a.address.includes(':') ? `[${a.address}]` : a.address}:${a.port}/`;
-  }
+  get url(): string { return `ws://${this.edge.authority}/`; }
 
   /** Messages sent (per client) and snapshots skipped for slow clients. */
   get counters(): Readonly<Record<string, number>> { return { ...this.sent, clients: this.filters.size }; }
@@ -81,12 +93,20 @@ export class TrackWebSocketServer implements TrackPublisher {
     }
   }
 
+  /** Closes every client (1001), the endpoint, then the HTTP edge. Idempotent. */
   close(): Promise<void> {
     this.closing ??= (async () => {
       for (const socket of this.filters.keys()) socket.close(1001, 'edgevis stopping');
       await new Promise<void>((resolve) => this.wss.close(() => resolve()));
       for (const socket of this.wss.clients) socket.terminate();
+      await this.edge.close();
     })();
     return this.closing;
+  }
+
+  private accept(socket: WebSocket, camera: string | null): void {
+    this.filters.set(socket, camera);
+    socket.on('close', () => this.filters.delete(socket));
+    socket.on('error', () => { this.filters.delete(socket); socket.terminate(); });
   }
 }

@@ -1,0 +1,110 @@
+import { createHash, timingSafeEqual } from 'node:crypto';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { ConfigError, parseCameraConfig } from '../../config/load.js';
+import { processingFps, type CameraStatus } from '../camera-run.js';
+import type { Logger } from '../logger.js';
+import { CameraSetError, type EdgevisRuntime } from '../runtime.js';
+import { droppedFrames } from '../status-line.js';
+import { type HttpRoute, sendJson } from './http-edge.js';
+
+/** Largest request body the API reads, bytes (one camera's config). */
+const MAX_BODY_BYTES = 64 * 1024;
+
+/** Whether `presented` equals `expected`, in time independent of where they differ (hashes of equal length are compared). */
+export function tokenMatches(presented: string, expected: string): boolean {
+  const digest = (s: string) => createHash('sha256').update(s).digest();
+  return timingSafeEqual(digest(presented), digest(expected));
+}
+
+/** The bearer token of an `Authorization: Bearer <token>` header, or null. */
+export function bearerToken(request: Pick<IncomingMessage, 'headers'>): string | null {
+  return request.headers.authorization?.match(/^Bearer\s+(\S+)\s*$/i)?.[1] ?? null;
+}
+
+/** One camera as the API lists it. */
+export function cameraView(status: CameraStatus, source: string) {
+  return {
+    id: status.id, source, state: status.state, reason: status.reason, reconnects: status.reconnects,
+    framesProcessed: status.framesProcessed, fps: Math.round(processingFps(status) * 100) / 100, droppedFrames: droppedFrames(status),
+    activeTracks: status.activeTracks, tracksStarted: status.tracksStarted, ...(status.error ? { error: status.error, errorCode: status.errorCode } : {}),
+  };
+}
+
+/**
+ * The camera API on the HTTP edge, every request authenticated with `Authorization: Bearer <token>`
+ * (401 otherwise):
+ * - `GET /api/cameras` → 200, the cameras with state, reason, counters;
+ * - `POST /api/cameras` with one camera's config as JSON (as in the config file's `cameras[]`) → 201, or 400 naming the invalid fields, 409 when the id runs;
+ * - `DELETE /api/cameras/<id>` → 204 (its open tracks end with reason `camera-removed`), 404 when unknown;
+ * - `POST /api/cameras/<id>/restart` → 202 (tracks end with `camera-restarted`; ids continue), 404 when unknown.
+ * Changes last until the process stops; the config file stays the durable list (reload it with SIGHUP).
+ * @param baseDir folder that relative paths in a posted camera resolve against
+ */
+export function cameraApi(runtime: EdgevisRuntime, token: string, baseDir: string, log: Logger): HttpRoute {
+  return async (request, response, url) => {
+    if (url.pathname !== '/api/cameras' && !url.pathname.startsWith('/api/cameras/')) return false;
+    const presented = bearerToken(request);
+    if (!presented || !tokenMatches(presented, token)) {
+      sendJson(response, 401, { error: 'missing or wrong bearer token: send "Authorization: Bearer <token>" (the token of EDGEVIS_API_TOKEN or api.tokenFile)' }, { 'www-authenticate': 'Bearer realm="edgevis"' });
+      return true;
+    }
+    const list = () => runtime.cameras.map((s) => cameraView(s, runtime.cameraConfigs.find((c) => c.id === s.id)?.source ?? ''));
+    if (url.pathname === '/api/cameras') {
+      if (request.method === 'GET') { sendJson(response, 200, { cameras: list() }); return true; }
+      if (request.method !== 'POST') { sendJson(response, 405, { error: 'use GET or POST' }, { allow: 'GET, POST' }); return true; }
+      const body = await readJsonBody(request, response);
+      if (body === undefined) return true;
+      try {
+        const camera = parseCameraConfig(body, 'camera API', baseDir);
+        const status = runtime.addCamera(camera);
+        log.info({ camera: camera.id }, 'camera added through the API');
+        sendJson(response, 201, cameraView(status, camera.source));
+      } catch (err) {
+        if (err instanceof ConfigError) sendJson(response, 400, { error: err.message });
+        else if (err instanceof CameraSetError) sendJson(response, 409, { error: err.message });
+        else throw err;
+      }
+      return true;
+    }
+    const m = url.pathname.match(/^\/api\/cameras\/([^/]+)(\/restart)?\/?$/);
+    let id: string;
+    try { id = m ? decodeURIComponent(m[1]) : ''; } catch { id = ''; }
+    if (!m || !id) { sendJson(response, 404, { error: `no such endpoint: ${url.pathname}` }); return true; }
+    try {
+      if (m[2] && request.method === 'POST') {
+        const status = runtime.restartCamera(id);
+        sendJson(response, 202, cameraView(status, runtime.cameraConfigs.find((c) => c.id === id)?.source ?? ''));
+      } else if (!m[2] && request.method === 'DELETE') {
+        runtime.removeCamera(id);
+        response.writeHead(204).end();
+      } else if (!m[2] && request.method === 'GET') {
+        const view = list().find((c) => c.id === id);
+        if (!view) throw new CameraSetError('unknown', id);
+        sendJson(response, 200, view);
+      } else {
+        sendJson(response, 405, { error: m[2] ? 'use POST to restart' : 'use GET or DELETE' }, { allow: m[2] ? 'POST' : 'GET, DELETE' });
+      }
+    } catch (err) {
+      if (err instanceof CameraSetError) sendJson(response, 404, { error: err.message });
+      else throw err;
+    }
+    return true;
+  };
+}
+
+/** Reads a JSON request body of at most MAX_BODY_BYTES; answers 413/400 itself and returns undefined then. */
+async function readJsonBody(request: IncomingMessage, response: ServerResponse): Promise<unknown> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of request) {
+    size += (chunk as Buffer).length;
+    if (size > MAX_BODY_BYTES) { sendJson(response, 413, { error: `body larger than ${MAX_BODY_BYTES} bytes` }, { connection: 'close' }); request.resume(); return undefined; }
+    chunks.push(chunk as Buffer);
+  }
+  try {
+    return JSON.parse(Buffer.concat(chunks).toString('utf8'));
+  } catch (err) {
+    sendJson(response, 400, { error: `the body is not JSON (${(err as Error).message}); send one camera, e.g. {"id":"door","source":"rtsp://…"}` });
+    return undefined;
+  }
+}

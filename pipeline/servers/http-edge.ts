@@ -1,0 +1,89 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Duplex } from 'node:stream';
+
+/** Handles an HTTP request when it is its route; returns false to let the next route try. */
+export type HttpRoute = (request: IncomingMessage, response: ServerResponse, url: URL) => boolean | Promise<boolean>;
+/** Handles a WebSocket upgrade request (validation first, then the handshake or an HTTP error). */
+export type UpgradeHandler = (request: IncomingMessage, socket: Duplex, head: Buffer) => void;
+
+/**
+ * The one HTTP server of a process (so one port serves the WebSocket endpoint, the camera API
+ * and, later, metrics and the viewer): routes are tried in the order they were added, and a
+ * request no route takes gets 404 with the list of endpoints. A route that throws answers 500;
+ * nothing a client sends can take the process down.
+ */
+export class HttpEdge {
+  private readonly routes: HttpRoute[] = [];
+  private upgrade: UpgradeHandler | null = null;
+  private closing: Promise<void> | null = null;
+
+  private constructor(private readonly server: Server) {
+    server.on('request', (request, response) => void this.dispatch(request, response));
+    server.on('upgrade', (request, socket, head) => {
+      socket.on('error', () => socket.destroy()); // a client that vanishes mid-handshake
+      if (this.upgrade) this.upgrade(request, socket, head);
+      else rejectUpgrade(socket, 404, 'no WebSocket endpoint here');
+    });
+    server.on('clientError', (_err, socket) => { if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\n\r\n'); else socket.destroy(); });
+  }
+
+  /**
+   * Listens on host:port (port 0 = a free one).
+   * @throws Error (e.g. EADDRINUSE) naming the address and the setting to change
+   */
+  static async listen(host: string, port: number): Promise<HttpEdge> {
+    const server = createServer();
+    await new Promise<void>((resolve, reject) => {
+      server.once('listening', resolve);
+      server.once('error', (err) => reject(new Error(`HTTP/WebSocket server cannot listen on ${host}:${port}: ${err.message}. Pick another port with --ws-port or publish.websocket.port.`)));
+      server.listen(port, host);
+    });
+    return new HttpEdge(server);
+  }
+
+  /** host:port as a URL authority (IPv6 in brackets). */
+  get authority(): string {
+    const a = this.server.address() as AddressInfo;
+    return `${a.address.includes(':') ? `[${a.address}]` : a.address}:${a.port}`;
+  }
+
+  /** Adds a route, tried after the ones added before it. */
+  route(route: HttpRoute): void { this.routes.push(route); }
+
+  /** Sets the handler of WebSocket upgrade requests (one per server). */
+  onUpgrade(handler: UpgradeHandler): void { this.upgrade = handler; }
+
+  /** Stops accepting, closes idle keep-alive connections and waits for the server to close. Idempotent. */
+  close(): Promise<void> {
+    this.closing ??= new Promise<void>((resolve) => {
+      this.server.close(() => resolve());
+      this.server.closeAllConnections();
+    });
+    return this.closing;
+  }
+
+  private async dispatch(request: IncomingMessage, response: ServerResponse): Promise<void> {
+    try {
+      const url = new URL(request.url ?? '/', 'http://localhost');
+      for (const route of this.routes) if (await route(request, response, url)) return;
+      sendJson(response, 404, { error: `no such endpoint: ${request.method} ${url.pathname}`, endpoints: ['GET / (WebSocket upgrade)', 'GET /cameras/<id> (WebSocket upgrade)', 'GET|POST /api/cameras', 'DELETE /api/cameras/<id>', 'POST /api/cameras/<id>/restart'] });
+    } catch (err) {
+      if (!response.headersSent) sendJson(response, 500, { error: `internal error: ${(err as Error).message}` });
+      else response.destroy();
+    }
+  }
+}
+
+/** Writes a JSON body with its status code. */
+export function sendJson(response: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
+  const text = JSON.stringify(body);
+  response.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(text), ...headers });
+  response.end(text);
+}
+
+/** Answers an upgrade request with an HTTP error (before any handshake) and closes the socket. */
+export function rejectUpgrade(socket: Duplex, status: number, reason: string): void {
+  const body = `${reason}\n`;
+  socket.end(`HTTP/1.1 ${status} ${status === 400 ? 'Bad Request' : status === 401 ? 'Unauthorized' : status === 404 ? 'Not Found' : 'Error'}\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
+}
