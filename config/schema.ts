@@ -35,7 +35,7 @@ export const cameraSchema = z.object({
 export const modelSchema = z.object({
   path: z.string().optional().describe('Explicit segmentation model file (.onnx); overrides dir/file. Relative to the config file.'),
   dir: z.string().optional().describe('Folder holding models; default: $EDGEVIS_MODEL_DIR, else ../shared/models next to the project. Relative to the config file.'),
-  file: z.string().default('yolov8n-seg_int8.onnx').describe('Model file name looked up in dir, $EDGEVIS_MODEL_DIR, ../shared/models.'),
+  file: z.string().default('yolov8n-seg_fp32.onnx').describe('Model file name looked up in dir, $EDGEVIS_MODEL_DIR, ../shared/models.'),
   executionProviders: z.array(z.enum(['cuda', 'webgpu', 'cpu'])).min(1).default(['cuda', 'webgpu', 'cpu'])
     .describe('ONNX Runtime execution providers in preference order; an unavailable one falls back to the next (cpu last). The log names the one in use.'),
   intraOpThreads: z.number().int().nonnegative().default(0).describe("ONNX Runtime intra-op threads (0 = ONNX Runtime's default: all cores)."),

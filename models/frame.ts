@@ -18,6 +18,8 @@ export interface Frame {
   readonly height: number;
   /** RGB bytes, length `width * height * 3`. */
   readonly rgb: Uint8Array;
+  /** When the source handed the frame over (performance.now(), ms): latency metrics only, never published. */
+  readonly receivedAt?: number;
 }
 
 /** Byte length of a packed RGB frame of the given size. */

@@ -1,4 +1,7 @@
+import { existsSync, readdirSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import { basename, dirname, join } from 'node:path';
 import ort from 'onnxruntime-node';
 
 /** Execution providers edgevis knows how to ask onnxruntime-node for. */
@@ -34,6 +37,8 @@ export class ModelLoadError extends Error {
  * Loads an ONNX model trying execution providers in order. onnxruntime-node throws (rather
  * than falling back) when asked for `cuda` or `webgpu` without their libraries or driver,
  * so each is tried alone and the first that creates a session wins; `cpu` always ends the list.
+ * A provider that cannot work here ({@link providerUnavailableReason}) is not tried at all, so a
+ * machine without a GPU starts quietly; the reasons are returned as `fallbacks`.
  *
  * @param path model file
  * @param providers preference order, e.g. ['cuda', 'webgpu', 'cpu']
@@ -47,9 +52,12 @@ export async function loadOnnxModel(path: string, providers: readonly ExecutionP
   } catch (err) {
     throw new ModelLoadError((err as NodeJS.ErrnoException).code === 'ENOENT' ? 'not-found' : 'unreadable', `model file ${path} cannot be read (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
   }
+  quietOnnxRuntimeLogging();
   const order = providers.includes('cpu') ? providers : [...providers, 'cpu' as const];
   const fallbacks: { provider: ExecutionProvider; reason: string }[] = [];
   for (const provider of order) {
+    const unavailable = providerUnavailableReason(provider);
+    if (unavailable) { fallbacks.push({ provider, reason: unavailable }); continue; }
     try {
       const session = await ort.InferenceSession.create(bytes, {
         executionProviders: [provider],
@@ -67,6 +75,38 @@ export async function loadOnnxModel(path: string, providers: readonly ExecutionP
     }
   }
   throw new ModelLoadError('invalid', `no execution provider could load ${path}`);
+}
+
+/**
+ * Keeps ONNX Runtime's process-wide logger to fatal messages: its default prints a red error on
+ * the terminal for every provider it cannot load (e.g. the CUDA libraries that were never
+ * installed), although edgevis expects that and falls back. Failures still arrive as exceptions.
+ * Call before the first session is created.
+ */
+export function quietOnnxRuntimeLogging(): void {
+  ort.env.logLevel = 'fatal';
+}
+
+/**
+ * Why an execution provider cannot work on this machine, found without asking ONNX Runtime (whose
+ * attempt prints errors from native code: Dawn's Vulkan warnings, the CUDA provider bridge), or
+ * null when it may work and must be tried.
+ * - `cuda`: onnxruntime-node's CUDA provider library (downloaded at install time, skipped here) is absent;
+ * - `webgpu`: Dawn runs on Vulkan, and no Vulkan driver (ICD manifest) is installed.
+ */
+export function providerUnavailableReason(provider: ExecutionProvider, env = process.env): string | null {
+  if (provider === 'cuda') {
+    const dir = dirname(createRequire(import.meta.url).resolve('onnxruntime-node/package.json'));
+    const lib = join(dir, 'bin', 'napi-v6', process.platform, process.arch, 'libonnxruntime_providers_cuda.so');
+    return existsSync(lib) ? null : `the CUDA provider library is not installed (${basename(lib)}; onnxruntime-node's install step downloads it unless ONNXRUNTIME_NODE_INSTALL=skip)`;
+  }
+  if (provider === 'webgpu') {
+    if (env.VK_ICD_FILENAMES || env.VK_DRIVER_FILES) return null;
+    const dirs = ['/usr/share/vulkan/icd.d', '/etc/vulkan/icd.d', '/usr/local/share/vulkan/icd.d'];
+    const found = dirs.some((d) => { try { return readdirSync(d).some((f) => f.endsWith('.json')); } catch { return false; } });
+    return found ? null : `no Vulkan driver is installed (no ICD manifest in ${dirs.join(', ')}), which WebGPU (Dawn) needs`;
+  }
+  return null;
 }
 
 function firstLine(text: string): string {

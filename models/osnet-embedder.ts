@@ -47,7 +47,7 @@ export class OsnetEmbedder implements Embedder {
   }
 
   /** Embeddings of every detection box, N × dim row-major, each row of unit length. */
-  async embedBoxes(detections: Detections): Promise<Float32Array> {
+  async embedBoxes(detections: Pick<Detections, 'frame' | 'count' | 'boxes'>): Promise<Float32Array> {
     const { frame, count, boxes } = detections;
     const out = new Float32Array(count * this.dim);
     const crop = 3 * this.inputHeight * this.inputWidth;

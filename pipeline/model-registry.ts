@@ -5,9 +5,10 @@ import type { CameraConfig, EdgevisConfig } from '../config/schema.js';
 import type { Embedder } from '../models/embedder.js';
 import { HistogramEmbedder } from '../models/histogram-embedder.js';
 import { ModelLoadError } from '../models/onnx-session.js';
-import { OsnetEmbedder } from '../models/osnet-embedder.js';
+import { InferenceQueue } from '../models/inference/inference-queue.js';
+import { WorkerEmbedder } from '../models/inference/worker-embedder.js';
+import { WorkerSegmenter } from '../models/inference/worker-segmenter.js';
 import type { Segmenter } from '../models/segmenter.js';
-import { YoloSegmenter } from '../models/yolo-segmenter.js';
 import type { Logger } from './logger.js';
 
 /**
@@ -16,10 +17,14 @@ import type { Logger } from './logger.js';
  * `model.executionProviders` that loads; the log names it and, at info, why others fell back),
  * shares one session between the cameras that use the same file, and disposes of them all.
  * Loading is lazy: a model is read the first time a camera asks for it.
+ *
+ * Every ONNX session lives in one inference worker ({@link InferenceQueue}): one queue for the
+ * device, so inference never blocks the event loop and GPU sessions never run at the same time.
  */
 export class ModelRegistry {
   private readonly segmenters = new Map<string, Promise<Segmenter>>();
   private embedderLoad: Promise<Embedder | null> | null = null;
+  private queue: InferenceQueue | null = null;
 
   constructor(private readonly config: EdgevisConfig, private readonly log: Logger, private readonly projectDir = projectRoot()) {}
 
@@ -37,7 +42,7 @@ export class ModelRegistry {
     const path = lookup.found;
     let load = this.segmenters.get(path);
     if (!load) {
-      load = YoloSegmenter.load(path, model).then(({ segmenter, fallbacks }) => {
+      load = WorkerSegmenter.load(this.inferenceQueue(), path, model).then(({ segmenter, fallbacks }) => {
         this.logFallbacks('segmenter', fallbacks);
         this.log.info({ model: path, executionProvider: segmenter.executionProvider, input: `${segmenter.inputWidth}x${segmenter.inputHeight}`, classes: segmenter.classNames.length },
           `segmenter ready on ${segmenter.executionProvider.toUpperCase()} execution provider`);
@@ -70,20 +75,27 @@ export class ModelRegistry {
       log.info({ looked: lookup.candidates }, `appearance embedder: colour histograms (${options.file} not found; set embedder.path for re-identification)`);
       return new HistogramEmbedder();
     }
-    const { embedder, fallbacks } = await OsnetEmbedder.load(lookup.found, model.executionProviders, model.intraOpThreads);
+    const { embedder, fallbacks } = await WorkerEmbedder.load(this.inferenceQueue(), lookup.found, model.executionProviders, model.intraOpThreads);
     this.logFallbacks('embedder', fallbacks);
     log.info({ model: lookup.found, executionProvider: embedder.executionProvider, dim: embedder.dim }, `appearance embedder: OSNet re-identification on ${embedder.executionProvider.toUpperCase()}`);
     return embedder;
   }
 
-  /** One info line per execution provider that could not load a model, with why. */
+  /** The process's inference queue, started with the first model. */
+  private inferenceQueue(): InferenceQueue {
+    this.queue ??= InferenceQueue.start();
+    return this.queue;
+  }
+
+  /** One debug line per execution provider that could not load a model, with why (the provider in use is logged at info). */
   private logFallbacks(what: string, fallbacks: readonly { provider: string; reason: string }[]): void {
-    for (const f of fallbacks) this.log.info({ provider: f.provider, reason: f.reason }, `${what}: execution provider ${f.provider} unavailable, falling back`);
+    for (const f of fallbacks) this.log.debug({ provider: f.provider, reason: f.reason }, `${what}: execution provider ${f.provider} unavailable, falling back`);
   }
 
   /** Frees every session that was loaded (loads that failed are ignored). */
   async dispose(): Promise<void> {
     for (const load of this.segmenters.values()) await load.then((s) => s.dispose(), () => undefined);
     await this.embedderLoad?.then((e) => e?.dispose(), () => undefined);
+    await this.queue?.close();
   }
 }

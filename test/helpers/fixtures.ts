@@ -8,7 +8,7 @@ import type { Frame } from '../../models/frame.js';
 export const VTEST = '/usr/share/doc/opencv-doc/examples/data/vtest.avi';
 /** Shared data beside the checkout (models, datasets). */
 export const SHARED = resolve(process.cwd(), '..', 'shared');
-export const MODEL = process.env.EDGEVIS_MODEL_DIR ? resolve(process.env.EDGEVIS_MODEL_DIR, 'yolov8n-seg_int8.onnx') : resolve(SHARED, 'models', 'yolov8n-seg_int8.onnx');
+export const MODEL = process.env.EDGEVIS_MODEL_DIR ? resolve(process.env.EDGEVIS_MODEL_DIR, 'yolov8n-seg_fp32.onnx') : resolve(SHARED, 'models', 'yolov8n-seg_fp32.onnx');
 export const haveInputs = existsSync(VTEST) && existsSync(MODEL);
 
 /** A logger that keeps quiet unless LOG_LEVEL is set. */

@@ -1,0 +1,198 @@
+/**
+ * Throughput, latency and event-loop lag of the whole graph against the bare models, in one run
+ * (CPU unless the config's providers find a GPU). Prints:
+ * 1. bare models: the segmenter's ONNX Runtime session alone on pre-letterboxed inputs of the first
+ *    `frames` frames of the default recording, and OSNet's session alone on the crops the pipeline
+ *    actually gives it (same threads, same process, main thread, nothing else running);
+ * 2. the pipeline on the same frames (every frame, file source), with OSNet and with histograms:
+ *    frames/s, the ratio to the bare models' rate, and the event-loop delay p50/p99 meanwhile;
+ * 3. a live camera (the simulated RTSP camera at 25 fps, `liveSeconds`): per-frame latency from the
+ *    moment the source hands a frame over to the moment its snapshot is published, p50/p95/p99,
+ *    with a stage breakdown (wait, segment, embed, track, encode + publish) and the dropped-frame ratio;
+ * 4. 1, 2, 4 and 8 cameras on one shared simulated RTSP stream: per-camera and total frames/s,
+ *    p95 latency, and the fair share (slowest camera / fastest).
+ *
+ * usage: npm run build && node dist/bench/throughput.js [frames=200] [liveSeconds=20] [cameras=1,2,4,8]
+ */
+import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { lastValueFrom, take, toArray } from 'rxjs';
+import ort from 'onnxruntime-node';
+import { pino } from 'pino';
+import { DEFAULT_SOURCE } from '../config/command-line.js';
+import { parseConfig } from '../config/load.js';
+import type { CameraConfig, EdgevisConfig } from '../config/schema.js';
+import { cropResizeNormalise } from '../models/crop-resize.js';
+import type { Detections } from '../models/detections.js';
+import type { Embedder } from '../models/embedder.js';
+import type { Frame } from '../models/frame.js';
+import { computeLetterbox, letterboxToTensor } from '../models/letterbox.js';
+import type { Segmenter } from '../models/segmenter.js';
+import type { Tracker } from '../models/tracker.js';
+import { MemoryTracker } from '../models/tracking/memory-tracker.js';
+import { YoloSegmenter } from '../models/yolo-segmenter.js';
+import type { TrackPublisher } from '../operators/publish-tracks.js';
+import { gstreamerFrames } from '../operators/sources/gstreamer-frames.js';
+import type { TrackMessage } from '../operators/wire/track-messages.js';
+import { cameraGraph } from '../pipeline/camera-graph.js';
+import { ModelRegistry } from '../pipeline/model-registry.js';
+import { startRtspCamera } from '../simulate/rtsp-camera.js';
+
+const FRAMES = Number(process.argv[2] ?? 200);
+const LIVE_SECONDS = Number(process.argv[3] ?? 20);
+const CAMERA_COUNTS = (process.argv[4] ?? '1,2,4,8').split(',').map(Number);
+const log = pino({ level: process.env.LOG_LEVEL ?? 'warn' });
+
+const configFor = (cameras: EdgevisConfig['cameras'] | Record<string, unknown>[], embedder: 'osnet' | 'histogram') => parseConfig({
+  cameras, embedder: { kind: embedder }, model: { classes: ['person'] }, publish: { websocket: { enabled: false }, mqtt: { enabled: false } },
+}, 'throughput bench');
+
+const pct = (values: number[], p: number) => {
+  if (values.length === 0) return NaN;
+  const s = [...values].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))];
+};
+const f1 = (v: number) => v.toFixed(1);
+
+// ---- 1. bare models ------------------------------------------------------------------------
+const frames = await lastValueFrom(gstreamerFrames({ cameraId: 'bench', kind: 'file', source: DEFAULT_SOURCE, realtime: false, folderFps: 10, rtspLatencyMs: 200, maxFrames: FRAMES }).pipe(take(FRAMES), toArray()));
+const base = configFor([{ id: 'bench', source: DEFAULT_SOURCE }], 'osnet');
+const registry = new ModelRegistry(base, log);
+const segPath = (await registry.segmenterFor(base.cameras[0]).then((s) => s, (e) => { throw e; }), (registry as unknown as { segmenters: Map<string, unknown> }).segmenters.keys().next().value as string);
+await registry.dispose();
+const { segmenter: mainSegmenter } = await YoloSegmenter.load(segPath, base.model);
+const segSession = await ort.InferenceSession.create(segPath, { executionProviders: ['cpu'], graphOptimizationLevel: 'all', ...(base.model.intraOpThreads ? { intraOpNumThreads: base.model.intraOpThreads } : {}) });
+const osnetPath = segPath.replace(/[^/]+$/, base.embedder.file);
+const osnetSession = await ort.InferenceSession.create(osnetPath, { executionProviders: ['cpu'], graphOptimizationLevel: 'all', ...(base.model.intraOpThreads ? { intraOpNumThreads: base.model.intraOpThreads } : {}) });
+const [W, H] = [mainSegmenter.inputWidth, mainSegmenter.inputHeight];
+const tensors = frames.map((f) => { const t = new Float32Array(3 * W * H); letterboxToTensor(f.rgb, computeLetterbox(f.width, f.height, W, H), t); return t; });
+const detections: Detections[] = [];
+for (const f of frames) detections.push(await mainSegmenter.segment(f));
+await mainSegmenter.dispose();
+const crops = detections.map((d) => {
+  const c = new Float32Array(d.count * 3 * 256 * 128);
+  for (let i = 0; i < d.count; i++) cropResizeNormalise(d.frame.rgb, d.frame.width, d.frame.height, d.boxes, 4 * i, 128, 256, c, i * 3 * 256 * 128);
+  return { data: c, n: d.count };
+});
+for (let i = 0; i < 5; i++) await segSession.run({ [segSession.inputNames[0]]: new ort.Tensor('float32', tensors[i], [1, 3, H, W]) }); // warm-up
+let segMs = 0, osnetMs = 0;
+for (const t of tensors) {
+  const s = performance.now();
+  await segSession.run({ [segSession.inputNames[0]]: new ort.Tensor('float32', t, [1, 3, H, W]) });
+  segMs += performance.now() - s;
+}
+for (const c of crops.slice(0, 5)) if (c.n) await osnetSession.run({ [osnetSession.inputNames[0]]: new ort.Tensor('float32', c.data, [c.n, 3, 256, 128]) });
+let cropCount = 0;
+for (const c of crops) {
+  if (!c.n) continue;
+  const s = performance.now();
+  await osnetSession.run({ [osnetSession.inputNames[0]]: new ort.Tensor('float32', c.data, [c.n, 3, 256, 128]) });
+  osnetMs += performance.now() - s;
+  cropCount += c.n;
+}
+await segSession.release(); await osnetSession.release();
+const bareSegFps = (1000 * FRAMES) / segMs;
+const bareBothFps = (1000 * FRAMES) / (segMs + osnetMs);
+console.log(`bare models (${FRAMES} frames of ${DEFAULT_SOURCE}, ${segPath.split('/').pop()} at ${W}x${H}, CPU, main thread):`);
+console.log(`  segmenter: ${f1(segMs / FRAMES)} ms/frame = ${f1(bareSegFps)} fps`);
+console.log(`  OSNet: ${f1(osnetMs / Math.max(1, cropCount))} ms/crop over ${cropCount} crops (${f1(cropCount / FRAMES)} per frame) = ${f1(osnetMs / FRAMES)} ms/frame`);
+console.log(`  segmenter + OSNet: ${f1(bareBothFps)} fps`);
+
+// ---- 2. pipeline on the same frames ----------------------------------------------------------
+/** Wraps the graph's parts to time each stage per frame (key camera/frameIndex). */
+interface StageTimes { received: number; segStart?: number; segEnd?: number; segWorker?: number; embedEnd?: number; embedWorker?: number; trackEnd?: number; published?: number }
+function instrument(stages: Map<string, StageTimes>) {
+  const key = (f: Pick<Frame, 'cameraId' | 'frameIndex'>) => `${f.cameraId}/${f.frameIndex}`;
+  const seg = (s: Segmenter): Segmenter => ({
+    classNames: s.classNames, inputWidth: s.inputWidth, inputHeight: s.inputHeight, executionProvider: s.executionProvider, dispose: () => s.dispose(),
+    segment: async (f) => {
+      const st = stages.get(key(f)) ?? { received: f.receivedAt ?? performance.now() };
+      stages.set(key(f), st);
+      st.segStart = performance.now();
+      const d = await s.segment(f);
+      st.segEnd = performance.now(); st.segWorker = d.inferenceMs;
+      return d;
+    },
+  });
+  const emb = (e: Embedder | null): Embedder | null => e && ({
+    dim: e.dim, name: e.name, dispose: () => e.dispose(),
+    embed: async (d) => { const s = performance.now(); const out = await e.embed(d); const st = stages.get(key(d.frame)); if (st) { st.embedEnd = performance.now(); st.embedWorker = performance.now() - s; } return out; },
+  });
+  const trk = (t: Tracker): Tracker => ({
+    cameraId: t.cameraId, end: (r) => t.end(r),
+    update: (d) => { const out = t.update(d); const st = stages.get(key(d.frame)); if (st) st.trackEnd = performance.now(); return out; },
+  });
+  const pub: TrackPublisher = {
+    name: 'bench', counters: {}, close: async () => undefined,
+    publish: (m: TrackMessage) => { if (m.type === 'tracks') { const st = stages.get(`${m.camera}/${m.frameIndex}`); if (st) st.published = performance.now(); } },
+  };
+  return { seg, emb, trk, pub };
+}
+
+/** Runs cameras through the real graph (models from one registry, as the runtime does) until `until` resolves or the sources end. */
+async function runGraph(config: EdgevisConfig, seconds?: number) {
+  const registry = new ModelRegistry(config, log);
+  const stages = new Map<string, StageTimes>();
+  const wrap = instrument(stages);
+  const stats = config.cameras.map(() => ({ received: 0, dropped: 0, skippedBySource: 0 }));
+  const processed = config.cameras.map(() => ({ n: 0, first: 0, last: 0 }));
+  const parts = await Promise.all(config.cameras.map(async (c: CameraConfig) => ({
+    segmenter: wrap.seg(await registry.segmenterFor(c)), embedder: wrap.emb(await registry.embedder()),
+    tracker: wrap.trk(new MemoryTracker(c.id, config.tracker)), publishers: [wrap.pub], withMasks: true,
+  })));
+  const lag = monitorEventLoopDelay({ resolution: 1 });
+  lag.enable();
+  const subs = config.cameras.map((c, i) => new Promise<void>((resolve) => {
+    const sub = cameraGraph(c, parts[i], stats[i]).subscribe({
+      next: (t) => { if (t.kind !== 'frame') return; const p = processed[i]; const now = performance.now(); if (p.n === 0) p.first = now; p.last = now; p.n++; },
+      complete: resolve, error: (e) => { log.error(e.message); resolve(); },
+    });
+    if (seconds) setTimeout(() => { sub.unsubscribe(); resolve(); }, seconds * 1000);
+  }));
+  await Promise.all(subs);
+  lag.disable();
+  await registry.dispose();
+  const fps = processed.map((p) => (p.n > 1 ? ((p.n - 1) * 1000) / (p.last - p.first) : 0));
+  return { fps, processed, stats, stages: [...stages.values()].filter((s) => s.published !== undefined), lagP50: lag.percentile(50) / 1e6, lagP99: lag.percentile(99) / 1e6, lagMax: lag.max / 1e6 };
+}
+
+console.log(`\npipeline on the same ${FRAMES} frames (file, every frame, inference in the worker):`);
+for (const embedder of ['osnet', 'histogram'] as const) {
+  const r = await runGraph(configFor([{ id: 'file', source: DEFAULT_SOURCE, maxFrames: FRAMES }], embedder));
+  const bare = embedder === 'osnet' ? bareBothFps : bareSegFps;
+  console.log(`  ${embedder.padEnd(9)}: ${f1(r.fps[0])} fps, ratio to the bare model${embedder === 'osnet' ? 's' : ''} ${(r.fps[0] / bare).toFixed(2)}; event-loop delay p50 ${f1(r.lagP50)} ms, p99 ${f1(r.lagP99)} ms, max ${f1(r.lagMax)} ms`);
+}
+
+// ---- 3. live latency and 4. cameras -------------------------------------------------------------
+const WARM_MS = 3000;
+/** Runs `n` cameras on a fresh simulated RTSP camera (one shared stream at 25 fps) for LIVE_SECONDS + warm-up. */
+async function runLive(n: number, embedder: 'osnet' | 'histogram') {
+  const server = await startRtspCamera(DEFAULT_SOURCE, { fps: 25, loop: true, mount: 'bench' });
+  try {
+    return await runGraph(configFor(Array.from({ length: n }, (_, i) => ({ id: `cam${i + 1}`, source: server.url, slowStallRatio: 0 })), embedder), LIVE_SECONDS + WARM_MS / 1000);
+  } finally {
+    await server.stop();
+  }
+}
+{
+  console.log(`\nlive camera (simulated RTSP, 25 fps, ${LIVE_SECONDS} s, after ${WARM_MS / 1000} s warm-up), latency from the source handing a frame over to its snapshot published, ms:`);
+  for (const embedder of ['osnet', 'histogram'] as const) {
+    const r = await runLive(1, embedder);
+    const st = r.stages.filter((s) => s.received - r.stages[0].received > WARM_MS);
+    const total = st.map((s) => s.published! - s.received);
+    const stage = (f: (s: StageTimes) => number) => `${f1(pct(st.map(f), 50))}/${f1(pct(st.map(f), 95))}`;
+    const inference = (s: StageTimes) => (s.segWorker ?? 0) + (s.embedWorker ?? 0);
+    const received = r.stats[0].received + r.stats[0].skippedBySource;
+    console.log(`  ${embedder.padEnd(9)}: p50 ${f1(pct(total, 50))}  p95 ${f1(pct(total, 95))}  p99 ${f1(pct(total, 99))}; ${f1(r.fps[0])} fps processed, ${((100 * (r.stats[0].dropped + r.stats[0].skippedBySource)) / Math.max(1, received)).toFixed(0)} % of frames dropped; event-loop p99 ${f1(r.lagP99)} ms`);
+    console.log(`             stages p50/p95: wait ${stage((s) => s.segStart! - s.received)}, segment ${stage((s) => s.segEnd! - s.segStart!)} (in the worker ${stage((s) => s.segWorker ?? 0)}), embed ${stage((s) => (s.embedEnd ?? s.segEnd!) - s.segEnd!)}, track ${stage((s) => s.trackEnd! - (s.embedEnd ?? s.segEnd!))}, encode+publish ${stage((s) => s.published! - s.trackEnd!)}; beyond inference p95 ${f1(pct(st.map((s) => s.published! - s.received - inference(s)), 95))}`);
+  }
+  console.log(`\ncameras on one simulated RTSP stream (25 fps each, OSNet, ${LIVE_SECONDS} s):`);
+  console.log('  cameras | fps per camera (min-max) | total fps | p95 latency ms | fair share');
+  for (const n of CAMERA_COUNTS) {
+    const r = await runLive(n, 'osnet');
+    const st = r.stages.filter((s) => s.received - r.stages[0].received > WARM_MS);
+    const total = r.fps.reduce((a, b) => a + b, 0);
+    const p95 = pct(st.map((s) => s.published! - s.received), 95);
+    console.log(`  ${String(n).padStart(7)} | ${f1(Math.min(...r.fps))}-${f1(Math.max(...r.fps))} | ${f1(total)} | ${f1(p95)} | ${(Math.min(...r.fps) / Math.max(...r.fps)).toFixed(2)}`);
+  }
+}
+process.exit(0);

@@ -1,0 +1,55 @@
+// The inference worker: owns every ONNX Runtime session of the process and runs one job at a time,
+// so inference never blocks the main thread's event loop and GPU sessions never run concurrently
+// (onnxruntime issue 32561: two WebGPU sessions at once can crash). See inference-queue.ts.
+import { parentPort } from 'node:worker_threads';
+import { OsnetEmbedder } from '../osnet-embedder.js';
+import { YoloSegmenter } from '../yolo-segmenter.js';
+import { buffersOf, frameOf, framePixels, type DetectionsPayload, type EmbeddingsPayload, type InferenceRequest, type InferenceResponse } from './inference-protocol.js';
+
+const models = new Map<number, YoloSegmenter | OsnetEmbedder>();
+let nextModel = 1;
+
+async function run(request: InferenceRequest): Promise<{ result: unknown; transfer: ArrayBuffer[] }> {
+  switch (request.kind) {
+    case 'load-segmenter': {
+      const { segmenter, fallbacks } = await YoloSegmenter.load(request.path, request.options);
+      const model = nextModel++;
+      models.set(model, segmenter);
+      return { result: { model, executionProvider: segmenter.executionProvider, fallbacks, info: segmenter.info }, transfer: [] };
+    }
+    case 'load-embedder': {
+      const { embedder, fallbacks } = await OsnetEmbedder.load(request.path, request.providers, request.intraOpThreads);
+      const model = nextModel++;
+      models.set(model, embedder);
+      return { result: { model, executionProvider: embedder.executionProvider, fallbacks, dim: embedder.dim, inputWidth: embedder.inputWidth, inputHeight: embedder.inputHeight }, transfer: [] };
+    }
+    case 'segment': {
+      const segmenter = models.get(request.model) as YoloSegmenter;
+      const d = await segmenter.segment(frameOf(request.frame));
+      const result: DetectionsPayload = { frame: request.frame, count: d.count, boxes: d.boxes, scores: d.scores, classIds: d.classIds, masks: d.masks, inferenceMs: d.inferenceMs };
+      return { result, transfer: buffersOf(request.frame, d.boxes, d.scores, d.classIds, ...d.masks.map((m) => m?.data)) };
+    }
+    case 'embed': {
+      const started = performance.now();
+      const embedder = models.get(request.model) as OsnetEmbedder;
+      const frame = frameOf(request.frame);
+      const embeddings = await embedder.embedBoxes({ frame, count: request.count, boxes: request.boxes });
+      const result: EmbeddingsPayload = { frame: framePixels(frame), embeddings, inferenceMs: performance.now() - started };
+      return { result, transfer: buffersOf(request.frame, embeddings) };
+    }
+    case 'dispose': {
+      await models.get(request.model)?.dispose();
+      models.delete(request.model);
+      return { result: null, transfer: [] };
+    }
+  }
+}
+
+parentPort!.on('message', (message: { id: number; request: InferenceRequest }) => {
+  // Jobs arrive one at a time from the queue; each answers with its id.
+  run(message.request).then(({ result, transfer }) => {
+    parentPort!.postMessage({ id: message.id, ok: true, result } satisfies InferenceResponse, transfer);
+  }, (err: Error & { code?: string }) => {
+    parentPort!.postMessage({ id: message.id, ok: false, error: { name: err.name, message: err.message, code: err.code } } satisfies InferenceResponse);
+  });
+});
