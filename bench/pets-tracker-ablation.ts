@@ -4,7 +4,7 @@
  * same detections and `edgevis eval`'s code scores it against ../shared/datasets/pets09-s2l1.
  * Prints HOTA, DetA, AssA, MOTA, IDF1, IDSW per tracker and the embedders' ms per frame.
  *
- * usage: npm run build && node dist/bench/pets-tracker-ablation.js [frames=400]
+ * usage: npm run build && node dist/bench/pets-tracker-ablation.js [frames=400] [model file=the default, yolov8n-seg_fp32.onnx]
  */
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
@@ -28,7 +28,7 @@ const frames = Number(process.argv[2] ?? 400);
 const shared = process.env.EDGEVIS_SHARED ?? resolve(projectRoot(), '..', 'shared');
 const video = resolve(shared, 'datasets/pets09-s2l1/vtest.avi');
 const gtFile = resolve(shared, 'datasets/pets09-s2l1/gt/gt.txt');
-const config = parseConfig({ cameras: [{ id: 'pets', source: video }], model: { executionProviders: ['cpu'], classes: ['person'] } }, 'bench');
+const config = parseConfig({ cameras: [{ id: 'pets', source: video }], model: { executionProviders: ['cpu'], classes: ['person'], ...(process.argv[3] ? { file: process.argv[3] } : {}) } }, 'bench');
 
 /** Detections of every frame with both embeddings, frames without pixels (memory). */
 export interface CachedFrame { plain: Detections; histogram: Detections; osnet: Detections }
@@ -82,7 +82,7 @@ async function main(): Promise<void> {
     ['memory tracker + OSNet re-id', runTracker(cached, 'osnet', memory())],
   ];
   const pct = (v: number) => (100 * v).toFixed(1).padStart(5);
-  process.stdout.write(`PETS09-S2L1 frames 1-${Math.min(frames, 400)}, yolov8n-seg_int8 persons, TrackEval definitions (MOT15)\n`);
+  process.stdout.write(`PETS09-S2L1 frames 1-${Math.min(frames, 400)}, ${config.model.file.replace(/\.onnx$/, "")} persons, TrackEval definitions (MOT15)\n`);
   process.stdout.write('| tracker | HOTA | DetA | AssA | MOTA | IDF1 | ID switches |\n| --- | --- | --- | --- | --- | --- | --- |\n');
   for (const [name, pred] of rows) {
     const s = scorePets(pred, frames);

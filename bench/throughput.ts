@@ -23,16 +23,11 @@ import { parseConfig } from '../config/load.js';
 import type { CameraConfig, EdgevisConfig } from '../config/schema.js';
 import { cropResizeNormalise } from '../models/crop-resize.js';
 import type { Detections } from '../models/detections.js';
-import type { Embedder } from '../models/embedder.js';
-import type { Frame } from '../models/frame.js';
+import type { FrameTiming } from '../models/frame.js';
 import { computeLetterbox, letterboxToTensor } from '../models/letterbox.js';
-import type { Segmenter } from '../models/segmenter.js';
-import type { Tracker } from '../models/tracker.js';
 import { MemoryTracker } from '../models/tracking/memory-tracker.js';
 import { YoloSegmenter } from '../models/yolo-segmenter.js';
-import type { TrackPublisher } from '../operators/publish-tracks.js';
 import { gstreamerFrames } from '../operators/sources/gstreamer-frames.js';
-import type { TrackMessage } from '../operators/wire/track-messages.js';
 import { cameraGraph } from '../pipeline/camera-graph.js';
 import { ModelRegistry } from '../pipeline/model-registry.js';
 import { startRtspCamera } from '../simulate/rtsp-camera.js';
@@ -98,52 +93,21 @@ console.log(`  OSNet: ${f1(osnetMs / Math.max(1, cropCount))} ms/crop over ${cro
 console.log(`  segmenter + OSNet: ${f1(bareBothFps)} fps`);
 
 // ---- 2. pipeline on the same frames ----------------------------------------------------------
-/** Wraps the graph's parts to time each stage per frame (key camera/frameIndex). */
-interface StageTimes { received: number; segStart?: number; segEnd?: number; segWorker?: number; embedEnd?: number; embedWorker?: number; trackEnd?: number; published?: number }
-function instrument(stages: Map<string, StageTimes>) {
-  const key = (f: Pick<Frame, 'cameraId' | 'frameIndex'>) => `${f.cameraId}/${f.frameIndex}`;
-  const seg = (s: Segmenter): Segmenter => ({
-    classNames: s.classNames, inputWidth: s.inputWidth, inputHeight: s.inputHeight, executionProvider: s.executionProvider, dispose: () => s.dispose(),
-    segment: async (f) => {
-      const st = stages.get(key(f)) ?? { received: f.receivedAt ?? performance.now() };
-      stages.set(key(f), st);
-      st.segStart = performance.now();
-      const d = await s.segment(f);
-      st.segEnd = performance.now(); st.segWorker = d.inferenceMs;
-      return d;
-    },
-  });
-  const emb = (e: Embedder | null): Embedder | null => e && ({
-    dim: e.dim, name: e.name, dispose: () => e.dispose(),
-    embed: async (d) => { const s = performance.now(); const out = await e.embed(d); const st = stages.get(key(d.frame)); if (st) { st.embedEnd = performance.now(); st.embedWorker = performance.now() - s; } return out; },
-  });
-  const trk = (t: Tracker): Tracker => ({
-    cameraId: t.cameraId, end: (r) => t.end(r),
-    update: (d) => { const out = t.update(d); const st = stages.get(key(d.frame)); if (st) st.trackEnd = performance.now(); return out; },
-  });
-  const pub: TrackPublisher = {
-    name: 'bench', counters: {}, close: async () => undefined,
-    publish: (m: TrackMessage) => { if (m.type === 'tracks') { const st = stages.get(`${m.camera}/${m.frameIndex}`); if (st) st.published = performance.now(); } },
-  };
-  return { seg, emb, trk, pub };
-}
-
 /** Runs cameras through the real graph (models from one registry, as the runtime does) until `until` resolves or the sources end. */
 async function runGraph(config: EdgevisConfig, seconds?: number) {
   const registry = new ModelRegistry(config, log);
-  const stages = new Map<string, StageTimes>();
-  const wrap = instrument(stages);
+  const stages: FrameTiming[] = [];
   const stats = config.cameras.map(() => ({ received: 0, dropped: 0, skippedBySource: 0 }));
   const processed = config.cameras.map(() => ({ n: 0, first: 0, last: 0 }));
   const parts = await Promise.all(config.cameras.map(async (c: CameraConfig) => ({
-    segmenter: wrap.seg(await registry.segmenterFor(c)), embedder: wrap.emb(await registry.embedder()),
-    tracker: wrap.trk(new MemoryTracker(c.id, config.tracker)), publishers: [wrap.pub], withMasks: true,
+    segmenter: await registry.segmenterFor(c), embedder: await registry.embedder(),
+    tracker: new MemoryTracker(c.id, config.tracker), publishers: [], withMasks: true,
   })));
   const lag = monitorEventLoopDelay({ resolution: 1 });
   lag.enable();
   const subs = config.cameras.map((c, i) => new Promise<void>((resolve) => {
     const sub = cameraGraph(c, parts[i], stats[i]).subscribe({
-      next: (t) => { if (t.kind !== 'frame') return; const p = processed[i]; const now = performance.now(); if (p.n === 0) p.first = now; p.last = now; p.n++; },
+      next: (t) => { if (t.kind !== 'frame') return; if (t.timing) stages.push(t.timing); const p = processed[i]; const now = performance.now(); if (p.n === 0) p.first = now; p.last = now; p.n++; },
       complete: resolve, error: (e) => { log.error(e.message); resolve(); },
     });
     if (seconds) setTimeout(() => { sub.unsubscribe(); resolve(); }, seconds * 1000);
@@ -152,7 +116,7 @@ async function runGraph(config: EdgevisConfig, seconds?: number) {
   lag.disable();
   await registry.dispose();
   const fps = processed.map((p) => (p.n > 1 ? ((p.n - 1) * 1000) / (p.last - p.first) : 0));
-  return { fps, processed, stats, stages: [...stages.values()].filter((s) => s.published !== undefined), lagP50: lag.percentile(50) / 1e6, lagP99: lag.percentile(99) / 1e6, lagMax: lag.max / 1e6 };
+  return { fps, processed, stats, stages: stages.filter((s) => s.publishedAt !== undefined), lagP50: lag.percentile(50) / 1e6, lagP99: lag.percentile(99) / 1e6, lagMax: lag.max / 1e6 };
 }
 
 console.log(`\npipeline on the same ${FRAMES} frames (file, every frame, inference in the worker):`);
@@ -177,21 +141,22 @@ async function runLive(n: number, embedder: 'osnet' | 'histogram') {
   console.log(`\nlive camera (simulated RTSP, 25 fps, ${LIVE_SECONDS} s, after ${WARM_MS / 1000} s warm-up), latency from the source handing a frame over to its snapshot published, ms:`);
   for (const embedder of ['osnet', 'histogram'] as const) {
     const r = await runLive(1, embedder);
-    const st = r.stages.filter((s) => s.received - r.stages[0].received > WARM_MS);
-    const total = st.map((s) => s.published! - s.received);
-    const stage = (f: (s: StageTimes) => number) => `${f1(pct(st.map(f), 50))}/${f1(pct(st.map(f), 95))}`;
-    const inference = (s: StageTimes) => (s.segWorker ?? 0) + (s.embedWorker ?? 0);
+    const st = r.stages.filter((s) => s.receivedAt - r.stages[0].receivedAt > WARM_MS);
+    const total = st.map((s) => s.publishedAt! - s.receivedAt);
+    const stage = (f: (s: FrameTiming) => number) => `${f1(pct(st.map(f), 50))}/${f1(pct(st.map(f), 95))}`;
+    const embedded = (s: FrameTiming) => s.embedEndAt ?? s.segmentEndAt!;
     const received = r.stats[0].received + r.stats[0].skippedBySource;
     console.log(`  ${embedder.padEnd(9)}: p50 ${f1(pct(total, 50))}  p95 ${f1(pct(total, 95))}  p99 ${f1(pct(total, 99))}; ${f1(r.fps[0])} fps processed, ${((100 * (r.stats[0].dropped + r.stats[0].skippedBySource)) / Math.max(1, received)).toFixed(0)} % of frames dropped; event-loop p99 ${f1(r.lagP99)} ms`);
-    console.log(`             stages p50/p95: wait ${stage((s) => s.segStart! - s.received)}, segment ${stage((s) => s.segEnd! - s.segStart!)} (in the worker ${stage((s) => s.segWorker ?? 0)}), embed ${stage((s) => (s.embedEnd ?? s.segEnd!) - s.segEnd!)}, track ${stage((s) => s.trackEnd! - (s.embedEnd ?? s.segEnd!))}, encode+publish ${stage((s) => s.published! - s.trackEnd!)}; beyond inference p95 ${f1(pct(st.map((s) => s.published! - s.received - inference(s)), 95))}`);
+    console.log(`             stages p50/p95: wait ${stage((s) => s.segmentStartAt! - s.receivedAt)}, segment ${stage((s) => s.segmentEndAt! - s.segmentStartAt!)} (of which in the worker ${stage((s) => s.segmentWorkerMs ?? 0)}), embed ${stage((s) => embedded(s) - s.segmentEndAt!)}, track ${stage((s) => s.trackEndAt! - embedded(s))}, encode+publish ${stage((s) => s.publishedAt! - s.trackEndAt!)}`);
+    console.log(`             beyond inference (total − segment − embed stages) p95 ${f1(pct(st.map((s) => s.publishedAt! - s.receivedAt - (embedded(s) - s.segmentStartAt!)), 95))}, beyond the worker's segmentation time p95 ${f1(pct(st.map((s) => s.publishedAt! - s.receivedAt - (s.segmentWorkerMs ?? 0) - (embedded(s) - s.segmentEndAt!)), 95))}`);
   }
   console.log(`\ncameras on one simulated RTSP stream (25 fps each, OSNet, ${LIVE_SECONDS} s):`);
   console.log('  cameras | fps per camera (min-max) | total fps | p95 latency ms | fair share');
   for (const n of CAMERA_COUNTS) {
     const r = await runLive(n, 'osnet');
-    const st = r.stages.filter((s) => s.received - r.stages[0].received > WARM_MS);
+    const st = r.stages.filter((s) => s.receivedAt - r.stages[0].receivedAt > WARM_MS);
     const total = r.fps.reduce((a, b) => a + b, 0);
-    const p95 = pct(st.map((s) => s.published! - s.received), 95);
+    const p95 = pct(st.map((s) => s.publishedAt! - s.receivedAt), 95);
     console.log(`  ${String(n).padStart(7)} | ${f1(Math.min(...r.fps))}-${f1(Math.max(...r.fps))} | ${f1(total)} | ${f1(p95)} | ${(Math.min(...r.fps) / Math.max(...r.fps)).toFixed(2)}`);
   }
 }

@@ -18,8 +18,25 @@ export interface Frame {
   readonly height: number;
   /** RGB bytes, length `width * height * 3`. */
   readonly rgb: Uint8Array;
-  /** When the source handed the frame over (performance.now(), ms): latency metrics only, never published. */
-  readonly receivedAt?: number;
+  /** When the frame passed each stage (latency metrics only, never published); the same object travels with the frame. */
+  readonly timing?: FrameTiming;
+}
+
+/**
+ * Wall-clock moments (performance.now(), ms) of one frame's trip through the graph, filled in by
+ * the stages as it passes (source → segment → embed → track → publish). Metrics only: never in
+ * messages or results, so replays stay byte-identical.
+ */
+export interface FrameTiming {
+  /** The source handed the frame over. */
+  readonly receivedAt: number;
+  segmentStartAt?: number;
+  segmentEndAt?: number;
+  /** Time the segmentation itself took in the inference worker, ms (the rest of segmentEnd − segmentStart is queueing and transfer). */
+  segmentWorkerMs?: number;
+  embedEndAt?: number;
+  trackEndAt?: number;
+  publishedAt?: number;
 }
 
 /** Byte length of a packed RGB frame of the given size. */

@@ -1,3 +1,4 @@
+import type { FrameTiming } from './frame.js';
 import type { InstanceMask } from './instance-mask.js';
 
 /** Track lifecycle (DeepSORT / ByteTrack): tentative → confirmed ⇄ lost → removed. */
@@ -66,6 +67,8 @@ export interface FrameTracks {
   readonly detectionCount: number;
   /** Segmenter wall time, ms (metrics only). */
   readonly inferenceMs: number;
+  /** The frame's stage times (metrics only), when its source keeps them. */
+  readonly timing?: FrameTiming;
 }
 
 /**

@@ -7,5 +7,10 @@ import type { Embedder } from '../models/embedder.js';
  * @see segmentInstances, trackInstances
  */
 export function embedInstances(embedder: Embedder | null): OperatorFunction<Detections, Detections> {
-  return embedder ? concatMap((detections) => embedder.embed(detections)) : identity;
+  return embedder ? concatMap(async (detections) => {
+    const embedded = await embedder.embed(detections);
+    const timing = detections.frame.timing;
+    if (timing) timing.embedEndAt = performance.now();
+    return embedded;
+  }) : identity;
 }

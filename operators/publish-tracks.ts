@@ -16,6 +16,8 @@ export interface TrackPublisher {
   readonly counters: Readonly<Record<string, number>>;
   /** Flushes and releases what it holds (sockets, files, an embedded broker). Idempotent. */
   close(): Promise<void>;
+  /** Whether it can deliver now (e.g. the MQTT broker is connected), with why not; absent = always. For readiness probes. */
+  health?(): { readonly ok: boolean; readonly reason?: string };
 }
 
 /**
@@ -25,7 +27,10 @@ export interface TrackPublisher {
  * @see trackInstances, releaseFrame
  */
 export function publishTracks(publishers: readonly TrackPublisher[], withMasks: boolean): MonoTypeOperatorFunction<Tracks> {
-  return tap((tracks) => publishMessages(publishers, toTrackMessages(tracks, withMasks)));
+  return tap((tracks) => {
+    publishMessages(publishers, toTrackMessages(tracks, withMasks));
+    if (tracks.kind === 'frame' && tracks.timing) tracks.timing.publishedAt = performance.now();
+  });
 }
 
 /** Sends messages, in order, to every publisher; each message is serialised once. */

@@ -12,5 +12,11 @@ import type { Segmenter } from '../models/segmenter.js';
  * @see sampleFrames, embedInstances
  */
 export function segmentInstances(segmenter: Segmenter): OperatorFunction<Frame, Detections> {
-  return concatMap((frame) => segmenter.segment(frame));
+  return concatMap(async (frame) => {
+    const timing = frame.timing;
+    if (timing) timing.segmentStartAt = performance.now();
+    const detections = await segmenter.segment(frame);
+    if (timing) { timing.segmentEndAt = performance.now(); timing.segmentWorkerMs = detections.inferenceMs; }
+    return detections;
+  });
 }

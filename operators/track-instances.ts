@@ -18,6 +18,8 @@ export function trackInstances(tracker: Tracker): OperatorFunction<Detections, T
     next: (detections) => {
       let tracks: Tracks;
       try { tracks = tracker.update(detections); } catch (err) { subscriber.error(err); return; }
+      const timing = detections.frame.timing;
+      if (timing && tracks.kind === 'frame') { timing.trackEndAt = performance.now(); tracks = { ...tracks, timing }; }
       subscriber.next(tracks);
     },
     error: (err) => subscriber.error(err),

@@ -44,6 +44,8 @@ export interface CameraStatus {
   activeTracks: number;
   /** Tracks confirmed so far (ids handed out). */
   tracksStarted: number;
+  /** Tracks ended so far (lost, end of stream, stop). */
+  tracksEnded: number;
   /** Sum of the segmenter's instances over processed frames. */
   detections: number;
   /** Sum of segmenter wall time over processed frames, ms (metrics only). */
@@ -97,7 +99,7 @@ export class CameraRun {
     this.status = {
       id: camera.id, state: 'starting', reason: 'loading models', reconnects: 0,
       sampling: { received: 0, dropped: 0, skippedBySource: 0 }, source: { expectedFrames: null, corruptFrames: 0, onWarning: (w) => this.onSourceWarning(w) }, framesProcessed: 0, activeTracks: 0,
-      tracksStarted: 0, detections: 0, inferenceMs: 0, lastFrameIndex: -1, firstFrameAt: 0, lastFrameAt: 0,
+      tracksStarted: 0, tracksEnded: 0, detections: 0, inferenceMs: 0, lastFrameIndex: -1, firstFrameAt: 0, lastFrameAt: 0,
     };
     this.log = parts.logger.child({ camera: camera.id });
     this.done = new Promise<void>((resolve) => { this.settle = resolve; }).then(() => this.status);
@@ -117,6 +119,7 @@ export class CameraRun {
     this.subscription?.unsubscribe();
     const end = this.tracker?.end(reason);
     if (end && end.ended.length > 0) publishMessages(this.parts.publishers, toTrackMessages(end, false));
+    if (end) this.status.tracksEnded += end.ended.length;
     const why = { shutdown: 'edgevis stopped the camera', 'camera-removed': 'the camera was removed', 'camera-restarted': 'the camera is restarting' }[reason];
     if (this.status.state !== 'ended' && this.status.state !== 'failed') this.setState('stopped', why);
     this.settle(); // an unsubscribed graph never completes on its own
@@ -180,8 +183,9 @@ export class CameraRun {
   }
 
   private count(tracks: Tracks): void {
-    if (tracks.kind !== 'frame') return;
     const s = this.status;
+    s.tracksEnded += tracks.ended.length;
+    if (tracks.kind !== 'frame') return;
     const now = performance.now();
     if (s.framesProcessed === 0) s.firstFrameAt = now;
     s.lastFrameAt = now;

@@ -8,7 +8,9 @@ import { CameraRun, type CameraStatus } from './camera-run.js';
 import type { Logger } from './logger.js';
 import { ModelRegistry } from './model-registry.js';
 import { closePublishers, startPublishers } from './publishers/start-publishers.js';
+import { healthRoutes } from './servers/health.js';
 import type { HttpEdge } from './servers/http-edge.js';
+import { EdgevisMetrics } from './servers/metrics.js';
 
 /** A camera id that is already running (add) or not running (remove, restart). */
 export class CameraSetError extends Error {
@@ -107,9 +109,17 @@ export async function startEdgevis(config: EdgevisConfig, options: RuntimeOption
     resolveDone(everyRun.map((r) => r.status));
   };
 
+  const cameraStatuses = () => [...current.values()].map((r) => r.status);
+  // One HTTP port: WebSocket, metrics, health (and the camera API and viewer, added by their owners).
+  const metrics = publishers.httpEdge ? new EdgevisMetrics(cameraStatuses, publishers.all) : null;
+  if (publishers.httpEdge && metrics) {
+    publishers.httpEdge.route(metrics.route());
+    publishers.httpEdge.route(healthRoutes(cameraStatuses, publishers.all));
+  }
+  const onTracks = (tracks: Tracks, status: CameraStatus) => { metrics?.observe(tracks); options.onTracks?.(tracks, status); };
   const launch = (camera: CameraConfig, tracker?: Tracker | null): CameraRun => {
     const run = new CameraRun(camera, {
-      models, publishers: publishers.all, withMasks: config.publish.masks, createTracker: tracker ? () => tracker : defaultTracker, logger: log, onTracks: options.onTracks,
+      models, publishers: publishers.all, withMasks: config.publish.masks, createTracker: tracker ? () => tracker : defaultTracker, logger: log, onTracks,
     });
     current.set(camera.id, run);
     everyRun.push(run);
@@ -153,7 +163,7 @@ export async function startEdgevis(config: EdgevisConfig, options: RuntimeOption
   return {
     websocketUrl: publishers.websocketUrl, mqttUrl: publishers.mqttUrl, embeddedBroker: publishers.embeddedBroker, httpEdge: publishers.httpEdge,
     publishers: publishers.all,
-    get cameras() { return [...current.values()].map((r) => r.status); },
+    get cameras() { return cameraStatuses(); },
     get cameraConfigs() { return [...current.values()].map((r) => r.camera); },
     done, addCamera, removeCamera, restartCamera,
     applyCameras(cameras) {

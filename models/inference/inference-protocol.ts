@@ -9,9 +9,9 @@ import type { YoloSegmenterOptions, YoloSegModelInfo } from '../yolo-segmenter.j
  * worker with a job and comes back with its result.
  */
 
-/** A frame without its pixels, plus the pixels' buffer (moved to the worker and back). */
+/** A frame without its pixels (and without its timing, which stays on the main thread), plus the pixels' buffer (moved to the worker and back). */
 export interface FramePixels {
-  readonly meta: Omit<Frame, 'rgb'>;
+  readonly meta: Omit<Frame, 'rgb' | 'timing'>;
   readonly buffer: ArrayBuffer;
   readonly byteOffset: number;
   readonly byteLength: number;
@@ -60,13 +60,13 @@ export type InferenceResponse =
 
 /** Splits a frame into metadata and its pixel buffer for the trip to the worker. */
 export function framePixels(frame: Frame): FramePixels {
-  const { rgb, ...meta } = frame;
+  const { rgb, timing: _timing, ...meta } = frame;
   return { meta, buffer: rgb.buffer as ArrayBuffer, byteOffset: rgb.byteOffset, byteLength: rgb.byteLength };
 }
 
-/** The frame again, on whichever side the pixels arrived. */
-export function frameOf(pixels: FramePixels): Frame {
-  return { ...pixels.meta, rgb: new Uint8Array(pixels.buffer, pixels.byteOffset, pixels.byteLength) };
+/** The frame again, on whichever side the pixels arrived, with `timing` when given (the main thread's object). */
+export function frameOf(pixels: FramePixels, timing?: Frame['timing']): Frame {
+  return { ...pixels.meta, rgb: new Uint8Array(pixels.buffer, pixels.byteOffset, pixels.byteLength), ...(timing ? { timing } : {}) };
 }
 
 /** The distinct ArrayBuffers of typed arrays and frames in a payload (a transfer list may hold each once). */

@@ -29,7 +29,7 @@ export class WorkerEmbedder implements Embedder {
     const pixels = framePixels(detections.frame);
     // The boxes are copied (the tracker still needs them here); the pixels move.
     const e = await this.queue.call<EmbeddingsPayload>({ kind: 'embed', model: this.model, frame: pixels, boxes: detections.boxes.slice(), count: detections.count }, buffersOf(pixels), 0);
-    return withEmbeddings({ ...detections, frame: frameOf(e.frame) }, e.embeddings, this.dim);
+    return withEmbeddings({ ...detections, frame: frameOf(e.frame, detections.frame.timing) }, e.embeddings, this.dim);
   }
 
   async dispose(): Promise<void> { await this.queue.call({ kind: 'dispose', model: this.model }).catch(() => undefined); }

@@ -32,7 +32,7 @@ export class WorkerSegmenter implements Segmenter {
     const pixels = framePixels(frame);
     const d = await this.queue.call<DetectionsPayload>({ kind: 'segment', model: this.model, frame: pixels }, buffersOf(pixels));
     return {
-      frame: frameOf(d.frame), count: d.count, boxes: d.boxes, scores: d.scores, classIds: d.classIds, classNames: this.info.classNames,
+      frame: frameOf(d.frame, frame.timing), count: d.count, boxes: d.boxes, scores: d.scores, classIds: d.classIds, classNames: this.info.classNames,
       masks: d.masks, embeddings: null, embeddingDim: 0, inferenceMs: d.inferenceMs,
     };
   }

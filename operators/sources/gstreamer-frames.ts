@@ -111,7 +111,7 @@ export function gstreamerFrames(spec: SourceSpec, credit?: FrameCredit, progress
       }
       lastIndex = index;
       frameIndex++;
-      subscriber.next({ cameraId: spec.cameraId, frameIndex: index, ptsMs, width, height, rgb: new Uint8Array(buf.buffer, buf.byteOffset, buf.length), receivedAt: performance.now() });
+      subscriber.next({ cameraId: spec.cameraId, frameIndex: index, ptsMs, width, height, rgb: new Uint8Array(buf.buffer, buf.byteOffset, buf.length), timing: { receivedAt: performance.now() } });
       if (spec.maxFrames !== undefined && frameIndex >= spec.maxFrames) {
         stopPipeline();
         finish();

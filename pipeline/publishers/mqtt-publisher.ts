@@ -68,6 +68,11 @@ export class MqttTrackPublisher implements TrackPublisher {
     return new MqttTrackPublisher(client, url, broker, options.topicPrefix, options.eventQos);
   }
 
+  /** Connected to the broker, or why not. */
+  health(): { ok: boolean; reason?: string } {
+    return this.client.connected ? { ok: true } : { ok: false, reason: `not connected to the MQTT broker ${this.url} (reconnecting)` };
+  }
+
   publish(message: TrackMessage, json: string): void {
     if (!this.client.connected) { this.sent.droppedWhileOffline++; return; }
     // Snapshots are superseded by the next one (QoS 0); a camera's state is retained, so a new subscriber learns it at once.

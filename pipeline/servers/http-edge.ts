@@ -67,7 +67,7 @@ export class HttpEdge {
     try {
       const url = new URL(request.url ?? '/', 'http://localhost');
       for (const route of this.routes) if (await route(request, response, url)) return;
-      sendJson(response, 404, { error: `no such endpoint: ${request.method} ${url.pathname}`, endpoints: ['GET / (WebSocket upgrade)', 'GET /cameras/<id> (WebSocket upgrade)', 'GET|POST /api/cameras', 'DELETE /api/cameras/<id>', 'POST /api/cameras/<id>/restart'] });
+      sendJson(response, 404, { error: `no such endpoint: ${request.method} ${url.pathname}`, endpoints: ['GET / (viewer; WebSocket upgrade: all cameras)', 'GET /metrics', 'GET /healthz', 'GET /readyz', 'GET /cameras/<id> (WebSocket upgrade)', 'GET|POST /api/cameras', 'DELETE /api/cameras/<id>', 'POST /api/cameras/<id>/restart'] });
     } catch (err) {
       if (!response.headersSent) sendJson(response, 500, { error: `internal error: ${(err as Error).message}` });
       else response.destroy();
