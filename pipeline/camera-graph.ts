@@ -1,5 +1,6 @@
-import { identity, take, type Observable } from 'rxjs';
+import { identity, take, tap, type Observable } from 'rxjs';
 import type { CameraConfig } from '../config/schema.js';
+import type { Detections } from '../models/detections.js';
 import type { Embedder } from '../models/embedder.js';
 import type { Segmenter } from '../models/segmenter.js';
 import type { Tracker } from '../models/tracker.js';
@@ -38,6 +39,8 @@ export interface CameraGraphParts {
   readonly withMasks: boolean;
   /** Called on each change of a supervised camera's health (connecting, streaming, stalled, reconnecting, failed). */
   readonly onHealth?: (change: SourceHealthChange) => void;
+  /** Called with each frame's detections while its pixels are here (viewer pictures); must not keep the pixels. */
+  readonly onSegmented?: (detections: Detections) => void;
 }
 
 /**
@@ -63,6 +66,7 @@ export function cameraGraph(camera: CameraConfig, parts: CameraGraphParts, stats
   return frames$.pipe(
     sampleFrames(live ? 'latest' : 'every', credit, stats),
     segmentInstances(parts.segmenter),
+    parts.onSegmented ? tap(parts.onSegmented) : identity,
     embedInstances(parts.embedder),
     trackInstances(parts.tracker),
     publishTracks(parts.publishers, parts.withMasks),

@@ -1,5 +1,6 @@
 import type { Subscription } from 'rxjs';
 import type { CameraConfig } from '../config/schema.js';
+import type { Detections } from '../models/detections.js';
 import type { Tracker } from '../models/tracker.js';
 import type { Tracks } from '../models/tracks.js';
 import { publishMessages, type TrackPublisher } from '../operators/publish-tracks.js';
@@ -48,6 +49,8 @@ export interface CameraStatus {
   tracksEnded: number;
   /** Sum of the segmenter's instances over processed frames. */
   detections: number;
+  /** Latency of the latest processed frame, source to published, ms (metrics only; 0 before any). */
+  latencyMs: number;
   /** Sum of segmenter wall time over processed frames, ms (metrics only). */
   inferenceMs: number;
   lastFrameIndex: number;
@@ -75,6 +78,8 @@ export interface CameraRunParts {
   readonly logger: Logger;
   /** Called with each of the camera's items after publishing. */
   readonly onTracks?: (tracks: Tracks, status: CameraStatus) => void;
+  /** Called with each frame's detections while its pixels are here (viewer pictures). */
+  readonly onSegmented?: (detections: Detections) => void;
 }
 
 /**
@@ -99,7 +104,7 @@ export class CameraRun {
     this.status = {
       id: camera.id, state: 'starting', reason: 'loading models', reconnects: 0,
       sampling: { received: 0, dropped: 0, skippedBySource: 0 }, source: { expectedFrames: null, corruptFrames: 0, onWarning: (w) => this.onSourceWarning(w) }, framesProcessed: 0, activeTracks: 0,
-      tracksStarted: 0, tracksEnded: 0, detections: 0, inferenceMs: 0, lastFrameIndex: -1, firstFrameAt: 0, lastFrameAt: 0,
+      tracksStarted: 0, tracksEnded: 0, detections: 0, latencyMs: 0, inferenceMs: 0, lastFrameIndex: -1, firstFrameAt: 0, lastFrameAt: 0,
     };
     this.log = parts.logger.child({ camera: camera.id });
     this.done = new Promise<void>((resolve) => { this.settle = resolve; }).then(() => this.status);
@@ -169,7 +174,7 @@ export class CameraRun {
       this.tracker = parts.createTracker(camera);
       const graph = cameraGraph(camera, {
         segmenter, embedder, tracker: this.tracker, publishers: parts.publishers, withMasks: parts.withMasks,
-        onHealth: (change) => this.onHealth(change),
+        onHealth: (change) => this.onHealth(change), onSegmented: parts.onSegmented,
       }, status.sampling, status.source);
       this.subscription = graph.subscribe({
         next: (tracks) => { this.count(tracks); parts.onTracks?.(tracks, status); },
@@ -195,5 +200,7 @@ export class CameraRun {
     s.inferenceMs += tracks.inferenceMs;
     s.activeTracks = tracks.active.length;
     s.tracksStarted += tracks.started.length;
+    const t = tracks.timing;
+    if (t?.publishedAt !== undefined) s.latencyMs = t.publishedAt - t.receivedAt;
   }
 }

@@ -36,6 +36,8 @@ export interface ReplayOptions {
   readonly createTracker?: (camera: CameraConfig) => Tracker;
   /** Called after every processed frame with the camera's live status (progress bars). */
   readonly onProgress?: (status: CameraStatus) => void;
+  /** Awaited once the servers are up (with --serve), before the recording starts: print where to watch, connect. */
+  readonly beforeCameras?: (endpoints: { websocketUrl: string | null; mqttUrl: string | null }) => Promise<void>;
 }
 
 /**
@@ -53,7 +55,7 @@ export async function replayRecording(config: EdgevisConfig, options: ReplayOpti
   const started = performance.now();
   // The runtime owns the recorder like any publisher: it closes it when start-up fails or at stop.
   const runtime = await startEdgevis(config, {
-    logger: options.logger, extraPublishers: [recorder], createTracker: options.createTracker,
+    logger: options.logger, extraPublishers: [recorder], createTracker: options.createTracker, beforeCameras: options.beforeCameras,
     onTracks: (tracks, status) => { if (tracks.kind === 'frame') options.onProgress?.(status); },
   });
   const [status] = await runtime.done;

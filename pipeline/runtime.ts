@@ -11,6 +11,8 @@ import { closePublishers, startPublishers } from './publishers/start-publishers.
 import { healthRoutes } from './servers/health.js';
 import type { HttpEdge } from './servers/http-edge.js';
 import { EdgevisMetrics } from './servers/metrics.js';
+import { PreviewHub } from './servers/viewer/preview-hub.js';
+import { viewerRoutes } from './servers/viewer/viewer-routes.js';
 
 /** A camera id that is already running (add) or not running (remove, restart). */
 export class CameraSetError extends Error {
@@ -117,9 +119,15 @@ export async function startEdgevis(config: EdgevisConfig, options: RuntimeOption
     publishers.httpEdge.route(healthRoutes(cameraStatuses, publishers.all));
   }
   const onTracks = (tracks: Tracks, status: CameraStatus) => { metrics?.observe(tracks); options.onTracks?.(tracks, status); };
+  const previews = publishers.websocket ? new PreviewHub(log) : null;
+  if (publishers.websocket && previews) {
+    publishers.websocket.previews = previews;
+    publishers.httpEdge!.route(viewerRoutes(cameraStatuses));
+  }
   const launch = (camera: CameraConfig, tracker?: Tracker | null): CameraRun => {
     const run = new CameraRun(camera, {
       models, publishers: publishers.all, withMasks: config.publish.masks, createTracker: tracker ? () => tracker : defaultTracker, logger: log, onTracks,
+      onSegmented: previews ? (d) => previews.offer(d) : undefined,
     });
     current.set(camera.id, run);
     everyRun.push(run);
@@ -155,6 +163,7 @@ export async function startEdgevis(config: EdgevisConfig, options: RuntimeOption
     stopping ??= (async () => {
       for (const run of current.values()) run.stop();
       await closeAll();
+      await previews?.close();
       await models.dispose();
       checkDone();
     })();

@@ -22,7 +22,9 @@ export type InferenceRequest =
   | { readonly kind: 'load-embedder'; readonly path: string; readonly providers: readonly ExecutionProvider[]; readonly intraOpThreads: number }
   | { readonly kind: 'segment'; readonly model: number; readonly frame: FramePixels }
   | { readonly kind: 'embed'; readonly model: number; readonly frame: FramePixels; readonly boxes: Float32Array; readonly count: number }
-  | { readonly kind: 'dispose'; readonly model: number };
+  | { readonly kind: 'dispose'; readonly model: number }
+  /** JPEG-encode packed RGB (viewer previews; jpeg-js), quality 1-100. */
+  | { readonly kind: 'encode-jpeg'; readonly rgb: Uint8Array; readonly width: number; readonly height: number; readonly quality: number };
 
 /** What a loaded model is, as the worker learnt it. */
 export interface LoadedModelInfo {

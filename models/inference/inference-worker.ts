@@ -2,6 +2,7 @@
 // so inference never blocks the main thread's event loop and GPU sessions never run concurrently
 // (onnxruntime issue 32561: two WebGPU sessions at once can crash). See inference-queue.ts.
 import { parentPort } from 'node:worker_threads';
+import jpeg from 'jpeg-js';
 import { OsnetEmbedder } from '../osnet-embedder.js';
 import { YoloSegmenter } from '../yolo-segmenter.js';
 import { buffersOf, frameOf, framePixels, type DetectionsPayload, type EmbeddingsPayload, type InferenceRequest, type InferenceResponse } from './inference-protocol.js';
@@ -37,6 +38,14 @@ async function run(request: InferenceRequest): Promise<{ result: unknown; transf
       const result: EmbeddingsPayload = { frame: framePixels(frame), embeddings, inferenceMs: performance.now() - started };
       return { result, transfer: buffersOf(request.frame, embeddings) };
     }
+    case 'encode-jpeg': {
+      const { width, height, rgb } = request;
+      const rgba = new Uint8Array(width * height * 4); // jpeg-js encodes RGBA
+      for (let i = 0, j = 0; i < rgb.length; i += 3, j += 4) { rgba[j] = rgb[i]; rgba[j + 1] = rgb[i + 1]; rgba[j + 2] = rgb[i + 2]; rgba[j + 3] = 255; }
+      const jpegBytes = jpeg.encode({ data: rgba, width, height }, request.quality).data;
+      const out = new Uint8Array(jpegBytes.buffer, jpegBytes.byteOffset, jpegBytes.byteLength);
+      return { result: out, transfer: buffersOf(out) };
+    }
     case 'dispose': {
       await models.get(request.model)?.dispose();
       models.delete(request.model);
@@ -48,7 +57,11 @@ async function run(request: InferenceRequest): Promise<{ result: unknown; transf
 parentPort!.on('message', (message: { id: number; request: InferenceRequest }) => {
   // Jobs arrive one at a time from the queue; each answers with its id.
   run(message.request).then(({ result, transfer }) => {
-    parentPort!.postMessage({ id: message.id, ok: true, result } satisfies InferenceResponse, transfer);
+    try {
+      parentPort!.postMessage({ id: message.id, ok: true, result } satisfies InferenceResponse, transfer);
+    } catch {
+      parentPort!.postMessage({ id: message.id, ok: true, result } satisfies InferenceResponse); // a buffer that cannot move is copied
+    }
   }, (err: Error & { code?: string }) => {
     parentPort!.postMessage({ id: message.id, ok: false, error: { name: err.name, message: err.message, code: err.code } } satisfies InferenceResponse);
   });

@@ -67,7 +67,12 @@ export async function replayCommand(source: string, flags: ReplayFlags): Promise
   const progress = progressReporter(process.stdout.isTTY === true);
   let metrics;
   try {
-    metrics = await replayRecording(config, { logger: log, outDir, results: flags.out !== undefined, onProgress: (s) => progress.update(s) });
+    metrics = await replayRecording(config, {
+      logger: log, outDir, results: flags.out !== undefined, onProgress: (s) => progress.update(s),
+      beforeCameras: async ({ websocketUrl }) => {
+        if (websocketUrl) process.stdout.write(`  viewer:    ${websocketUrl.replace(/^ws/, 'http')}  (metrics: ${websocketUrl.replace(/^ws/, 'http')}metrics)\n`);
+      },
+    });
   } catch (err) {
     progress.stop();
     process.stderr.write(`edgevis: ${(err as Error).message}\n`);

@@ -50,7 +50,11 @@ export async function runCommand(flags: RunFlags): Promise<number> {
   const out = process.stdout;
   const prefix = config.publish.mqtt.topicPrefix;
   out.write('edgevis is running. Subscribe to instance tracks:\n');
-  if (runtime.websocketUrl) out.write(`  WebSocket: ${runtime.websocketUrl}  (one camera: ${runtime.websocketUrl}cameras/<id>)\n`);
+  if (runtime.websocketUrl) {
+    const http = runtime.websocketUrl.replace(/^ws/, 'http');
+    out.write(`  WebSocket: ${runtime.websocketUrl}  (one camera: ${runtime.websocketUrl}cameras/<id>)\n`);
+    out.write(`  viewer:    ${http}  (metrics: ${http}metrics, health: ${http}healthz, ${http}readyz)\n`);
+  }
   if (runtime.mqttUrl) {
     const u = new URL(runtime.mqttUrl);
     out.write(`  MQTT:      ${runtime.mqttUrl}${runtime.embeddedBroker ? ' (embedded broker)' : ''}  topics ${prefix}/<camera>/tracks, ${prefix}/<camera>/events\n`);

@@ -11,6 +11,8 @@ export interface Publishers {
   readonly websocketUrl: string | null;
   /** The HTTP server the WebSocket endpoint runs on (for more routes: the camera API), owned and closed by it. */
   readonly httpEdge: HttpEdge | null;
+  /** The WebSocket endpoint, when enabled. */
+  readonly websocket: TrackWebSocketServer | null;
   readonly mqttUrl: string | null;
   /** Whether the MQTT publisher runs the embedded broker. */
   readonly embeddedBroker: boolean;
@@ -25,6 +27,7 @@ export interface Publishers {
 export async function startPublishers(publish: PublishConfig, extra: readonly TrackPublisher[] = []): Promise<Publishers> {
   const all: TrackPublisher[] = [...extra];
   let httpEdge: HttpEdge | null = null;
+  let websocket: TrackWebSocketServer | null = null;
   let websocketUrl: string | null = null, mqttUrl: string | null = null, embeddedBroker = false;
   try {
     if (publish.websocket.enabled) {
@@ -32,6 +35,7 @@ export async function startPublishers(publish: PublishConfig, extra: readonly Tr
       all.push(ws);
       websocketUrl = ws.url;
       httpEdge = ws.edge;
+      websocket = ws;
     }
     if (publish.mqtt.enabled) {
       const mqtt = await MqttTrackPublisher.start(publish.mqtt);
@@ -43,7 +47,7 @@ export async function startPublishers(publish: PublishConfig, extra: readonly Tr
     await closePublishers(all);
     throw err;
   }
-  return { all, websocketUrl, httpEdge, mqttUrl, embeddedBroker };
+  return { all, websocketUrl, httpEdge, websocket, mqttUrl, embeddedBroker };
 }
 
 /** Closes publishers in reverse start order; one that fails is reported to `onError` and does not stop the rest. */

@@ -1,6 +1,7 @@
 import { WebSocket, WebSocketServer } from 'ws';
 import type { TrackPublisher } from '../../operators/publish-tracks.js';
 import { HttpEdge, rejectUpgrade } from './http-edge.js';
+import type { PreviewHub } from './viewer/preview-hub.js';
 import type { TrackMessage } from '../../operators/wire/track-messages.js';
 
 /** What the delivery rule needs of a connected socket. */
@@ -30,21 +31,28 @@ const MAX_CLIENT_PAYLOAD_BYTES = 64 * 1024;
  * Which cameras a WebSocket request path asks for: `/` = all (null), `/cameras/<id>` = one
  * (percent-decoded); an error text for anything else, decided before the handshake.
  */
-export function cameraFilterOf(requestUrl: string | undefined): { camera: string | null } | { status: 400 | 404; error: string } {
-  let path: string;
+export function cameraFilterOf(requestUrl: string | undefined): { camera: string | null; previewFps?: number } | { status: 400 | 404; error: string } {
+  let url: URL;
   try {
-    path = new URL(requestUrl ?? '/', 'ws://localhost').pathname;
+    url = new URL(requestUrl ?? '/', 'ws://localhost');
   } catch {
     return { status: 400, error: 'malformed request URL' };
   }
+  const path = url.pathname;
   if (path === '/') return { camera: null };
   const m = path.match(/^\/cameras\/([^/]+)\/?$/);
   if (!m) return { status: 404, error: 'unknown path: use / for all cameras or /cameras/<id>' };
+  let camera: string;
   try {
-    return { camera: decodeURIComponent(m[1]) };
+    camera = decodeURIComponent(m[1]);
   } catch {
     return { status: 400, error: 'malformed percent-encoding in the camera id' };
   }
+  // ?preview=<fps>: the web viewer also wants pictures, at most that many per second.
+  const preview = url.searchParams.get('preview');
+  if (preview === null) return { camera };
+  const fps = Number(preview);
+  return Number.isFinite(fps) && fps > 0 ? { camera, previewFps: fps } : { status: 400, error: 'preview must be a positive number of pictures per second' };
 }
 
 /**
@@ -59,6 +67,8 @@ export class TrackWebSocketServer implements TrackPublisher {
   private readonly filters = new Map<WebSocket, string | null>();
   private readonly wss = new WebSocketServer({ noServer: true, perMessageDeflate: false, maxPayload: MAX_CLIENT_PAYLOAD_BYTES });
   private closing: Promise<void> | null = null;
+  /** Where viewer sockets (`/cameras/<id>?preview=<fps>`) are registered for pictures; none = pictures off. */
+  previews: PreviewHub | null = null;
 
   /**
    * Starts the process's HTTP edge on host:port and serves WebSocket upgrades on it; the server
@@ -73,7 +83,10 @@ export class TrackWebSocketServer implements TrackPublisher {
     edge.onUpgrade((request, socket, head) => {
       const filter = cameraFilterOf(request.url);
       if ('error' in filter) { rejectUpgrade(socket, filter.status, filter.error); return; }
-      this.wss.handleUpgrade(request, socket, head, (ws) => this.accept(ws, filter.camera));
+      this.wss.handleUpgrade(request, socket, head, (ws) => {
+        this.accept(ws, filter.camera);
+        if (filter.previewFps !== undefined && filter.camera !== null) this.previews?.add(ws, filter.camera, filter.previewFps);
+      });
     });
   }
 

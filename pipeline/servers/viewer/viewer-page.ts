@@ -1,0 +1,177 @@
+/**
+ * The web viewer: one self-contained HTML page (no external scripts, fonts or styles), served at
+ * `GET /`. Per camera it draws the latest picture with every track's mask (decoded in the page
+ * from the same COCO RLE subscribers get), box, id, class and trail; shows the camera's state,
+ * fps, dropped frames and latency, and a live list of lifecycle events. A picture is drawn only
+ * together with the tracks message of the same frame index. `window.edgevisViewer` exposes what
+ * was drawn last (for tests and debugging).
+ */
+export const VIEWER_HTML = String.raw`<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<title>edgevis viewer</title>
+<link rel="icon" href="data:,">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<style>
+  body { margin: 0; font: 14px/1.4 system-ui, sans-serif; background: #111; color: #ddd; display: flex; height: 100vh; }
+  main { flex: 1; display: flex; flex-direction: column; padding: 8px; min-width: 0; }
+  aside { width: 300px; padding: 8px; border-left: 1px solid #333; overflow-y: auto; }
+  header { display: flex; gap: 12px; align-items: center; margin-bottom: 6px; flex-wrap: wrap; }
+  #stage { position: relative; flex: 1; min-height: 0; }
+  #stage canvas { position: absolute; inset: 0; width: 100%; height: 100%; object-fit: contain; }
+  .state { padding: 1px 8px; border-radius: 8px; background: #333; }
+  .state.streaming { background: #1d5f2c; } .state.reconnecting, .state.stalled, .state.connecting { background: #7a5b12; }
+  .state.failed { background: #7a1d1d; }
+  #events div { border-bottom: 1px solid #222; padding: 2px 0; font-size: 12px; }
+  select { background: #222; color: #ddd; border: 1px solid #444; }
+</style>
+</head>
+<body>
+<main>
+  <header>
+    <label>camera <select id="camera"></select></label>
+    <span id="state" class="state">connecting</span>
+    <span>frame <b id="frame">-</b></span>
+    <span id="fps">- fps</span><span id="dropped">- dropped</span><span id="latency">- ms</span>
+  </header>
+  <div id="stage"><canvas id="picture"></canvas><canvas id="overlay"></canvas></div>
+</main>
+<aside><h3>events</h3><div id="events"></div></aside>
+<script>
+"use strict";
+const PREVIEW_FPS = Number(new URLSearchParams(location.search).get("fps") || 5);
+const token = new URLSearchParams(location.search).get("token");
+const $ = (id) => document.getElementById(id);
+const picture = $("picture"), overlay = $("overlay");
+const viewer = window.edgevisViewer = { drawn: 0, last: null, camera: null, errors: [] };
+const pictures = new Map();   // frameIndex -> ImageBitmap
+const snapshots = new Map();  // frameIndex -> tracks message
+const trails = new Map();     // track id -> [[x, y], ...]
+let socket = null;
+
+function colour(id) { const h = (id * 137.508) % 360; return "hsl(" + h + ", 85%, 55%)"; }
+function rgbOf(id) { // the same hue as colour(), as RGB bytes for mask pixels
+  const h = ((id * 137.508) % 360) / 60, s = 0.85, l = 0.55, c = (1 - Math.abs(2 * l - 1)) * s, x = c * (1 - Math.abs((h % 2) - 1)), m = l - c / 2;
+  const [r, g, b] = h < 1 ? [c, x, 0] : h < 2 ? [x, c, 0] : h < 3 ? [0, c, x] : h < 4 ? [0, x, c] : h < 5 ? [x, 0, c] : [c, 0, x];
+  return [Math.round((r + m) * 255), Math.round((g + m) * 255), Math.round((b + m) * 255)];
+}
+
+/** COCO compressed RLE string -> run lengths (pycocotools rleFrString). */
+function runLengths(s) {
+  const counts = []; let p = 0;
+  while (p < s.length) {
+    let x = 0, k = 0, more = true, c = 0;
+    while (more) { c = s.charCodeAt(p) - 48; x |= (c & 0x1f) << (5 * k); more = (c & 0x20) !== 0; p++; k++; }
+    if (c & 0x10) x |= -1 << (5 * k);
+    if (counts.length > 2) x += counts[counts.length - 2];
+    counts.push(x);
+  }
+  return counts;
+}
+
+function draw(frameIndex) {
+  const image = pictures.get(frameIndex), message = snapshots.get(frameIndex);
+  if (!image || !message) return;
+  const w = message.width, h = message.height;
+  for (const c of [picture, overlay]) if (c.width !== w || c.height !== h) { c.width = w; c.height = h; }
+  picture.getContext("2d").drawImage(image, 0, 0, w, h);
+  const ctx = overlay.getContext("2d");
+  ctx.clearRect(0, 0, w, h);
+  const masks = ctx.createImageData(w, h);
+  for (const t of message.tracks) {
+    if (!t.mask) continue;
+    const [r, g, b] = rgbOf(t.id), runs = runLengths(t.mask.counts);
+    let pos = 0;
+    for (let i = 0; i < runs.length; i++) {
+      if (i % 2 === 1) for (let q = pos; q < pos + runs[i]; q++) { // column-major: q = x * h + y
+        const o = 4 * ((q % h) * w + Math.floor(q / h));
+        masks.data[o] = r; masks.data[o + 1] = g; masks.data[o + 2] = b; masks.data[o + 3] = 110;
+      }
+      pos += runs[i];
+    }
+  }
+  ctx.putImageData(masks, 0, 0);
+  ctx.lineWidth = 2; ctx.font = "14px system-ui, sans-serif";
+  for (const t of message.tracks) {
+    const [x1, y1, bw, bh] = t.bbox; // COCO [x, y, width, height]
+    ctx.strokeStyle = colour(t.id); ctx.strokeRect(x1, y1, bw, bh);
+    const label = "#" + t.id + " " + t.className;
+    ctx.fillStyle = colour(t.id); ctx.fillRect(x1, y1 - 17, ctx.measureText(label).width + 6, 17);
+    ctx.fillStyle = "#000"; ctx.fillText(label, x1 + 3, y1 - 4);
+    const trail = trails.get(t.id) || [];
+    ctx.beginPath(); trail.forEach(([x, y], i) => (i ? ctx.lineTo(x, y) : ctx.moveTo(x, y))); ctx.strokeStyle = colour(t.id); ctx.stroke();
+  }
+  $("frame").textContent = String(frameIndex);
+  viewer.drawn++;
+  viewer.last = { frameIndex, width: w, height: h, tracks: message.tracks.map((t) => ({ id: t.id, bbox: t.bbox, mask: t.mask, trail: (trails.get(t.id) || []).slice() })) };
+  for (const k of pictures.keys()) if (k <= frameIndex) { if (k < frameIndex) pictures.get(k).close(); pictures.delete(k); }
+  for (const k of snapshots.keys()) if (k <= frameIndex) snapshots.delete(k);
+}
+
+function event(text) {
+  const div = document.createElement("div"); div.textContent = text;
+  $("events").prepend(div);
+  while ($("events").childElementCount > 50) $("events").lastChild.remove();
+}
+
+function onMessage(data) {
+  if (typeof data !== "string") { // picture: 4-byte header length, JSON header, JPEG
+    const view = new DataView(data), n = view.getUint32(0);
+    const header = JSON.parse(new TextDecoder().decode(new Uint8Array(data, 4, n)));
+    createImageBitmap(new Blob([new Uint8Array(data, 4 + n)], { type: "image/jpeg" })).then((bitmap) => {
+      pictures.set(header.frameIndex, bitmap); draw(header.frameIndex);
+    });
+    return;
+  }
+  const m = JSON.parse(data);
+  if (m.type === "tracks") {
+    for (const t of m.tracks) {
+      const trail = trails.get(t.id) || []; trail.push([t.bbox[0] + t.bbox[2] / 2, t.bbox[1] + t.bbox[3]]);
+      if (trail.length > 30) trail.shift(); trails.set(t.id, trail);
+    }
+    snapshots.set(m.frameIndex, m);
+    for (const k of snapshots.keys()) if (k < m.frameIndex - 60) snapshots.delete(k);
+    draw(m.frameIndex);
+  } else if (m.type === "track_started" || m.type === "track_ended") {
+    event("frame " + m.frameIndex + ": #" + m.track.trackId + " " + m.track.className + (m.type === "track_started" ? " started" : " ended (" + m.track.endReason + ")"));
+    if (m.type === "track_ended") trails.delete(m.track.trackId);
+  } else if (m.type === "camera_status") {
+    event(m.camera + " " + m.state + ": " + m.reason);
+  }
+}
+
+function connect(camera) {
+  if (socket) socket.close();
+  viewer.camera = camera; pictures.clear(); snapshots.clear(); trails.clear();
+  const url = (location.protocol === "https:" ? "wss://" : "ws://") + location.host + "/cameras/" + encodeURIComponent(camera) + "?preview=" + PREVIEW_FPS + (token ? "&token=" + encodeURIComponent(token) : "");
+  socket = new WebSocket(url); socket.binaryType = "arraybuffer";
+  socket.onmessage = (e) => onMessage(e.data);
+  socket.onclose = () => { if (viewer.camera === camera) setTimeout(() => connect(camera), 1000); };
+}
+
+async function poll() {
+  try {
+    const r = await fetch("/viewer/status", token ? { headers: { authorization: "Bearer " + token } } : {});
+    const { cameras } = await r.json();
+    const select = $("camera");
+    const ids = cameras.map((c) => c.id);
+    if (select.options.length !== ids.length || ids.some((id, i) => select.options[i].value !== id)) {
+      select.replaceChildren(...ids.map((id) => new Option(id, id)));
+      const wanted = new URLSearchParams(location.search).get("camera");
+      const pick = ids.includes(viewer.camera) ? viewer.camera : ids.includes(wanted) ? wanted : ids[0];
+      if (pick) { select.value = pick; if (pick !== viewer.camera) connect(pick); }
+    }
+    const c = cameras.find((x) => x.id === viewer.camera);
+    if (c) {
+      $("state").textContent = c.state + (c.state === "streaming" ? "" : ": " + c.reason); $("state").className = "state " + c.state;
+      $("fps").textContent = c.fps.toFixed(1) + " fps"; $("dropped").textContent = c.droppedFrames + " dropped"; $("latency").textContent = c.latencyMs + " ms latency";
+    }
+  } catch (err) { viewer.errors.push(String(err)); }
+}
+$("camera").onchange = (e) => connect(e.target.value);
+poll(); setInterval(poll, 1000);
+</script>
+</body>
+</html>
+`;
