@@ -90,6 +90,19 @@ export async function startEdgevis(config: EdgevisConfig, options: RuntimeOption
   const log = options.logger;
   const publishers = await startPublishers(config.publish, options.extraPublishers);
   const closeAll = () => closePublishers(publishers.all, (err, p) => log.warn({ err: err.message, publisher: p.name }, 'error while closing a publisher'));
+  const current = new Map<string, CameraRun>();
+  const cameraStatuses = () => [...current.values()].map((r) => r.status);
+  // One HTTP port: WebSocket, metrics, health (and the camera API and viewer, added by their owners).
+  const previews = publishers.websocket ? new PreviewHub(log) : null;
+  const metrics = publishers.httpEdge ? new EdgevisMetrics(cameraStatuses, publishers.all, previews ? () => previews.stats : undefined) : null;
+  if (publishers.httpEdge && metrics) {
+    publishers.httpEdge.route(metrics.route());
+    publishers.httpEdge.route(healthRoutes(cameraStatuses, publishers.all));
+  }
+  if (publishers.websocket && previews) {
+    publishers.websocket.previews = previews;
+    publishers.httpEdge!.route(viewerRoutes(cameraStatuses));
+  }
   if (options.beforeCameras) {
     try {
       await options.beforeCameras({ websocketUrl: publishers.websocketUrl, mqttUrl: publishers.mqttUrl });
@@ -100,7 +113,6 @@ export async function startEdgevis(config: EdgevisConfig, options: RuntimeOption
   }
   const models = new ModelRegistry(config, log);
   const defaultTracker = options.createTracker ?? ((camera: CameraConfig) => new MemoryTracker(camera.id, config.tracker));
-  const current = new Map<string, CameraRun>();
   const everyRun: CameraRun[] = [];
   const settled = new Set<CameraRun>();
   let stopping: Promise<void> | null = null;
@@ -111,19 +123,7 @@ export async function startEdgevis(config: EdgevisConfig, options: RuntimeOption
     resolveDone(everyRun.map((r) => r.status));
   };
 
-  const cameraStatuses = () => [...current.values()].map((r) => r.status);
-  // One HTTP port: WebSocket, metrics, health (and the camera API and viewer, added by their owners).
-  const metrics = publishers.httpEdge ? new EdgevisMetrics(cameraStatuses, publishers.all) : null;
-  if (publishers.httpEdge && metrics) {
-    publishers.httpEdge.route(metrics.route());
-    publishers.httpEdge.route(healthRoutes(cameraStatuses, publishers.all));
-  }
   const onTracks = (tracks: Tracks, status: CameraStatus) => { metrics?.observe(tracks); options.onTracks?.(tracks, status); };
-  const previews = publishers.websocket ? new PreviewHub(log) : null;
-  if (publishers.websocket && previews) {
-    publishers.websocket.previews = previews;
-    publishers.httpEdge!.route(viewerRoutes(cameraStatuses));
-  }
   const launch = (camera: CameraConfig, tracker?: Tracker | null): CameraRun => {
     const run = new CameraRun(camera, {
       models, publishers: publishers.all, withMasks: config.publish.masks, createTracker: tracker ? () => tracker : defaultTracker, logger: log, onTracks,

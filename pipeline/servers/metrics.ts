@@ -20,6 +20,7 @@ const snake = (name: string) => name.replace(/[A-Z]/g, (c) => `_${c.toLowerCase(
  *   the current one), processing fps, active tracks, inference seconds;
  * - per camera and frame: `edgevis_stage_seconds` (label `stage`: wait, segment, embed, track,
  *   publish) and `edgevis_frame_latency_seconds` (source to published) histograms;
+ * - web viewer: pictures sent / skipped for backed-up viewers, viewers connected;
  * - per publisher: its counters (`edgevis_<publisher>_<counter>_total`), WebSocket clients,
  *   `edgevis_publisher_up` (1 when it can deliver, e.g. MQTT connected);
  * - process: prom-client's default metrics (CPU, memory, event-loop lag, GC) with the prefix.
@@ -29,7 +30,8 @@ export class EdgevisMetrics {
   private readonly stage: Histogram<'camera' | 'stage'>;
   private readonly latency: Histogram<'camera'>;
 
-  constructor(cameras: () => readonly CameraStatus[], publishers: readonly TrackPublisher[]) {
+  /** @param viewerStats the web viewer's counters (pictures sent, skipped for slow viewers, viewers), when it runs */
+  constructor(cameras: () => readonly CameraStatus[], publishers: readonly TrackPublisher[], viewerStats?: () => Readonly<Record<string, number>>) {
     const r = this.registry;
     collectDefaultMetrics({ register: r, prefix: 'edgevis_' });
     const perCamera = (name: string, help: string, value: (c: CameraStatus) => number, kind: 'counter' | 'gauge' = 'counter') => {
@@ -64,6 +66,11 @@ export class EdgevisMetrics {
         }
         new Counter({ name: `edgevis_${p.name.replace(/-/g, '_')}_${snake(key)}_total`, help: `The ${p.name} publisher's ${key} counter.`, registers: [r], collect() { this.reset(); this.inc(p.counters[key] ?? 0); } });
       }
+    }
+    if (viewerStats) {
+      new Counter({ name: 'edgevis_viewer_pictures_total', help: 'Pictures sent to web viewers.', registers: [r], collect() { this.reset(); this.inc(viewerStats().pictures ?? 0); } });
+      new Counter({ name: 'edgevis_viewer_pictures_skipped_total', help: 'Pictures not sent because a viewer\'s socket was backed up.', registers: [r], collect() { this.reset(); this.inc(viewerStats().skippedSlowViewer ?? 0); } });
+      new Gauge({ name: 'edgevis_viewer_clients', help: 'Web viewers connected.', registers: [r], collect() { this.set(viewerStats().viewers ?? 0); } });
     }
     new Gauge({ name: 'edgevis_publisher_up', help: 'Whether a publisher can deliver now (1) or not (0, e.g. MQTT broker unreachable).', labelNames: ['publisher'], registers: [r], collect() { for (const p of publishers) this.set({ publisher: p.name }, p.health ? Number(p.health().ok) : 1); } });
   }
