@@ -15,6 +15,8 @@
  * usage: npm run build && node dist/bench/throughput.js [frames=200] [liveSeconds=20] [cameras=1,2,4,8]
  */
 import { monitorEventLoopDelay } from 'node:perf_hooks';
+// Each live camera keeps two libuv threads (frame pull, bus watch) busy; the CLI raises the pool the same way.
+process.env.UV_THREADPOOL_SIZE ??= '32';
 import { lastValueFrom, take, toArray } from 'rxjs';
 import ort from 'onnxruntime-node';
 import { pino } from 'pino';
@@ -151,13 +153,15 @@ async function runLive(n: number, embedder: 'osnet' | 'histogram') {
     console.log(`             beyond inference (total − segment − embed stages) p95 ${f1(pct(st.map((s) => s.publishedAt! - s.receivedAt - (embedded(s) - s.segmentStartAt!)), 95))}, beyond the worker's segmentation time p95 ${f1(pct(st.map((s) => s.publishedAt! - s.receivedAt - (s.segmentWorkerMs ?? 0) - (embedded(s) - s.segmentEndAt!)), 95))}`);
   }
   console.log(`\ncameras on one simulated RTSP stream (25 fps each, OSNet, ${LIVE_SECONDS} s):`);
-  console.log('  cameras | fps per camera (min-max) | total fps | p95 latency ms | fair share');
+  console.log('  cameras | fps per camera (min-max) | total fps | p95 latency ms | fair share | stages, ms');
   for (const n of CAMERA_COUNTS) {
     const r = await runLive(n, 'osnet');
     const st = r.stages.filter((s) => s.receivedAt - r.stages[0].receivedAt > WARM_MS);
     const total = r.fps.reduce((a, b) => a + b, 0);
     const p95 = pct(st.map((s) => s.publishedAt! - s.receivedAt), 95);
-    console.log(`  ${String(n).padStart(7)} | ${f1(Math.min(...r.fps))}-${f1(Math.max(...r.fps))} | ${f1(total)} | ${f1(p95)} | ${(Math.min(...r.fps) / Math.max(...r.fps)).toFixed(2)}`);
+    const med = (f: (s: FrameTiming) => number) => f1(pct(st.map(f), 50));
+    console.log(`  ${String(n).padStart(7)} | ${f1(Math.min(...r.fps))}-${f1(Math.max(...r.fps))} | ${f1(total)} | ${f1(p95)} | ${(Math.min(...r.fps) / Math.max(...r.fps)).toFixed(2)}`
+      + ` | p50 wait ${med((s) => s.segmentStartAt! - s.receivedAt)}, segment ${med((s) => s.segmentEndAt! - s.segmentStartAt!)} (worker ${med((s) => s.segmentWorkerMs ?? 0)}), embed ${med((s) => (s.embedEndAt ?? s.segmentEndAt!) - s.segmentEndAt!)}`);
   }
 }
 process.exit(0);

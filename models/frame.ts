@@ -30,6 +30,8 @@ export interface Frame {
 export interface FrameTiming {
   /** The source handed the frame over. */
   readonly receivedAt: number;
+  /** How long the pull for this frame waited for the source, ms (≈ 0 when the consumer was the slower side). */
+  readonly sourceWaitMs?: number;
   segmentStartAt?: number;
   segmentEndAt?: number;
   /** Time the segmentation itself took in the inference worker, ms (the rest of segmentEnd − segmentStart is queueing and transfer). */

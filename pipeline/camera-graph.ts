@@ -45,8 +45,9 @@ export interface CameraGraphParts {
 
 /**
  * One camera's graph, as on the design card: source → sample → segment → (embed) → track →
- * publish. Files are read on demand (every frame, bounded memory); live sources (and files
- * with `realtime`) deliver at their own pace and the newest frame wins. Cameras (RTSP, HTTP,
+ * publish. GStreamer sources are pulled when the model is free: files lose no frame (bounded
+ * memory); live sources (and files with `realtime`) hand over their newest frame, the others
+ * dropped natively and counted from the gaps in the frame index. Cameras (RTSP, HTTP,
  * v4l2) are supervised: a loss (error, disconnect, stall) is followed by a reconnect with
  * backoff, with the same tracker and monotonic frame indices, so track ids continue; only a
  * permanent error (by code) or an exhausted `maxReconnects` ends the graph with an error.
@@ -55,16 +56,20 @@ export function cameraGraph(camera: CameraConfig, parts: CameraGraphParts, stats
   const spec = sourceSpecOf(camera);
   const live = isLive(spec);
   const credit = new FrameCredit(live ? 1 : 2);
-  const sourceCredit = live ? undefined : credit;
+  // GStreamer sources pull only when the model can take a frame: a live source's leaky appsink keeps
+  // the newest frame meanwhile, so frames the model cannot take are dropped natively, never copied
+  // into JS. A paced frame folder releases frames on its own clock; the sampler keeps the newest.
+  const pulled = spec.kind !== 'frames' || !live;
+  const sourceCredit = pulled ? credit : undefined;
   const read = (s: SourceSpec) => (s.kind === 'frames' ? frameFolderFrames(s, sourceCredit, progress) : gstreamerFrames(s, sourceCredit, progress));
   // A supervised source never ends on its own; maxFrames is counted after supervision, so reaching it is the end, not a disconnect.
   const frames$ = isSupervised(camera, spec)
     ? superviseLiveSource(() => read({ ...spec, maxFrames: undefined }), {
-      stallTimeoutMs: camera.stallTimeoutMs, slowStallRatio: camera.slowStallRatio, slowStallWindowMs: camera.slowStallWindowMs, connectTimeoutMs: camera.connectTimeoutMs, backoffInitialMs: camera.reconnectDelayMs, backoffMaxMs: camera.reconnectMaxDelayMs, maxReconnects: camera.maxReconnects,
+      sourceWaitingSince: () => progress?.waitingSince, stallTimeoutMs: camera.stallTimeoutMs, slowStallRatio: camera.slowStallRatio, slowStallWindowMs: camera.slowStallWindowMs, connectTimeoutMs: camera.connectTimeoutMs, backoffInitialMs: camera.reconnectDelayMs, backoffMaxMs: camera.reconnectMaxDelayMs, maxReconnects: camera.maxReconnects,
     }, (change) => parts.onHealth?.(change)).pipe(camera.maxFrames !== undefined ? take(camera.maxFrames) : identity)
     : read(spec);
   return frames$.pipe(
-    sampleFrames(live ? 'latest' : 'every', credit, stats),
+    sampleFrames(pulled ? 'every' : 'latest', credit, stats),
     segmentInstances(parts.segmenter),
     parts.onSegmented ? tap(parts.onSegmented) : identity,
     embedInstances(parts.embedder),

@@ -5,13 +5,16 @@ import type { CameraConfig } from '../config/schema.js';
 import type { Tracker } from '../models/tracker.js';
 import { ReplayRecorder } from '../simulate/replay-recorder.js';
 import { processingFps, type CameraStatus } from './camera-run.js';
+import { droppedFrames } from './status-line.js';
 import type { Logger } from './logger.js';
 import { startEdgevis } from './runtime.js';
 
 /** Wall-clock measurements of one replay (metrics only: never part of the event log). */
 export interface ReplayMetrics {
   readonly frames: number;
+  /** Frames that never reached the model (dropped by the sampler or, on a paced source, by the source). */
   readonly dropped: number;
+  /** Frames of the input that went by: handed over plus dropped at the source. */
   readonly received: number;
   readonly tracksStarted: number;
   readonly messages: number;
@@ -62,7 +65,7 @@ export async function replayRecording(config: EdgevisConfig, options: ReplayOpti
   await runtime.stop();
   const wallMs = performance.now() - started;
   const metrics: ReplayMetrics = {
-    frames: status.framesProcessed, dropped: status.sampling.dropped, received: status.sampling.received, tracksStarted: status.tracksStarted,
+    frames: status.framesProcessed, dropped: droppedFrames(status), received: status.sampling.received + status.sampling.skippedBySource, tracksStarted: status.tracksStarted,
     messages: recorder.counters.messages, wallMs: Math.round(wallMs),
     fps: Math.round(processingFps(status) * 100) / 100,
     meanInferenceMs: status.framesProcessed ? Math.round((status.inferenceMs / status.framesProcessed) * 100) / 100 : 0,

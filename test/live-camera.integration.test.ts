@@ -39,8 +39,10 @@ t.test('camera killed, back after 3 s and after 40 s: edgevis resumes both times
   const { runtime, ws } = await startWithSubscriber(t, liveConfig([
     { id: 'door', source: server.url, reconnectDelayMs: 500, reconnectMaxDelayMs: 2000, stallTimeoutMs: 3000 },
   ]));
-  await settle(() => snapshotIndices(ws.messages, 'door').length >= 10, 60_000);
+  // People enter the recording after about 1.5 s: wait until some are tracked, so the long outage has tracks to end.
+  await settle(() => snapshotIndices(ws.messages, 'door').length >= 10 && ws.messages.some((m) => m.type === 'track_started'), 60_000);
   t.ok(snapshotIndices(ws.messages, 'door').length >= 10, 'streaming before the outages');
+  t.ok(ws.messages.some((m) => m.type === 'track_started'), 'people tracked before the outages');
 
   for (const outageMs of [3000, 40_000]) {
     server.process.kill('SIGKILL'); // the camera dies without a goodbye

@@ -135,24 +135,43 @@ t.test('unsubscribing stops timers and the connection', async (t) => {
   t.equal(src.connections.length, 1, 'no reconnect after unsubscribe');
 });
 
-t.test('slow stall: far fewer frames than the stream promises, while edgevis kept up, is a stall (code slow-stream); not when the event loop was the bottleneck', async (t) => {
-  // Frames stamped at 100 fps (10 ms apart in media time) but arriving one per 40 ms with index gaps of 4: a quarter of the promised rate.
-  const run = async (eventLoopBusy: boolean, gap: number) => {
+t.test('slow stall: pulls waiting far longer for the camera than its frame rate promises is a stall (code slow-stream); a busy consumer is not', async (t) => {
+  // Frames stamped at 100 fps (10 ms apart in media time) whose pulls waited `waitMs` each for the camera.
+  const run = async (waitMs: number) => {
     const src = scriptedSource();
     const health: SourceHealthChange[] = [];
-    const sub = superviseLiveSource(src.connect, { ...options, slowStallRatio: 0.5, slowStallWindowMs: 200, eventLoopBusy: () => eventLoopBusy }, (h) => health.push(h)).subscribe();
+    const sub = superviseLiveSource(src.connect, { ...options, slowStallRatio: 0.2, slowStallWindowMs: 200 }, (h) => health.push(h)).subscribe();
     let i = 0;
-    const feeder = setInterval(() => { src.connections[src.connections.length - 1]?.next(blankFrame('cam', i, 4, 4, 100)); i += gap; }, 10 * gap);
+    const feeder = setInterval(() => {
+      const f = blankFrame('cam', i, 4, 4, 100);
+      src.connections[src.connections.length - 1]?.next({ ...f, timing: { receivedAt: performance.now(), sourceWaitMs: waitMs } });
+      i += 4;
+    }, 40);
     await wait(520);
     clearInterval(feeder);
     sub.unsubscribe();
     return health;
   };
-  const slow = await run(false, 4);
+  const slow = await run(90); // 9 frame intervals per frame: the camera sends about one frame in nine
   const stalled = slow.find((h) => h.state === 'stalled');
   t.equal(stalled?.code, 'slow-stream', 'detected');
-  t.match(stalled?.reason, /frames\/s arrived over 0\.2 s, the stream promises 100\.0/);
+  t.match(stalled?.reason, /frames came every 90 ms on average over 0\.2 s, the stream promises one every 10 ms/);
   t.same(slow.map((h) => h.state).slice(0, 4), ['connecting', 'streaming', 'stalled', 'reconnecting'], 'torn down and reconnected');
-  t.notOk((await run(true, 4)).some((h) => h.state === 'stalled'), 'not while the event loop was too busy to pull frames');
-  t.notOk((await run(false, 1)).some((h) => h.state === 'stalled'), 'not at the promised rate');
+  t.notOk((await run(0)).some((h) => h.state === 'stalled'), 'not when the pulls found a frame waiting (the consumer was the slower side)');
+  t.notOk((await run(10)).some((h) => h.state === 'stalled'), 'not at the promised rate');
+});
+
+t.test('the stall watchdog counts only time spent waiting for the camera, not a busy consumer', async (t) => {
+  const src = scriptedSource();
+  const health: SourceHealthChange[] = [];
+  let waitingSince: number | null = null;
+  const sub = superviseLiveSource(src.connect, { ...options, sourceWaitingSince: () => waitingSince }, (h) => health.push(h)).subscribe();
+  t.teardown(() => sub.unsubscribe());
+  src.connections[0].next(frame(0));
+  waitingSince = null; // the model holds the frame for 3 watchdog periods
+  await wait(450);
+  t.notOk(health.some((h) => h.state === 'stalled'), 'no stall while no pull was out');
+  waitingSince = performance.now(); // the pull goes out; the camera says nothing
+  await wait(250);
+  t.ok(health.some((h) => h.state === 'stalled'), 'stalled once a pull waited longer than the watchdog');
 });

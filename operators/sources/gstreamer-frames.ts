@@ -29,7 +29,10 @@ const EOS_DRAIN_TIMEOUT_MS = 2000;
  * pipeline position (media running time), and their frame index follows from it, so frames
  * dropped by the leaky appsink leave gaps in the index.
  *
- * @param credit when given (files at full speed), a frame is read only after a credit is acquired
+ * @param credit when given, a frame is pulled only after a credit is acquired: files lose nothing and
+ *   queue nothing; a live source's 1-frame leaky appsink keeps only the newest frame meanwhile, so
+ *   frames the model cannot take are dropped natively (never copied into JS), and each pull returns
+ *   the newest one. A frame's `timing.sourceWaitMs` is how long its pull waited for the source.
  * @param progress receives the expected frame count of a file once its first frame is decoded
  */
 export function gstreamerFrames(spec: SourceSpec, credit?: FrameCredit, progress?: SourceProgress): Observable<Frame> {
@@ -50,10 +53,14 @@ export function gstreamerFrames(spec: SourceSpec, credit?: FrameCredit, progress
     let stopped = false;
     let frameIndex = 0;
     let lastIndex = -1;
+    let holdingCredit = false;
+    let pullIssuedAt = 0;
+    const releaseHeldCredit = () => { if (holdingCredit) { holdingCredit = false; credit?.release(); } };
 
     const finish = (err?: Error) => {
       if (closed) return;
       closed = true;
+      releaseHeldCredit();
       if (err) subscriber.error(err); else subscriber.complete();
     };
 
@@ -76,7 +83,7 @@ export function gstreamerFrames(spec: SourceSpec, credit?: FrameCredit, progress
     });
 
     const onSample = (buf: Buffer | null, caps: SampleCaps) => {
-      if (closed) return;
+      if (closed) { releaseHeldCredit(); return; }
       if (!buf) { // end of stream, after every queued frame was pulled (or flushing after stop)
         stopPipeline();
         warnIfEndedEarly(spec, lastIndex + 1, progress);
@@ -111,8 +118,12 @@ export function gstreamerFrames(spec: SourceSpec, credit?: FrameCredit, progress
       }
       lastIndex = index;
       frameIndex++;
-      subscriber.next({ cameraId: spec.cameraId, frameIndex: index, ptsMs, width, height, rgb: new Uint8Array(buf.buffer, buf.byteOffset, buf.length), timing: { receivedAt: performance.now() } });
-      if (spec.maxFrames !== undefined && frameIndex >= spec.maxFrames) {
+      const now = performance.now();
+      if (progress) progress.waitingSince = null;
+      holdingCredit = false; // the frame carries the credit downstream now
+      subscriber.next({ cameraId: spec.cameraId, frameIndex: index, ptsMs, width, height, rgb: new Uint8Array(buf.buffer, buf.byteOffset, buf.length), timing: { receivedAt: now, sourceWaitMs: now - pullIssuedAt } });
+      // maxFrames counts frames of the media: delivered ones for a file read in full, indices for a paced or live one.
+      if (spec.maxFrames !== undefined && (live ? index + 1 : frameIndex) >= spec.maxFrames) {
         stopPipeline();
         finish();
         return;
@@ -123,6 +134,9 @@ export function gstreamerFrames(spec: SourceSpec, credit?: FrameCredit, progress
     const pullNext = async () => {
       if (credit) await credit.acquire();
       if (closed || stopped) { credit?.release(); return; }
+      holdingCredit = credit !== undefined;
+      pullIssuedAt = performance.now();
+      if (progress) progress.waitingSince = pullIssuedAt;
       sink.pull(onSample);
     };
 
@@ -131,6 +145,9 @@ export function gstreamerFrames(spec: SourceSpec, credit?: FrameCredit, progress
 
     return () => {
       closed = true;
+      if (progress) progress.waitingSince = null;
+      // A credit taken for a pull that never delivered goes back, or the next connection of a live camera would wait forever.
+      releaseHeldCredit();
       if (stopped) return;
       // Drain with EOS so decoders and the RTSP session close cleanly, then stop; force after a timeout.
       pipeline.sendEOS();

@@ -25,6 +25,8 @@ export interface SourceProgress {
   expectedFrames: number | null;
   /** Frames the source could not decode and skipped (a corrupt image in a frame folder); their indices stay unused. */
   corruptFrames: number;
+  /** Since when (performance.now(), ms) a pull waits for the source's next frame; null while none waits (the consumer is busy). */
+  waitingSince?: number | null;
   /**
    * Told about a problem that does not stop the source (a corrupt frame skipped, a file that ended
    * long before its stated duration), with a code (`undecodable`, `truncated`) and a message naming the input.

@@ -39,33 +39,24 @@ export interface SupervisionOptions {
   /** Reconnect attempts in a row before giving up (0 = never give up). */
   readonly maxReconnects: number;
   /**
-   * Slow stall: while streaming, fewer than this fraction of the frames the source's own frame
-   * rate promises arrived over `slowStallWindowMs` → stalled, torn down and reconnected
-   * (0 = off, for cameras with a variable frame rate).
+   * Slow stall: while streaming, the source's frames came at less than this fraction of the rate
+   * its stream promises, over `slowStallWindowMs`, measured by how long pulls waited for the
+   * source (`frame.timing.sourceWaitMs`: a busy consumer never counts against the camera) →
+   * stalled, torn down and reconnected (0 = off, for cameras with a variable frame rate).
    */
   readonly slowStallRatio?: number;
   /** Window over which the slow-stall rate is measured, ms. */
   readonly slowStallWindowMs?: number;
   /**
-   * Whether this process's event loop was too busy during the last window to pull frames in time
-   * (then slow arrival is edgevis's own doing, not the camera's, and no slow stall is declared).
-   * Default: event-loop utilisation above 0.5 since the previous call.
+   * Since when a pull waits for the source (performance.now(), ms), or null while none does (the
+   * consumer is busy and the source keeps only its newest frame): the watchdogs count only time
+   * spent waiting for the camera. Absent: every moment without a frame counts.
    */
-  readonly eventLoopBusy?: () => boolean;
+  readonly sourceWaitingSince?: () => number | null | undefined;
   /** Random source in [0, 1) for the jitter (tests pass a fixed one). */
   readonly random?: () => number;
 }
 
-/** Event-loop utilisation since the previous call (Node's `performance.eventLoopUtilization`) above 0.5. */
-function eventLoopBusySinceLastCall(): () => boolean {
-  let since = performance.eventLoopUtilization();
-  return () => {
-    const now = performance.eventLoopUtilization();
-    const busy = performance.eventLoopUtilization(now, since).utilization > 0.5;
-    since = now;
-    return busy;
-  };
-}
 
 /**
  * Delay before reconnect attempt `attempt` (1-based): exponential backoff, capped, with ±20 %
@@ -83,8 +74,8 @@ export function backoffDelayMs(attempt: number, initialMs: number, maxMs: number
  * is a disconnect, never the end of the stream), delivers no first frame within
  * `connectTimeoutMs`, or stalls (no frame for `stallTimeoutMs` while streaming), tears it down
  * and connects again after an exponential backoff, forever unless `maxReconnects` is set. A slow
- * stall (far fewer frames than the stream's frame rate promises, over a long window, while this
- * process was not the bottleneck) is handled like a stall, with code `slow-stream`.
+ * stall (pulls waiting far longer for the camera than its frame rate promises, over a long
+ * window) is handled like a stall, with code `slow-stream`.
  * Each change of health is reported once through `onHealth` (repeated failed attempts while
  * reconnecting are no new change).
  *
@@ -109,21 +100,20 @@ export function superviseLiveSource(connect: () => Observable<Frame>, options: S
     let offset = { index: 0, pts: 0 };
     let freshConnection = true;
 
-    // Slow-stall watch: frames that arrived in the current window of a streaming connection.
+    // Slow-stall watch: how long the pulls of the current window waited for the source.
     let slowTimer: NodeJS.Timeout | undefined;
-    let arrivals = 0;
+    let waitedMs = 0, waits = 0;
     const slowRatio = options.slowStallRatio ?? 0, slowWindowMs = options.slowStallWindowMs ?? 60_000;
-    const eventLoopBusy = options.eventLoopBusy ?? eventLoopBusySinceLastCall();
     const watchRate = () => {
       clearInterval(slowTimer);
       if (!(slowRatio > 0)) return;
-      arrivals = 0;
-      eventLoopBusy(); // its window starts now
+      waitedMs = 0; waits = 0;
       slowTimer = setInterval(() => {
-        const promised = slowWindowMs / stepMs;
-        const busy = eventLoopBusy();
-        if (arrivals >= slowRatio * promised || busy) { arrivals = 0; return; }
-        const reason = `${((arrivals * 1000) / slowWindowMs).toFixed(1)} frames/s arrived over ${slowWindowMs / 1000} s, the stream promises ${(1000 / stepMs).toFixed(1)}`;
+        const meanWaitMs = waits ? waitedMs / waits : 0;
+        waitedMs = 0; waits = 0;
+        // A camera at its promised rate makes a pull wait at most about one frame interval.
+        if (meanWaitMs <= stepMs / slowRatio) return;
+        const reason = `frames came every ${meanWaitMs.toFixed(0)} ms on average over ${slowWindowMs / 1000} s, the stream promises one every ${stepMs.toFixed(0)} ms`;
         clearInterval(slowTimer);
         inner?.unsubscribe();
         inner = null;
@@ -141,14 +131,19 @@ export function superviseLiveSource(connect: () => Observable<Frame>, options: S
     const armWatchdog = (connecting: boolean) => {
       clearTimeout(watchdog);
       const ms = connecting ? options.connectTimeoutMs : options.stallTimeoutMs;
-      watchdog = setTimeout(() => {
+      const fire = () => {
+        // Only time spent waiting for the camera counts: while the consumer is busy, no pull is out.
+        const since = options.sourceWaitingSince?.();
+        if (since === null) { watchdog = setTimeout(fire, ms); return; }
+        if (since !== undefined && performance.now() - since < ms) { watchdog = setTimeout(fire, ms - (performance.now() - since)); return; }
         inner?.unsubscribe();
         inner = null;
         if (connecting) { lost(`no frame within ${ms} ms of connecting`, 'connect-timeout'); return; }
         const reason = `no frame for ${ms} ms`;
         report('stalled', reason, 'stalled');
         lost(reason, 'stalled');
-      }, ms);
+      };
+      watchdog = setTimeout(fire, ms);
     };
     const lost = (reason: string, code: string, err?: unknown) => {
       clearTimeout(watchdog);
@@ -183,8 +178,9 @@ export function superviseLiveSource(connect: () => Observable<Frame>, options: S
             attempt = 0;
             report('streaming', 'frames arriving');
             watchRate();
+          } else if (frame.timing?.sourceWaitMs !== undefined) {
+            waitedMs += frame.timing.sourceWaitMs; waits++;
           }
-          arrivals++;
           const out: Frame = { ...frame, frameIndex: frame.frameIndex + offset.index, ptsMs: Math.round((frame.ptsMs + offset.pts) * 1e3) / 1e3 };
           // The frame interval, learnt within a connection (an outage is no frame interval).
           if (last && !continued && out.frameIndex > last.frameIndex) stepMs = (out.ptsMs - last.ptsMs) / (out.frameIndex - last.frameIndex) || stepMs;

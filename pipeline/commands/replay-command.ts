@@ -5,6 +5,7 @@ import type { EdgevisConfig } from '../../config/schema.js';
 import { processingFps, type CameraStatus } from '../camera-run.js';
 import { createLogger } from '../logger.js';
 import { replayRecording } from '../replay.js';
+import { droppedFrames } from '../status-line.js';
 
 /** Flags of `edgevis replay`. */
 export interface ReplayFlags {
@@ -23,7 +24,7 @@ function progressReporter(tty: boolean): { update(status: CameraStatus): void; s
     return {
       update(s) {
         const total = s.source.expectedFrames ?? s.framesProcessed;
-        const payload = { rate: processingFps(s).toFixed(1), dropped: s.sampling.dropped };
+        const payload = { rate: processingFps(s).toFixed(1), dropped: droppedFrames(s) };
         if (!started) { bar.start(total, 0, payload); started = true; }
         bar.setTotal(Math.max(total, s.framesProcessed));
         bar.update(s.framesProcessed, payload);
@@ -40,7 +41,7 @@ function progressReporter(tty: boolean): { update(status: CameraStatus): void; s
       const total = s.source.expectedFrames;
       const fps = processingFps(s);
       const eta = total && fps > 0 ? ` ETA ${Math.round((total - s.framesProcessed) / fps)} s` : '';
-      process.stdout.write(`replay: ${s.framesProcessed}${total ? `/${total}` : ''} frames, ${fps.toFixed(1)} fps, ${s.sampling.dropped} dropped${eta}\n`);
+      process.stdout.write(`replay: ${s.framesProcessed}${total ? `/${total}` : ''} frames, ${fps.toFixed(1)} fps, ${droppedFrames(s)} dropped${eta}\n`);
     },
     stop() {},
   };
