@@ -103,3 +103,17 @@ t.test('same input gives the same output', async (t) => {
   const b = JSON.stringify(run(new MemoryTracker('cam', options), frames));
   t.equal(a, b);
 });
+
+t.test('after an outage longer than maxLostSeconds every open track ends (lost-timeout), even if the person is still there', async (t) => {
+  const { MemoryTracker } = await import('../models/tracking/memory-tracker.js');
+  const { parseConfig } = await import('../config/load.js');
+  const { blankFrame, makeDetections } = await import('./helpers/fixtures.js');
+  const options = parseConfig({ cameras: [{ id: 'cam', source: 'x' }] }, 'test').tracker;
+  const tracker = new MemoryTracker('cam', options);
+  const person = (i: number) => makeDetections(blankFrame('cam', i), [{ box: [100 + i, 100, 140 + i, 200], score: 0.9 }]);
+  for (let i = 0; i < 5; i++) tracker.update(person(i));
+  const frameAfter = { ...blankFrame('cam', 405), ptsMs: 40_500 }; // 40 s later, the same person in the same place
+  const after = tracker.update(makeDetections(frameAfter, [{ box: [105, 100, 145, 200], score: 0.9 }]));
+  t.same(after.ended.map((e) => [e.trackId, e.endReason]), [[1, 'lost-timeout']], 'the old track ended');
+  t.same(after.active.map((a) => a.trackId), [], 'and was not revived (a new one starts after confirmHits)');
+});

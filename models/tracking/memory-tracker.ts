@@ -57,6 +57,15 @@ export class MemoryTracker implements Tracker {
     this.advanceClock(frame.ptsMs);
     const o = this.options;
     for (const t of this.tracks) { t.kalman.predict(); t.framesSinceUpdate++; }
+    // A track unmatched for longer than the limits (e.g. across a long camera outage) ends before
+    // association, so it is never revived: after a long outage a person still in view gets a new id.
+    const expired: TrackSummary[] = [];
+    for (const t of this.tracks) {
+      if (t.framesSinceUpdate <= o.maxLostFrames && this.clockMs - t.lastMatchClockMs <= o.maxLostSeconds * 1000) continue;
+      if (t.state === 'confirmed' || t.state === 'lost') expired.push(t.summary('lost-timeout'));
+      t.state = 'removed';
+    }
+    this.tracks = this.tracks.filter((t) => t.state !== 'removed');
 
     const high: number[] = [], low: number[] = [];
     for (let i = 0; i < det.count; i++) {
@@ -77,7 +86,7 @@ export class MemoryTracker implements Tracker {
     const tentative = this.tracks.filter((t) => t.state === 'tentative');
     const rest3 = this.match(tentative, rest1.detections, matched, (t, d) => this.iouCost(t, d, det, predicted.get(t)!, o.minIoU));
 
-    const started: TrackSummary[] = [], ended: TrackSummary[] = [];
+    const started: TrackSummary[] = [], ended: TrackSummary[] = expired;
     for (const [t, d] of matched) {
       const box = detBox(det, d);
       t.match(box, det.scores[d], det.masks[d] ?? null, frame.frameIndex, frame.ptsMs, this.clockMs);
