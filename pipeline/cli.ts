@@ -1,99 +1,24 @@
 #!/usr/bin/env node
-// libuv's pool runs GStreamer's blocking appsink pulls and bus polls (2 per camera) beside fs
-// work; the default 4 threads would starve with two cameras. Must be set before first use.
-process.env.UV_THREADPOOL_SIZE ??= '32';
+// Entry of the `edgevis` command. libuv's thread pool runs GStreamer's blocking appsink pulls and
+// bus polls (up to 2 per live camera) beside file work; its default of 4 threads starves a third
+// camera. The pool is sized when Node first uses it, which already happens while it loads modules,
+// so UV_THREADPOOL_SIZE only counts when it is in the environment at start: without it, edgevis
+// runs itself again with it (service units and the Docker image set it and start directly).
+import { spawn } from 'node:child_process';
+import { constants } from 'node:os';
 
-import { Command, InvalidArgumentError } from 'commander';
-import { DEFAULT_SOURCE } from '../config/command-line.js';
-import { configJsonSchema } from '../config/load.js';
-import { trackMessagesJsonSchema } from '../operators/wire/message-schema.js';
-import { startRtspCamera } from '../simulate/rtsp-camera.js';
-import { evalCommand, type EvalFlags } from './commands/eval-command.js';
-import { replayCommand, type ReplayFlags } from './commands/replay-command.js';
-import { runCommand, type RunFlags } from './commands/run-command.js';
+/** libuv threads when the environment says nothing: 2 per camera for about 14 cameras, plus file work. */
+const DEFAULT_THREADPOOL_SIZE = '32';
 
-const int = (name: string) => (v: string) => {
-  const n = Number(v);
-  if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError(`${name} must be a non-negative integer`);
-  return n;
-};
-
-/**
- * Once a command finished (cameras stopped, publishers closed), the process exits even if a
- * native handle (a GStreamer thread of a pipeline that failed to start) still holds the event
- * loop: a service must always exit. The timer does not itself keep the process alive.
- */
-function exitSoon(graceMs = 3000): void {
-  setTimeout(() => process.exit(), graceMs).unref();
-}
-
-const program = new Command('edgevis')
-  .description('Online video instance segmentation and tracking for live cameras, published over WebSocket and MQTT');
-
-program.command('run')
-  .description(`run cameras from --config or --source (default: ${DEFAULT_SOURCE})`)
-  .option('-c, --config <file>', 'YAML/JSON config file (cameras, model, tracker, publish)')
-  .option('-s, --source <source...>', 'file, rtsp:// URL, /dev/videoN or JPEG frame folder (repeatable)')
-  .option('-m, --model <path>', 'segmentation model (.onnx); default $EDGEVIS_MODEL_DIR or ../shared/models')
-  .option('--mqtt-url <url>', 'external MQTT broker, e.g. mqtt://127.0.0.1:1883 (default: embedded broker)')
-  .option('--mqtt-port <port>', 'embedded broker port', int('--mqtt-port'))
-  .option('--no-mqtt', 'do not publish over MQTT')
-  .option('--ws-port <port>', 'WebSocket port', int('--ws-port'))
-  .option('--no-ws', 'do not start the WebSocket server')
-  .option('--realtime', 'pace files by their timestamps like a live camera (drops frames when slow)')
-  .option('--max-frames <n>', 'stop each camera after n frames', int('--max-frames'))
-  .option('--classes <names...>', 'keep only these class names, e.g. --classes person car')
-  .option('--log-level <level>', 'trace|debug|info|warn|error (default info, or $LOG_LEVEL)')
-  .action(async (flags: RunFlags) => { process.exitCode = await runCommand(flags); exitSoon(); });
-
-program.command('replay')
-  .description('replay a recording (file, frame folder or rtsp:// URL) through the live graph; writes a deterministic event log and result files')
-  .argument('<source>', 'video file, folder of frames, or rtsp:// URL')
-  .option('-o, --out <dir>', 'write events.jsonl plus MOTChallenge, MOTS, YouTube-VIS and DAVIS results here', undefined)
-  .option('--realtime', 'pace frames by media time like a live camera (drops frames when the model is slower)')
-  .option('-c, --config <file>', 'YAML/JSON config (model, tracker, publish); its cameras are replaced by <source>')
-  .option('-m, --model <path>', 'segmentation model (.onnx)')
-  .option('--max-frames <n>', 'stop after n frames', int('--max-frames'))
-  .option('--classes <names...>', 'keep only these class names, e.g. --classes person')
-  .option('--fps <fps>', 'frame rate of a frame folder (default from config, 10)', Number)
-  .option('--serve', 'also publish over WebSocket and MQTT as configured (default: files only)')
-  .option('--log-level <level>', 'trace|debug|info|warn|error (default warn during replay, or $LOG_LEVEL)')
-  .action(async (source: string, flags: ReplayFlags) => { process.exitCode = await replayCommand(source, flags); exitSoon(); });
-
-program.command('eval')
-  .description('score tracking results against ground truth: HOTA, CLEAR MOT, IDF1 (and J&F for DAVIS)')
-  .requiredOption('--gt <path>', 'MOTChallenge gt.txt (or its sequence folder), MOTS txt, or DAVIS Annotations folder')
-  .requiredOption('--pred <path>', "the --out folder of 'edgevis replay', or a result file")
-  .option('--frames <A-B>', 'score only frames A..B (1-based, inclusive); predictions outside do not count')
-  .option('--json <file>', "also write the scores as JSON ('-' for stdout instead of the table)")
-  .action((flags: EvalFlags) => { process.exitCode = evalCommand(flags); });
-
-program.command('simulate-camera')
-  .description('serve a recording as a live RTSP camera on 127.0.0.1 (gst-rtsp-server), for testing without hardware')
-  .argument('<file>', 'any recording GStreamer can decode')
-  .option('--fps <fps>', 'frames per second the camera delivers', int('--fps'), 10)
-  .option('--loop', 'start again at the end of the file (forever)')
-  .option('--port <port>', 'TCP port (default: a free one)', int('--port'))
-  .option('--mount <path>', 'URL path', 'camera')
-  .action(async (file: string, flags: { fps: number; loop?: boolean; port?: number; mount: string }) => {
-    try {
-      const camera = await startRtspCamera(file, { fps: flags.fps, loop: !!flags.loop, port: flags.port, mount: flags.mount });
-      process.stdout.write(`serving ${file} at ${flags.fps} fps${flags.loop ? ', looping' : ''}: ${camera.url}\n  e.g. edgevis run --source ${camera.url}\n`);
-      const stop = () => { void camera.stop().then(() => process.exit(0)); };
-      process.on('SIGINT', stop); process.on('SIGTERM', stop);
-      camera.process.once('exit', (code) => { process.exitCode = code ?? 0; });
-    } catch (err) {
-      process.stderr.write(`edgevis: ${(err as Error).message}\n`);
-      process.exitCode = 1;
-    }
+if (process.env.UV_THREADPOOL_SIZE) {
+  await import('./cli-program.js');
+} else {
+  const child = spawn(process.execPath, [...process.execArgv, ...process.argv.slice(1)], {
+    stdio: 'inherit', env: { ...process.env, UV_THREADPOOL_SIZE: DEFAULT_THREADPOOL_SIZE },
   });
-
-program.command('config-schema')
-  .description('print the JSON Schema of the config file: every field with its description, unit and default')
-  .action(() => { process.stdout.write(`${JSON.stringify(configJsonSchema(), null, 2)}\n`); });
-
-program.command('message-schema')
-  .description('print the JSON Schema of the published messages (operators/wire/track-messages.schema.json)')
-  .action(() => { process.stdout.write(`${JSON.stringify(trackMessagesJsonSchema(), null, 2)}\n`); });
-
-await program.parseAsync(process.argv);
+  // Ctrl-C reaches the child from the terminal itself (same process group): forwarding it would
+  // count as a second interrupt and force the exit. Signals sent to this process alone are passed on.
+  process.on('SIGINT', () => undefined);
+  for (const signal of ['SIGTERM', 'SIGHUP'] as const) process.on(signal, () => child.kill(signal));
+  child.on('exit', (code, signal) => process.exit(code ?? (signal ? 128 + constants.signals[signal] : 1)));
+}
