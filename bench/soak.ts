@@ -6,7 +6,7 @@
  * over the run after the first 2 minutes (least squares, MB per hour). A growing thread count
  * would reveal GStreamer pipelines or libuv work items that a reconnect leaves behind.
  *
- * usage: npm run build && node dist/bench/soak.js [minutes=30] [period=120] [outage=15]
+ * usage: npm run build && UV_THREADPOOL_SIZE=32 node dist/bench/soak.js [minutes=30] [period=120] [outage=15]
  */
 import { readFileSync } from 'node:fs';
 import { pino } from 'pino';

@@ -12,11 +12,10 @@
  * 4. 1, 2, 4 and 8 cameras on one shared simulated RTSP stream: per-camera and total frames/s,
  *    p95 latency, and the fair share (slowest camera / fastest).
  *
- * usage: npm run build && node dist/bench/throughput.js [frames=200] [liveSeconds=20] [cameras=1,2,4,8]
+ * usage: npm run build && UV_THREADPOOL_SIZE=32 node dist/bench/throughput.js [frames=200] [liveSeconds=20] [cameras=1,2,4,8]
+ * (each live camera keeps up to two libuv threads waiting on GStreamer; the pool is sized at start only)
  */
 import { monitorEventLoopDelay } from 'node:perf_hooks';
-// Each live camera keeps two libuv threads (frame pull, bus watch) busy; the CLI raises the pool the same way.
-process.env.UV_THREADPOOL_SIZE ??= '32';
 import { lastValueFrom, take, toArray } from 'rxjs';
 import ort from 'onnxruntime-node';
 import { pino } from 'pino';
