@@ -53,6 +53,7 @@ export function gstreamerFrames(spec: SourceSpec, credit?: FrameCredit, progress
     let stopped = false;
     let frameIndex = 0;
     let lastIndex = -1;
+    let firstIndex = -1;
     let holdingCredit = false;
     let pullIssuedAt = 0;
     const releaseHeldCredit = () => { if (holdingCredit) { holdingCredit = false; credit?.release(); } };
@@ -122,8 +123,10 @@ export function gstreamerFrames(spec: SourceSpec, credit?: FrameCredit, progress
       if (progress) progress.waitingSince = null;
       holdingCredit = false; // the frame carries the credit downstream now
       subscriber.next({ cameraId: spec.cameraId, frameIndex: index, ptsMs, width, height, rgb: new Uint8Array(buf.buffer, buf.byteOffset, buf.length), timing: { receivedAt: now, sourceWaitMs: now - pullIssuedAt } });
-      // maxFrames counts frames of the media: delivered ones for a file read in full, indices for a paced or live one.
-      if (spec.maxFrames !== undefined && (live ? index + 1 : frameIndex) >= spec.maxFrames) {
+      // maxFrames counts frames of the media since the first one: delivered ones for a file read in full,
+      // the span of indices for a paced or live source (frames dropped in its appsink count too).
+      if (firstIndex < 0) firstIndex = index;
+      if (spec.maxFrames !== undefined && (live ? index - firstIndex + 1 : frameIndex) >= spec.maxFrames) {
         stopPipeline();
         finish();
         return;
