@@ -29,6 +29,7 @@ import { computeLetterbox, letterboxToTensor } from '../models/letterbox.js';
 import { MemoryTracker } from '../models/tracking/memory-tracker.js';
 import { YoloSegmenter } from '../models/yolo-segmenter.js';
 import { gstreamerFrames } from '../operators/sources/gstreamer-frames.js';
+import { MessageSequence } from '../operators/wire/message-sequence.js';
 import { cameraGraph } from '../pipeline/camera-graph.js';
 import { ModelRegistry } from '../pipeline/model-registry.js';
 import { startRtspCamera } from '../simulate/rtsp-camera.js';
@@ -102,7 +103,7 @@ async function runGraph(config: EdgevisConfig, seconds?: number) {
   const processed = config.cameras.map(() => ({ n: 0, first: 0, last: 0 }));
   const parts = await Promise.all(config.cameras.map(async (c: CameraConfig) => ({
     segmenter: await registry.segmenterFor(c), embedder: await registry.embedder(),
-    tracker: new MemoryTracker(c.id, config.tracker), publishers: [], withMasks: true,
+    tracker: new MemoryTracker(c.id, config.tracker), publishers: [], withMasks: true, sequence: new MessageSequence(),
   })));
   const lag = monitorEventLoopDelay({ resolution: 1 });
   lag.enable();

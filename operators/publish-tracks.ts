@@ -1,6 +1,7 @@
 import { tap, type MonoTypeOperatorFunction } from 'rxjs';
 import type { Tracks } from '../models/tracks.js';
-import { toTrackMessages, type TrackMessage } from './wire/track-messages.js';
+import type { MessageSequence } from './wire/message-sequence.js';
+import { toTrackMessages, type TrackMessage, type UnsequencedMessage } from './wire/track-messages.js';
 
 /**
  * An outlet for messages (WebSocket server, MQTT client, replay event log), implemented at the
@@ -26,16 +27,17 @@ export interface TrackPublisher {
  * Each message is serialised once for all publishers.
  * @see trackInstances, releaseFrame
  */
-export function publishTracks(publishers: readonly TrackPublisher[], withMasks: boolean): MonoTypeOperatorFunction<Tracks> {
+export function publishTracks(publishers: readonly TrackPublisher[], withMasks: boolean, sequence: MessageSequence): MonoTypeOperatorFunction<Tracks> {
   return tap((tracks) => {
-    publishMessages(publishers, toTrackMessages(tracks, withMasks));
+    publishMessages(publishers, toTrackMessages(tracks, withMasks), sequence);
     if (tracks.kind === 'frame' && tracks.timing) tracks.timing.publishedAt = performance.now();
   });
 }
 
-/** Sends messages, in order, to every publisher; each message is serialised once. */
-export function publishMessages(publishers: readonly TrackPublisher[], messages: readonly TrackMessage[]): void {
-  for (const message of messages) {
+/** Stamps each message with its camera's next sequence number and sends it, in order, to every publisher; each message is serialised once. */
+export function publishMessages(publishers: readonly TrackPublisher[], messages: readonly UnsequencedMessage[], sequence: MessageSequence): void {
+  for (const unsequenced of messages) {
+    const message = sequence.stamp(unsequenced);
     const json = JSON.stringify(message);
     for (const p of publishers) p.publish(message, json);
   }

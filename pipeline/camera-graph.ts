@@ -9,6 +9,7 @@ import { FrameCredit } from '../operators/backpressure/frame-credit.js';
 import { embedInstances } from '../operators/embed-instances.js';
 import { publishTracks, type TrackPublisher } from '../operators/publish-tracks.js';
 import { releaseFrame } from '../operators/release-frame.js';
+import type { MessageSequence } from '../operators/wire/message-sequence.js';
 import { sampleFrames, type SamplingStats } from '../operators/sample-frames.js';
 import { segmentInstances } from '../operators/segment-instances.js';
 import { trackInstances } from '../operators/track-instances.js';
@@ -37,6 +38,8 @@ export interface CameraGraphParts {
   readonly tracker: Tracker;
   readonly publishers: readonly TrackPublisher[];
   readonly withMasks: boolean;
+  /** The camera's message counter (stamps `seq`; kept across reconnects and restarts). */
+  readonly sequence: MessageSequence;
   /** Called on each change of a supervised camera's health (connecting, streaming, stalled, reconnecting, failed). */
   readonly onHealth?: (change: SourceHealthChange) => void;
   /** Called with each frame's detections while its pixels are here (viewer pictures); must not keep the pixels. */
@@ -74,7 +77,7 @@ export function cameraGraph(camera: CameraConfig, parts: CameraGraphParts, stats
     parts.onSegmented ? tap(parts.onSegmented) : identity,
     embedInstances(parts.embedder),
     trackInstances(parts.tracker),
-    publishTracks(parts.publishers, parts.withMasks),
+    publishTracks(parts.publishers, parts.withMasks, parts.sequence),
     releaseFrame(credit),
   );
 }

@@ -5,6 +5,7 @@ import type { Tracker } from '../models/tracker.js';
 import type { Tracks } from '../models/tracks.js';
 import { publishMessages, type TrackPublisher } from '../operators/publish-tracks.js';
 import { CAMERA_STATES, MESSAGE_SCHEMA_VERSION } from '../operators/wire/message-schema.js';
+import { MessageSequence } from '../operators/wire/message-sequence.js';
 import { toTrackMessages } from '../operators/wire/track-messages.js';
 import type { SamplingStats } from '../operators/sample-frames.js';
 import type { SourceError } from '../operators/sources/source-error.js';
@@ -75,6 +76,8 @@ export interface CameraRunParts {
   readonly withMasks: boolean;
   /** The camera's tracker (one per camera, kept across reconnects). */
   readonly createTracker: (camera: CameraConfig) => Tracker;
+  /** The camera's message counter, when it continues one (a restart); default a new one. */
+  readonly sequence?: MessageSequence;
   readonly logger: Logger;
   /** Called with each of the camera's items after publishing. */
   readonly onTracks?: (tracks: Tracks, status: CameraStatus) => void;
@@ -97,6 +100,8 @@ export class CameraRun {
   private subscription: Subscription | null = null;
   private tracker: Tracker | null = null;
   private stopping = false;
+  /** Numbers every message of this camera (kept across a restart through `parts.sequence`). */
+  readonly sequence: MessageSequence;
   private settle!: () => void;
   private readonly log: Logger;
 
@@ -107,6 +112,7 @@ export class CameraRun {
       tracksStarted: 0, tracksEnded: 0, detections: 0, latencyMs: 0, inferenceMs: 0, lastFrameIndex: -1, firstFrameAt: 0, lastFrameAt: 0,
     };
     this.log = parts.logger.child({ camera: camera.id });
+    this.sequence = parts.sequence ?? new MessageSequence();
     this.done = new Promise<void>((resolve) => { this.settle = resolve; }).then(() => this.status);
     this.setState('starting', 'loading models');
     this.start();
@@ -123,7 +129,7 @@ export class CameraRun {
     this.stopping = true;
     this.subscription?.unsubscribe();
     const end = this.tracker?.end(reason);
-    if (end && end.ended.length > 0) publishMessages(this.parts.publishers, toTrackMessages(end, false));
+    if (end && end.ended.length > 0) publishMessages(this.parts.publishers, toTrackMessages(end, false), this.sequence);
     if (end) this.status.tracksEnded += end.ended.length;
     const why = { shutdown: 'edgevis stopped the camera', 'camera-removed': 'the camera was removed', 'camera-restarted': 'the camera is restarting' }[reason];
     if (this.status.state !== 'ended' && this.status.state !== 'failed') this.setState('stopped', why);
@@ -141,7 +147,7 @@ export class CameraRun {
     publishMessages(this.parts.publishers, [{
       schema: MESSAGE_SCHEMA_VERSION, type: 'camera_status', camera: this.camera.id, state, reason, ...(code ? { code } : {}),
       reconnects: s.reconnects, lastFrameIndex: s.lastFrameIndex,
-    }]);
+    }], this.sequence);
   }
 
   /** A problem that did not stop the source (a corrupt frame skipped, a truncated file): one warning line, kept as the reason. */
@@ -173,7 +179,7 @@ export class CameraRun {
       if (!supervised) this.setState('streaming', `reading ${spec.kind}`);
       this.tracker = parts.createTracker(camera);
       const graph = cameraGraph(camera, {
-        segmenter, embedder, tracker: this.tracker, publishers: parts.publishers, withMasks: parts.withMasks,
+        segmenter, embedder, tracker: this.tracker, publishers: parts.publishers, withMasks: parts.withMasks, sequence: this.sequence,
         onHealth: (change) => this.onHealth(change), onSegmented: parts.onSegmented,
       }, status.sampling, status.source);
       this.subscription = graph.subscribe({

@@ -4,6 +4,7 @@ import { MemoryTracker } from '../models/tracking/memory-tracker.js';
 import type { Tracker } from '../models/tracker.js';
 import type { Tracks } from '../models/tracks.js';
 import type { TrackPublisher } from '../operators/publish-tracks.js';
+import type { MessageSequence } from '../operators/wire/message-sequence.js';
 import { CameraRun, type CameraStatus } from './camera-run.js';
 import type { Logger } from './logger.js';
 import { ModelRegistry } from './model-registry.js';
@@ -88,7 +89,7 @@ export interface RuntimeOptions {
  */
 export async function startEdgevis(config: EdgevisConfig, options: RuntimeOptions): Promise<EdgevisRuntime> {
   const log = options.logger;
-  const publishers = await startPublishers(config.publish, options.extraPublishers);
+  const publishers = await startPublishers(config.publish, options.extraPublishers, log);
   const closeAll = () => closePublishers(publishers.all, (err, p) => log.warn({ err: err.message, publisher: p.name }, 'error while closing a publisher'));
   const current = new Map<string, CameraRun>();
   const cameraStatuses = () => [...current.values()].map((r) => r.status);
@@ -124,9 +125,9 @@ export async function startEdgevis(config: EdgevisConfig, options: RuntimeOption
   };
 
   const onTracks = (tracks: Tracks, status: CameraStatus) => { metrics?.observe(tracks); options.onTracks?.(tracks, status); };
-  const launch = (camera: CameraConfig, tracker?: Tracker | null): CameraRun => {
+  const launch = (camera: CameraConfig, tracker?: Tracker | null, sequence?: MessageSequence): CameraRun => {
     const run = new CameraRun(camera, {
-      models, publishers: publishers.all, withMasks: config.publish.masks, createTracker: tracker ? () => tracker : defaultTracker, logger: log, onTracks,
+      models, publishers: publishers.all, withMasks: config.publish.masks, createTracker: tracker ? () => tracker : defaultTracker, logger: log, onTracks, sequence,
       onSegmented: previews ? (d) => previews.offer(d) : undefined,
     });
     current.set(camera.id, run);
@@ -155,7 +156,7 @@ export async function startEdgevis(config: EdgevisConfig, options: RuntimeOption
     const run = runOf(id);
     const tracker = run.stop('camera-restarted');
     log.info({ camera: id }, `camera '${id}' restarting${camera ? ' with a new config' : ''}`);
-    return launch(camera ?? run.camera, tracker).status;
+    return launch(camera ?? run.camera, tracker, run.sequence).status;
   };
 
   for (const camera of config.cameras) launch(camera);

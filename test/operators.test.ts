@@ -7,6 +7,7 @@ import type { Tracker } from '../models/tracker.js';
 import type { FrameTracks, StreamEnded, Tracks, TrackSummary } from '../models/tracks.js';
 import { FrameCredit } from '../operators/backpressure/frame-credit.js';
 import { publishTracks, type TrackPublisher } from '../operators/publish-tracks.js';
+import { MessageSequence } from '../operators/wire/message-sequence.js';
 import { releaseFrame } from '../operators/release-frame.js';
 import { sampleFrames } from '../operators/sample-frames.js';
 import { trackInstances } from '../operators/track-instances.js';
@@ -151,8 +152,10 @@ t.test('publishTracks', async (t) => {
   const tracker = new ScriptedTracker();
   const items: Tracks[] = [tracker.update(detections(0)), tracker.update(detections(1)), tracker.end()!];
   const a = recordingPublisher(), b = recordingPublisher();
-  const passed = await lastValueFrom(of(...items).pipe(publishTracks([a, b], false), toArray()));
+  const passed = await lastValueFrom(of(...items).pipe(publishTracks([a, b], false, new MessageSequence()), toArray()));
   t.equal(passed.length, 3, 'items pass through unchanged');
+  t.same(a.got.map((m) => m.seq), [1, 2, 3, 4], 'one camera sequence number per message, in publishing order');
+  t.same(a.got.flatMap((m) => (m.type === 'track_started' || m.type === 'track_ended' ? [m.eventId] : [])), ['cam:1:started', 'cam:1:ended'], 'events carry a stable id');
   t.same(a.got.map((m) => `${m.type}@${'frameIndex' in m ? m.frameIndex : '-'}`), ['track_started@0', 'tracks@0', 'tracks@1', 'track_ended@1'],
     'started events before the frame snapshot; the end of stream gives only ended events, no snapshot');
   t.same(b.json, a.json, 'every publisher gets the same bytes');

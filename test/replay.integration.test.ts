@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Ajv } from 'ajv';
 import t from 'tap';
+import { MessageSequence } from '../operators/wire/message-sequence.js';
 import { lastValueFrom, toArray } from 'rxjs';
 import { parseConfig } from '../config/load.js';
 import { decodeRle } from '../models/coco-rle.js';
@@ -104,7 +105,7 @@ t.test('--realtime with a model slower than the stream drops frames instead of q
   const stats = { received: 0, dropped: 0, skippedBySource: 0 };
   const started = performance.now();
   const tracks = await lastValueFrom(cameraGraph(config.cameras[0], {
-    segmenter: slow, embedder: null, tracker: new MemoryTracker('cam1', config.tracker), publishers: [], withMasks: false,
+    segmenter: slow, embedder: null, tracker: new MemoryTracker('cam1', config.tracker), publishers: [], withMasks: false, sequence: new MessageSequence(),
   }, stats).pipe(toArray()));
   const seconds = (performance.now() - started) / 1000;
   const processed = tracks.filter((x) => x.kind === 'frame');

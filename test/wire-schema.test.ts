@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { Ajv } from 'ajv';
 import t from 'tap';
 import { trackMessagesJsonSchema } from '../operators/wire/message-schema.js';
+import { MessageSequence } from '../operators/wire/message-sequence.js';
 import { toTrackMessages } from '../operators/wire/track-messages.js';
 import { CAMERA_ID_PATTERN } from '../config/camera-id.js';
 import { cameraSchema } from '../config/schema.js';
@@ -12,15 +13,17 @@ t.test('the committed JSON Schema is generated from the one zod definition', asy
   t.same(committed, trackMessagesJsonSchema(), 'regenerate with: node dist/pipeline/cli.js message-schema > operators/wire/track-messages.schema.json');
 });
 
-t.test('messages built by toTrackMessages validate; other shapes do not', async (t) => {
+t.test('messages built by toTrackMessages and numbered by a MessageSequence validate; other shapes do not', async (t) => {
   const validate = new Ajv({ allErrors: true, strict: false }).compile(committed);
   const summary = { trackId: 2, classId: 0, className: 'person', firstFrame: 1, lastFrame: 5, firstPtsMs: 100, lastPtsMs: 500, hits: 5, meanScore: 0.77 };
+  const sequence = new MessageSequence();
   const messages = toTrackMessages({
     kind: 'frame', cameraId: 'cam-1', frameIndex: 5, ptsMs: 500, width: 8, height: 6, detectionCount: 1, inferenceMs: 12,
     active: [{ trackId: 2, classId: 0, className: 'person', score: 0.81234, box: [1, 1, 3.333, 5], mask: { left: 1, top: 1, width: 2, height: 2, data: Uint8Array.from([1, 1, 0, 1]) }, age: 4 }],
     started: [summary], ended: [{ ...summary, trackId: 1, endReason: 'lost-timeout' }],
-  }, true);
+  }, true).map((m) => sequence.stamp(m));
   t.same(messages.map((m) => m.type), ['track_started', 'tracks', 'track_ended']);
+  t.same(messages.map((m) => m.seq), [1, 2, 3]);
   for (const m of messages) t.ok(validate(m), `${m.type} validates ${JSON.stringify(validate.errors)}`);
   const [, snapshot] = messages;
   t.notOk(validate({ ...snapshot, camera: 'a/b' }), 'a camera id with "/" is rejected (one rule with the config)');

@@ -11,12 +11,16 @@ import type { TrackSummary } from '../../models/tracks.js';
  */
 
 /** Version tag carried by every message; bumped on incompatible schema changes. */
-export const MESSAGE_SCHEMA_VERSION = 'edgevis.tracks.v1';
+export const MESSAGE_SCHEMA_VERSION = 'edgevis.tracks.v2';
 
 const count = z.number().int().min(0);
+/** Per-camera sequence number: 1 for a camera's first message, +1 for each next one (snapshots, events, states); a gap means missed messages, a repeat a QoS 1 duplicate. */
+const seqSchema = z.number().int().min(1).describe('per-camera sequence number: +1 per message of the camera (snapshots, events, states); a gap means missed messages, a repeat a duplicate');
+
 const common = {
   schema: z.literal(MESSAGE_SCHEMA_VERSION),
   camera: cameraIdSchema,
+  seq: seqSchema,
   frameIndex: count.describe('0-based frame index in decode order'),
   ptsMs: z.number().min(0).describe('media timestamp, ms'),
 };
@@ -61,6 +65,7 @@ const tracksMessageSchema = z.object({
 const trackEventMessageSchema = z.object({
   ...common,
   type: z.enum(['track_started', 'track_ended']),
+  eventId: z.string().describe('stable id of the event, the same in every copy and every replay: <camera>:<trackId>:started or :ended'),
   track: summarySchema,
 }).strict().describe('track lifecycle event (topic <prefix>/<camera>/events)');
 
@@ -71,6 +76,7 @@ const cameraStatusMessageSchema = z.object({
   schema: z.literal(MESSAGE_SCHEMA_VERSION),
   type: z.literal('camera_status'),
   camera: cameraIdSchema,
+  seq: seqSchema,
   state: z.enum(CAMERA_STATES).describe('starting (loading models), connecting, streaming, stalled (no frame, being rebuilt), reconnecting (waiting or trying again), ended (a recording finished), failed (a permanent error), stopped'),
   reason: z.string().describe('why the camera is in this state, for people (an error message, "no frame for 5000 ms", …)'),
   code: z.string().optional().describe('machine-readable cause: a source error code, stream-ended or stalled'),
@@ -93,6 +99,8 @@ export type TrackEventMessage = z.infer<typeof trackEventMessageSchema>;
 /** A camera's change of state. */
 export type CameraStatusMessage = z.infer<typeof cameraStatusMessageSchema>;
 export type TrackMessage = TracksMessage | TrackEventMessage | CameraStatusMessage;
+/** A message before its camera's sequence number is stamped on it (see `MessageSequence`). */
+export type UnsequencedMessage = TrackMessage extends infer M ? (M extends unknown ? Omit<M, 'seq'> : never) : never;
 
 // The tracker's summary is published as is: these fail to compile if the two shapes drift.
 type SameShape<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
@@ -102,7 +110,7 @@ void summaryIsWireSummary;
 /** The JSON Schema (draft-07) of every message, as committed in `track-messages.schema.json`. */
 export function trackMessagesJsonSchema(): Record<string, unknown> {
   return {
-    $id: 'https://edgevis.local/schema/track-messages.v1.json',
+    $id: 'https://edgevis.local/schema/track-messages.v2.json',
     ...z.toJSONSchema(trackMessageSchema, { target: 'draft-7', io: 'output' }),
   };
 }

@@ -1,9 +1,9 @@
 import { encodeMaskRle } from '../../models/coco-rle.js';
 import type { Tracks } from '../../models/tracks.js';
-import { MESSAGE_SCHEMA_VERSION, type TrackJson, type TrackMessage } from './message-schema.js';
+import { MESSAGE_SCHEMA_VERSION, type TrackJson, type TrackMessage, type UnsequencedMessage } from './message-schema.js';
 
 export { MESSAGE_SCHEMA_VERSION };
-export type { CameraStatusMessage, TrackEventMessage, TrackJson, TrackMessage, TracksMessage } from './message-schema.js';
+export type { CameraStatusMessage, TrackEventMessage, TrackJson, TrackMessage, TracksMessage, UnsequencedMessage } from './message-schema.js';
 
 const round2 = (v: number) => Math.round(v * 100) / 100;
 
@@ -11,15 +11,15 @@ const round2 = (v: number) => Math.round(v * 100) / 100;
  * Turns one hop-3 item into the messages to publish, in a fixed order (started events, snapshot,
  * ended events) with fixed key order and rounding, so the same input always gives the same
  * bytes. Time fields are media time and frame indices only. The end of a stream gives only its
- * `track_ended` events.
+ * `track_ended` events. Events carry a stable `eventId`; the camera's `MessageSequence` stamps `seq` when they are published.
  * @param withMasks include COCO RLE masks in the snapshot
  */
-export function toTrackMessages(tracks: Tracks, withMasks: boolean): TrackMessage[] {
+export function toTrackMessages(tracks: Tracks, withMasks: boolean): UnsequencedMessage[] {
   const base = { schema: MESSAGE_SCHEMA_VERSION, camera: tracks.cameraId, frameIndex: tracks.frameIndex, ptsMs: tracks.ptsMs } as const;
-  const ended = tracks.ended.map((track): TrackMessage => ({ ...base, type: 'track_ended', track }));
+  const ended = tracks.ended.map((track): UnsequencedMessage => ({ ...base, type: 'track_ended', eventId: `${tracks.cameraId}:${track.trackId}:ended`, track }));
   if (tracks.kind === 'stream-ended') return ended;
   return [
-    ...tracks.started.map((track): TrackMessage => ({ ...base, type: 'track_started', track })),
+    ...tracks.started.map((track): UnsequencedMessage => ({ ...base, type: 'track_started', eventId: `${tracks.cameraId}:${track.trackId}:started`, track })),
     {
       schema: MESSAGE_SCHEMA_VERSION, type: 'tracks', camera: tracks.cameraId, frameIndex: tracks.frameIndex, ptsMs: tracks.ptsMs,
       width: tracks.width, height: tracks.height,

@@ -1,7 +1,11 @@
 import mqtt, { type MqttClient } from 'mqtt';
 import type { TrackPublisher } from '../../operators/publish-tracks.js';
 import { topicOf, type TrackMessage } from '../../operators/wire/track-messages.js';
+import type { Logger } from '../logger.js';
 import { EmbeddedMqttBroker } from './mqtt-broker.js';
+
+/** Events and states kept for the broker while it is unreachable (about 1 MB of JSON events); beyond it they are dropped and counted. */
+export const MAX_OFFLINE_MESSAGES = 5000;
 
 /** What the MQTT publisher needs of `publish.mqtt`. */
 export interface MqttPublisherOptions {
@@ -19,17 +23,38 @@ export interface MqttPublisherOptions {
  * `<prefix>/<camera>/status`, and keeps `<prefix>/status` retained at
  * "online" / "offline" (last will), as Frigate does with `frigate/available`. It owns the
  * embedded broker when it started one, and closes it last.
- * While the broker is unreachable, messages are dropped (counted) and the client reconnects.
+ *
+ * No event is lost to a broker restart: while the broker is unreachable the client reconnects
+ * (every 2 s, forever; also when the broker is down at start-up), lifecycle events and camera
+ * states wait in mqtt.js's offline queue (bounded by {@link MAX_OFFLINE_MESSAGES}; beyond it they
+ * are dropped, counted and warned about) and are sent after the reconnect; snapshots are dropped
+ * while offline (the next one supersedes them). `online` is published again on every reconnect.
+ * Each change of connection is logged once.
  */
 export class MqttTrackPublisher implements TrackPublisher {
   readonly name = 'mqtt';
-  private readonly sent = { messages: 0, droppedWhileOffline: 0 };
+  private readonly sent = { messages: 0, droppedWhileOffline: 0, queuedWhileOffline: 0 };
+  /** Messages handed to the offline queue since the connection was lost. */
+  private offlineQueued = 0;
   private closing: Promise<void> | null = null;
 
   private constructor(
     private readonly client: MqttClient, readonly url: string, private readonly broker: EmbeddedMqttBroker | null,
-    private readonly prefix: string, private readonly eventQos: 0 | 1,
-  ) {}
+    private readonly prefix: string, private readonly eventQos: 0 | 1, private readonly log?: Logger,
+  ) {
+    let wasConnected = client.connected;
+    client.on('connect', () => {
+      client.publish(`${prefix}/status`, 'online', { qos: 1, retain: true });
+      if (!wasConnected) log?.info({ broker: url, queued: this.offlineQueued }, `MQTT broker ${url} connected${this.offlineQueued ? `; ${this.offlineQueued} queued messages are being sent` : ''}`);
+      wasConnected = true;
+      this.offlineQueued = 0;
+    });
+    client.on('close', () => {
+      if (wasConnected && !this.closing) log?.warn({ broker: url }, `MQTT broker ${url} unreachable; reconnecting every 2 s, events are queued (up to ${MAX_OFFLINE_MESSAGES}) and sent after the reconnect`);
+      wasConnected = false;
+    });
+    client.on('error', (err) => log?.debug({ broker: url, err: err.message }, 'MQTT client error'));
+  }
 
   /** True when this publisher runs the embedded broker. */
   get embeddedBroker(): boolean { return this.broker !== null; }
@@ -41,7 +66,7 @@ export class MqttTrackPublisher implements TrackPublisher {
    * Starts the embedded broker when no URL is given, then connects.
    * @throws Error naming the address when the embedded broker cannot listen, or the URL when the first connection fails within `timeoutMs`
    */
-  static async start(options: MqttPublisherOptions, timeoutMs = 5000): Promise<MqttTrackPublisher> {
+  static async start(options: MqttPublisherOptions, log?: Logger, timeoutMs = 5000): Promise<MqttTrackPublisher> {
     const broker = options.url ? null : await EmbeddedMqttBroker.start(options.brokerHost, options.brokerPort);
     const url = options.url ?? broker!.url;
     const statusTopic = `${options.topicPrefix}/status`;
@@ -55,17 +80,21 @@ export class MqttTrackPublisher implements TrackPublisher {
     });
     try {
       await new Promise<void>((resolve, reject) => {
-        const timer = setTimeout(() => reject(new Error('timed out')), timeoutMs);
+        const timer = setTimeout(() => reject(new Error(`no answer within ${timeoutMs} ms`)), timeoutMs);
         client.once('connect', () => { clearTimeout(timer); resolve(); });
         client.once('error', (err) => { clearTimeout(timer); reject(err); });
       });
     } catch (err) {
-      client.end(true);
-      await broker?.close();
-      throw new Error(`MQTT broker ${url} not reachable (${(err as Error).message}). Start the broker, fix --mqtt-url, or omit it to use the embedded broker.`);
+      if (broker) { // our own broker must work; an external one may come up later
+        client.end(true);
+        await broker.close();
+        throw new Error(`embedded MQTT broker ${url} does not answer (${(err as Error).message})`);
+      }
+      log?.warn({ broker: url }, `MQTT broker ${url} not reachable yet (${(err as Error).message}); edgevis keeps trying every 2 s and queues events meanwhile. Start the broker, fix --mqtt-url, or omit it to use the embedded broker.`);
     }
-    client.publish(statusTopic, 'online', { qos: 1, retain: true });
-    return new MqttTrackPublisher(client, url, broker, options.topicPrefix, options.eventQos);
+    const publisher = new MqttTrackPublisher(client, url, broker, options.topicPrefix, options.eventQos, log);
+    if (client.connected) client.publish(statusTopic, 'online', { qos: 1, retain: true });
+    return publisher;
   }
 
   /** Connected to the broker, or why not. */
@@ -74,9 +103,18 @@ export class MqttTrackPublisher implements TrackPublisher {
   }
 
   publish(message: TrackMessage, json: string): void {
-    if (!this.client.connected) { this.sent.droppedWhileOffline++; return; }
     // Snapshots are superseded by the next one (QoS 0); a camera's state is retained, so a new subscriber learns it at once.
     const options = message.type === 'tracks' ? { qos: 0 as const } : message.type === 'camera_status' ? { qos: 1 as const, retain: true } : { qos: this.eventQos };
+    if (!this.client.connected) {
+      // Offline: mqtt.js queues what is published now and sends it after the reconnect (QoS ≥ 1 only).
+      if (options.qos === 0 || this.offlineQueued >= MAX_OFFLINE_MESSAGES) {
+        if (options.qos > 0 && this.sent.droppedWhileOffline++ === 0) this.log?.warn(`MQTT offline queue full (${MAX_OFFLINE_MESSAGES} messages): further events are dropped and counted`);
+        else if (options.qos === 0) this.sent.droppedWhileOffline++;
+        return;
+      }
+      this.offlineQueued++;
+      this.sent.queuedWhileOffline++;
+    }
     this.client.publish(topicOf(this.prefix, message), json, options);
     this.sent.messages++;
   }

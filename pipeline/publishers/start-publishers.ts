@@ -1,6 +1,7 @@
 import type { PublishConfig } from '../../config/schema.js';
 import type { TrackPublisher } from '../../operators/publish-tracks.js';
 import { MqttTrackPublisher } from './mqtt-publisher.js';
+import type { Logger } from '../logger.js';
 import type { HttpEdge } from '../servers/http-edge.js';
 import { TrackWebSocketServer } from '../servers/websocket-server.js';
 
@@ -20,11 +21,12 @@ export interface Publishers {
 
 /**
  * Starts the configured publishers after `extra` (e.g. the replay's event log): the WebSocket
- * server, then MQTT (with the embedded broker when no URL is configured). When one fails, the
- * ones already started are closed before the error is thrown.
- * @throws Error naming the address when a server cannot listen or the external broker is unreachable
+ * server, then MQTT (with the embedded broker when no URL is configured; an external broker that
+ * is down is retried, not an error). When one fails, the ones already started are closed before
+ * the error is thrown.
+ * @throws Error naming the address when a server cannot listen or the embedded broker does not answer
  */
-export async function startPublishers(publish: PublishConfig, extra: readonly TrackPublisher[] = []): Promise<Publishers> {
+export async function startPublishers(publish: PublishConfig, extra: readonly TrackPublisher[] = [], log?: Logger): Promise<Publishers> {
   const all: TrackPublisher[] = [...extra];
   let httpEdge: HttpEdge | null = null;
   let websocket: TrackWebSocketServer | null = null;
@@ -38,7 +40,7 @@ export async function startPublishers(publish: PublishConfig, extra: readonly Tr
       websocket = ws;
     }
     if (publish.mqtt.enabled) {
-      const mqtt = await MqttTrackPublisher.start(publish.mqtt);
+      const mqtt = await MqttTrackPublisher.start(publish.mqtt, log);
       all.push(mqtt);
       mqttUrl = mqtt.url;
       embeddedBroker = mqtt.embeddedBroker;
