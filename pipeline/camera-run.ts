@@ -8,7 +8,7 @@ import { CAMERA_STATES, MESSAGE_SCHEMA_VERSION } from '../operators/wire/message
 import { MessageSequence } from '../operators/wire/message-sequence.js';
 import { toTrackMessages } from '../operators/wire/track-messages.js';
 import type { SamplingStats } from '../operators/sample-frames.js';
-import type { SourceError } from '../operators/sources/source-error.js';
+import { redactSource, type SourceError } from '../operators/sources/source-error.js';
 import type { SourceProgress } from '../operators/sources/source-spec.js';
 import type { SourceHealthChange } from '../operators/sources/supervise-live-source.js';
 import { cameraGraph, isSupervised, sourceSpecOf } from './camera-graph.js';
@@ -174,7 +174,8 @@ export class CameraRun {
     Promise.all([parts.models.segmenterFor(camera), parts.models.embedder()]).then(([segmenter, embedder]) => {
       if (this.stopping) return;
       const spec = sourceSpecOf(camera);
-      this.log.info({ source: spec.source, kind: spec.kind, realtime: spec.realtime }, `camera '${camera.id}' reading ${spec.kind} ${spec.source}`);
+      const shown = redactSource(spec.source);
+      this.log.info({ source: shown, kind: spec.kind, realtime: spec.realtime }, `camera '${camera.id}' reading ${spec.kind} ${shown}`);
       const supervised = isSupervised(camera, spec);
       if (!supervised) this.setState('streaming', `reading ${spec.kind}`);
       this.tracker = parts.createTracker(camera);

@@ -84,3 +84,14 @@ t.test('a camera given at run time is validated alone, with paths resolved again
   t.ok(Object.isFrozen(camera));
   t.throws(() => parseCameraConfig({ id: 'door', source: 'x', colour: 'red' }, 'camera API', '/data'), /invalid camera \(camera API\):\n {2}- \(root\): Unrecognized key/);
 });
+
+t.test('passwords in source and broker URLs never reach messages or logs', async (t) => {
+  const { redactSource, SourceError } = await import('../operators/sources/source-error.js');
+  t.equal(redactSource('rtsp://admin:s3cret@10.0.0.5:554/stream1'), 'rtsp://admin:***@10.0.0.5:554/stream1');
+  t.equal(redactSource('mqtt://edgevis:p@ss@broker:1883'), 'mqtt://edgevis:***@broker:1883');
+  t.equal(redactSource('rtsp://10.0.0.5/stream'), 'rtsp://10.0.0.5/stream', 'nothing to redact');
+  t.equal(redactSource('/videos/a:b@c.mp4'), '/videos/a:b@c.mp4', 'a path is not a URL');
+  const err = new SourceError('unreachable', 'door', 'rtsp://admin:s3cret@10.0.0.5/x', 'could not connect to rtsp://admin:s3cret@10.0.0.5/x', 'Check it.');
+  t.notMatch(err.message, /s3cret/);
+  t.equal(err.source, 'rtsp://admin:***@10.0.0.5/x');
+});

@@ -13,11 +13,23 @@
  */
 export type SourceErrorCode = 'not-found' | 'permission-denied' | 'empty' | 'unreachable' | 'stream-not-found' | 'undecodable' | 'truncated' | 'unsupported-scheme' | 'gstreamer';
 
-/** Raised when a source cannot be opened or fails while running; the message names the camera, the source and a fix. */
+/**
+ * The source string fit to print: the password of a URL (`rtsp://user:secret@host/…`) is replaced
+ * by `***`, so logs, errors and status messages never carry it.
+ */
+export function redactSource(source: string): string {
+  // The user info ends at the last '@' before the path (a password may itself hold '@').
+  return source.replace(/^([a-z][a-z0-9+.-]*:\/\/[^/@:\s]*):[^/\s]*@/i, '$1:***@');
+}
+
+/** Raised when a source cannot be opened or fails while running; the message names the camera, the source (password redacted) and a fix. */
 export class SourceError extends Error {
   override readonly name = 'SourceError';
-  constructor(readonly code: SourceErrorCode, readonly cameraId: string, readonly source: string, problem: string, fix: string) {
-    super(`camera '${cameraId}' source ${source}: ${problem}. ${fix}`);
+  /** The source, its password redacted. */
+  readonly source: string;
+  constructor(readonly code: SourceErrorCode, readonly cameraId: string, source: string, problem: string, fix: string) {
+    super(`camera '${cameraId}' source ${redactSource(source)}: ${problem.split(source).join(redactSource(source))}. ${fix}`);
+    this.source = redactSource(source);
   }
 }
 

@@ -7,6 +7,7 @@ import type { CameraStatus } from '../camera-run.js';
 import { reloadCamerasOnChange } from '../config-reload.js';
 import { cameraApi } from '../servers/camera-api.js';
 import { createLogger } from '../logger.js';
+import { redactSource } from '../../operators/sources/source-error.js';
 import { startEdgevis } from '../runtime.js';
 import { corruptNote, droppedFrames, formatStatusLine } from '../status-line.js';
 
@@ -60,7 +61,7 @@ export async function runCommand(flags: RunFlags): Promise<number> {
     out.write(`  MQTT:      ${runtime.mqttUrl}${runtime.embeddedBroker ? ' (embedded broker)' : ''}  topics ${prefix}/<camera>/tracks, ${prefix}/<camera>/events\n`);
     out.write(`             e.g. mosquitto_sub -h ${u.hostname} -p ${u.port} -t '${prefix}/#' -v\n`);
   }
-  out.write(`  cameras:   ${config.cameras.map((c) => `${c.id}=${c.source}`).join(', ')}\n`);
+  out.write(`  cameras:   ${config.cameras.map((c) => `${c.id}=${redactSource(c.source)}`).join(', ')}\n`);
   if (apiToken !== null && runtime.httpEdge) {
     runtime.httpEdge.route(cameraApi(runtime, apiToken, flags.config ? dirname(resolve(flags.config)) : process.cwd(), log));
     out.write(`  camera API: http://${runtime.httpEdge.authority}/api/cameras  (Authorization: Bearer <token>)\n`);

@@ -1,6 +1,7 @@
 import mqtt, { type MqttClient } from 'mqtt';
 import type { TrackPublisher } from '../../operators/publish-tracks.js';
 import { topicOf, type TrackMessage } from '../../operators/wire/track-messages.js';
+import { redactSource } from '../../operators/sources/source-error.js';
 import type { Logger } from '../logger.js';
 import { EmbeddedMqttBroker } from './mqtt-broker.js';
 
@@ -90,9 +91,9 @@ export class MqttTrackPublisher implements TrackPublisher {
         await broker.close();
         throw new Error(`embedded MQTT broker ${url} does not answer (${(err as Error).message})`);
       }
-      log?.warn({ broker: url }, `MQTT broker ${url} not reachable yet (${(err as Error).message}); edgevis keeps trying every 2 s and queues events meanwhile. Start the broker, fix --mqtt-url, or omit it to use the embedded broker.`);
+      log?.warn({ broker: redactSource(url) }, `MQTT broker ${redactSource(url)} not reachable yet (${(err as Error).message}); edgevis keeps trying every 2 s and queues events meanwhile. Start the broker, fix --mqtt-url, or omit it to use the embedded broker.`);
     }
-    const publisher = new MqttTrackPublisher(client, url, broker, options.topicPrefix, options.eventQos, log);
+    const publisher = new MqttTrackPublisher(client, redactSource(url), broker, options.topicPrefix, options.eventQos, log);
     if (client.connected) client.publish(statusTopic, 'online', { qos: 1, retain: true });
     return publisher;
   }

@@ -1,6 +1,7 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { ConfigError, parseCameraConfig } from '../../config/load.js';
+import { redactSource } from '../../operators/sources/source-error.js';
 import { processingFps, type CameraStatus } from '../camera-run.js';
 import type { Logger } from '../logger.js';
 import { CameraSetError, type EdgevisRuntime } from '../runtime.js';
@@ -48,7 +49,7 @@ export function cameraApi(runtime: EdgevisRuntime, token: string, baseDir: strin
       sendJson(response, 401, { error: 'missing or wrong bearer token: send "Authorization: Bearer <token>" (the token of EDGEVIS_API_TOKEN or api.tokenFile)' }, { 'www-authenticate': 'Bearer realm="edgevis"' });
       return true;
     }
-    const list = () => runtime.cameras.map((s) => cameraView(s, runtime.cameraConfigs.find((c) => c.id === s.id)?.source ?? ''));
+    const list = () => runtime.cameras.map((s) => cameraView(s, redactSource(runtime.cameraConfigs.find((c) => c.id === s.id)?.source ?? '')));
     if (url.pathname === '/api/cameras') {
       if (request.method === 'GET') { sendJson(response, 200, { cameras: list() }); return true; }
       if (request.method !== 'POST') { sendJson(response, 405, { error: 'use GET or POST' }, { allow: 'GET, POST' }); return true; }
@@ -58,7 +59,7 @@ export function cameraApi(runtime: EdgevisRuntime, token: string, baseDir: strin
         const camera = parseCameraConfig(body, 'camera API', baseDir);
         const status = runtime.addCamera(camera);
         log.info({ camera: camera.id }, 'camera added through the API');
-        sendJson(response, 201, cameraView(status, camera.source));
+        sendJson(response, 201, cameraView(status, redactSource(camera.source)));
       } catch (err) {
         if (err instanceof ConfigError) sendJson(response, 400, { error: err.message });
         else if (err instanceof CameraSetError) sendJson(response, 409, { error: err.message });
@@ -73,7 +74,7 @@ export function cameraApi(runtime: EdgevisRuntime, token: string, baseDir: strin
     try {
       if (m[2] && request.method === 'POST') {
         const status = runtime.restartCamera(id);
-        sendJson(response, 202, cameraView(status, runtime.cameraConfigs.find((c) => c.id === id)?.source ?? ''));
+        sendJson(response, 202, cameraView(status, redactSource(runtime.cameraConfigs.find((c) => c.id === id)?.source ?? '')));
       } else if (!m[2] && request.method === 'DELETE') {
         runtime.removeCamera(id);
         response.writeHead(204).end();
