@@ -62,7 +62,7 @@ export const isRecord = (v: unknown): v is Record<string, unknown> => typeof v =
 /**
  * Makes every relative path of a raw (not yet validated) config absolute against `baseDir`:
  * camera sources, per-camera model paths (values containing "/"; a bare name is a file name
- * looked up in the model folders), `model.path`, `model.dir`, `embedder.path` and `api.tokenFile`. URLs
+ * looked up in the model folders), `model.path`, `model.dir`, `embedder.path`, `api.tokenFile`, `publish.websocket.tokenFile`, `publish.mqtt.passwordFile` and `caFile`. URLs
  * (`scheme://…`) and absolute paths are kept; fields of the wrong type are left for validation
  * to report.
  */
@@ -83,6 +83,11 @@ export function resolveConfigPaths(raw: unknown, baseDir: string): unknown {
     ...('model' in raw ? { model: withPaths(raw.model, ['path', 'dir']) } : {}),
     ...('embedder' in raw ? { embedder: withPaths(raw.embedder, ['path']) } : {}),
     ...('api' in raw ? { api: withPaths(raw.api, ['tokenFile']) } : {}),
+    ...(isRecord(raw.publish) ? { publish: {
+      ...raw.publish,
+      ...('websocket' in raw.publish ? { websocket: withPaths(raw.publish.websocket, ['tokenFile']) } : {}),
+      ...('mqtt' in raw.publish ? { mqtt: withPaths(raw.publish.mqtt, ['passwordFile', 'caFile']) } : {}),
+    } } : {}),
   };
 }
 

@@ -79,6 +79,10 @@ export const publishSchema = z.object({
     enabled: z.boolean().default(true).describe('Serve messages over WebSocket.'),
     host: z.string().default('127.0.0.1').describe('Listen address; 127.0.0.1 keeps it local, 0.0.0.0 exposes it.'),
     port: z.number().int().min(0).max(65535).default(8765).describe('TCP port (0 = pick a free one).'),
+    tokenFile: z.string().optional()
+      .describe('File whose first line is the token readers present (WebSocket, viewer data, metrics: Authorization: Bearer, or ?token= in a browser); EDGEVIS_TOKEN wins. Unset on 127.0.0.1 = open. Relative to the config file.'),
+    allowAnonymous: z.boolean().default(false).describe('Serve a non-loopback host without a token (refused otherwise).'),
+    allowedOrigins: z.array(z.string()).default([]).describe('Browser origins (e.g. https://dashboard.example) allowed besides the server\'s own.'),
     maxBufferedBytes: z.number().int().positive().default(8 * 1024 * 1024)
       .describe('Skip snapshots for a client whose send buffer exceeds this (slow consumer; events are always sent), bytes.'),
   }).strict().prefault({}),
@@ -90,6 +94,11 @@ export const publishSchema = z.object({
     topicPrefix: z.string().regex(/^[^#+]+$/, 'topic prefix cannot contain MQTT wildcards').default('edgevis')
       .describe('Topic prefix: <prefix>/<camera>/tracks, <prefix>/<camera>/events, <prefix>/status.'),
     eventQos: z.union([z.literal(0), z.literal(1)]).default(1).describe('QoS of lifecycle events (snapshots are always QoS 0).'),
+    username: z.string().optional()
+      .describe('External broker: the user edgevis connects as. Embedded broker: the user subscribers must connect as (read-only). Unset = no credentials.'),
+    passwordFile: z.string().optional().describe('File whose first line is that user\'s password; EDGEVIS_MQTT_PASSWORD wins. Relative to the config file.'),
+    caFile: z.string().optional().describe('External broker over TLS (mqtts://): CA certificate file (PEM). Relative to the config file.'),
+    allowAnonymous: z.boolean().default(false).describe('Embedded broker: accept anonymous readers on a non-loopback host (refused otherwise).'),
   }).strict().prefault({}),
   masks: z.boolean().default(true).describe('Include COCO RLE masks in track snapshots.'),
 }).strict();

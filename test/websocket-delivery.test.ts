@@ -34,7 +34,7 @@ t.test('WebSocket request paths are decided before the handshake; malformed ones
 });
 
 t.test('bearer tokens: parsed from the header, compared in constant time', async (t) => {
-  const { bearerToken, tokenMatches } = await import('../pipeline/servers/camera-api.js');
+  const { bearerToken, tokenMatches } = await import('../pipeline/servers/access.js');
   t.equal(bearerToken({ headers: { authorization: 'Bearer abc123' } }), 'abc123');
   t.equal(bearerToken({ headers: { authorization: 'Basic abc' } }), null);
   t.equal(bearerToken({ headers: {} }), null);

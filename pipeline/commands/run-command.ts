@@ -1,10 +1,10 @@
-import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { ConfigError, configFromCommandLine, type CommandLineConfig } from '../../config/command-line.js';
 import type { EdgevisConfig } from '../../config/schema.js';
 import type { TrackPublisher } from '../../operators/publish-tracks.js';
 import type { CameraStatus } from '../camera-run.js';
 import { reloadCamerasOnChange } from '../config-reload.js';
+import { readSecret } from '../publishers/secrets.js';
 import { cameraApi } from '../servers/camera-api.js';
 import { createLogger } from '../logger.js';
 import { redactSource } from '../../operators/sources/source-error.js';
@@ -100,16 +100,7 @@ export async function runCommand(flags: RunFlags): Promise<number> {
  * @throws Error naming the file when api.tokenFile cannot be read or is empty
  */
 export function readApiToken(config: EdgevisConfig, env = process.env): string | null {
-  if (env.EDGEVIS_API_TOKEN) return env.EDGEVIS_API_TOKEN.trim();
-  if (!config.api.tokenFile) return null;
-  let token: string;
-  try {
-    token = readFileSync(config.api.tokenFile, 'utf8').split('\n')[0].trim();
-  } catch (err) {
-    throw new Error(`api.tokenFile ${config.api.tokenFile} cannot be read (${(err as NodeJS.ErrnoException).code}); create it with one line holding the token, e.g. \`openssl rand -hex 32 > ${config.api.tokenFile}\``);
-  }
-  if (!token) throw new Error(`api.tokenFile ${config.api.tokenFile} is empty; write the token on its first line`);
-  return token;
+  return readSecret('EDGEVIS_API_TOKEN', config.api.tokenFile, 'api.tokenFile', env);
 }
 
 /** One line per camera (state, frames, instances per frame, tracks, drops, error) and one per publisher with its counters. */

@@ -3,7 +3,7 @@ import type { TrackPublisher } from '../../operators/publish-tracks.js';
 import { topicOf, type TrackMessage } from '../../operators/wire/track-messages.js';
 import { redactSource } from '../../operators/sources/source-error.js';
 import type { Logger } from '../logger.js';
-import { EmbeddedMqttBroker } from './mqtt-broker.js';
+import { EmbeddedMqttBroker, type MqttCredentials } from './mqtt-broker.js';
 
 /** Events and states kept for the broker while it is unreachable (about 1 MB of JSON events); beyond it they are dropped and counted. */
 export const MAX_OFFLINE_MESSAGES = 5000;
@@ -16,6 +16,10 @@ export interface MqttPublisherOptions {
   readonly brokerPort: number;
   readonly topicPrefix: string;
   readonly eventQos: 0 | 1;
+  /** External broker: the credentials edgevis connects with. Embedded broker: what readers must present (null = anonymous readers). */
+  readonly credentials?: MqttCredentials | null;
+  /** External broker over TLS: CA certificate (PEM). */
+  readonly ca?: Buffer;
 }
 
 /**
@@ -68,8 +72,10 @@ export class MqttTrackPublisher implements TrackPublisher {
    * @throws Error naming the address when the embedded broker cannot listen, or the URL when the first connection fails within `timeoutMs`
    */
   static async start(options: MqttPublisherOptions, log?: Logger, timeoutMs = 5000): Promise<MqttTrackPublisher> {
-    const broker = options.url ? null : await EmbeddedMqttBroker.start(options.brokerHost, options.brokerPort);
+    const broker = options.url ? null : await EmbeddedMqttBroker.start(options.brokerHost, options.brokerPort, { prefix: options.topicPrefix, readers: options.credentials ?? null });
     const url = options.url ?? broker!.url;
+    // On the embedded broker edgevis is the only publisher (its own random password); on an external one it uses the configured user.
+    const login = broker ? broker.publisherCredentials : options.credentials ?? undefined;
     const statusTopic = `${options.topicPrefix}/status`;
     const client = mqtt.connect(url, {
       protocolVersion: 4, // MQTT 3.1.1: what aedes and every broker speak
@@ -77,6 +83,8 @@ export class MqttTrackPublisher implements TrackPublisher {
       reconnectPeriod: 2000,
       connectTimeout: timeoutMs,
       queueQoSZero: false,
+      ...(login ? { username: login.username, password: login.password } : {}),
+      ...(options.ca ? { ca: options.ca } : {}),
       will: { topic: statusTopic, payload: Buffer.from('offline'), qos: 1, retain: true },
     });
     try {

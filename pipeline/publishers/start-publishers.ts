@@ -1,7 +1,10 @@
 import type { PublishConfig } from '../../config/schema.js';
 import type { TrackPublisher } from '../../operators/publish-tracks.js';
 import { MqttTrackPublisher } from './mqtt-publisher.js';
+import { readFileSync } from 'node:fs';
 import type { Logger } from '../logger.js';
+import { isLoopback } from '../servers/access.js';
+import { readSecret } from './secrets.js';
 import type { HttpEdge } from '../servers/http-edge.js';
 import { TrackWebSocketServer } from '../servers/websocket-server.js';
 
@@ -33,14 +36,27 @@ export async function startPublishers(publish: PublishConfig, extra: readonly Tr
   let websocketUrl: string | null = null, mqttUrl: string | null = null, embeddedBroker = false;
   try {
     if (publish.websocket.enabled) {
-      const ws = await TrackWebSocketServer.start(publish.websocket.host, publish.websocket.port, publish.websocket.maxBufferedBytes);
+      const w = publish.websocket;
+      const token = readSecret('EDGEVIS_TOKEN', w.tokenFile, 'publish.websocket.tokenFile');
+      if (token === null && !isLoopback(w.host) && !w.allowAnonymous) {
+        throw new Error(`refusing to serve WebSocket, viewer and metrics on ${w.host} without a token: anyone who can reach the port could read every camera. Set EDGEVIS_TOKEN (or publish.websocket.tokenFile), or set publish.websocket.allowAnonymous: true.`);
+      }
+      const ws = await TrackWebSocketServer.start(w.host, w.port, w.maxBufferedBytes, { token, allowedOrigins: w.allowedOrigins });
       all.push(ws);
       websocketUrl = ws.url;
       httpEdge = ws.edge;
       websocket = ws;
     }
     if (publish.mqtt.enabled) {
-      const mqtt = await MqttTrackPublisher.start(publish.mqtt, log);
+      const m = publish.mqtt;
+      const password = m.username ? readSecret('EDGEVIS_MQTT_PASSWORD', m.passwordFile, 'publish.mqtt.passwordFile') : null;
+      if (m.username && password === null) throw new Error(`publish.mqtt.username '${m.username}' needs a password: set EDGEVIS_MQTT_PASSWORD or publish.mqtt.passwordFile`);
+      if (!m.url && !m.username && !isLoopback(m.brokerHost) && !m.allowAnonymous) {
+        throw new Error(`refusing to run the embedded MQTT broker on ${m.brokerHost} without credentials: anyone who can reach it could read every camera. Set publish.mqtt.username and EDGEVIS_MQTT_PASSWORD (or passwordFile), or set publish.mqtt.allowAnonymous: true.`);
+      }
+      let ca: Buffer | undefined;
+      try { ca = m.caFile ? readFileSync(m.caFile) : undefined; } catch (err) { throw new Error(`publish.mqtt.caFile ${m.caFile} cannot be read (${(err as NodeJS.ErrnoException).code})`); }
+      const mqtt = await MqttTrackPublisher.start({ ...m, credentials: m.username && password ? { username: m.username, password } : null, ca }, log);
       all.push(mqtt);
       mqttUrl = mqtt.url;
       embeddedBroker = mqtt.embeddedBroker;

@@ -1,4 +1,3 @@
-import { createHash, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { ConfigError, parseCameraConfig } from '../../config/load.js';
 import { redactSource } from '../../operators/sources/source-error.js';
@@ -6,21 +5,12 @@ import { processingFps, type CameraStatus } from '../camera-run.js';
 import type { Logger } from '../logger.js';
 import { CameraSetError, type EdgevisRuntime } from '../runtime.js';
 import { droppedFrames } from '../status-line.js';
+import { bearerToken, tokenMatches } from './access.js';
 import { type HttpRoute, sendJson } from './http-edge.js';
 
 /** Largest request body the API reads, bytes (one camera's config). */
 const MAX_BODY_BYTES = 64 * 1024;
 
-/** Whether `presented` equals `expected`, in time independent of where they differ (hashes of equal length are compared). */
-export function tokenMatches(presented: string, expected: string): boolean {
-  const digest = (s: string) => createHash('sha256').update(s).digest();
-  return timingSafeEqual(digest(presented), digest(expected));
-}
-
-/** The bearer token of an `Authorization: Bearer <token>` header, or null. */
-export function bearerToken(request: Pick<IncomingMessage, 'headers'>): string | null {
-  return request.headers.authorization?.match(/^Bearer\s+(\S+)\s*$/i)?.[1] ?? null;
-}
 
 /** One camera as the API lists it. */
 export function cameraView(status: CameraStatus, source: string) {

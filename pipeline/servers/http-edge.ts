@@ -1,6 +1,10 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
+import { readerAccessProblem, type ReaderAccess } from './access.js';
+
+/** Paths served without the reader token: liveness/readiness probes and the viewer page (its data comes with the token). */
+const PUBLIC_PATHS: ReadonlySet<string> = new Set(['/healthz', '/readyz', '/', '/index.html']);
 
 /** Handles an HTTP request when it is its route; returns false to let the next route try. */
 export type HttpRoute = (request: IncomingMessage, response: ServerResponse, url: URL) => boolean | Promise<boolean>;
@@ -11,17 +15,20 @@ export type UpgradeHandler = (request: IncomingMessage, socket: Duplex, head: Bu
  * The one HTTP server of a process (so one port serves the WebSocket endpoint, the camera API
  * and, later, metrics and the viewer): routes are tried in the order they were added, and a
  * request no route takes gets 404 with the list of endpoints. A route that throws answers 500;
- * nothing a client sends can take the process down.
+ * nothing a client sends can take the process down. Reader access (token, browser origin) is
+ * checked before any route or WebSocket handshake ({@link readerAccessProblem}).
  */
 export class HttpEdge {
   private readonly routes: HttpRoute[] = [];
   private upgrade: UpgradeHandler | null = null;
   private closing: Promise<void> | null = null;
 
-  private constructor(private readonly server: Server) {
+  private constructor(private readonly server: Server, private readonly access: ReaderAccess) {
     server.on('request', (request, response) => void this.dispatch(request, response));
     server.on('upgrade', (request, socket, head) => {
       socket.on('error', () => socket.destroy()); // a client that vanishes mid-handshake
+      const denied = readerAccessProblem(request, this.access);
+      if (denied) { rejectUpgrade(socket, denied.status, denied.error); return; }
       if (this.upgrade) this.upgrade(request, socket, head);
       else rejectUpgrade(socket, 404, 'no WebSocket endpoint here');
     });
@@ -32,14 +39,14 @@ export class HttpEdge {
    * Listens on host:port (port 0 = a free one).
    * @throws Error (e.g. EADDRINUSE) naming the address and the setting to change
    */
-  static async listen(host: string, port: number): Promise<HttpEdge> {
+  static async listen(host: string, port: number, access: ReaderAccess = { token: null, allowedOrigins: [] }): Promise<HttpEdge> {
     const server = createServer();
     await new Promise<void>((resolve, reject) => {
       server.once('listening', resolve);
       server.once('error', (err) => reject(new Error(`HTTP/WebSocket server cannot listen on ${host}:${port}: ${err.message}. Pick another port with --ws-port or publish.websocket.port.`)));
       server.listen(port, host);
     });
-    return new HttpEdge(server);
+    return new HttpEdge(server, access);
   }
 
   /** host:port as a URL authority (IPv6 in brackets). */
@@ -66,6 +73,10 @@ export class HttpEdge {
   private async dispatch(request: IncomingMessage, response: ServerResponse): Promise<void> {
     try {
       const url = new URL(request.url ?? '/', 'http://localhost');
+      // Readers need the token except for probes, the viewer page itself (it holds no data) and the camera API (its own admin token).
+      const open = PUBLIC_PATHS.has(url.pathname) || url.pathname.startsWith('/api/');
+      const denied = open ? null : readerAccessProblem(request, this.access);
+      if (denied) { sendJson(response, denied.status, { error: denied.error }, denied.status === 401 ? { 'www-authenticate': 'Bearer realm="edgevis"' } : {}); return; }
       for (const route of this.routes) if (await route(request, response, url)) return;
       sendJson(response, 404, { error: `no such endpoint: ${request.method} ${url.pathname}`, endpoints: ['GET / (viewer; WebSocket upgrade: all cameras)', 'GET /metrics', 'GET /healthz', 'GET /readyz', 'GET /cameras/<id> (WebSocket upgrade)', 'GET|POST /api/cameras', 'DELETE /api/cameras/<id>', 'POST /api/cameras/<id>/restart'] });
     } catch (err) {

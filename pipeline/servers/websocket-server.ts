@@ -1,5 +1,6 @@
 import { WebSocket, WebSocketServer } from 'ws';
 import type { TrackPublisher } from '../../operators/publish-tracks.js';
+import type { ReaderAccess } from './access.js';
 import { HttpEdge, rejectUpgrade } from './http-edge.js';
 import type { PreviewHub } from './viewer/preview-hub.js';
 import type { TrackMessage } from '../../operators/wire/track-messages.js';
@@ -75,8 +76,8 @@ export class TrackWebSocketServer implements TrackPublisher {
    * owns the edge (other endpoints add routes to `edge`) and closes it last.
    * @throws Error (e.g. EADDRINUSE) naming the address when the port cannot be bound
    */
-  static async start(host: string, port: number, maxBufferedBytes: number): Promise<TrackWebSocketServer> {
-    return new TrackWebSocketServer(await HttpEdge.listen(host, port), maxBufferedBytes);
+  static async start(host: string, port: number, maxBufferedBytes: number, access: ReaderAccess = { token: null, allowedOrigins: [] }): Promise<TrackWebSocketServer> {
+    return new TrackWebSocketServer(await HttpEdge.listen(host, port, access), maxBufferedBytes);
   }
 
   private constructor(readonly edge: HttpEdge, private readonly maxBufferedBytes: number) {
