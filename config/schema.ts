@@ -83,6 +83,7 @@ export const publishSchema = z.object({
       .describe('File whose first line is the token readers present (WebSocket, viewer data, metrics: Authorization: Bearer, or ?token= in a browser); EDGEVIS_TOKEN wins. Unset on 127.0.0.1 = open. Relative to the config file.'),
     allowAnonymous: z.boolean().default(false).describe('Serve a non-loopback host without a token (refused otherwise).'),
     allowedOrigins: z.array(z.string()).default([]).describe('Browser origins (e.g. https://dashboard.example) allowed besides the server\'s own.'),
+    maxClients: z.number().int().positive().default(256).describe('WebSocket subscribers at most; more are answered 503.'),
     maxBufferedBytes: z.number().int().positive().default(8 * 1024 * 1024)
       .describe('Skip snapshots for a client whose send buffer exceeds this (slow consumer; events are always sent), bytes.'),
   }).strict().prefault({}),

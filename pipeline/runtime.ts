@@ -100,6 +100,9 @@ export async function startEdgevis(config: EdgevisConfig, options: RuntimeOption
     publishers.httpEdge.route(metrics.route());
     publishers.httpEdge.route(healthRoutes(cameraStatuses, publishers.all));
   }
+  // Subscribers may ask for a configured camera before it starts, never for an unknown one.
+  const knownCameras = new Set(config.cameras.map((c) => c.id));
+  if (publishers.websocket) publishers.websocket.cameraExists = (id) => knownCameras.has(id);
   if (publishers.websocket && previews) {
     publishers.websocket.previews = previews;
     publishers.httpEdge!.route(viewerRoutes(cameraStatuses));
@@ -143,11 +146,13 @@ export async function startEdgevis(config: EdgevisConfig, options: RuntimeOption
   const addCamera = (camera: CameraConfig) => {
     if (current.has(camera.id)) throw new CameraSetError('exists', camera.id);
     log.info({ camera: camera.id }, `camera '${camera.id}' added`);
+    knownCameras.add(camera.id);
     return launch(camera).status;
   };
   const removeCamera = (id: string) => {
     const run = runOf(id);
     current.delete(id);
+    knownCameras.delete(id);
     run.stop('camera-removed');
     log.info({ camera: id }, `camera '${id}' removed`);
     checkDone();

@@ -12,25 +12,39 @@ const open = (bufferedAmount: number) => ({ readyState: WebSocket.OPEN, buffered
 const MAX = 1000;
 
 t.test('the slow-client rule: snapshots are skipped over the buffer limit, events are always sent', async (t) => {
-  t.equal(deliveryFor(snapshot, null, open(0), MAX), 'send');
-  t.equal(deliveryFor(snapshot, null, open(MAX), MAX), 'send', 'at the limit still sent');
-  t.equal(deliveryFor(snapshot, null, open(MAX + 1), MAX), 'skip-slow', 'over the limit: skipped');
-  t.equal(deliveryFor(event, null, open(50 * MAX), MAX), 'send', 'events are never skipped');
+  t.equal(deliveryFor(snapshot, { camera: null }, open(0), MAX), 'send');
+  t.equal(deliveryFor(snapshot, { camera: null }, open(MAX), MAX), 'send', 'at the limit still sent');
+  t.equal(deliveryFor(snapshot, { camera: null }, open(MAX + 1), MAX), 'skip-slow', 'over the limit: skipped');
+  t.equal(deliveryFor(event, { camera: null }, open(50 * MAX), MAX), 'send', 'events are never skipped');
 });
 
 t.test('camera filter and closed sockets', async (t) => {
-  t.equal(deliveryFor(snapshot, 'a', open(0), MAX), 'send', 'its own camera');
-  t.equal(deliveryFor(snapshot, 'b', open(0), MAX), 'ignore', 'another camera');
-  t.equal(deliveryFor(event, 'b', open(0), MAX), 'ignore', 'events of another camera too');
-  t.equal(deliveryFor(event, null, { readyState: WebSocket.CLOSING, bufferedAmount: 0 }, MAX), 'ignore', 'a closing socket gets nothing');
+  t.equal(deliveryFor(snapshot, { camera: 'a' }, open(0), MAX), 'send', 'its own camera');
+  t.equal(deliveryFor(snapshot, { camera: 'b' }, open(0), MAX), 'ignore', 'another camera');
+  t.equal(deliveryFor(event, { camera: 'b' }, open(0), MAX), 'ignore', 'events of another camera too');
+  t.equal(deliveryFor(event, { camera: null }, { readyState: WebSocket.CLOSING, bufferedAmount: 0 }, MAX), 'ignore', 'a closing socket gets nothing');
 });
 
-t.test('WebSocket request paths are decided before the handshake; malformed ones are errors, not exceptions', async (t) => {
-  const { cameraFilterOf } = await import('../pipeline/servers/websocket-server.js');
-  t.same(cameraFilterOf('/'), { camera: null });
-  t.same(cameraFilterOf('/cameras/door%201'), { camera: 'door 1' });
-  t.same(cameraFilterOf('/cameras/%E0%A4%A'), { status: 400, error: 'malformed percent-encoding in the camera id' });
-  t.match(cameraFilterOf('/admin'), { status: 404 });
+t.test('WebSocket request paths and options are decided before the handshake; malformed ones are errors, not exceptions', async (t) => {
+  const { subscriptionOf } = await import('../pipeline/servers/websocket-server.js');
+  t.match(subscriptionOf('/'), { camera: null, masks: true });
+  t.match(subscriptionOf('/cameras/door%201'), { camera: 'door 1' });
+  t.same(subscriptionOf('/cameras/%E0%A4%A'), { status: 400, error: 'malformed percent-encoding in the camera id' });
+  t.match(subscriptionOf('/admin'), { status: 404 });
+  const s = subscriptionOf('/cameras/door?types=events,status&masks=0&maxFps=2&since=41');
+  t.ok(!('error' in s) && [...s.kinds].sort().join() === 'events,status' && !s.masks && s.maxSnapshotFps === 2 && s.since === 41, 'types, masks, maxFps, since');
+  t.match(subscriptionOf('/cameras/door?types=frames'), { status: 400, error: /unknown message types frames/ });
+  t.match(subscriptionOf('/?since=3'), { status: 400, error: /need one camera/ });
+  t.match(subscriptionOf('/cameras/door?since=-1'), { status: 400 });
+});
+
+t.test('per-subscriber filters: kinds and snapshot rate', async (t) => {
+  const kinds = (k: string[]) => new Set(k) as Set<'tracks' | 'events' | 'status'>;
+  t.equal(deliveryFor(snapshot, { camera: null, kinds: kinds(['events']) }, open(0), MAX), 'ignore', 'no snapshots for an events-only client');
+  t.equal(deliveryFor(event, { camera: null, kinds: kinds(['events']) }, open(0), MAX), 'send');
+  t.equal(deliveryFor(snapshot, { camera: null, maxSnapshotFps: 2 }, open(0), MAX, 1000, 1400), 'skip-rate', 'within 500 ms of the last one');
+  t.equal(deliveryFor(snapshot, { camera: null, maxSnapshotFps: 2 }, open(0), MAX, 1000, 1500), 'send', 'after 500 ms');
+  t.equal(deliveryFor(event, { camera: null, maxSnapshotFps: 2 }, open(0), MAX, 1000, 1001), 'send', 'events are never rate-limited');
 });
 
 t.test('bearer tokens: parsed from the header, compared in constant time', async (t) => {

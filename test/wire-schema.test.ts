@@ -24,6 +24,7 @@ t.test('messages built by toTrackMessages and numbered by a MessageSequence vali
   }, true).map((m) => sequence.stamp(m));
   t.same(messages.map((m) => m.type), ['track_started', 'tracks', 'track_ended']);
   t.same(messages.map((m) => m.seq), [1, 2, 3]);
+  t.ok(validate({ schema: 'edgevis.tracks.v2', type: 'gap', camera: 'cam-1', fromSeq: 4, toSeq: 9, reason: 'evicted' }), 'the WebSocket resume gap is in the schema too');
   for (const m of messages) t.ok(validate(m), `${m.type} validates ${JSON.stringify(validate.errors)}`);
   const [, snapshot] = messages;
   t.notOk(validate({ ...snapshot, camera: 'a/b' }), 'a camera id with "/" is rejected (one rule with the config)');

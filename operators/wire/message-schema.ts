@@ -84,8 +84,20 @@ const cameraStatusMessageSchema = z.object({
   lastFrameIndex: z.number().int().min(-1).describe('index of the last processed frame, -1 before the first'),
 }).strict().describe('a change of a camera\'s state (MQTT: <prefix>/<camera>/status, retained), so a subscriber can tell "no objects" from "no picture"');
 
-/** Every message edgevis publishes. */
-export const trackMessageSchema = z.union([tracksMessageSchema, trackEventMessageSchema, cameraStatusMessageSchema]).meta({
+/** Every message edgevis publishes per camera (numbered by the camera's sequence). */
+export const trackMessageSchema = z.union([tracksMessageSchema, trackEventMessageSchema, cameraStatusMessageSchema]);
+
+const gapMessageSchema = z.object({
+  schema: z.literal(MESSAGE_SCHEMA_VERSION),
+  type: z.literal('gap'),
+  camera: cameraIdSchema,
+  fromSeq: z.number().int().min(1).describe('first sequence number the subscriber can no longer get'),
+  toSeq: z.number().int().min(1).describe('last one'),
+  reason: z.string(),
+}).strict().describe('WebSocket only, on resume (?since=): events and states in [fromSeq, toSeq] are no longer held; the buffered ones after them follow');
+
+/** Every message a subscriber can receive: the camera messages, and the WebSocket's resume gap. */
+export const wireMessageSchema = z.union([tracksMessageSchema, trackEventMessageSchema, cameraStatusMessageSchema, gapMessageSchema]).meta({
   title: `edgevis track messages (${MESSAGE_SCHEMA_VERSION})`,
   description: 'Messages published per camera over WebSocket and MQTT. Snapshots on <prefix>/<camera>/tracks, lifecycle events on <prefix>/<camera>/events, camera states on <prefix>/<camera>/status (retained). All coordinates are frame pixels, top-left origin; times are media time in milliseconds (never wall clock).',
 });
@@ -98,6 +110,8 @@ export type TracksMessage = z.infer<typeof tracksMessageSchema>;
 export type TrackEventMessage = z.infer<typeof trackEventMessageSchema>;
 /** A camera's change of state. */
 export type CameraStatusMessage = z.infer<typeof cameraStatusMessageSchema>;
+/** A WebSocket resume gap. */
+export type GapMessage = z.infer<typeof gapMessageSchema>;
 export type TrackMessage = TracksMessage | TrackEventMessage | CameraStatusMessage;
 /** A message before its camera's sequence number is stamped on it (see `MessageSequence`). */
 export type UnsequencedMessage = TrackMessage extends infer M ? (M extends unknown ? Omit<M, 'seq'> : never) : never;
@@ -111,6 +125,6 @@ void summaryIsWireSummary;
 export function trackMessagesJsonSchema(): Record<string, unknown> {
   return {
     $id: 'https://edgevis.local/schema/track-messages.v2.json',
-    ...z.toJSONSchema(trackMessageSchema, { target: 'draft-7', io: 'output' }),
+    ...z.toJSONSchema(wireMessageSchema, { target: 'draft-7', io: 'output' }),
   };
 }

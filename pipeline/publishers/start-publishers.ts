@@ -41,7 +41,7 @@ export async function startPublishers(publish: PublishConfig, extra: readonly Tr
       if (token === null && !isLoopback(w.host) && !w.allowAnonymous) {
         throw new Error(`refusing to serve WebSocket, viewer and metrics on ${w.host} without a token: anyone who can reach the port could read every camera. Set EDGEVIS_TOKEN (or publish.websocket.tokenFile), or set publish.websocket.allowAnonymous: true.`);
       }
-      const ws = await TrackWebSocketServer.start(w.host, w.port, w.maxBufferedBytes, { token, allowedOrigins: w.allowedOrigins });
+      const ws = await TrackWebSocketServer.start(w.host, w.port, w.maxBufferedBytes, { token, allowedOrigins: w.allowedOrigins }, w.maxClients);
       all.push(ws);
       websocketUrl = ws.url;
       httpEdge = ws.edge;
