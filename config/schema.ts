@@ -8,6 +8,9 @@ import { cameraIdSchema } from './camera-id.js';
  */
 
 /** One input: a file, an RTSP URL, a v4l2 device, or a folder of JPEG/PNG frames. */
+const point = z.tuple([z.number().min(0), z.number().min(0)]);
+const analyticsName = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'names are 1-64 letters, digits, "_" or "-"').describe('name, used in events and occupancy');
+
 export const cameraSchema = z.object({
   id: cameraIdSchema.describe('Camera id: MQTT topic segment and key of all per-camera state.'),
   source: z.string().min(1, 'source must name a file, rtsp:// URL, /dev/videoN or frame folder')
@@ -30,7 +33,20 @@ export const cameraSchema = z.object({
   model: z.string().optional()
     .describe('Segmentation model for this camera: a file name looked up like model.file, or a path (containing "/"; relative to the config file). Unset = model.path / model.file.'),
   rtspLatencyMs: z.number().int().nonnegative().default(200).describe('RTSP jitter-buffer latency of rtspsrc, ms.'),
-}).strict();
+  zones: z.array(z.object({
+    name: analyticsName,
+    polygon: z.array(point).min(3, 'a zone needs at least 3 points').describe('[[x, y], …] in frame pixels, top-left origin'),
+  }).strict()).default([]).describe('Named polygons: zone_entered / zone_exited events (with dwell time) and occupancy in snapshots, decided from the bottom centre of each track\'s box.'),
+  lines: z.array(z.object({
+    name: analyticsName,
+    from: point, to: point,
+  }).strict()).default([]).describe('Named line segments: line_crossed events with direction (left-to-right / right-to-left, seen from `from` looking to `to`), from the bottom centre of each track\'s box.'),
+  zoneHysteresisPx: z.number().nonnegative().default(8).describe('Zones and lines: a track must be this far inside/outside a zone or past a line before it counts (no event storms from jitter on a boundary), pixels.'),
+}).strict().superRefine((c, ctx) => {
+  const names = [...c.zones.map((z) => z.name), ...c.lines.map((l) => l.name)];
+  names.forEach((n, i) => { if (names.indexOf(n) !== i) ctx.addIssue({ code: 'custom', path: ['zones'], message: `zone/line name '${n}' is used twice; names must be unique per camera` }); });
+  c.lines.forEach((l, i) => { if (l.from[0] === l.to[0] && l.from[1] === l.to[1]) ctx.addIssue({ code: 'custom', path: ['lines', i], message: 'a line needs two different points' }); });
+});
 
 export const modelSchema = z.object({
   path: z.string().optional().describe('Explicit segmentation model file (.onnx); overrides dir/file. Relative to the config file.'),

@@ -1,3 +1,4 @@
+import type { ZoneEvent } from './analytics/zone-analytics.js';
 import type { FrameTiming } from './frame.js';
 import type { InstanceMask } from './instance-mask.js';
 
@@ -69,6 +70,10 @@ export interface FrameTracks {
   readonly inferenceMs: number;
   /** The frame's stage times (metrics only), when its source keeps them. */
   readonly timing?: FrameTiming;
+  /** Zone and line events of this frame, when the camera has zones or lines (see `ZoneAnalytics`). */
+  readonly zoneEvents?: readonly ZoneEvent[];
+  /** Tracks inside each zone after this frame, by zone name. */
+  readonly occupancy?: Readonly<Record<string, number>>;
 }
 
 /**
@@ -83,6 +88,8 @@ export interface StreamEnded {
   /** Media timestamp of the last processed frame, ms. */
   readonly ptsMs: number;
   readonly ended: readonly TrackSummary[];
+  /** Zone exits of the tracks ended here (they leave every zone). */
+  readonly zoneEvents?: readonly ZoneEvent[];
 }
 
 /** What travels from the tracker to the publishers: one item per processed frame, then (maybe) the end. */

@@ -13,6 +13,8 @@ import type { MessageSequence } from '../operators/wire/message-sequence.js';
 import { sampleFrames, type SamplingStats } from '../operators/sample-frames.js';
 import { segmentInstances } from '../operators/segment-instances.js';
 import { trackInstances } from '../operators/track-instances.js';
+import { analyzeZones } from '../operators/analyze-zones.js';
+import { ZoneAnalytics } from '../models/analytics/zone-analytics.js';
 import { frameFolderFrames } from '../operators/sources/frame-folder-frames.js';
 import { gstreamerFrames } from '../operators/sources/gstreamer-frames.js';
 import { inferSourceKind, isCamera, isLive, type SourceProgress, type SourceSpec } from '../operators/sources/source-spec.js';
@@ -77,6 +79,7 @@ export function cameraGraph(camera: CameraConfig, parts: CameraGraphParts, stats
     parts.onSegmented ? tap(parts.onSegmented) : identity,
     embedInstances(parts.embedder),
     trackInstances(parts.tracker),
+    analyzeZones(camera.zones.length || camera.lines.length ? new ZoneAnalytics(camera.zones, camera.lines, camera.zoneHysteresisPx) : null),
     publishTracks(parts.publishers, parts.withMasks, parts.sequence),
     releaseFrame(credit),
   );

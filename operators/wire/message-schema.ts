@@ -60,6 +60,7 @@ const tracksMessageSchema = z.object({
   width: z.number().int().min(1),
   height: z.number().int().min(1),
   tracks: z.array(trackSchema).describe('confirmed tracks matched in this frame, by id'),
+  zones: z.record(z.string(), count).optional().describe('tracks inside each zone after this frame, by zone name (cameras with zones)'),
 }).strict().describe('per-frame snapshot (topic <prefix>/<camera>/tracks)');
 
 const trackEventMessageSchema = z.object({
@@ -68,6 +69,20 @@ const trackEventMessageSchema = z.object({
   eventId: z.string().describe('stable id of the event, the same in every copy and every replay: <camera>:<trackId>:started or :ended'),
   track: summarySchema,
 }).strict().describe('track lifecycle event (topic <prefix>/<camera>/events)');
+
+const zoneBase = {
+  ...common,
+  eventId: z.string().describe('stable id of the event: <camera>:<trackId>:<zone or line>:<kind>@<frameIndex>'),
+  trackId: z.number().int().min(1),
+};
+const zoneEnteredSchema = z.object({ ...zoneBase, type: z.literal('zone_entered'), zone: z.string() }).strict()
+  .describe('a track\'s anchor (bottom centre of its box) went into a zone by at least the hysteresis (topic <prefix>/<camera>/events)');
+const zoneExitedSchema = z.object({ ...zoneBase, type: z.literal('zone_exited'), zone: z.string(), dwellMs: z.number().min(0).describe('media time inside the zone, ms') }).strict()
+  .describe('a track left a zone (or ended while inside it)');
+const lineCrossedSchema = z.object({
+  ...zoneBase, type: z.literal('line_crossed'), line: z.string(),
+  direction: z.enum(['left-to-right', 'right-to-left']).describe('seen from the line\'s `from` point looking to its `to` point'),
+}).strict().describe('a track\'s anchor crossed a line (from at least the hysteresis on one side to as much on the other)');
 
 /** States a camera reports (see `CameraState` in pipeline/camera-run.ts). */
 export const CAMERA_STATES = ['starting', 'connecting', 'streaming', 'stalled', 'reconnecting', 'ended', 'failed', 'stopped'] as const;
@@ -85,7 +100,7 @@ const cameraStatusMessageSchema = z.object({
 }).strict().describe('a change of a camera\'s state (MQTT: <prefix>/<camera>/status, retained), so a subscriber can tell "no objects" from "no picture"');
 
 /** Every message edgevis publishes per camera (numbered by the camera's sequence). */
-export const trackMessageSchema = z.union([tracksMessageSchema, trackEventMessageSchema, cameraStatusMessageSchema]);
+export const trackMessageSchema = z.union([tracksMessageSchema, trackEventMessageSchema, zoneEnteredSchema, zoneExitedSchema, lineCrossedSchema, cameraStatusMessageSchema]);
 
 const gapMessageSchema = z.object({
   schema: z.literal(MESSAGE_SCHEMA_VERSION),
@@ -97,7 +112,7 @@ const gapMessageSchema = z.object({
 }).strict().describe('WebSocket only, on resume (?since=): events and states in [fromSeq, toSeq] are no longer held; the buffered ones after them follow');
 
 /** Every message a subscriber can receive: the camera messages, and the WebSocket's resume gap. */
-export const wireMessageSchema = z.union([tracksMessageSchema, trackEventMessageSchema, cameraStatusMessageSchema, gapMessageSchema]).meta({
+export const wireMessageSchema = z.union([tracksMessageSchema, trackEventMessageSchema, zoneEnteredSchema, zoneExitedSchema, lineCrossedSchema, cameraStatusMessageSchema, gapMessageSchema]).meta({
   title: `edgevis track messages (${MESSAGE_SCHEMA_VERSION})`,
   description: 'Messages published per camera over WebSocket and MQTT. Snapshots on <prefix>/<camera>/tracks, lifecycle events on <prefix>/<camera>/events, camera states on <prefix>/<camera>/status (retained). All coordinates are frame pixels, top-left origin; times are media time in milliseconds (never wall clock).',
 });
@@ -112,7 +127,9 @@ export type TrackEventMessage = z.infer<typeof trackEventMessageSchema>;
 export type CameraStatusMessage = z.infer<typeof cameraStatusMessageSchema>;
 /** A WebSocket resume gap. */
 export type GapMessage = z.infer<typeof gapMessageSchema>;
-export type TrackMessage = TracksMessage | TrackEventMessage | CameraStatusMessage;
+/** Zone and line events. */
+export type ZoneEventMessage = z.infer<typeof zoneEnteredSchema> | z.infer<typeof zoneExitedSchema> | z.infer<typeof lineCrossedSchema>;
+export type TrackMessage = TracksMessage | TrackEventMessage | ZoneEventMessage | CameraStatusMessage;
 /** A message before its camera's sequence number is stamped on it (see `MessageSequence`). */
 export type UnsequencedMessage = TrackMessage extends infer M ? (M extends unknown ? Omit<M, 'seq'> : never) : never;
 

@@ -17,9 +17,17 @@ const round2 = (v: number) => Math.round(v * 100) / 100;
 export function toTrackMessages(tracks: Tracks, withMasks: boolean): UnsequencedMessage[] {
   const base = { schema: MESSAGE_SCHEMA_VERSION, camera: tracks.cameraId, frameIndex: tracks.frameIndex, ptsMs: tracks.ptsMs } as const;
   const ended = tracks.ended.map((track): UnsequencedMessage => ({ ...base, type: 'track_ended', eventId: `${tracks.cameraId}:${track.trackId}:ended`, track }));
-  if (tracks.kind === 'stream-ended') return ended;
+  const zoneEvents = (tracks.zoneEvents ?? []).map((e): UnsequencedMessage => {
+    const id = `${tracks.cameraId}:${e.trackId}:${e.kind === 'line_crossed' ? e.line : e.zone}:${e.kind}@${tracks.frameIndex}`;
+    if (e.kind === 'line_crossed') return { ...base, type: e.kind, eventId: id, trackId: e.trackId, line: e.line, direction: e.direction };
+    if (e.kind === 'zone_exited') return { ...base, type: e.kind, eventId: id, trackId: e.trackId, zone: e.zone, dwellMs: e.dwellMs };
+    return { ...base, type: e.kind, eventId: id, trackId: e.trackId, zone: e.zone };
+  });
+  // Zone exits of ended tracks come after their track_ended.
+  if (tracks.kind === 'stream-ended') return [...ended, ...zoneEvents];
   return [
     ...tracks.started.map((track): UnsequencedMessage => ({ ...base, type: 'track_started', eventId: `${tracks.cameraId}:${track.trackId}:started`, track })),
+    ...zoneEvents,
     {
       schema: MESSAGE_SCHEMA_VERSION, type: 'tracks', camera: tracks.cameraId, frameIndex: tracks.frameIndex, ptsMs: tracks.ptsMs,
       width: tracks.width, height: tracks.height,
@@ -29,6 +37,7 @@ export function toTrackMessages(tracks: Tracks, withMasks: boolean): Unsequenced
         mask: withMasks && t.mask ? encodeMaskRle(t.mask, tracks.width, tracks.height) : null,
         age: t.age,
       })),
+      ...(tracks.occupancy ? { zones: tracks.occupancy } : {}),
     },
     ...ended,
   ];
