@@ -127,3 +127,8 @@ export function configJsonSchema(): unknown {
 }
 
 export type { EdgevisConfig, EdgevisConfigInput };
+
+/** This process's node id: `nodeId` from the config, else the host name made topic-safe (other characters become "-"). */
+export function nodeIdOf(config: Pick<EdgevisConfig, 'nodeId'>, hostname: string): string {
+  return config.nodeId ?? (hostname.replace(/[^A-Za-z0-9_-]/g, '-').slice(0, 64) || 'edgevis');
+}

@@ -133,6 +133,8 @@ export const configSchema = z.object({
   publish: publishSchema.prefault({}),
   api: apiSchema.prefault({}),
   statusIntervalMs: z.number().int().positive().default(1000).describe('Status line interval, ms.'),
+  nodeId: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'node id must be 1-64 letters, digits, "_" or "-"').optional()
+    .describe('Name of this edgevis process when several publish into one broker: its status topic <prefix>/nodes/<nodeId>/status and the node field of camera_status. Default: the host name.'),
 }).strict().superRefine((cfg, ctx) => {
   const seen = new Set<string>();
   cfg.cameras.forEach((c, i) => {

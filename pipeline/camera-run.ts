@@ -76,6 +76,8 @@ export interface CameraRunParts {
   readonly withMasks: boolean;
   /** The camera's tracker (one per camera, kept across reconnects). */
   readonly createTracker: (camera: CameraConfig) => Tracker;
+  /** This process's node id (in camera_status messages). */
+  readonly nodeId: string;
   /** The camera's message counter, when it continues one (a restart); default a new one. */
   readonly sequence?: MessageSequence;
   readonly logger: Logger;
@@ -145,7 +147,7 @@ export class CameraRun {
     const level = state === 'failed' ? 'error' : state === 'stalled' || state === 'reconnecting' ? 'warn' : 'info';
     this.log[level]({ state, reason, ...(code ? { code } : {}), reconnects: s.reconnects }, `camera '${this.camera.id}' ${state}: ${reason}`);
     publishMessages(this.parts.publishers, [{
-      schema: MESSAGE_SCHEMA_VERSION, type: 'camera_status', camera: this.camera.id, state, reason, ...(code ? { code } : {}),
+      schema: MESSAGE_SCHEMA_VERSION, type: 'camera_status', camera: this.camera.id, node: this.parts.nodeId, state, reason, ...(code ? { code } : {}),
       reconnects: s.reconnects, lastFrameIndex: s.lastFrameIndex,
     }], this.sequence);
   }

@@ -1,3 +1,5 @@
+import { hostname } from 'node:os';
+import { nodeIdOf } from '../config/load.js';
 import type { CameraConfig, EdgevisConfig } from '../config/schema.js';
 import { diffCameras, type CameraDiff } from '../config/diff.js';
 import { MemoryTracker } from '../models/tracking/memory-tracker.js';
@@ -89,7 +91,8 @@ export interface RuntimeOptions {
  */
 export async function startEdgevis(config: EdgevisConfig, options: RuntimeOptions): Promise<EdgevisRuntime> {
   const log = options.logger;
-  const publishers = await startPublishers(config.publish, options.extraPublishers, log);
+  const nodeId = nodeIdOf(config, hostname());
+  const publishers = await startPublishers(config.publish, options.extraPublishers, log, nodeId);
   const closeAll = () => closePublishers(publishers.all, (err, p) => log.warn({ err: err.message, publisher: p.name }, 'error while closing a publisher'));
   const current = new Map<string, CameraRun>();
   const cameraStatuses = () => [...current.values()].map((r) => r.status);
@@ -130,7 +133,7 @@ export async function startEdgevis(config: EdgevisConfig, options: RuntimeOption
   const onTracks = (tracks: Tracks, status: CameraStatus) => { metrics?.observe(tracks); options.onTracks?.(tracks, status); };
   const launch = (camera: CameraConfig, tracker?: Tracker | null, sequence?: MessageSequence): CameraRun => {
     const run = new CameraRun(camera, {
-      models, publishers: publishers.all, withMasks: config.publish.masks, createTracker: tracker ? () => tracker : defaultTracker, logger: log, onTracks, sequence,
+      models, publishers: publishers.all, withMasks: config.publish.masks, createTracker: tracker ? () => tracker : defaultTracker, logger: log, onTracks, sequence, nodeId,
       onSegmented: previews ? (d) => previews.offer(d) : undefined,
     });
     current.set(camera.id, run);

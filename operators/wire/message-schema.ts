@@ -91,6 +91,7 @@ const cameraStatusMessageSchema = z.object({
   schema: z.literal(MESSAGE_SCHEMA_VERSION),
   type: z.literal('camera_status'),
   camera: cameraIdSchema,
+  node: z.string().describe('the edgevis process (node id) that runs the camera'),
   seq: seqSchema,
   state: z.enum(CAMERA_STATES).describe('starting (loading models), connecting, streaming, stalled (no frame, being rebuilt), reconnecting (waiting or trying again), ended (a recording finished), failed (a permanent error), stopped'),
   reason: z.string().describe('why the camera is in this state, for people (an error message, "no frame for 5000 ms", …)'),

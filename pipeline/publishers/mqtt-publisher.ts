@@ -5,6 +5,11 @@ import { redactSource } from '../../operators/sources/source-error.js';
 import type { Logger } from '../logger.js';
 import { EmbeddedMqttBroker, type MqttCredentials } from './mqtt-broker.js';
 
+/** The retained online/offline topic of one edgevis process, so several can share a broker. */
+export function nodeStatusTopic(prefix: string, nodeId: string): string {
+  return `${prefix}/nodes/${nodeId}/status`;
+}
+
 /** Events and states kept for the broker while it is unreachable (about 1 MB of JSON events); beyond it they are dropped and counted. */
 export const MAX_OFFLINE_MESSAGES = 5000;
 
@@ -16,6 +21,8 @@ export interface MqttPublisherOptions {
   readonly brokerPort: number;
   readonly topicPrefix: string;
   readonly eventQos: 0 | 1;
+  /** This process's node id: its status topic is `<prefix>/nodes/<nodeId>/status`. */
+  readonly nodeId: string;
   /** External broker: the credentials edgevis connects with. Embedded broker: what readers must present (null = anonymous readers). */
   readonly credentials?: MqttCredentials | null;
   /** External broker over TLS: CA certificate (PEM). */
@@ -25,7 +32,7 @@ export interface MqttPublisherOptions {
 /**
  * MQTT edge: publishes snapshots (QoS 0) on `<prefix>/<camera>/tracks`, lifecycle events
  * (QoS `eventQos`) on `<prefix>/<camera>/events`, each camera's state (QoS 1, retained) on
- * `<prefix>/<camera>/status`, and keeps `<prefix>/status` retained at
+ * `<prefix>/<camera>/status`, and keeps its node's `<prefix>/nodes/<nodeId>/status` retained at
  * "online" / "offline" (last will), as Frigate does with `frigate/available`. It owns the
  * embedded broker when it started one, and closes it last.
  *
@@ -45,11 +52,11 @@ export class MqttTrackPublisher implements TrackPublisher {
 
   private constructor(
     private readonly client: MqttClient, readonly url: string, private readonly broker: EmbeddedMqttBroker | null,
-    private readonly prefix: string, private readonly eventQos: 0 | 1, private readonly log?: Logger,
+    private readonly prefix: string, private readonly eventQos: 0 | 1, private readonly statusTopic: string, private readonly log?: Logger,
   ) {
     let wasConnected = client.connected;
     client.on('connect', () => {
-      client.publish(`${prefix}/status`, 'online', { qos: 1, retain: true });
+      client.publish(statusTopic, 'online', { qos: 1, retain: true });
       if (!wasConnected) log?.info({ broker: url, queued: this.offlineQueued }, `MQTT broker ${url} connected${this.offlineQueued ? `; ${this.offlineQueued} queued messages are being sent` : ''}`);
       wasConnected = true;
       this.offlineQueued = 0;
@@ -76,7 +83,7 @@ export class MqttTrackPublisher implements TrackPublisher {
     const url = options.url ?? broker!.url;
     // On the embedded broker edgevis is the only publisher (its own random password); on an external one it uses the configured user.
     const login = broker ? broker.publisherCredentials : options.credentials ?? undefined;
-    const statusTopic = `${options.topicPrefix}/status`;
+    const statusTopic = nodeStatusTopic(options.topicPrefix, options.nodeId);
     const client = mqtt.connect(url, {
       protocolVersion: 4, // MQTT 3.1.1: what aedes and every broker speak
       clientId: `edgevis-${process.pid}-${Math.random().toString(16).slice(2, 8)}`,
@@ -101,7 +108,7 @@ export class MqttTrackPublisher implements TrackPublisher {
       }
       log?.warn({ broker: redactSource(url) }, `MQTT broker ${redactSource(url)} not reachable yet (${(err as Error).message}); edgevis keeps trying every 2 s and queues events meanwhile. Start the broker, fix --mqtt-url, or omit it to use the embedded broker.`);
     }
-    const publisher = new MqttTrackPublisher(client, redactSource(url), broker, options.topicPrefix, options.eventQos, log);
+    const publisher = new MqttTrackPublisher(client, redactSource(url), broker, options.topicPrefix, options.eventQos, statusTopic, log);
     if (client.connected) client.publish(statusTopic, 'online', { qos: 1, retain: true });
     return publisher;
   }
@@ -132,7 +139,7 @@ export class MqttTrackPublisher implements TrackPublisher {
   close(): Promise<void> {
     this.closing ??= (async () => {
       if (this.client.connected) {
-        await new Promise<void>((resolve) => this.client.publish(`${this.prefix}/status`, 'offline', { qos: 1, retain: true }, () => resolve()));
+        await new Promise<void>((resolve) => this.client.publish(this.statusTopic, 'offline', { qos: 1, retain: true }, () => resolve()));
       }
       await this.client.endAsync();
       await this.broker?.close();

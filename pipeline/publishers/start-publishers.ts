@@ -29,7 +29,7 @@ export interface Publishers {
  * the error is thrown.
  * @throws Error naming the address when a server cannot listen or the embedded broker does not answer
  */
-export async function startPublishers(publish: PublishConfig, extra: readonly TrackPublisher[] = [], log?: Logger): Promise<Publishers> {
+export async function startPublishers(publish: PublishConfig, extra: readonly TrackPublisher[] = [], log?: Logger, nodeId = 'edgevis'): Promise<Publishers> {
   const all: TrackPublisher[] = [...extra];
   let httpEdge: HttpEdge | null = null;
   let websocket: TrackWebSocketServer | null = null;
@@ -56,7 +56,7 @@ export async function startPublishers(publish: PublishConfig, extra: readonly Tr
       }
       let ca: Buffer | undefined;
       try { ca = m.caFile ? readFileSync(m.caFile) : undefined; } catch (err) { throw new Error(`publish.mqtt.caFile ${m.caFile} cannot be read (${(err as NodeJS.ErrnoException).code})`); }
-      const mqtt = await MqttTrackPublisher.start({ ...m, credentials: m.username && password ? { username: m.username, password } : null, ca }, log);
+      const mqtt = await MqttTrackPublisher.start({ ...m, nodeId, credentials: m.username && password ? { username: m.username, password } : null, ca }, log);
       all.push(mqtt);
       mqttUrl = mqtt.url;
       embeddedBroker = mqtt.embeddedBroker;
