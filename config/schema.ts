@@ -109,7 +109,7 @@ export const publishSchema = z.object({
     brokerHost: z.string().default('127.0.0.1').describe('Embedded broker listen address.'),
     brokerPort: z.number().int().min(0).max(65535).default(1883).describe('Embedded broker TCP port (0 = pick a free one).'),
     topicPrefix: z.string().regex(/^[^#+]+$/, 'topic prefix cannot contain MQTT wildcards').default('edgevis')
-      .describe('Topic prefix: <prefix>/<camera>/tracks, <prefix>/<camera>/events, <prefix>/status.'),
+      .describe('Topic prefix: <prefix>/<camera>/tracks, <prefix>/<camera>/events, <prefix>/<camera>/status, <prefix>/nodes/<nodeId>/status.'),
     eventQos: z.union([z.literal(0), z.literal(1)]).default(1).describe('QoS of lifecycle events (snapshots are always QoS 0).'),
     username: z.string().optional()
       .describe('External broker: the user edgevis connects as. Embedded broker: the user subscribers must connect as (read-only). Unset = no credentials.'),
