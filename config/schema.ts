@@ -116,6 +116,7 @@ export const publishSchema = z.object({
     passwordFile: z.string().optional().describe('File whose first line is that user\'s password; EDGEVIS_MQTT_PASSWORD wins. Relative to the config file.'),
     caFile: z.string().optional().describe('External broker over TLS (mqtts://): CA certificate file (PEM). Relative to the config file.'),
     allowAnonymous: z.boolean().default(false).describe('Embedded broker: accept anonymous readers on a non-loopback host (refused otherwise).'),
+    snapshotsWithoutMasks: z.boolean().default(true).describe('Also publish each snapshot without masks on <prefix>/<camera>/tracks/nomask (small, for counters and dashboards).'),
   }).strict().prefault({}),
   masks: z.boolean().default(true).describe('Include COCO RLE masks in track snapshots.'),
 }).strict();

@@ -59,6 +59,13 @@ t.test('the WebSocket port with a reader token: 401 before the handshake, probes
   t.equal(await upgradeStatus(ws, { authorization: 'Bearer reader-token-1' }), 101, 'right token in the header');
   t.equal(await upgradeStatus(`${ws}cameras/door?token=reader-token-1`), 101, 'right token as a query parameter (browsers)');
   t.equal(await upgradeStatus(ws, { authorization: 'Bearer reader-token-1', origin: 'https://evil.example' }), 403, 'a foreign browser origin: 403');
+  const closeCode = await new Promise<number>((r) => {
+    const client = new WebSocket(ws, { headers: { authorization: 'Bearer reader-token-1' } });
+    client.once('open', () => client.send(Buffer.alloc(100 * 1024)));
+    client.once('close', (code) => r(code));
+    client.on('error', () => undefined);
+  });
+  t.equal(closeCode, 1009, 'a subscriber that sends a 100 KiB frame is closed (1009: message too big), nothing is buffered');
   t.equal((await fetch(`${http}metrics`)).status, 401, '/metrics needs the token');
   t.equal((await fetch(`${http}metrics`, { headers: { authorization: 'Bearer reader-token-1' } })).status, 200);
   t.equal((await fetch(`${http}healthz`)).status, 200, '/healthz stays open for probes');

@@ -42,8 +42,10 @@ t.test('real model on the first 100 frames of vtest.avi, over WebSocket and the 
   const snapshots = ws.messages.filter((m): m is TracksMessage => m.type === 'tracks');
   t.equal(snapshots.length, 100, 'one snapshot per frame over WebSocket');
   t.same(snapshots.map((s) => s.frameIndex), Array.from({ length: 100 }, (_, i) => i), 'in frame order');
-  t.equal(mq.messages.filter((m) => m.message.type === 'tracks').length, 100, 'one snapshot per frame over MQTT');
-  t.ok(mq.messages.every((m) => m.topic === `edgevis/pets/${m.message.type === 'tracks' ? 'tracks' : 'events'}`), 'topic layout edgevis/<camera>/{tracks,events}');
+  t.equal(mq.messages.filter((m) => m.topic === 'edgevis/pets/tracks').length, 100, 'one snapshot per frame over MQTT');
+  const lite = mq.messages.filter((m) => m.topic === 'edgevis/pets/tracks/nomask');
+  t.ok(lite.length > 0 && lite.every((m) => m.message.type === 'tracks' && m.message.tracks.every((k) => k.mask === null)), `snapshots without masks on edgevis/pets/tracks/nomask (${lite.length}, those with masks)`);
+  t.ok(mq.messages.every((m) => m.topic === `edgevis/pets/${m.message.type === 'tracks' ? 'tracks' : 'events'}` || m.topic === 'edgevis/pets/tracks/nomask'), 'topic layout edgevis/<camera>/{tracks,tracks/nomask,events}');
 
   const invalid = [...ws.messages, ...mq.messages.map((m) => m.message)].filter((m) => !validate(m));
   t.equal(invalid.length, 0, `every message validates against the JSON Schema ${invalid.length ? JSON.stringify(validate.errors) : ''}`);
@@ -80,10 +82,10 @@ t.test('external broker: a real mosquitto on 127.0.0.1 receives the tracks', { s
   t.equal(runtime.embeddedBroker, false, 'no embedded broker with --mqtt-url');
   const [camera] = await runtime.done;
   t.equal(camera.state, 'ended');
-  await settle(() => mq.messages.filter((m) => m.message.type === 'tracks').length >= 30);
+  await settle(() => mq.messages.filter((m) => m.topic === 'edgevis/pets/tracks').length >= 30);
   await runtime.stop();
   await mq.close();
-  const snapshots = mq.messages.filter((m) => m.message.type === 'tracks');
+  const snapshots = mq.messages.filter((m) => m.topic === 'edgevis/pets/tracks');
   t.equal(snapshots.length, 30, 'all 30 snapshots arrived through mosquitto');
   t.ok(snapshots.some((m) => (m.message as TracksMessage).tracks.length > 0), 'with tracks');
   t.ok(mq.messages.every((m) => validate(m.message)), 'messages validate');

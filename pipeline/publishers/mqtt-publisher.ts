@@ -23,6 +23,8 @@ export interface MqttPublisherOptions {
   readonly eventQos: 0 | 1;
   /** This process's node id: its status topic is `<prefix>/nodes/<nodeId>/status`. */
   readonly nodeId: string;
+  /** Also publish snapshots without masks on `<prefix>/<camera>/tracks/nomask`. */
+  readonly snapshotsWithoutMasks?: boolean;
   /** External broker: the credentials edgevis connects with. Embedded broker: what readers must present (null = anonymous readers). */
   readonly credentials?: MqttCredentials | null;
   /** External broker over TLS: CA certificate (PEM). */
@@ -30,7 +32,8 @@ export interface MqttPublisherOptions {
 }
 
 /**
- * MQTT edge: publishes snapshots (QoS 0) on `<prefix>/<camera>/tracks`, lifecycle events
+ * MQTT edge: publishes snapshots (QoS 0) on `<prefix>/<camera>/tracks` (and without masks on
+ * `<prefix>/<camera>/tracks/nomask`), lifecycle events
  * (QoS `eventQos`) on `<prefix>/<camera>/events`, each camera's state (QoS 1, retained) on
  * `<prefix>/<camera>/status`, and keeps its node's `<prefix>/nodes/<nodeId>/status` retained at
  * "online" / "offline" (last will), as Frigate does with `frigate/available`. It owns the
@@ -53,6 +56,7 @@ export class MqttTrackPublisher implements TrackPublisher {
   private constructor(
     private readonly client: MqttClient, readonly url: string, private readonly broker: EmbeddedMqttBroker | null,
     private readonly prefix: string, private readonly eventQos: 0 | 1, private readonly statusTopic: string, private readonly log?: Logger,
+    private readonly withoutMasks = true,
   ) {
     let wasConnected = client.connected;
     client.on('connect', () => {
@@ -108,7 +112,7 @@ export class MqttTrackPublisher implements TrackPublisher {
       }
       log?.warn({ broker: redactSource(url) }, `MQTT broker ${redactSource(url)} not reachable yet (${(err as Error).message}); edgevis keeps trying every 2 s and queues events meanwhile. Start the broker, fix --mqtt-url, or omit it to use the embedded broker.`);
     }
-    const publisher = new MqttTrackPublisher(client, redactSource(url), broker, options.topicPrefix, options.eventQos, statusTopic, log);
+    const publisher = new MqttTrackPublisher(client, redactSource(url), broker, options.topicPrefix, options.eventQos, statusTopic, log, options.snapshotsWithoutMasks ?? true);
     if (client.connected) client.publish(statusTopic, 'online', { qos: 1, retain: true });
     return publisher;
   }
@@ -133,6 +137,9 @@ export class MqttTrackPublisher implements TrackPublisher {
     }
     this.client.publish(topicOf(this.prefix, message), json, options);
     this.sent.messages++;
+    if (this.withoutMasks && message.type === 'tracks' && message.tracks.some((k) => k.mask)) {
+      this.client.publish(`${topicOf(this.prefix, message)}/nomask`, JSON.stringify({ ...message, tracks: message.tracks.map((k) => ({ ...k, mask: null })) }), options);
+    }
   }
 
   /** Marks the status offline, disconnects, then stops the embedded broker (if any). */
