@@ -85,8 +85,8 @@ export function resolveConfigPaths(raw: unknown, baseDir: string): unknown {
     ...('api' in raw ? { api: withPaths(raw.api, ['tokenFile']) } : {}),
     ...(isRecord(raw.publish) ? { publish: {
       ...raw.publish,
-      ...('websocket' in raw.publish ? { websocket: withPaths(raw.publish.websocket, ['tokenFile']) } : {}),
-      ...('mqtt' in raw.publish ? { mqtt: withPaths(raw.publish.mqtt, ['passwordFile', 'caFile']) } : {}),
+      ...('websocket' in raw.publish ? { websocket: withPaths(raw.publish.websocket, ['tokenFile', 'certFile', 'keyFile']) } : {}),
+      ...('mqtt' in raw.publish ? { mqtt: withPaths(raw.publish.mqtt, ['passwordFile', 'caFile', 'brokerCertFile', 'brokerKeyFile']) } : {}),
     } } : {}),
   };
 }

@@ -100,6 +100,8 @@ export const publishSchema = z.object({
     allowAnonymous: z.boolean().default(false).describe('Serve a non-loopback host without a token (refused otherwise).'),
     allowedOrigins: z.array(z.string()).default([]).describe('Browser origins (e.g. https://dashboard.example) allowed besides the server\'s own.'),
     maxClients: z.number().int().positive().default(256).describe('WebSocket subscribers at most; more are answered 503.'),
+    certFile: z.string().optional().describe('TLS certificate (PEM): serve https:// and wss:// instead of http:// and ws:// (with keyFile). Relative to the config file.'),
+    keyFile: z.string().optional().describe('TLS private key (PEM) for certFile. Relative to the config file.'),
     maxBufferedBytes: z.number().int().positive().default(8 * 1024 * 1024)
       .describe('Skip snapshots for a client whose send buffer exceeds this (slow consumer; events are always sent), bytes.'),
   }).strict().prefault({}),
@@ -116,6 +118,8 @@ export const publishSchema = z.object({
     passwordFile: z.string().optional().describe('File whose first line is that user\'s password; EDGEVIS_MQTT_PASSWORD wins. Relative to the config file.'),
     caFile: z.string().optional().describe('External broker over TLS (mqtts://): CA certificate file (PEM). Relative to the config file.'),
     allowAnonymous: z.boolean().default(false).describe('Embedded broker: accept anonymous readers on a non-loopback host (refused otherwise).'),
+    brokerCertFile: z.string().optional().describe('Embedded broker: TLS certificate (PEM) for an mqtts:// listener (with brokerKeyFile). Relative to the config file.'),
+    brokerKeyFile: z.string().optional().describe('Embedded broker: TLS private key (PEM). Relative to the config file.'),
     snapshotsWithoutMasks: z.boolean().default(true).describe('Also publish each snapshot without masks on <prefix>/<camera>/tracks/nomask (small, for counters and dashboards).'),
   }).strict().prefault({}),
   masks: z.boolean().default(true).describe('Include COCO RLE masks in track snapshots.'),

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { createServer, type AddressInfo, type Server } from 'node:net';
+import { createServer as createTlsServer } from 'node:tls';
 import { Aedes, type Client } from 'aedes';
 import { tokenMatches } from '../servers/access.js';
 
@@ -30,10 +31,10 @@ export function isUnderPrefix(topic: string, prefix: string): boolean {
  * (or anonymously when none are set) and may subscribe only under the prefix (no `#`, no `$SYS`).
  */
 export class EmbeddedMqttBroker {
-  private constructor(private readonly broker: Aedes, private readonly server: Server, readonly publisherCredentials: MqttCredentials) {}
+  private constructor(private readonly broker: Aedes, private readonly server: Server, readonly publisherCredentials: MqttCredentials, private readonly secure: boolean) {}
 
   /** @throws Error naming the address when the port cannot be bound */
-  static async start(host: string, port: number, access: EmbeddedBrokerAccess): Promise<EmbeddedMqttBroker> {
+  static async start(host: string, port: number, access: EmbeddedBrokerAccess, tls?: { cert: Buffer; key: Buffer }): Promise<EmbeddedMqttBroker> {
     const own: MqttCredentials = { username: 'edgevis', password: randomBytes(24).toString('hex') };
     const publishers = new WeakSet<Client>();
     const broker = await Aedes.createBroker({
@@ -54,18 +55,18 @@ export class EmbeddedMqttBroker {
         callback(null, isUnderPrefix(subscription.topic, access.prefix) ? subscription : null);
       },
     });
-    const server = createServer(broker.handle);
+    const server: Server = tls ? createTlsServer({ cert: tls.cert, key: tls.key }, broker.handle) : createServer(broker.handle);
     await new Promise<void>((resolve, reject) => {
       server.once('error', (err) => reject(new Error(`embedded MQTT broker cannot listen on ${host}:${port}: ${err.message}. Pick another port with --mqtt-port, or use an external broker with --mqtt-url.`)));
       server.listen(port, host, resolve);
     });
-    return new EmbeddedMqttBroker(broker, server, own);
+    return new EmbeddedMqttBroker(broker, server, own, tls !== undefined);
   }
 
   /** mqtt:// URL of the broker. */
   get url(): string {
     const a = this.server.address() as AddressInfo;
-    return `mqtt://${a.address}:${a.port}`;
+    return `${this.secure ? 'mqtts' : 'mqtt'}://${a.address}:${a.port}`;
   }
 
   async close(): Promise<void> {

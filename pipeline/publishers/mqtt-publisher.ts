@@ -23,6 +23,8 @@ export interface MqttPublisherOptions {
   readonly eventQos: 0 | 1;
   /** This process's node id: its status topic is `<prefix>/nodes/<nodeId>/status`. */
   readonly nodeId: string;
+  /** Embedded broker: serve mqtts:// with this certificate and key. */
+  readonly brokerTls?: { cert: Buffer; key: Buffer };
   /** Also publish snapshots without masks on `<prefix>/<camera>/tracks/nomask`. */
   readonly snapshotsWithoutMasks?: boolean;
   /** External broker: the credentials edgevis connects with. Embedded broker: what readers must present (null = anonymous readers). */
@@ -83,7 +85,7 @@ export class MqttTrackPublisher implements TrackPublisher {
    * @throws Error naming the address when the embedded broker cannot listen, or the URL when the first connection fails within `timeoutMs`
    */
   static async start(options: MqttPublisherOptions, log?: Logger, timeoutMs = 5000): Promise<MqttTrackPublisher> {
-    const broker = options.url ? null : await EmbeddedMqttBroker.start(options.brokerHost, options.brokerPort, { prefix: options.topicPrefix, readers: options.credentials ?? null });
+    const broker = options.url ? null : await EmbeddedMqttBroker.start(options.brokerHost, options.brokerPort, { prefix: options.topicPrefix, readers: options.credentials ?? null }, options.brokerTls);
     const url = options.url ?? broker!.url;
     // On the embedded broker edgevis is the only publisher (its own random password); on an external one it uses the configured user.
     const login = broker ? broker.publisherCredentials : options.credentials ?? undefined;
@@ -96,6 +98,8 @@ export class MqttTrackPublisher implements TrackPublisher {
       queueQoSZero: false,
       ...(login ? { username: login.username, password: login.password } : {}),
       ...(options.ca ? { ca: options.ca } : {}),
+      // edgevis's own client trusts its embedded broker's certificate (it is on this machine).
+      ...(broker && options.brokerTls ? { ca: options.brokerTls.cert, checkServerIdentity: () => undefined } : {}),
       will: { topic: statusTopic, payload: Buffer.from('offline'), qos: 1, retain: true },
     });
     try {

@@ -41,7 +41,8 @@ export async function startPublishers(publish: PublishConfig, extra: readonly Tr
       if (token === null && !isLoopback(w.host) && !w.allowAnonymous) {
         throw new Error(`refusing to serve WebSocket, viewer and metrics on ${w.host} without a token: anyone who can reach the port could read every camera. Set EDGEVIS_TOKEN (or publish.websocket.tokenFile), or set publish.websocket.allowAnonymous: true.`);
       }
-      const ws = await TrackWebSocketServer.start(w.host, w.port, w.maxBufferedBytes, { token, allowedOrigins: w.allowedOrigins }, w.maxClients);
+      const tls = pemPair(w.certFile, w.keyFile, 'publish.websocket');
+      const ws = await TrackWebSocketServer.start(w.host, w.port, w.maxBufferedBytes, { token, allowedOrigins: w.allowedOrigins }, w.maxClients, tls);
       all.push(ws);
       websocketUrl = ws.url;
       httpEdge = ws.edge;
@@ -56,7 +57,8 @@ export async function startPublishers(publish: PublishConfig, extra: readonly Tr
       }
       let ca: Buffer | undefined;
       try { ca = m.caFile ? readFileSync(m.caFile) : undefined; } catch (err) { throw new Error(`publish.mqtt.caFile ${m.caFile} cannot be read (${(err as NodeJS.ErrnoException).code})`); }
-      const mqtt = await MqttTrackPublisher.start({ ...m, nodeId, credentials: m.username && password ? { username: m.username, password } : null, ca }, log);
+      const brokerTls = pemPair(m.brokerCertFile, m.brokerKeyFile, 'publish.mqtt (brokerCertFile/brokerKeyFile)');
+      const mqtt = await MqttTrackPublisher.start({ ...m, nodeId, brokerTls, credentials: m.username && password ? { username: m.username, password } : null, ca }, log);
       all.push(mqtt);
       mqttUrl = mqtt.url;
       embeddedBroker = mqtt.embeddedBroker;
@@ -66,6 +68,20 @@ export async function startPublishers(publish: PublishConfig, extra: readonly Tr
     throw err;
   }
   return { all, websocketUrl, httpEdge, websocket, mqttUrl, embeddedBroker };
+}
+
+/**
+ * A TLS certificate and key read from PEM files, or undefined when neither is set.
+ * @throws Error naming the setting when only one is set or a file cannot be read
+ */
+function pemPair(certFile: string | undefined, keyFile: string | undefined, setting: string): { cert: Buffer; key: Buffer } | undefined {
+  if (!certFile && !keyFile) return undefined;
+  if (!certFile || !keyFile) throw new Error(`${setting}: TLS needs both a certificate and a key file`);
+  try {
+    return { cert: readFileSync(certFile), key: readFileSync(keyFile) };
+  } catch (err) {
+    throw new Error(`${setting}: TLS file ${(err as NodeJS.ErrnoException).path ?? ''} cannot be read (${(err as NodeJS.ErrnoException).code})`);
+  }
 }
 
 /** Closes publishers in reverse start order; one that fails is reported to `onError` and does not stop the rest. */

@@ -1,4 +1,5 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer as createTlsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { readerAccessProblem, type ReaderAccess } from './access.js';
@@ -23,7 +24,7 @@ export class HttpEdge {
   private upgrade: UpgradeHandler | null = null;
   private closing: Promise<void> | null = null;
 
-  private constructor(private readonly server: Server, private readonly access: ReaderAccess) {
+  private constructor(private readonly server: Server, private readonly access: ReaderAccess, readonly secure: boolean) {
     server.on('request', (request, response) => void this.dispatch(request, response));
     server.on('upgrade', (request, socket, head) => {
       socket.on('error', () => socket.destroy()); // a client that vanishes mid-handshake
@@ -36,17 +37,17 @@ export class HttpEdge {
   }
 
   /**
-   * Listens on host:port (port 0 = a free one).
+   * Listens on host:port (port 0 = a free one), over TLS (https, wss) when `tls` is given.
    * @throws Error (e.g. EADDRINUSE) naming the address and the setting to change
    */
-  static async listen(host: string, port: number, access: ReaderAccess = { token: null, allowedOrigins: [] }): Promise<HttpEdge> {
-    const server = createServer();
+  static async listen(host: string, port: number, access: ReaderAccess = { token: null, allowedOrigins: [] }, tls?: { cert: Buffer; key: Buffer }): Promise<HttpEdge> {
+    const server: Server = tls ? createTlsServer({ cert: tls.cert, key: tls.key }) : createServer();
     await new Promise<void>((resolve, reject) => {
       server.once('listening', resolve);
       server.once('error', (err) => reject(new Error(`HTTP/WebSocket server cannot listen on ${host}:${port}: ${err.message}. Pick another port with --ws-port or publish.websocket.port.`)));
       server.listen(port, host);
     });
-    return new HttpEdge(server, access);
+    return new HttpEdge(server, access, tls !== undefined);
   }
 
   /** host:port as a URL authority (IPv6 in brackets). */

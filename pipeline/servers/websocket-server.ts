@@ -131,8 +131,8 @@ export class TrackWebSocketServer implements TrackPublisher {
    * owns the edge (other endpoints add routes to `edge`) and closes it last.
    * @throws Error (e.g. EADDRINUSE) naming the address when the port cannot be bound
    */
-  static async start(host: string, port: number, maxBufferedBytes: number, access: ReaderAccess = { token: null, allowedOrigins: [] }, maxClients = 256): Promise<TrackWebSocketServer> {
-    return new TrackWebSocketServer(await HttpEdge.listen(host, port, access), maxBufferedBytes, maxClients);
+  static async start(host: string, port: number, maxBufferedBytes: number, access: ReaderAccess = { token: null, allowedOrigins: [] }, maxClients = 256, tls?: { cert: Buffer; key: Buffer }): Promise<TrackWebSocketServer> {
+    return new TrackWebSocketServer(await HttpEdge.listen(host, port, access, tls), maxBufferedBytes, maxClients);
   }
 
   private constructor(readonly edge: HttpEdge, private readonly maxBufferedBytes: number, private readonly maxClients: number) {
@@ -149,7 +149,7 @@ export class TrackWebSocketServer implements TrackPublisher {
   }
 
   /** ws:// URL clients connect to. */
-  get url(): string { return `ws://${this.edge.authority}/`; }
+  get url(): string { return `${this.edge.secure ? 'wss' : 'ws'}://${this.edge.authority}/`; }
 
   /** Messages sent (per client) and snapshots skipped for slow clients. */
   get counters(): Readonly<Record<string, number>> { return { ...this.sent, clients: this.clients.size }; }
