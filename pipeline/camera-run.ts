@@ -196,12 +196,22 @@ export class CameraRun {
     }, fail);
   }
 
+  /** Zones and lines are in frame pixels; once the frame size is known, one warning names any point outside it. */
+  private warnZonesOutside(width: number, height: number): void {
+    const outside = (p: readonly [number, number]) => p[0] > width || p[1] > height;
+    const names = [...this.camera.zones.filter((z) => z.polygon.some(outside)).map((z) => `zone '${z.name}'`), ...this.camera.lines.filter((l) => outside(l.from) || outside(l.to)).map((l) => `line '${l.name}'`)];
+    if (names.length) this.log.warn({ width, height }, `camera '${this.camera.id}': ${names.join(', ')} reach outside the ${width}x${height} frame; zone and line points are frame pixels`);
+  }
+
   private count(tracks: Tracks): void {
     const s = this.status;
     s.tracksEnded += tracks.ended.length;
     if (tracks.kind !== 'frame') return;
     const now = performance.now();
-    if (s.framesProcessed === 0) s.firstFrameAt = now;
+    if (s.framesProcessed === 0) {
+      s.firstFrameAt = now;
+      this.warnZonesOutside(tracks.width, tracks.height);
+    }
     s.lastFrameAt = now;
     s.framesProcessed++;
     s.lastFrameIndex = tracks.frameIndex;
