@@ -108,7 +108,7 @@ export async function startEdgevis(config: EdgevisConfig, options: RuntimeOption
   if (publishers.websocket) publishers.websocket.cameraExists = (id) => knownCameras.has(id);
   if (publishers.websocket && previews) {
     publishers.websocket.previews = previews;
-    publishers.httpEdge!.route(viewerRoutes(cameraStatuses));
+    publishers.httpEdge!.route(viewerRoutes(cameraStatuses, () => [...current.values()].map((r) => r.camera)));
   }
   if (options.beforeCameras) {
     try {

@@ -45,6 +45,7 @@ const token = new URLSearchParams(location.search).get("token");
 const $ = (id) => document.getElementById(id);
 const picture = $("picture"), overlay = $("overlay");
 const viewer = window.edgevisViewer = { drawn: 0, last: null, camera: null, errors: [] };
+let geometry = { zones: [], lines: [] }; // the selected camera's zones and lines (frame pixels)
 const pictures = new Map();   // frameIndex -> ImageBitmap
 const snapshots = new Map();  // frameIndex -> tracks message
 const trails = new Map();     // track id -> [[x, y], ...]
@@ -92,6 +93,18 @@ function draw(frameIndex) {
     }
   }
   ctx.putImageData(masks, 0, 0);
+  // Zones (dashed, with their occupancy) and lines (with their name).
+  ctx.setLineDash([8, 6]); ctx.lineWidth = 2; ctx.font = "14px system-ui, sans-serif";
+  for (const z of geometry.zones) {
+    ctx.beginPath(); z.polygon.forEach(([x, y], i) => (i ? ctx.lineTo(x, y) : ctx.moveTo(x, y))); ctx.closePath();
+    ctx.strokeStyle = "#ffd54a"; ctx.stroke();
+    ctx.fillStyle = "#ffd54a"; ctx.fillText(z.name + ": " + ((message.zones || {})[z.name] || 0), z.polygon[0][0] + 4, z.polygon[0][1] + 16);
+  }
+  for (const l of geometry.lines) {
+    ctx.beginPath(); ctx.moveTo(l.from[0], l.from[1]); ctx.lineTo(l.to[0], l.to[1]); ctx.strokeStyle = "#4ad0ff"; ctx.stroke();
+    ctx.fillStyle = "#4ad0ff"; ctx.fillText(l.name, l.from[0] + 4, l.from[1] + 16);
+  }
+  ctx.setLineDash([]);
   ctx.lineWidth = 2; ctx.font = "14px system-ui, sans-serif";
   for (const t of message.tracks) {
     const [x1, y1, bw, bh] = t.bbox; // COCO [x, y, width, height]
@@ -136,6 +149,10 @@ function onMessage(data) {
   } else if (m.type === "track_started" || m.type === "track_ended") {
     event("frame " + m.frameIndex + ": #" + m.track.trackId + " " + m.track.className + (m.type === "track_started" ? " started" : " ended (" + m.track.endReason + ")"));
     if (m.type === "track_ended") trails.delete(m.track.trackId);
+  } else if (m.type === "zone_entered" || m.type === "zone_exited") {
+    event("frame " + m.frameIndex + ": #" + m.trackId + (m.type === "zone_entered" ? " entered " : " left ") + m.zone + (m.dwellMs !== undefined ? " after " + (m.dwellMs / 1000).toFixed(1) + " s" : ""));
+  } else if (m.type === "line_crossed") {
+    event("frame " + m.frameIndex + ": #" + m.trackId + " crossed " + m.line + " " + m.direction);
   } else if (m.type === "camera_status") {
     event(m.camera + " " + m.state + ": " + m.reason);
   }
@@ -163,6 +180,7 @@ async function poll() {
       if (pick) { select.value = pick; if (pick !== viewer.camera) connect(pick); }
     }
     const c = cameras.find((x) => x.id === viewer.camera);
+    if (c) geometry = { zones: c.zones || [], lines: c.lines || [] };
     if (c) {
       $("state").textContent = c.state + (c.state === "streaming" ? "" : ": " + c.reason); $("state").className = "state " + c.state;
       $("fps").textContent = c.fps.toFixed(1) + " fps"; $("dropped").textContent = c.droppedFrames + " dropped"; $("latency").textContent = c.latencyMs + " ms latency";

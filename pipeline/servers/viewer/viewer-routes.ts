@@ -1,3 +1,4 @@
+import type { CameraConfig } from '../../../config/schema.js';
 import { processingFps, type CameraStatus } from '../../camera-run.js';
 import { droppedFrames } from '../../status-line.js';
 import { type HttpRoute, sendJson } from '../http-edge.js';
@@ -5,11 +6,11 @@ import { VIEWER_HTML } from './viewer-page.js';
 
 /**
  * The web viewer on the HTTP edge: `GET /` serves the page (one small HTML file, no external
- * dependencies), `GET /viewer/status` the cameras with state, fps, dropped frames and latency
+ * dependencies), `GET /viewer/status` the cameras with state, fps, dropped frames, latency, zones and lines
  * (polled by the page once a second). Tracks and pictures come over the WebSocket
  * (`/cameras/<id>?preview=<fps>`).
  */
-export function viewerRoutes(cameras: () => readonly CameraStatus[]): HttpRoute {
+export function viewerRoutes(cameras: () => readonly CameraStatus[], configs: () => readonly CameraConfig[] = () => []): HttpRoute {
   return (request, response, url) => {
     if (request.method !== 'GET') return false;
     if (url.pathname === '/' || url.pathname === '/index.html') {
@@ -22,6 +23,7 @@ export function viewerRoutes(cameras: () => readonly CameraStatus[]): HttpRoute 
         cameras: cameras().map((c) => ({
           id: c.id, state: c.state, reason: c.reason, fps: Math.round(processingFps(c) * 10) / 10, droppedFrames: droppedFrames(c),
           framesProcessed: c.framesProcessed, latencyMs: Math.round(c.latencyMs), activeTracks: c.activeTracks, reconnects: c.reconnects,
+          zones: configs().find((k) => k.id === c.id)?.zones ?? [], lines: configs().find((k) => k.id === c.id)?.lines ?? [],
         })),
       });
       return true;
