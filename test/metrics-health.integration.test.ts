@@ -100,5 +100,6 @@ t.test('a viewer that stops reading neither holds the pipeline back nor grows me
   const metric = (name: string) => Number(families.find((f) => f.name === name)?.metrics[0].value);
   t.comment(`pictures sent ${metric('edgevis_viewer_pictures_total')}, skipped for the paused viewer ${metric('edgevis_viewer_pictures_skipped_total')}, RSS growth ${rssGrowthMb.toFixed(0)} MB`);
   t.ok(metric('edgevis_viewer_pictures_skipped_total') > 0, 'pictures are skipped once its socket is backed up');
-  t.ok(rssGrowthMb < 60, `memory stays bounded (RSS +${rssGrowthMb.toFixed(0)} MB from frame 50 to 250)`);
+  // Frames kept for the viewer would grow RSS by ~1.3 MB each (over 250 MB here); GC timing alone moves it by tens of MB.
+  t.ok(rssGrowthMb < 100, `memory stays bounded (RSS +${rssGrowthMb.toFixed(0)} MB from frame 50 to 250)`);
 });
