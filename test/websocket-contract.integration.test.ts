@@ -44,10 +44,10 @@ t.test('resume, filters and unknown cameras on a real run', { skip: !haveInputs 
   await settle(() => firstGot.filter((m) => m.type === 'track_started').length >= 2, 60_000);
   first.terminate();
   const lastSeen = Math.max(...firstGot.map((m) => (m as { seq: number }).seq));
-  await new Promise((r) => setTimeout(r, 2000)); // ...and misses two seconds of the run
+  await runtime.done; // ...and misses the rest of the run, whose end ends every open track
+  await settle(() => false, 500);
   const resumed = await wsCollector(`${base}cameras/pets?types=events,status&since=${lastSeen}`);
   clients.push(resumed);
-  await runtime.done;
   await settle(() => false, 500);
 
   const expected = all.messages.filter(isEvent).map((m) => (m as { seq: number }).seq);

@@ -56,3 +56,22 @@ t.test('bearer tokens: parsed from the header, compared in constant time', async
   t.notOk(tokenMatches('abd', 'abc'));
   t.notOk(tokenMatches('abcd', 'abc'), 'different lengths are no error');
 });
+
+t.test('resume beyond the buffer: a gap message names what is no longer held, then the held events follow', async (t) => {
+  const { TrackWebSocketServer } = await import('../pipeline/servers/websocket-server.js');
+  const server = await TrackWebSocketServer.start('127.0.0.1', 0, MAX);
+  t.teardown(() => server.close());
+  for (let seq = 1; seq <= 1100; seq++) {
+    const m: TrackMessage = { ...event, seq, eventId: `a:${seq}:ended` };
+    server.publish(m, JSON.stringify(m));
+  }
+  const got: { type: string; seq?: number; fromSeq?: number; toSeq?: number }[] = [];
+  const client = new WebSocket(`${server.url}cameras/a?since=5`);
+  client.on('message', (d) => got.push(JSON.parse(String(d))));
+  await new Promise((r) => client.once('open', r));
+  const deadline = Date.now() + 3000;
+  while (got.length < 1001 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+  client.close();
+  t.match(got[0], { type: 'gap', fromSeq: 6, toSeq: 100 }, 'seq 6-100 were evicted (1000 are held)');
+  t.same(got.slice(1).map((m) => m.seq), Array.from({ length: 1000 }, (_, i) => 101 + i), 'then 101-1100 in order');
+});
