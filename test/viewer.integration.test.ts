@@ -16,6 +16,13 @@ const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 /** Where the test leaves its screenshot (ignored by git). */
 const ARTIFACTS = resolve('test-artifacts');
 
+/** Whether (x, y) is within 4 px of the segment a–b (the trail is stroked 2 px wide). */
+function nearSegment(x: number, y: number, a: [number, number], b: [number, number]): boolean {
+  const dx = b[0] - a[0], dy = b[1] - a[1], len2 = dx * dx + dy * dy;
+  const u = len2 > 0 ? Math.max(0, Math.min(1, ((x - a[0]) * dx + (y - a[1]) * dy) / len2)) : 0;
+  return Math.hypot(x - (a[0] + u * dx), y - (a[1] + u * dy)) <= 4;
+}
+
 interface Drawn { frameIndex: number; width: number; height: number; tracks: { id: number; bbox: [number, number, number, number]; mask: CocoRle | null; trail: [number, number][] }[] }
 
 t.test('the viewer draws each tracked person\'s mask over the picture of the same frame, in Chromium', {
@@ -60,7 +67,7 @@ t.test('the viewer draws each tracked person\'s mask over the picture of the sam
   const { width: w, height: h } = last;
   // Inside: pixels of each published mask, away from every box outline (labels and strokes are drawn there too).
   const nearBox = (x: number, y: number) => last.tracks.some(({ bbox: [bx, by, bw, bh], trail }) => (x >= bx - 4 && x <= bx + bw + 4 && y >= by - 4 && y <= by + bh + 4) || (x >= bx - 4 && x <= bx + 120 && y >= by - 20 && y <= by) /* label */
-    || trail.some(([tx, ty]) => Math.abs(x - tx) <= 12 && Math.abs(y - ty) <= 12)); // the trail: the track's past bottom centres
+    || trail.some((q, i) => i > 0 && nearSegment(x, y, trail[i - 1], q))); // the trail: a polyline through the track's past bottom centres
   let inside = 0, insideDrawn = 0;
   for (const track of last.tracks.filter((k) => k.mask)) {
     const mask = decodeRle(track.mask!);
