@@ -1,6 +1,6 @@
 import { encodeMaskRle } from '../../models/coco-rle.js';
 import type { Tracks } from '../../models/tracks.js';
-import { MESSAGE_SCHEMA_VERSION, type TrackJson, type TrackMessage, type UnsequencedMessage } from './message-schema.js';
+import { MESSAGE_SCHEMA_VERSION, type TrackJson, type TrackMessage, type TracksMessage, type UnsequencedMessage } from './message-schema.js';
 
 export { MESSAGE_SCHEMA_VERSION };
 export type { CameraStatusMessage, TrackEventMessage, TrackJson, TrackMessage, TracksMessage, UnsequencedMessage } from './message-schema.js';
@@ -41,6 +41,11 @@ export function toTrackMessages(tracks: Tracks, withMasks: boolean): Unsequenced
     },
     ...ended,
   ];
+}
+
+/** A snapshot with every track's mask left out (`mask: null`): the small form for counters and dashboards. */
+export function withoutMasks(message: TracksMessage): TracksMessage {
+  return { ...message, tracks: message.tracks.map((k) => ({ ...k, mask: null })) };
 }
 
 /** MQTT topic of a message: `<prefix>/<camera>/tracks` for snapshots, `…/status` for camera states, `…/events` for lifecycle events. */

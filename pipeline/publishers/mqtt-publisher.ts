@@ -1,6 +1,6 @@
 import mqtt, { type MqttClient } from 'mqtt';
 import type { TrackPublisher } from '../../operators/publish-tracks.js';
-import { topicOf, type TrackMessage } from '../../operators/wire/track-messages.js';
+import { topicOf, withoutMasks, type TrackMessage } from '../../operators/wire/track-messages.js';
 import { redactSource } from '../../operators/sources/source-error.js';
 import type { Logger } from '../logger.js';
 import { EmbeddedMqttBroker, type MqttCredentials } from './mqtt-broker.js';
@@ -53,12 +53,14 @@ export class MqttTrackPublisher implements TrackPublisher {
   private readonly sent = { messages: 0, droppedWhileOffline: 0, queuedWhileOffline: 0 };
   /** Messages handed to the offline queue since the connection was lost. */
   private offlineQueued = 0;
+  /** Whether this outage already warned that events are dropped. */
+  private warnedQueueFull = false;
   private closing: Promise<void> | null = null;
 
   private constructor(
     private readonly client: MqttClient, readonly url: string, private readonly broker: EmbeddedMqttBroker | null,
     private readonly prefix: string, private readonly eventQos: 0 | 1, private readonly statusTopic: string, private readonly log?: Logger,
-    private readonly withoutMasks = true,
+    private readonly alsoWithoutMasks = true,
   ) {
     let wasConnected = client.connected;
     client.on('connect', () => {
@@ -66,6 +68,7 @@ export class MqttTrackPublisher implements TrackPublisher {
       if (!wasConnected) log?.info({ broker: url, queued: this.offlineQueued }, `MQTT broker ${url} connected${this.offlineQueued ? `; ${this.offlineQueued} queued messages are being sent` : ''}`);
       wasConnected = true;
       this.offlineQueued = 0;
+      this.warnedQueueFull = false;
     });
     client.on('close', () => {
       if (wasConnected && !this.closing) log?.warn({ broker: url }, `MQTT broker ${url} unreachable; reconnecting every 2 s, events are queued (up to ${MAX_OFFLINE_MESSAGES}) and sent after the reconnect`);
@@ -132,8 +135,11 @@ export class MqttTrackPublisher implements TrackPublisher {
     if (!this.client.connected) {
       // Offline: mqtt.js queues what is published now and sends it after the reconnect (QoS ≥ 1 only).
       if (options.qos === 0 || this.offlineQueued >= MAX_OFFLINE_MESSAGES) {
-        if (options.qos > 0 && this.sent.droppedWhileOffline++ === 0) this.log?.warn(`MQTT offline queue full (${MAX_OFFLINE_MESSAGES} messages): further events are dropped and counted`);
-        else if (options.qos === 0) this.sent.droppedWhileOffline++;
+        this.sent.droppedWhileOffline++;
+        if (options.qos > 0 && !this.warnedQueueFull) {
+          this.warnedQueueFull = true;
+          this.log?.warn(`MQTT offline queue full (${MAX_OFFLINE_MESSAGES} messages): further events are dropped and counted`);
+        }
         return;
       }
       this.offlineQueued++;
@@ -141,8 +147,8 @@ export class MqttTrackPublisher implements TrackPublisher {
     }
     this.client.publish(topicOf(this.prefix, message), json, options);
     this.sent.messages++;
-    if (this.withoutMasks && message.type === 'tracks' && message.tracks.some((k) => k.mask)) {
-      this.client.publish(`${topicOf(this.prefix, message)}/nomask`, JSON.stringify({ ...message, tracks: message.tracks.map((k) => ({ ...k, mask: null })) }), options);
+    if (this.alsoWithoutMasks && message.type === 'tracks' && message.tracks.some((k) => k.mask)) {
+      this.client.publish(`${topicOf(this.prefix, message)}/nomask`, JSON.stringify(withoutMasks(message)), options);
     }
   }
 

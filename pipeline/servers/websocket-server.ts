@@ -3,7 +3,7 @@ import type { TrackPublisher } from '../../operators/publish-tracks.js';
 import type { ReaderAccess } from './access.js';
 import { HttpEdge, rejectUpgrade } from './http-edge.js';
 import type { PreviewHub } from './viewer/preview-hub.js';
-import { MESSAGE_SCHEMA_VERSION, type TrackMessage } from '../../operators/wire/track-messages.js';
+import { MESSAGE_SCHEMA_VERSION, withoutMasks, type TrackMessage } from '../../operators/wire/track-messages.js';
 
 /** What the delivery rule needs of a connected socket. */
 export interface SubscriberSocket {
@@ -156,7 +156,7 @@ export class TrackWebSocketServer implements TrackPublisher {
 
   publish(message: TrackMessage, json: string): void {
     if (message.type !== 'tracks') this.remember(message.camera, message.seq, json);
-    let withoutMasks: string | null = null;
+    let maskless: string | null = null;
     const now = performance.now();
     for (const [socket, client] of this.clients) {
       const delivery = deliveryFor(message, client.subscription, socket, this.maxBufferedBytes, client.lastSnapshotAt, now);
@@ -165,8 +165,8 @@ export class TrackWebSocketServer implements TrackPublisher {
       if (message.type === 'tracks') {
         client.lastSnapshotAt = now;
         if (!client.subscription.masks) {
-          withoutMasks ??= JSON.stringify({ ...message, tracks: message.tracks.map((k) => ({ ...k, mask: null })) });
-          socket.send(withoutMasks);
+          maskless ??= JSON.stringify(withoutMasks(message));
+          socket.send(maskless);
           this.sent.messages++;
           continue;
         }
