@@ -96,6 +96,7 @@ export async function startEdgevis(config: EdgevisConfig, options: RuntimeOption
   const closeAll = () => closePublishers(publishers.all, (err, p) => log.warn({ err: err.message, publisher: p.name }, 'error while closing a publisher'));
   const current = new Map<string, CameraRun>();
   const cameraStatuses = () => [...current.values()].map((r) => r.status);
+  const cameraConfigs = () => [...current.values()].map((r) => r.camera);
   // One HTTP port: WebSocket, metrics, health (and the camera API and viewer, added by their owners).
   const previews = publishers.websocket ? new PreviewHub(log) : null;
   const metrics = publishers.httpEdge ? new EdgevisMetrics(cameraStatuses, publishers.all, previews ? () => previews.stats : undefined) : null;
@@ -108,7 +109,7 @@ export async function startEdgevis(config: EdgevisConfig, options: RuntimeOption
   if (publishers.websocket) publishers.websocket.cameraExists = (id) => knownCameras.has(id);
   if (publishers.websocket && previews) {
     publishers.websocket.previews = previews;
-    publishers.httpEdge!.route(viewerRoutes(cameraStatuses, () => [...current.values()].map((r) => r.camera)));
+    publishers.httpEdge!.route(viewerRoutes(cameraStatuses, cameraConfigs));
   }
   if (options.beforeCameras) {
     try {
@@ -182,7 +183,7 @@ export async function startEdgevis(config: EdgevisConfig, options: RuntimeOption
     websocketUrl: publishers.websocketUrl, mqttUrl: publishers.mqttUrl, embeddedBroker: publishers.embeddedBroker, httpEdge: publishers.httpEdge,
     publishers: publishers.all,
     get cameras() { return cameraStatuses(); },
-    get cameraConfigs() { return [...current.values()].map((r) => r.camera); },
+    get cameraConfigs() { return cameraConfigs(); },
     done, addCamera, removeCamera, restartCamera,
     applyCameras(cameras) {
       const diff = diffCameras([...current.values()].map((r) => r.camera), cameras);

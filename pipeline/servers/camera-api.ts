@@ -12,10 +12,10 @@ import { type HttpRoute, sendJson } from './http-edge.js';
 const MAX_BODY_BYTES = 64 * 1024;
 
 
-/** One camera as the API lists it. */
+/** One camera as the API lists it (the source's password redacted). */
 export function cameraView(status: CameraStatus, source: string) {
   return {
-    id: status.id, source, state: status.state, reason: status.reason, reconnects: status.reconnects,
+    id: status.id, source: redactSource(source), state: status.state, reason: status.reason, reconnects: status.reconnects,
     framesProcessed: status.framesProcessed, fps: Math.round(processingFps(status) * 100) / 100, droppedFrames: droppedFrames(status),
     activeTracks: status.activeTracks, tracksStarted: status.tracksStarted, ...(status.error ? { error: status.error, errorCode: status.errorCode } : {}),
   };
@@ -39,7 +39,8 @@ export function cameraApi(runtime: EdgevisRuntime, token: string, baseDir: strin
       sendJson(response, 401, { error: 'missing or wrong bearer token: send "Authorization: Bearer <token>" (the token of EDGEVIS_API_TOKEN or api.tokenFile)' }, { 'www-authenticate': 'Bearer realm="edgevis"' });
       return true;
     }
-    const list = () => runtime.cameras.map((s) => cameraView(s, redactSource(runtime.cameraConfigs.find((c) => c.id === s.id)?.source ?? '')));
+    const sourceOf = (id: string) => runtime.cameraConfigs.find((c) => c.id === id)?.source ?? '';
+    const list = () => runtime.cameras.map((s) => cameraView(s, sourceOf(s.id)));
     if (url.pathname === '/api/cameras') {
       if (request.method === 'GET') { sendJson(response, 200, { cameras: list() }); return true; }
       if (request.method !== 'POST') { sendJson(response, 405, { error: 'use GET or POST' }, { allow: 'GET, POST' }); return true; }
@@ -49,7 +50,7 @@ export function cameraApi(runtime: EdgevisRuntime, token: string, baseDir: strin
         const camera = parseCameraConfig(body, 'camera API', baseDir);
         const status = runtime.addCamera(camera);
         log.info({ camera: camera.id }, 'camera added through the API');
-        sendJson(response, 201, cameraView(status, redactSource(camera.source)));
+        sendJson(response, 201, cameraView(status, camera.source));
       } catch (err) {
         if (err instanceof ConfigError) sendJson(response, 400, { error: err.message });
         else if (err instanceof CameraSetError) sendJson(response, 409, { error: err.message });
@@ -64,7 +65,7 @@ export function cameraApi(runtime: EdgevisRuntime, token: string, baseDir: strin
     try {
       if (m[2] && request.method === 'POST') {
         const status = runtime.restartCamera(id);
-        sendJson(response, 202, cameraView(status, redactSource(runtime.cameraConfigs.find((c) => c.id === id)?.source ?? '')));
+        sendJson(response, 202, cameraView(status, sourceOf(id)));
       } else if (!m[2] && request.method === 'DELETE') {
         runtime.removeCamera(id);
         response.writeHead(204).end();

@@ -20,11 +20,14 @@ export function viewerRoutes(cameras: () => readonly CameraStatus[], configs: ()
     }
     if (url.pathname === '/viewer/status') {
       sendJson(response, 200, {
-        cameras: cameras().map((c) => ({
-          id: c.id, state: c.state, reason: c.reason, fps: Math.round(processingFps(c) * 10) / 10, droppedFrames: droppedFrames(c),
-          framesProcessed: c.framesProcessed, latencyMs: Math.round(c.latencyMs), activeTracks: c.activeTracks, reconnects: c.reconnects,
-          zones: configs().find((k) => k.id === c.id)?.zones ?? [], lines: configs().find((k) => k.id === c.id)?.lines ?? [],
-        })),
+        cameras: cameras().map((c) => {
+          const config = configs().find((k) => k.id === c.id);
+          return {
+            id: c.id, state: c.state, reason: c.reason, fps: Math.round(processingFps(c) * 10) / 10, droppedFrames: droppedFrames(c),
+            framesProcessed: c.framesProcessed, latencyMs: Math.round(c.latencyMs), activeTracks: c.activeTracks, reconnects: c.reconnects,
+            zones: config?.zones ?? [], lines: config?.lines ?? [],
+          };
+        }),
       });
       return true;
     }
