@@ -20,7 +20,8 @@ import { lastValueFrom, take, toArray } from 'rxjs';
 import ort from 'onnxruntime-node';
 import { pino } from 'pino';
 import { DEFAULT_SOURCE } from '../config/command-line.js';
-import { parseConfig } from '../config/load.js';
+import { parseConfig, projectRoot } from '../config/load.js';
+import { modelNotFoundMessage, resolveModelFile } from '../config/model-path.js';
 import type { CameraConfig, EdgevisConfig } from '../config/schema.js';
 import { cropResizeNormalise } from '../models/crop-resize.js';
 import type { Detections } from '../models/detections.js';
@@ -53,9 +54,10 @@ const f1 = (v: number) => v.toFixed(1);
 // ---- 1. bare models ------------------------------------------------------------------------
 const frames = await lastValueFrom(gstreamerFrames({ cameraId: 'bench', kind: 'file', source: DEFAULT_SOURCE, realtime: false, folderFps: 10, rtspLatencyMs: 200, maxFrames: FRAMES }).pipe(take(FRAMES), toArray()));
 const base = configFor([{ id: 'bench', source: DEFAULT_SOURCE }], 'osnet');
-const registry = new ModelRegistry(base, log);
-const segPath = (await registry.segmenterFor(base.cameras[0]).then((s) => s, (e) => { throw e; }), (registry as unknown as { segmenters: Map<string, unknown> }).segmenters.keys().next().value as string);
-await registry.dispose();
+// The same lookup the model registry does (model.path > model.dir > $EDGEVIS_MODEL_DIR > ../shared/models).
+const lookup = resolveModelFile(base.model, base.model.file, projectRoot());
+if (!lookup.found) throw new Error(modelNotFoundMessage(base.model.file, lookup));
+const segPath = lookup.found;
 const { segmenter: mainSegmenter } = await YoloSegmenter.load(segPath, base.model);
 const segSession = await ort.InferenceSession.create(segPath, { executionProviders: ['cpu'], graphOptimizationLevel: 'all', ...(base.model.intraOpThreads ? { intraOpNumThreads: base.model.intraOpThreads } : {}) });
 const osnetPath = segPath.replace(/[^/]+$/, base.embedder.file);
