@@ -14,7 +14,7 @@ import { parseMotChallenge, type MotRow } from '../eval/formats/mot-challenge.js
 import { motChallengeSequence } from '../eval/mot-challenge-sequence.js';
 import { scoreTracking } from '../eval/score-tracking.js';
 import type { Detections } from '../models/detections.js';
-import { withEmbeddings } from '../models/detections.js';
+import { embeddedCount, withEmbeddings } from '../models/detections.js';
 import { HistogramEmbedder } from '../models/histogram-embedder.js';
 import { OsnetEmbedder } from '../models/osnet-embedder.js';
 import { GreedyIouTracker } from '../models/tracking/greedy-iou-tracker.js';
@@ -60,11 +60,24 @@ export async function segmentPets(n: number): Promise<{ cached: CachedFrame[]; s
   return { cached, segmentMs, histogramMs, osnetMs, crops };
 }
 
-/** Runs a tracker over cached detections; rows as published (the tracks of each frame's snapshot). */
-export function runTracker(cached: readonly CachedFrame[], which: 'plain' | 'histogram' | 'osnet', tracker: Tracker): MotRow[] {
-  return cached.flatMap((f) => tracker.update(f[which]).active.map((a) => ({
-    frame: f.plain.frame.frameIndex + 1, id: a.trackId, left: a.box[0], top: a.box[1], width: a.box[2] - a.box[0], height: a.box[3] - a.box[1], conf: a.score, classId: -1,
-  })));
+/**
+ * Runs a tracker over cached detections; rows as published (the tracks of each frame's snapshot).
+ * As in the graph, only the embeddings the tracker asks for (`appearanceDemand`) reach it; `stats`
+ * counts them against all detections.
+ */
+export function runTracker(cached: readonly CachedFrame[], which: 'plain' | 'histogram' | 'osnet', tracker: Tracker, stats = { detections: 0, embedded: 0 }): MotRow[] {
+  return cached.flatMap((f) => {
+    let det = f[which];
+    if (det.embeddings) {
+      const wanted = tracker.appearanceDemand?.(det) ?? null;
+      if (wanted) det = withEmbeddings(det, det.embeddings, det.embeddingDim, wanted);
+      stats.detections += det.count;
+      stats.embedded += embeddedCount(det);
+    }
+    return tracker.update(det).active.map((a) => ({
+      frame: f.plain.frame.frameIndex + 1, id: a.trackId, left: a.box[0], top: a.box[1], width: a.box[2] - a.box[0], height: a.box[3] - a.box[1], conf: a.score, classId: -1,
+    }));
+  });
 }
 
 export function scorePets(pred: MotRow[], n: number) {
@@ -74,13 +87,18 @@ export function scorePets(pred: MotRow[], n: number) {
 
 async function main(): Promise<void> {
   const { cached, segmentMs, histogramMs, osnetMs, crops } = await segmentPets(frames);
-  const memory = () => new MemoryTracker('pets', config.tracker);
+  const refresh = process.env.REFRESH !== undefined ? Number(process.env.REFRESH) : config.tracker.appearanceRefreshFrames;
+  const memory = (appearanceRefreshFrames = refresh) => new MemoryTracker('pets', { ...config.tracker, appearanceRefreshFrames });
+  const embedded = (label: string, s: { detections: number; embedded: number }) => `${label} (${s.embedded} of ${s.detections} detections embedded)`;
+  const [hist, osnet, osnetAll] = [{ detections: 0, embedded: 0 }, { detections: 0, embedded: 0 }, { detections: 0, embedded: 0 }];
   const rows: [string, MotRow[]][] = [
     ['greedy IoU (score ≥ 0.4)', runTracker(cached, 'plain', new GreedyIouTracker('pets'))],
     ['memory tracker, no appearance', runTracker(cached, 'plain', memory())],
-    ['memory tracker + colour histograms', runTracker(cached, 'histogram', memory())],
-    ['memory tracker + OSNet re-id', runTracker(cached, 'osnet', memory())],
+    ['memory tracker + colour histograms', runTracker(cached, 'histogram', memory(), hist)],
+    ['memory tracker + OSNet re-id', runTracker(cached, 'osnet', memory(), osnet)],
+    ['memory tracker + OSNet re-id, every detection embedded', runTracker(cached, 'osnet', memory(0), osnetAll)],
   ];
+  rows[2][0] = embedded(rows[2][0], hist); rows[3][0] = embedded(rows[3][0], osnet); rows[4][0] = embedded(rows[4][0], osnetAll);
   const pct = (v: number) => (100 * v).toFixed(1).padStart(5);
   process.stdout.write(`PETS09-S2L1 frames 1-${Math.min(frames, 400)}, ${config.model.file.replace(/\.onnx$/, "")} persons, TrackEval definitions (MOT15)\n`);
   process.stdout.write('| tracker | HOTA | DetA | AssA | MOTA | IDF1 | ID switches |\n| --- | --- | --- | --- | --- | --- | --- |\n');

@@ -13,6 +13,7 @@
  *    p95 latency, and the fair share (slowest camera / fastest).
  *
  * usage: npm run build && UV_THREADPOOL_SIZE=32 node dist/bench/throughput.js [frames=200] [liveSeconds=20] [cameras=1,2,4,8]
+ * (liveSeconds=0 stops after the file pipeline)
  * (each live camera keeps up to two libuv threads waiting on GStreamer; the pool is sized at start only)
  */
 import { monitorEventLoopDelay } from 'node:perf_hooks';
@@ -25,6 +26,7 @@ import { modelNotFoundMessage, resolveModelFile } from '../config/model-path.js'
 import type { CameraConfig, EdgevisConfig } from '../config/schema.js';
 import { cropResizeNormalise } from '../models/crop-resize.js';
 import type { Detections } from '../models/detections.js';
+import type { Embedder } from '../models/embedder.js';
 import type { FrameTiming } from '../models/frame.js';
 import { computeLetterbox, letterboxToTensor } from '../models/letterbox.js';
 import { MemoryTracker } from '../models/tracking/memory-tracker.js';
@@ -67,44 +69,55 @@ const tensors = frames.map((f) => { const t = new Float32Array(3 * W * H); lette
 const detections: Detections[] = [];
 for (const f of frames) detections.push(await mainSegmenter.segment(f));
 await mainSegmenter.dispose();
-const crops = detections.map((d) => {
-  const c = new Float32Array(d.count * 3 * 256 * 128);
-  for (let i = 0; i < d.count; i++) cropResizeNormalise(d.frame.rgb, d.frame.width, d.frame.height, d.boxes, 4 * i, 128, 256, c, i * 3 * 256 * 128);
-  return { data: c, n: d.count };
-});
 for (let i = 0; i < 5; i++) await segSession.run({ [segSession.inputNames[0]]: new ort.Tensor('float32', tensors[i], [1, 3, H, W]) }); // warm-up
-let segMs = 0, osnetMs = 0;
+let segMs = 0;
 for (const t of tensors) {
   const s = performance.now();
   await segSession.run({ [segSession.inputNames[0]]: new ort.Tensor('float32', t, [1, 3, H, W]) });
   segMs += performance.now() - s;
 }
-for (const c of crops.slice(0, 5)) if (c.n) await osnetSession.run({ [osnetSession.inputNames[0]]: new ort.Tensor('float32', c.data, [c.n, 3, 256, 128]) });
-let cropCount = 0;
-for (const c of crops) {
-  if (!c.n) continue;
-  const s = performance.now();
-  await osnetSession.run({ [osnetSession.inputNames[0]]: new ort.Tensor('float32', c.data, [c.n, 3, 256, 128]) });
-  osnetMs += performance.now() - s;
-  cropCount += c.n;
-}
-await segSession.release(); await osnetSession.release();
+await segSession.release();
 const bareSegFps = (1000 * FRAMES) / segMs;
-const bareBothFps = (1000 * FRAMES) / (segMs + osnetMs);
+
+/** OSNet's session alone on the crops the pipeline embedded (frame index → flags; all when absent), batched per frame as the embedder does. */
+async function bareOsnet(wanted: Map<number, Uint8Array | null>): Promise<{ ms: number; crops: number }> {
+  const crops = detections.map((d) => {
+    const flags = wanted.get(d.frame.frameIndex);
+    const rows = Array.from({ length: d.count }, (_, i) => i).filter((i) => !flags || flags[i]);
+    const c = new Float32Array(rows.length * 3 * 256 * 128);
+    rows.forEach((row, i) => cropResizeNormalise(d.frame.rgb, d.frame.width, d.frame.height, d.boxes, 4 * row, 128, 256, c, i * 3 * 256 * 128));
+    return { data: c, n: rows.length };
+  });
+  const run = (c: { data: Float32Array; n: number }) => osnetSession.run({ [osnetSession.inputNames[0]]: new ort.Tensor('float32', c.data, [c.n, 3, 256, 128]) });
+  for (const c of crops.filter((x) => x.n).slice(0, 5)) await run(c); // warm-up
+  let ms = 0, n = 0;
+  for (const c of crops) {
+    if (!c.n) continue;
+    const s = performance.now();
+    await run(c);
+    ms += performance.now() - s;
+    n += c.n;
+  }
+  return { ms, crops: n };
+}
 console.log(`bare models (${FRAMES} frames of ${DEFAULT_SOURCE}, ${segPath.split('/').pop()} at ${W}x${H}, CPU, main thread):`);
 console.log(`  segmenter: ${f1(segMs / FRAMES)} ms/frame = ${f1(bareSegFps)} fps`);
-console.log(`  OSNet: ${f1(osnetMs / Math.max(1, cropCount))} ms/crop over ${cropCount} crops (${f1(cropCount / FRAMES)} per frame) = ${f1(osnetMs / FRAMES)} ms/frame`);
-console.log(`  segmenter + OSNet: ${f1(bareBothFps)} fps`);
 
 // ---- 2. pipeline on the same frames ----------------------------------------------------------
 /** Runs cameras through the real graph (models from one registry, as the runtime does) until `until` resolves or the sources end. */
 async function runGraph(config: EdgevisConfig, seconds?: number) {
   const registry = new ModelRegistry(config, log);
+  /** Which instances the embedder was asked for, per frame index (null = all), as the graph ran. */
+  const wanted = new Map<number, Uint8Array | null>();
+  const recording = (e: Embedder | null): Embedder | null => e && {
+    dim: e.dim, name: e.name, dispose: () => e.dispose(),
+    embed: (d, w) => { wanted.set(d.frame.frameIndex, w ? w.slice() : null); return e.embed(d, w); },
+  };
   const stages: FrameTiming[] = [];
   const stats = config.cameras.map(() => ({ received: 0, dropped: 0, skippedBySource: 0 }));
   const processed = config.cameras.map(() => ({ n: 0, first: 0, last: 0 }));
   const parts = await Promise.all(config.cameras.map(async (c: CameraConfig) => ({
-    segmenter: await registry.segmenterFor(c), embedder: await registry.embedder(),
+    segmenter: await registry.segmenterFor(c), embedder: recording(await registry.embedder()),
     tracker: new MemoryTracker(c.id, config.tracker), publishers: [], withMasks: true, sequence: new MessageSequence(),
   })));
   const lag = monitorEventLoopDelay({ resolution: 1 });
@@ -120,17 +133,25 @@ async function runGraph(config: EdgevisConfig, seconds?: number) {
   lag.disable();
   await registry.dispose();
   const fps = processed.map((p) => (p.n > 1 ? ((p.n - 1) * 1000) / (p.last - p.first) : 0));
-  return { fps, processed, stats, stages: stages.filter((s) => s.publishedAt !== undefined), lagP50: lag.percentile(50) / 1e6, lagP99: lag.percentile(99) / 1e6, lagMax: lag.max / 1e6 };
+  return { fps, processed, stats, wanted, stages: stages.filter((s) => s.publishedAt !== undefined), lagP50: lag.percentile(50) / 1e6, lagP99: lag.percentile(99) / 1e6, lagMax: lag.max / 1e6 };
 }
 
-console.log(`\npipeline on the same ${FRAMES} frames (file, every frame, inference in the worker):`);
+console.log(`\npipeline on the same ${FRAMES} frames (file, every frame, inference in the worker; bare rates: the segmenter above, plus OSNet on the crops this run embedded):`);
 for (const embedder of ['osnet', 'histogram'] as const) {
   const r = await runGraph(configFor([{ id: 'file', source: DEFAULT_SOURCE, maxFrames: FRAMES }], embedder));
-  const bare = embedder === 'osnet' ? bareBothFps : bareSegFps;
-  console.log(`  ${embedder.padEnd(9)}: ${f1(r.fps[0])} fps, ratio to the bare model${embedder === 'osnet' ? 's' : ''} ${(r.fps[0] / bare).toFixed(2)}; event-loop delay p50 ${f1(r.lagP50)} ms, p99 ${f1(r.lagP99)} ms, max ${f1(r.lagMax)} ms`);
+  let bare = bareSegFps, extra = '';
+  if (embedder === 'osnet') {
+    const o = await bareOsnet(r.wanted);
+    const all = detections.reduce((n, d) => n + d.count, 0);
+    bare = (1000 * FRAMES) / (segMs + o.ms);
+    extra = ` (bare segmenter + OSNet on ${o.crops} of ${all} detections, ${f1(o.ms / Math.max(1, o.crops))} ms/crop: ${f1(bare)} fps)`;
+  }
+  console.log(`  ${embedder.padEnd(9)}: ${f1(r.fps[0])} fps, ratio to the bare model${embedder === 'osnet' ? 's' : ''} ${(r.fps[0] / bare).toFixed(2)}${extra}; event-loop delay p50 ${f1(r.lagP50)} ms, p99 ${f1(r.lagP99)} ms, max ${f1(r.lagMax)} ms`);
 }
+await osnetSession.release();
 
 // ---- 3. live latency and 4. cameras -------------------------------------------------------------
+if (LIVE_SECONDS <= 0) process.exit(0); // liveSeconds=0: bare models and the file pipeline only
 const WARM_MS = 3000;
 /** Runs `n` cameras on a fresh simulated RTSP camera (one shared stream at 25 fps) for LIVE_SECONDS + warm-up. */
 async function runLive(n: number, embedder: 'osnet' | 'histogram') {

@@ -16,21 +16,37 @@ export function cropResizeNormalise(
   const x2 = Math.min(Math.max(box[boxOffset + 2], x1 + 1), width), y2 = Math.min(Math.max(box[boxOffset + 3], y1 + 1), height);
   const sx = (x2 - x1) / outWidth, sy = (y2 - y1) / outHeight;
   const plane = outWidth * outHeight;
-  const scale = [1 / (255 * IMAGENET_STD[0]), 1 / (255 * IMAGENET_STD[1]), 1 / (255 * IMAGENET_STD[2])];
-  const bias = [IMAGENET_MEAN[0] / IMAGENET_STD[0], IMAGENET_MEAN[1] / IMAGENET_STD[1], IMAGENET_MEAN[2] / IMAGENET_STD[2]];
+  const s0 = 1 / (255 * IMAGENET_STD[0]), s1 = 1 / (255 * IMAGENET_STD[1]), s2 = 1 / (255 * IMAGENET_STD[2]);
+  const b0 = IMAGENET_MEAN[0] / IMAGENET_STD[0], b1 = IMAGENET_MEAN[1] / IMAGENET_STD[1], b2 = IMAGENET_MEAN[2] / IMAGENET_STD[2];
+  // Horizontal taps once per crop (the same for every row); the inner loop is then lerps only.
+  // Weights stay in doubles so the result is the same as sampling each pixel on its own.
+  const { left, right, weight } = columnTaps(outWidth);
+  for (let ox = 0; ox < outWidth; ox++) {
+    const fx = Math.min(Math.max(x1 + (ox + 0.5) * sx - 0.5, 0), width - 1);
+    const x0 = Math.floor(fx);
+    left[ox] = 3 * x0; right[ox] = 3 * Math.min(x0 + 1, width - 1); weight[ox] = fx - x0;
+  }
   for (let oy = 0; oy < outHeight; oy++) {
     const fy = Math.min(Math.max(y1 + (oy + 0.5) * sy - 0.5, 0), height - 1);
-    const y0 = Math.floor(fy), yb = Math.min(y0 + 1, height - 1), wy = fy - y0;
+    const y0 = Math.floor(fy), wy = fy - y0;
+    const top = 3 * y0 * width, bottom = 3 * Math.min(y0 + 1, height - 1) * width;
+    const row = offset + oy * outWidth;
     for (let ox = 0; ox < outWidth; ox++) {
-      const fx = Math.min(Math.max(x1 + (ox + 0.5) * sx - 0.5, 0), width - 1);
-      const x0 = Math.floor(fx), xb = Math.min(x0 + 1, width - 1), wx = fx - x0;
-      const p00 = 3 * (y0 * width + x0), p01 = 3 * (y0 * width + xb), p10 = 3 * (yb * width + x0), p11 = 3 * (yb * width + xb);
-      const o = offset + oy * outWidth + ox;
-      for (let c = 0; c < 3; c++) {
-        const top = rgb[p00 + c] + (rgb[p01 + c] - rgb[p00 + c]) * wx;
-        const bottom = rgb[p10 + c] + (rgb[p11 + c] - rgb[p10 + c]) * wx;
-        out[o + c * plane] = (top + (bottom - top) * wy) * scale[c] - bias[c];
-      }
+      const p00 = top + left[ox], p01 = top + right[ox], p10 = bottom + left[ox], p11 = bottom + right[ox];
+      const wx = weight[ox], o = row + ox;
+      let t = rgb[p00] + (rgb[p01] - rgb[p00]) * wx, b = rgb[p10] + (rgb[p11] - rgb[p10]) * wx;
+      out[o] = (t + (b - t) * wy) * s0 - b0;
+      t = rgb[p00 + 1] + (rgb[p01 + 1] - rgb[p00 + 1]) * wx; b = rgb[p10 + 1] + (rgb[p11 + 1] - rgb[p10 + 1]) * wx;
+      out[o + plane] = (t + (b - t) * wy) * s1 - b1;
+      t = rgb[p00 + 2] + (rgb[p01 + 2] - rgb[p00 + 2]) * wx; b = rgb[p10 + 2] + (rgb[p11 + 2] - rgb[p10 + 2]) * wx;
+      out[o + 2 * plane] = (t + (b - t) * wy) * s2 - b2;
     }
   }
+}
+
+/** Scratch tap tables, reused across crops of the same output width (one thread runs at a time). */
+let taps = { left: new Int32Array(0), right: new Int32Array(0), weight: new Float64Array(0) };
+function columnTaps(n: number): typeof taps {
+  if (taps.left.length !== n) taps = { left: new Int32Array(n), right: new Int32Array(n), weight: new Float64Array(n) };
+  return taps;
 }

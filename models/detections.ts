@@ -29,14 +29,39 @@ export interface Detections {
   readonly embeddings: Float32Array | null;
   /** Length of one embedding (0 when `embeddings` is null). */
   readonly embeddingDim: number;
+  /**
+   * Uint8Array(N): 1 where row i of `embeddings` holds an embedding, 0 where the embedder skipped
+   * the instance (its appearance could not change the tracker's decision; the row is zeros).
+   * Absent or null: every row holds one.
+   */
+  readonly embedded?: Uint8Array | null;
   /** Time spent in the segmenter for this frame, ms (wall clock: metrics only, never published in results). */
   readonly inferenceMs: number;
 }
 
-/** Returns the same detections with embeddings attached (shape N × dim, L2-normalised). */
-export function withEmbeddings(detections: Detections, embeddings: Float32Array, embeddingDim: number): Detections {
+/**
+ * Returns the same detections with embeddings attached (shape N × dim, L2-normalised).
+ * @param embedded which rows hold an embedding (see {@link Detections.embedded}); null = all
+ * @throws Error when the shapes disagree with the detection count
+ */
+export function withEmbeddings(detections: Detections, embeddings: Float32Array, embeddingDim: number, embedded: Uint8Array | null = null): Detections {
   if (embeddings.length !== detections.count * embeddingDim) {
     throw new Error(`embeddings length ${embeddings.length} != ${detections.count} instances × ${embeddingDim}`);
   }
-  return { ...detections, embeddings, embeddingDim };
+  if (embedded && embedded.length !== detections.count) throw new Error(`embedded flags length ${embedded.length} != ${detections.count} instances`);
+  return { ...detections, embeddings, embeddingDim, embedded };
+}
+
+/** Whether instance `i` carries an appearance embedding. */
+export function hasEmbedding(detections: Detections, i: number): boolean {
+  return detections.embeddings !== null && (!detections.embedded || detections.embedded[i] === 1);
+}
+
+/** How many instances carry an appearance embedding. */
+export function embeddedCount(detections: Detections): number {
+  if (!detections.embeddings) return 0;
+  if (!detections.embedded) return detections.count;
+  let n = 0;
+  for (const e of detections.embedded) n += e;
+  return n;
 }

@@ -6,6 +6,11 @@ export interface Embedder {
   readonly dim: number;
   /** Short name for logs ('histogram', 'osnet'). */
   readonly name: string;
-  embed(detections: Detections): Promise<Detections>;
+  /**
+   * Embeds the instances of a frame.
+   * @param wanted Uint8Array(N): embed only instances flagged 1 (the others get a zero row and
+   *   `embedded[i] = 0`); omitted or null = every instance
+   */
+  embed(detections: Detections, wanted?: Uint8Array | null): Promise<Detections>;
   dispose(): Promise<void>;
 }

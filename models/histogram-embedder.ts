@@ -16,16 +16,20 @@ export class HistogramEmbedder implements Embedder {
   readonly dim = 2 * PART_DIM;
   readonly name = 'histogram';
 
-  async embed(detections: Detections): Promise<Detections> {
-    return withEmbeddings(detections, this.embedSync(detections), this.dim);
+  async embed(detections: Detections, wanted: Uint8Array | null = null): Promise<Detections> {
+    return withEmbeddings(detections, this.embedSync(detections, wanted), this.dim, wanted);
   }
 
-  /** The embeddings of all detections, N × 128, row-major. */
-  embedSync(detections: Detections): Float32Array {
+  /**
+   * The embeddings of the detections, N × 128, row-major.
+   * @param wanted Uint8Array(N): only rows flagged 1 are computed (the others stay zero); null = all
+   */
+  embedSync(detections: Detections, wanted: Uint8Array | null = null): Float32Array {
     const { frame } = detections;
     const out = new Float32Array(detections.count * this.dim);
     const shift = 8 - Math.log2(BINS);
     for (let i = 0; i < detections.count; i++) {
+      if (wanted && !wanted[i]) continue;
       const base = i * this.dim;
       const x0 = Math.max(0, Math.floor(detections.boxes[4 * i])), y0 = Math.max(0, Math.floor(detections.boxes[4 * i + 1]));
       const x1 = Math.min(frame.width, Math.ceil(detections.boxes[4 * i + 2])), y1 = Math.min(frame.height, Math.ceil(detections.boxes[4 * i + 3]));

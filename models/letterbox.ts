@@ -88,11 +88,12 @@ export function letterboxToTensor(rgb: Uint8Array, lb: Letterbox, out: Float32Ar
       const a = row0 + x0s[x], b = row0 + x1s[x], c = row1 + x0s[x], d = row1 + x1s[x];
       const wx = wxs[x];
       const dst = dstRow + x;
-      for (let ch = 0; ch < 3; ch++) {
-        const top = rgb[a + ch] + (rgb[b + ch] - rgb[a + ch]) * wx;
-        const bottom = rgb[c + ch] + (rgb[d + ch] - rgb[c + ch]) * wx;
-        out[ch * plane + dst] = (top + (bottom - top) * wy) * inv;
-      }
+      let top = rgb[a] + (rgb[b] - rgb[a]) * wx, bottom = rgb[c] + (rgb[d] - rgb[c]) * wx;
+      out[dst] = (top + (bottom - top) * wy) * inv;
+      top = rgb[a + 1] + (rgb[b + 1] - rgb[a + 1]) * wx; bottom = rgb[c + 1] + (rgb[d + 1] - rgb[c + 1]) * wx;
+      out[plane + dst] = (top + (bottom - top) * wy) * inv;
+      top = rgb[a + 2] + (rgb[b + 2] - rgb[a + 2]) * wx; bottom = rgb[c + 2] + (rgb[d + 2] - rgb[c + 2]) * wx;
+      out[2 * plane + dst] = (top + (bottom - top) * wy) * inv;
     }
   }
 }

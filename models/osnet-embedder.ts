@@ -13,10 +13,12 @@ const MAX_BATCH = 32;
  * Person Re-Identification", ICCV 2019), a torchreid / boxmot ONNX export: input
  * `[batch, 3, 256, 128]` (RGB, ImageNet-normalised box crops, H 256 × W 128), output
  * `[batch, D]` (D = 512 for osnet_x0_25), L2-normalised here so cosine similarity is a dot product.
- * All detections of a frame go through in batches of up to 32 crops.
+ * The detections of a frame (all, or those the tracker asks for) go through in batches of up to 32 crops.
  */
 export class OsnetEmbedder implements Embedder {
   readonly name = 'osnet';
+  /** Crop batch input, reused across frames (allocating ~0.4 MB per crop kept the garbage collector busy). */
+  private batchInput = new Float32Array(0);
   private constructor(
     private readonly session: ort.InferenceSession,
     readonly dim: number,
@@ -42,20 +44,26 @@ export class OsnetEmbedder implements Embedder {
     return { embedder: new OsnetEmbedder(session, d, h, w, loaded.executionProvider), fallbacks: loaded.fallbacks };
   }
 
-  async embed(detections: Detections): Promise<Detections> {
-    return withEmbeddings(detections, await this.embedBoxes(detections), this.dim);
+  async embed(detections: Detections, wanted: Uint8Array | null = null): Promise<Detections> {
+    return withEmbeddings(detections, await this.embedBoxes(detections, wanted), this.dim, wanted);
   }
 
-  /** Embeddings of every detection box, N × dim row-major, each row of unit length. */
-  async embedBoxes(detections: Pick<Detections, 'frame' | 'count' | 'boxes'>): Promise<Float32Array> {
+  /**
+   * Embeddings of the detection boxes, N × dim row-major, each row of unit length.
+   * @param wanted Uint8Array(N): only rows flagged 1 are computed (the others stay zero); null = all
+   */
+  async embedBoxes(detections: Pick<Detections, 'frame' | 'count' | 'boxes'>, wanted: Uint8Array | null = null): Promise<Float32Array> {
     const { frame, count, boxes } = detections;
     const out = new Float32Array(count * this.dim);
+    const rows: number[] = [];
+    for (let i = 0; i < count; i++) if (!wanted || wanted[i]) rows.push(i);
     const crop = 3 * this.inputHeight * this.inputWidth;
-    for (let start = 0; start < count; start += MAX_BATCH) {
-      const n = Math.min(MAX_BATCH, count - start);
-      const input = new Float32Array(n * crop);
+    for (let start = 0; start < rows.length; start += MAX_BATCH) {
+      const n = Math.min(MAX_BATCH, rows.length - start);
+      if (this.batchInput.length < n * crop) this.batchInput = new Float32Array(n * crop); // grows to the largest batch seen, then reused
+      const input = this.batchInput.subarray(0, n * crop);
       for (let i = 0; i < n; i++) {
-        cropResizeNormalise(frame.rgb, frame.width, frame.height, boxes, 4 * (start + i), this.inputWidth, this.inputHeight, input, i * crop);
+        cropResizeNormalise(frame.rgb, frame.width, frame.height, boxes, 4 * rows[start + i], this.inputWidth, this.inputHeight, input, i * crop);
       }
       const result = await this.session.run({ [this.session.inputNames[0]]: new ort.Tensor('float32', input, [n, 3, this.inputHeight, this.inputWidth]) });
       const features = result[this.session.outputNames[0]].data as Float32Array;
@@ -63,7 +71,8 @@ export class OsnetEmbedder implements Embedder {
         let norm = 0;
         for (let k = 0; k < this.dim; k++) norm += features[i * this.dim + k] ** 2;
         const inv = norm > 0 ? 1 / Math.sqrt(norm) : 0;
-        for (let k = 0; k < this.dim; k++) out[(start + i) * this.dim + k] = features[i * this.dim + k] * inv;
+        const row = rows[start + i] * this.dim;
+        for (let k = 0; k < this.dim; k++) out[row + k] = features[i * this.dim + k] * inv;
       }
     }
     return out;

@@ -19,6 +19,13 @@ export interface Tracker {
    */
   update(detections: Detections): FrameTracks;
   /**
+   * Which of a frame's instances need an appearance embedding for the coming {@link update} of
+   * that frame (Uint8Array(N), 1 = embed), so the embedder runs only where appearance can change
+   * a decision; null = every instance. Must be asked after the previous frame's update. Trackers
+   * that do not use appearance need not implement it.
+   */
+  appearanceDemand?(detections: Detections): Uint8Array | null;
+  /**
    * Ends every track still alive at the last processed frame, or returns null when no frame was
    * ever processed. The tracker is empty afterwards but keeps its id counter.
    * @param reason why (default `end-of-stream`; `shutdown` when edgevis stops a live camera, `camera-removed`/`camera-restarted` from the camera API or a config reload)

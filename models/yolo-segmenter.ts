@@ -1,45 +1,27 @@
 import ort from 'onnxruntime-node';
-import { nmsPerClass } from './box.js';
 import type { Detections } from './detections.js';
 import type { Frame } from './frame.js';
-import type { InstanceMask } from './instance-mask.js';
-import { computeLetterbox, inputToFrameX, inputToFrameY, type Letterbox } from './letterbox.js';
-import { letterboxToTensor } from './letterbox.js';
+import { computeLetterbox, letterboxToTensor } from './letterbox.js';
 import { parseUltralyticsImgsz, parseUltralyticsNames, readOnnxMetadata } from './onnx-metadata.js';
 import { loadOnnxModel, ModelLoadError, type ExecutionProvider } from './onnx-session.js';
 import type { Segmenter } from './segmenter.js';
-import { assembleMask, type Prototypes } from './yolo-mask.js';
+import type { Prototypes } from './yolo-mask.js';
+import { YoloSegDecoder, prototypesOf } from './yolo-seg-decoder.js';
+import type { YoloSegmenterOptions, YoloSegModelInfo } from './yolo-seg-model.js';
 
-/** Decoding options for {@link YoloSegmenter}. */
-export interface YoloSegmenterOptions {
-  /** Minimum class score to keep a candidate, [0, 1]. */
-  readonly confidenceThreshold: number;
-  /** Per-class NMS IoU threshold, [0, 1]. */
-  readonly nmsIouThreshold: number;
-  /** Keep at most this many instances per frame. */
-  readonly maxDetections: number;
-  /** Only these class names (empty = all classes of the model). */
-  readonly classes: readonly string[];
-  /** Mask probability threshold, (0, 1). */
-  readonly maskThreshold: number;
-  /** Execution providers in preference order. */
-  readonly executionProviders: readonly ExecutionProvider[];
-  /** onnxruntime intra-op threads (0 = its default). */
-  readonly intraOpThreads: number;
+export type { YoloSegmenterOptions, YoloSegModelInfo } from './yolo-seg-model.js';
+
+/** Buffers a YOLO-seg model's raw outputs are written into (see {@link rawOutputSizes}). */
+export interface RawOutputs {
+  /** output0, Float32Array((4+C+M) × N). */
+  readonly head: Float32Array;
+  /** output1, Float32Array(M × H/4 × W/4). */
+  readonly protos: Float32Array;
 }
 
-/** Shapes learnt from a YOLO-seg model's own signature and metadata. */
-export interface YoloSegModelInfo {
-  readonly inputName: string;
-  readonly inputWidth: number;
-  readonly inputHeight: number;
-  /** Number of anchors (2100 at 320, 8400 at 640). */
-  readonly anchors: number;
-  /** Number of mask coefficients / prototypes (32). */
-  readonly maskCoefficients: number;
-  readonly protoHeight: number;
-  readonly protoWidth: number;
-  readonly classNames: readonly string[];
+/** Lengths in floats of a model's head and prototype outputs, [head, protos]. */
+export function rawOutputSizes(info: YoloSegModelInfo): [number, number] {
+  return [(4 + info.classNames.length + info.maskCoefficients) * info.anchors, info.maskCoefficients * info.protoHeight * info.protoWidth];
 }
 
 /**
@@ -48,20 +30,26 @@ export interface YoloSegModelInfo {
  * coefficients; output1 [1, M, H/4, W/4] prototypes). Input size, N, M, prototype size
  * and class names are read from the model, so 320 int8 and 640 fp32 exports both work.
  *
- * Pipeline: letterbox → inference → class-score filter → per-class NMS → mask =
- * sigmoid(coeffs · protos) cropped to the box and mapped back through the letterbox.
+ * Pipeline: letterbox → inference ({@link infer}) → decoding ({@link YoloSegDecoder}: class-score
+ * filter → per-class NMS → mask = sigmoid(coeffs · protos) cropped to the box and mapped back
+ * through the letterbox).
  */
 export class YoloSegmenter implements Segmenter {
   private readonly inputTensor: Float32Array;
+  private readonly outputs: RawOutputs;
+  /** Turns raw outputs into detections (also usable on its own, e.g. on another thread). */
+  readonly decoder: YoloSegDecoder;
 
   private constructor(
     private readonly session: ort.InferenceSession,
     readonly info: YoloSegModelInfo,
     readonly executionProvider: ExecutionProvider,
-    private readonly options: YoloSegmenterOptions,
-    private readonly allowedClasses: Uint8Array,
+    options: YoloSegmenterOptions,
   ) {
     this.inputTensor = new Float32Array(3 * info.inputWidth * info.inputHeight);
+    const [headLength, protoLength] = rawOutputSizes(info);
+    this.outputs = { head: new Float32Array(headLength), protos: new Float32Array(protoLength) };
+    this.decoder = new YoloSegDecoder(info, options);
   }
 
   get classNames(): readonly string[] { return this.info.classNames; }
@@ -80,66 +68,39 @@ export class YoloSegmenter implements Segmenter {
     if (unknown.length > 0) {
       throw new ModelLoadError('wrong-kind', `model ${path} has no class named ${unknown.map((c) => `'${c}'`).join(', ')}; its classes are: ${info.classNames.join(', ')}`);
     }
-    const allowed = new Uint8Array(info.classNames.length).fill(options.classes.length === 0 ? 1 : 0);
-    for (const c of options.classes) allowed[info.classNames.indexOf(c)] = 1;
-    return { segmenter: new YoloSegmenter(loaded.session, info, loaded.executionProvider, options, allowed), fallbacks: loaded.fallbacks };
+    return { segmenter: new YoloSegmenter(loaded.session, info, loaded.executionProvider, options), fallbacks: loaded.fallbacks };
   }
 
   async segment(frame: Frame): Promise<Detections> {
     const started = performance.now();
     const lb = computeLetterbox(frame.width, frame.height, this.info.inputWidth, this.info.inputHeight);
     letterboxToTensor(frame.rgb, lb, this.inputTensor);
-    const input = new ort.Tensor('float32', this.inputTensor, [1, 3, this.info.inputHeight, this.info.inputWidth]);
-    const outputs = await this.session.run({ [this.info.inputName]: input });
-    const names = this.session.outputNames;
-    const head = outputs[names[0]].data as Float32Array;
-    const protoData = outputs[names[1]].data as Float32Array;
-    const detections = this.decode(frame, lb, head, {
-      data: protoData, count: this.info.maskCoefficients, height: this.info.protoHeight, width: this.info.protoWidth,
-    });
+    const { head, protos } = await this.infer(this.inputTensor, this.outputs);
+    const detections = this.decoder.decode(frame, lb, head, protos);
     return { ...detections, inferenceMs: performance.now() - started };
   }
 
-  /** Decodes raw head outputs for one frame (pure given its inputs; exposed for tests). */
-  decode(frame: Frame, lb: Letterbox, head: Float32Array, protos: Prototypes): Detections {
-    const { anchors: n, maskCoefficients: m } = this.info;
-    const numClasses = this.info.classNames.length;
-    const { confidenceThreshold, nmsIouThreshold, maxDetections, maskThreshold } = this.options;
-    const candBoxes: number[] = [], candScores: number[] = [], candClasses: number[] = [], candAnchors: number[] = [];
-    for (let i = 0; i < n; i++) {
-      let best = -1, bestScore = confidenceThreshold;
-      for (let c = 0; c < numClasses; c++) {
-        const s = head[(4 + c) * n + i];
-        if (s >= bestScore && this.allowedClasses[c]) { bestScore = s; best = c; }
-      }
-      if (best < 0) continue;
-      const cx = head[i], cy = head[n + i], w = head[2 * n + i], h = head[3 * n + i];
-      candBoxes.push(cx - w / 2, cy - h / 2, cx + w / 2, cy + h / 2);
-      candScores.push(bestScore); candClasses.push(best); candAnchors.push(i);
+  /**
+   * Runs the model alone on a letterboxed input (see {@link letterboxToTensor}).
+   * @param input Float32Array(3 × inputHeight × inputWidth), planar RGB in [0, 1]
+   * @param into output buffers to fill (sizes from {@link rawOutputSizes}); reusing them spares
+   *   allocating ~2 MB per frame (at 320), which otherwise keeps the garbage collector busy
+   * @returns the raw head output [4+C+M, N] and the prototypes, for {@link YoloSegDecoder.decode}
+   */
+  async infer(input: Float32Array, into?: RawOutputs): Promise<{ head: Float32Array; protos: Prototypes }> {
+    const { info } = this;
+    const [headName, protoName] = this.session.outputNames;
+    const feeds = { [info.inputName]: new ort.Tensor('float32', input, [1, 3, info.inputHeight, info.inputWidth]) };
+    if (into) {
+      const [headLength, protoLength] = rawOutputSizes(info);
+      await this.session.run(feeds, {
+        [headName]: new ort.Tensor('float32', into.head, [1, headLength / info.anchors, info.anchors]),
+        [protoName]: new ort.Tensor('float32', into.protos, [1, info.maskCoefficients, info.protoHeight, info.protoWidth]),
+      });
+      return { head: into.head, protos: prototypesOf(info, into.protos) };
     }
-    const keep = nmsPerClass(candBoxes, candScores, candClasses, nmsIouThreshold, maxDetections);
-    const count = keep.length;
-    const boxes = new Float32Array(4 * count), scores = new Float32Array(count), classIds = new Int32Array(count);
-    const masks: InstanceMask[] = [];
-    const coeffs = new Float32Array(m);
-    keep.forEach((k, j) => {
-      const clampX = (v: number) => Math.min(Math.max(v, 0), frame.width);
-      const clampY = (v: number) => Math.min(Math.max(v, 0), frame.height);
-      const box: [number, number, number, number] = [
-        clampX(inputToFrameX(lb, candBoxes[4 * k])), clampY(inputToFrameY(lb, candBoxes[4 * k + 1])),
-        clampX(inputToFrameX(lb, candBoxes[4 * k + 2])), clampY(inputToFrameY(lb, candBoxes[4 * k + 3])),
-      ];
-      boxes.set(box, 4 * j);
-      scores[j] = candScores[k];
-      classIds[j] = candClasses[k];
-      const anchor = candAnchors[k];
-      for (let c = 0; c < m; c++) coeffs[c] = head[(4 + numClasses + c) * n + anchor];
-      masks.push(assembleMask(coeffs, protos, box, lb, maskThreshold));
-    });
-    return {
-      frame, count, boxes, scores, classIds, classNames: this.info.classNames, masks,
-      embeddings: null, embeddingDim: 0, inferenceMs: 0,
-    };
+    const outputs = await this.session.run(feeds);
+    return { head: outputs[headName].data as Float32Array, protos: prototypesOf(info, outputs[protoName].data as Float32Array) };
   }
 
   async dispose(): Promise<void> { await this.session.release(); }

@@ -77,7 +77,7 @@ export function cameraGraph(camera: CameraConfig, parts: CameraGraphParts, stats
     sampleFrames(pulled ? 'every' : 'latest', credit, stats),
     segmentInstances(parts.segmenter),
     parts.onSegmented ? tap(parts.onSegmented) : identity,
-    embedInstances(parts.embedder),
+    embedInstances(parts.embedder, parts.tracker.appearanceDemand?.bind(parts.tracker)),
     trackInstances(parts.tracker),
     analyzeZones(camera.zones.length || camera.lines.length ? new ZoneAnalytics(camera.zones, camera.lines, camera.zoneHysteresisPx) : null),
     publishTracks(parts.publishers, parts.withMasks, parts.sequence),

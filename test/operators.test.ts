@@ -10,6 +10,7 @@ import { publishTracks, type TrackPublisher } from '../operators/publish-tracks.
 import { MessageSequence } from '../operators/wire/message-sequence.js';
 import { releaseFrame } from '../operators/release-frame.js';
 import { sampleFrames } from '../operators/sample-frames.js';
+import { segmentInstances } from '../operators/segment-instances.js';
 import { trackInstances } from '../operators/track-instances.js';
 import type { TrackMessage } from '../operators/wire/track-messages.js';
 import { blankFrame, makeDetections } from './helpers/fixtures.js';
@@ -173,4 +174,32 @@ t.test('releaseFrame returns a credit for frames only, never for the end of a st
   void credit.acquire().then(() => { granted++; });
   await flush();
   t.equal(granted, 1, 'one frame, one credit back');
+});
+
+t.test('segmentInstances starts each frame at once but emits in frame order; a failure arrives in order, never as an unhandled rejection', async (t) => {
+  const started: number[] = [];
+  const delays = [30, 5, 15]; // the first frame takes longest
+  const segmenter = {
+    classNames: ['person'], inputWidth: 4, inputHeight: 4, executionProvider: 'cpu',
+    segment: (f: Frame) => { started.push(f.frameIndex); return new Promise<Detections>((resolve) => setTimeout(() => resolve(makeDetections(f, [])), delays[f.frameIndex])); },
+    dispose: async () => undefined,
+  };
+  const frames = new Subject<Frame>();
+  const out = lastValueFrom(frames.pipe(segmentInstances(segmenter), toArray()));
+  for (let i = 0; i < 3; i++) frames.next(frame(i));
+  t.same(started, [0, 1, 2], 'all three started before the first finished');
+  frames.complete();
+  t.same((await out).map((d) => d.frame.frameIndex), [0, 1, 2], 'emitted in frame order');
+
+  let unhandled = 0;
+  const onUnhandled = () => { unhandled++; };
+  process.on('unhandledRejection', onUnhandled);
+  const failing = { ...segmenter, segment: (f: Frame) => (f.frameIndex === 1 ? Promise.reject(new Error('model failed on frame 1')) : segmenter.segment(f)) };
+  const failed = new Subject<Frame>();
+  const result = lastValueFrom(failed.pipe(segmentInstances(failing), toArray()));
+  for (let i = 0; i < 3; i++) failed.next(frame(i));
+  await t.rejects(result, /model failed on frame 1/, 'the error ends the stream after frame 0');
+  await new Promise((r) => setTimeout(r, 50));
+  process.off('unhandledRejection', onUnhandled);
+  t.equal(unhandled, 0, 'the early rejection was not reported as unhandled');
 });

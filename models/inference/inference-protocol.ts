@@ -1,5 +1,4 @@
 import type { Frame } from '../frame.js';
-import type { InstanceMask } from '../instance-mask.js';
 import type { ExecutionProvider } from '../onnx-session.js';
 import type { YoloSegmenterOptions, YoloSegModelInfo } from '../yolo-segmenter.js';
 
@@ -20,8 +19,9 @@ export interface FramePixels {
 export type InferenceRequest =
   | { readonly kind: 'load-segmenter'; readonly path: string; readonly options: YoloSegmenterOptions }
   | { readonly kind: 'load-embedder'; readonly path: string; readonly providers: readonly ExecutionProvider[]; readonly intraOpThreads: number }
-  | { readonly kind: 'segment'; readonly model: number; readonly frame: FramePixels }
-  | { readonly kind: 'embed'; readonly model: number; readonly frame: FramePixels; readonly boxes: Float32Array; readonly count: number }
+  /** Run a segmenter on a letterboxed input (3 × H × W floats), writing its raw outputs into `head` and `protos`; all three come back (and are reused). */
+  | { readonly kind: 'infer-segmenter'; readonly model: number; readonly tensor: Float32Array; readonly head: Float32Array; readonly protos: Float32Array }
+  | { readonly kind: 'embed'; readonly model: number; readonly frame: FramePixels; readonly boxes: Float32Array; readonly count: number; readonly wanted: Uint8Array | null }
   | { readonly kind: 'dispose'; readonly model: number }
   /** JPEG-encode packed RGB (viewer previews; jpeg-js), quality 1-100. */
   | { readonly kind: 'encode-jpeg'; readonly rgb: Uint8Array; readonly width: number; readonly height: number; readonly quality: number };
@@ -37,15 +37,14 @@ export interface LoadedModelInfo {
 export type SegmenterLoaded = LoadedModelInfo & { readonly info: YoloSegModelInfo };
 export type EmbedderLoaded = LoadedModelInfo & { readonly dim: number; readonly inputWidth: number; readonly inputHeight: number };
 
-/** Detections as they cross the thread boundary (class names stay on the main thread). */
-export interface DetectionsPayload {
-  readonly frame: FramePixels;
-  readonly count: number;
-  readonly boxes: Float32Array;
-  readonly scores: Float32Array;
-  readonly classIds: Int32Array;
-  readonly masks: readonly (InstanceMask | null)[];
-  /** Time the job spent in the worker (pre-processing, inference, decoding), ms. */
+/** A segmenter's raw outputs (decoded on the main thread), with the input tensor handed back. */
+export interface RawSegmentationPayload {
+  readonly tensor: Float32Array;
+  /** output0, [4+C+M, N]. */
+  readonly head: Float32Array;
+  /** output1, [M, H/4, W/4]. */
+  readonly protos: Float32Array;
+  /** Time the model ran in the worker, ms. */
   readonly inferenceMs: number;
 }
 

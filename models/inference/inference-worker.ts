@@ -5,7 +5,7 @@ import { parentPort } from 'node:worker_threads';
 import jpeg from 'jpeg-js';
 import { OsnetEmbedder } from '../osnet-embedder.js';
 import { YoloSegmenter } from '../yolo-segmenter.js';
-import { buffersOf, frameOf, framePixels, type DetectionsPayload, type EmbeddingsPayload, type InferenceRequest, type InferenceResponse } from './inference-protocol.js';
+import { buffersOf, frameOf, framePixels, type EmbeddingsPayload, type InferenceRequest, type InferenceResponse, type RawSegmentationPayload } from './inference-protocol.js';
 
 const models = new Map<number, YoloSegmenter | OsnetEmbedder>();
 let nextModel = 1;
@@ -24,17 +24,18 @@ async function run(request: InferenceRequest): Promise<{ result: unknown; transf
       models.set(model, embedder);
       return { result: { model, executionProvider: embedder.executionProvider, fallbacks, dim: embedder.dim, inputWidth: embedder.inputWidth, inputHeight: embedder.inputHeight }, transfer: [] };
     }
-    case 'segment': {
-      const segmenter = models.get(request.model) as YoloSegmenter;
-      const d = await segmenter.segment(frameOf(request.frame));
-      const result: DetectionsPayload = { frame: request.frame, count: d.count, boxes: d.boxes, scores: d.scores, classIds: d.classIds, masks: d.masks, inferenceMs: d.inferenceMs };
-      return { result, transfer: buffersOf(request.frame, d.boxes, d.scores, d.classIds, ...d.masks.map((m) => m?.data)) };
+    case 'infer-segmenter': {
+      const started = performance.now();
+      const { tensor, head, protos } = request;
+      await (models.get(request.model) as YoloSegmenter).infer(tensor, { head, protos });
+      const result: RawSegmentationPayload = { tensor, head, protos, inferenceMs: performance.now() - started };
+      return { result, transfer: buffersOf(tensor, head, protos) };
     }
     case 'embed': {
       const started = performance.now();
       const embedder = models.get(request.model) as OsnetEmbedder;
       const frame = frameOf(request.frame);
-      const embeddings = await embedder.embedBoxes({ frame, count: request.count, boxes: request.boxes });
+      const embeddings = await embedder.embedBoxes({ frame, count: request.count, boxes: request.boxes }, request.wanted);
       const result: EmbeddingsPayload = { frame: framePixels(frame), embeddings, inferenceMs: performance.now() - started };
       return { result, transfer: buffersOf(request.frame, embeddings) };
     }

@@ -24,12 +24,13 @@ export class WorkerEmbedder implements Embedder {
     return { embedder: new WorkerEmbedder(queue, loaded.model, loaded.dim, loaded.executionProvider), fallbacks: loaded.fallbacks };
   }
 
-  async embed(detections: Detections): Promise<Detections> {
-    if (detections.count === 0) return withEmbeddings(detections, new Float32Array(0), this.dim);
+  async embed(detections: Detections, wanted: Uint8Array | null = null): Promise<Detections> {
+    // Nothing to embed: no trip to the worker (the pixels stay here).
+    if (detections.count === 0 || (wanted && !wanted.includes(1))) return withEmbeddings(detections, new Float32Array(detections.count * this.dim), this.dim, wanted);
     const pixels = framePixels(detections.frame);
-    // The boxes are copied (the tracker still needs them here); the pixels move.
-    const e = await this.queue.call<EmbeddingsPayload>({ kind: 'embed', model: this.model, frame: pixels, boxes: detections.boxes.slice(), count: detections.count }, buffersOf(pixels), 0);
-    return withEmbeddings({ ...detections, frame: frameOf(e.frame, detections.frame.timing) }, e.embeddings, this.dim);
+    // The boxes and flags are copied (the tracker still needs them here); the pixels move.
+    const e = await this.queue.call<EmbeddingsPayload>({ kind: 'embed', model: this.model, frame: pixels, boxes: detections.boxes.slice(), count: detections.count, wanted: wanted?.slice() ?? null }, buffersOf(pixels), 0);
+    return withEmbeddings({ ...detections, frame: frameOf(e.frame, detections.frame.timing) }, e.embeddings, this.dim, wanted);
   }
 
   async dispose(): Promise<void> { await this.queue.call({ kind: 'dispose', model: this.model }).catch(() => undefined); }

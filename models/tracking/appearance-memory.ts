@@ -26,16 +26,17 @@ export class AppearanceMemory {
   /** Whether anything was memorised yet. */
   get empty(): boolean { return !this.hasEma; }
 
+
   /** Adds an L2-normalised embedding (`source[offset .. offset+dim]`). */
   add(source: Float32Array, offset: number): void {
-    const { dim } = this;
+    const { dim, momentum } = this;
     if (!this.hasEma) {
       this.ema.set(source.subarray(offset, offset + dim));
       this.hasEma = true;
     } else {
       let norm = 0;
       for (let i = 0; i < dim; i++) {
-        const v = this.momentum * this.ema[i] + (1 - this.momentum) * source[offset + i];
+        const v = momentum * this.ema[i] + (1 - momentum) * source[offset + i];
         this.ema[i] = v;
         norm += v * v;
       }

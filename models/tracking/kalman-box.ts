@@ -64,6 +64,14 @@ export class KalmanBoxFilter {
     }
   }
 
+  /** The box {@link predict} would give, without advancing the filter (x1, y1, x2, y2 in pixels). */
+  predictedBox(): [number, number, number, number] {
+    const [cx, cy, a, h] = [0, 1, 2, 3].map((k) => this.mean[k] + this.mean[4 + k]);
+    const height = Math.max(h, 1);
+    const w = a * height;
+    return [cx - w / 2, cy - height / 2, cx + w / 2, cy + height / 2];
+  }
+
   /** Current box estimate, x1, y1, x2, y2 in pixels. */
   box(): [number, number, number, number] {
     const [cx, cy, a, h] = this.mean;

@@ -1,6 +1,6 @@
 import type { TrackerConfig } from '../../config/schema.js';
 import { boxIoU } from '../box.js';
-import type { Detections } from '../detections.js';
+import { hasEmbedding, type Detections } from '../detections.js';
 import type { Tracker } from '../tracker.js';
 import type { FrameTracks, StreamEnded, TrackEndReason, TrackObservation, TrackSummary } from '../tracks.js';
 import { AppearanceMemory } from './appearance-memory.js';
@@ -29,6 +29,13 @@ type Box = [number, number, number, number];
  *    (≥ newTrackScoreThreshold) start tentative tracks.
  * The appearance memory is updated only from confident detections that no other detection
  * overlaps (occlusion guard), so a track's memory is not polluted by its occluder.
+ *
+ * Appearance is asked for only where it can matter ({@link appearanceDemand}): a detection that
+ * is the only candidate of its only candidate track and overlaps it strongly is matched by
+ * motion alone, so its embedding is computed only to refresh that track's memory, at most every
+ * `appearanceRefreshFrames` updates. With the default (1) no decision changes on PETS09-S2L1 and
+ * 65 % of the detections are embedded (the others cannot update a memory: not confident enough,
+ * or occluded).
  */
 export class MemoryTracker implements Tracker {
   private tracks: Track[] = [];
@@ -39,6 +46,8 @@ export class MemoryTracker implements Tracker {
   private lastStepMs = 100;
   /** Last processed frame (index, media time ms), for the end of stream. */
   private lastFrame: { frameIndex: number; ptsMs: number } | null = null;
+  /** Number of {@link update} calls so far (the clock of the memory refresh). */
+  private updates = 0;
 
   constructor(readonly cameraId: string, private readonly options: TrackerConfig) {}
 
@@ -54,6 +63,7 @@ export class MemoryTracker implements Tracker {
     const frame = det.frame;
     if (frame.cameraId !== this.cameraId) throw new Error(`tracker of camera '${this.cameraId}' got a frame of camera '${frame.cameraId}'`);
     this.lastFrame = { frameIndex: frame.frameIndex, ptsMs: frame.ptsMs };
+    this.updates++;
     this.advanceClock(frame.ptsMs);
     const o = this.options;
     for (const t of this.tracks) { t.kalman.predict(); t.framesSinceUpdate++; }
@@ -124,6 +134,70 @@ export class MemoryTracker implements Tracker {
     return { kind: 'stream-ended', cameraId: this.cameraId, ...this.lastFrame, ended };
   }
 
+  /**
+   * Which detections of the coming frame need an embedding (see {@link Tracker.appearanceDemand}),
+   * mirroring {@link update} on the tracks' predicted boxes without changing any state.
+   * A confident detection is *claimed* by a confirmed track when each is the other's only
+   * overlap candidate (IoU ≥ minIoU) and they overlap with IoU ≥ 0.6: update matches such a pair
+   * by motion alone, so the detection is embedded only to refresh that track's memory (when it
+   * may update a memory — ≥ memoryMinScore, not occluded — and the memory is empty or older than
+   * `appearanceRefreshFrames` updates). Lost tracks are not re-identified from claimed detections
+   * in between: appearance could take a claimed detection from its track only if the track's memory
+   * disagreed with it by more than the IoU (≥ 0.6 in cosine distance), i.e. a drifted track, which
+   * the next refresh still reveals. Any other confident detection with a candidate track holding a
+   * memory (overlap, or a lost track's re-identification radius) is ambiguous and embedded, and a
+   * detection that may update a memory is embedded when a candidate track's memory is due or it has
+   * no candidate (it may start a track, whose memory starts with it).
+   * With `appearanceRefreshFrames` 0 every detection is embedded (returns null).
+   * @returns Uint8Array(N), 1 = embed, or null for all
+   */
+  appearanceDemand(det: Detections): Uint8Array | null {
+    const o = this.options;
+    if (o.appearanceRefreshFrames === 0) return null;
+    const want = new Uint8Array(det.count);
+    const next = this.updates + 1;
+    const due = (t: Track) => !t.memory || t.memory.empty || next - t.memoryUpdatedAt >= o.appearanceRefreshFrames;
+    const high: number[] = [];
+    for (let d = 0; d < det.count; d++) if (det.scores[d] >= o.highScoreThreshold) high.push(d);
+    const isHigh = (d: number) => det.scores[d] >= o.highScoreThreshold;
+    const occluded = this.occlusions(det, high);
+    const tracks = this.tracks;
+    const inPool = tracks.map((t) => t.state === 'confirmed' || t.state === 'lost');
+    const predicted = tracks.map((t) => t.kalman.predictedBox());
+    // IoU of every (track, detection) pair; `overlapping`: an overlap candidate (class allowing);
+    // `candidate`: any candidate, counting re-identification radii as if the detection had appearance.
+    const iou = tracks.map((_, r) => Array.from({ length: det.count }, (_, d) => boxIoU(predicted[r], 0, det.boxes, d)));
+    const overlapping = (r: number, d: number) => iou[r][d] >= o.minIoU && !this.classMismatch(tracks[r], d, det);
+    const candidate = (r: number, d: number) => this.isCandidate(tracks[r], d, det, predicted[r], iou[r][d], true);
+    const overlapsOf = (r: number) => high.reduce((n, d) => n + (overlapping(r, d) ? 1 : 0), 0);
+    const claimedBy = (d: number): number => {
+      if (!isHigh(d)) return -1;
+      let owner = -1;
+      for (let r = 0; r < tracks.length; r++) {
+        if (!inPool[r] || !overlapping(r, d)) continue;
+        if (owner >= 0) return -1; // two overlap candidates
+        owner = r;
+      }
+      return owner >= 0 && tracks[owner].state === 'confirmed' && iou[owner][d] >= 0.6 && overlapsOf(owner) === 1 ? owner : -1;
+    };
+    for (let d = 0; d < det.count; d++) {
+      if (det.scores[d] < o.lowScoreThreshold) continue; // never associated
+      const remembers = det.scores[d] >= o.memoryMinScore && !occluded[d];
+      const owner = claimedBy(d);
+      if (owner >= 0) { want[d] = remembers && due(tracks[owner]) ? 1 : 0; continue; }
+      let candidates = 0, anyDue = false;
+      for (let r = 0; r < tracks.length; r++) {
+        if (!candidate(r, d)) continue;
+        const t = tracks[r];
+        candidates++;
+        if (due(t)) anyDue = true;
+        if (isHigh(d) && inPool[r] && t.memory && !t.memory.empty) want[d] = 1; // appearance enters the cost
+      }
+      if (remembers && (candidates === 0 || anyDue)) want[d] = 1;
+    }
+    return want;
+  }
+
   private advanceClock(ptsMs: number): void {
     if (this.lastPtsMs !== null) {
       const step = ptsMs - this.lastPtsMs;
@@ -141,8 +215,9 @@ export class MemoryTracker implements Tracker {
 
   /** Stores a detection's embedding in the track's memory when it is confident and unoccluded. */
   private remember(t: Track, d: number, det: Detections, occluded: Uint8Array): void {
-    if (!t.memory || !det.embeddings || det.scores[d] < this.options.memoryMinScore || occluded[d]) return;
-    t.memory.add(det.embeddings, d * det.embeddingDim);
+    if (!t.memory || !hasEmbedding(det, d) || det.scores[d] < this.options.memoryMinScore || occluded[d]) return;
+    t.memory.add(det.embeddings!, d * det.embeddingDim);
+    t.memoryUpdatedAt = this.updates;
   }
 
   /**
@@ -151,7 +226,6 @@ export class MemoryTracker implements Tracker {
    */
   private occlusions(det: Detections, high: readonly number[]): Uint8Array {
     const occluded = new Uint8Array(det.count);
-    if (!det.embeddings) return occluded;
     const b = det.boxes, limit = this.options.memoryMaxOverlap;
     for (let x = 0; x < high.length; x++) {
       const i = high[x];
@@ -216,12 +290,16 @@ export class MemoryTracker implements Tracker {
     return this.assign(tracks, detections, matched, cost);
   }
 
-  /** Whether a track and a detection may match at all: same class (when class-aware), overlap, or a lost track's re-identification radius. */
-  private isCandidate(t: Track, d: number, det: Detections, box: Box, iou: number): boolean {
+  /**
+   * Whether a track and a detection may match at all: same class (when class-aware), overlap, or
+   * a lost track's re-identification radius (only with the detection's appearance, or when
+   * `assumeAppearance` — asking whether to embed it).
+   */
+  private isCandidate(t: Track, d: number, det: Detections, box: Box, iou: number, assumeAppearance = false): boolean {
     if (this.classMismatch(t, d, det)) return false;
     const o = this.options;
     if (iou >= o.minIoU) return true;
-    if (t.state !== 'lost' || !t.memory || !det.embeddings) return false;
+    if (t.state !== 'lost' || !t.memory || !(assumeAppearance || hasEmbedding(det, d))) return false;
     const h = Math.max(box[3] - box[1], 1);
     const dx = (det.boxes[4 * d] + det.boxes[4 * d + 2] - box[0] - box[2]) / 2;
     const dy = (det.boxes[4 * d + 1] + det.boxes[4 * d + 3] - box[1] - box[3]) / 2;
@@ -232,7 +310,7 @@ export class MemoryTracker implements Tracker {
   private fullCost(t: Track, d: number, det: Detections, iou: number): number {
     const o = this.options;
     const overlaps = iou >= o.minIoU;
-    const app = t.memory && det.embeddings ? t.memory.distance(det.embeddings, d * det.embeddingDim) : Infinity;
+    const app = t.memory && hasEmbedding(det, d) ? t.memory.distance(det.embeddings!, d * det.embeddingDim) : Infinity;
     if (!Number.isFinite(app)) return overlaps ? 1 - iou : Infinity;
     if (overlaps) {
       // Overlapping but looking different: at a crossing, this is the other person.

@@ -14,6 +14,8 @@ export class Track {
   hits = 1;
   /** Frames since the last match (0 = matched in the current frame). */
   framesSinceUpdate = 0;
+  /** The tracker's update count when the appearance memory last took an embedding (-1: never). */
+  memoryUpdatedAt = -1;
   /** Media time of the last match, ms (tracker's monotonic media clock). */
   lastMatchClockMs: number;
   firstFrame: number;
