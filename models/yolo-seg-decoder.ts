@@ -15,6 +15,7 @@ import type { YoloSegmenterOptions, YoloSegModelInfo } from './yolo-seg-model.js
  */
 export class YoloSegDecoder {
   private readonly allowedClasses: Uint8Array;
+  private best = { bestScore: new Float64Array(0), bestClass: new Int32Array(0) };
 
   /** @throws Error when `options.classes` names a class the model does not have */
   constructor(readonly info: YoloSegModelInfo, private readonly options: Pick<YoloSegmenterOptions, 'confidenceThreshold' | 'nmsIouThreshold' | 'maxDetections' | 'classes' | 'maskThreshold'>) {
@@ -38,16 +39,23 @@ export class YoloSegDecoder {
     const numClasses = this.info.classNames.length;
     const { confidenceThreshold, nmsIouThreshold, maxDetections, maskThreshold } = this.options;
     const candBoxes: number[] = [], candScores: number[] = [], candClasses: number[] = [], candAnchors: number[] = [];
-    for (let i = 0; i < n; i++) {
-      let best = -1, bestScore = confidenceThreshold;
-      for (let c = 0; c < numClasses; c++) {
-        const s = head[(4 + c) * n + i];
-        if (s >= bestScore && this.allowedClasses[c]) { bestScore = s; best = c; }
+    // Best allowed class per anchor, scanning each class's row of scores in memory order (the head
+    // is class-major) and only the allowed classes: with `classes: [person]` 1 row of N, not 80.
+    const { bestScore, bestClass } = this.scratch(n);
+    bestScore.fill(confidenceThreshold); bestClass.fill(-1);
+    for (let c = 0; c < numClasses; c++) {
+      if (!this.allowedClasses[c]) continue;
+      const row = (4 + c) * n;
+      for (let i = 0; i < n; i++) {
+        const s = head[row + i];
+        if (s >= bestScore[i]) { bestScore[i] = s; bestClass[i] = c; }
       }
-      if (best < 0) continue;
+    }
+    for (let i = 0; i < n; i++) {
+      if (bestClass[i] < 0) continue;
       const cx = head[i], cy = head[n + i], w = head[2 * n + i], h = head[3 * n + i];
       candBoxes.push(cx - w / 2, cy - h / 2, cx + w / 2, cy + h / 2);
-      candScores.push(bestScore); candClasses.push(best); candAnchors.push(i);
+      candScores.push(bestScore[i]); candClasses.push(bestClass[i]); candAnchors.push(i);
     }
     const keep = nmsPerClass(candBoxes, candScores, candClasses, nmsIouThreshold, maxDetections);
     const count = keep.length;
@@ -74,6 +82,12 @@ export class YoloSegDecoder {
     };
   }
 
+
+  /** Per-anchor scratch arrays, reused across frames. */
+  private scratch(n: number): { bestScore: Float64Array; bestClass: Int32Array } {
+    if (this.best.bestScore.length !== n) this.best = { bestScore: new Float64Array(n), bestClass: new Int32Array(n) };
+    return this.best;
+  }
 }
 
 /** The prototype tensor (output1, [M, H/4, W/4]) of a model's raw output. */
