@@ -1,9 +1,10 @@
 /**
  * Throughput, latency and event-loop lag of the whole graph against the bare models, in one run
  * (CPU unless the config's providers find a GPU). Prints:
- * 1. bare models: the segmenter's ONNX Runtime session alone on pre-letterboxed inputs of the first
- *    `frames` frames of the default recording, and OSNet's session alone on the crops the pipeline
- *    actually gives it (same threads, same process, main thread, nothing else running);
+ * 1. bare models: the segmenter's ONNX Runtime sessions alone on pre-letterboxed inputs of the first
+ *    `frames` frames of the default recording, and OSNet's alone on the crops the pipeline actually
+ *    gave it, in the pipeline's layout (CPU streams × intra-op threads, worker threads, nothing else
+ *    running; see bare-sessions.ts), and in one stream on every core for reference;
  * 2. the pipeline on the same frames (every frame, file source), with OSNet and with histograms:
  *    frames/s, the ratio to the bare models' rate, and the event-loop delay p50/p99 meanwhile;
  * 3. a live camera (the simulated RTSP camera at 25 fps, `liveSeconds`): per-frame latency from the
@@ -18,7 +19,7 @@
  */
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { lastValueFrom, take, toArray } from 'rxjs';
-import ort from 'onnxruntime-node';
+import { availableParallelism } from 'node:os';
 import { pino } from 'pino';
 import { DEFAULT_SOURCE } from '../config/command-line.js';
 import { parseConfig, projectRoot } from '../config/load.js';
@@ -34,7 +35,8 @@ import { YoloSegmenter } from '../models/yolo-segmenter.js';
 import { gstreamerFrames } from '../operators/sources/gstreamer-frames.js';
 import { MessageSequence } from '../operators/wire/message-sequence.js';
 import { cameraGraph } from '../pipeline/camera-graph.js';
-import { ModelRegistry } from '../pipeline/model-registry.js';
+import { cpuInferenceLayout, ModelRegistry } from '../pipeline/model-registry.js';
+import { bareWallMs, type BareWorkload } from './bare-sessions.js';
 import { startRtspCamera } from '../simulate/rtsp-camera.js';
 
 const FRAMES = Number(process.argv[2] ?? 200);
@@ -61,47 +63,35 @@ const lookup = resolveModelFile(base.model, base.model.file, projectRoot());
 if (!lookup.found) throw new Error(modelNotFoundMessage(base.model.file, lookup));
 const segPath = lookup.found;
 const { segmenter: mainSegmenter } = await YoloSegmenter.load(segPath, base.model);
-const segSession = await ort.InferenceSession.create(segPath, { executionProviders: ['cpu'], graphOptimizationLevel: 'all', ...(base.model.intraOpThreads ? { intraOpNumThreads: base.model.intraOpThreads } : {}) });
 const osnetPath = segPath.replace(/[^/]+$/, base.embedder.file);
-const osnetSession = await ort.InferenceSession.create(osnetPath, { executionProviders: ['cpu'], graphOptimizationLevel: 'all', ...(base.model.intraOpThreads ? { intraOpNumThreads: base.model.intraOpThreads } : {}) });
 const [W, H] = [mainSegmenter.inputWidth, mainSegmenter.inputHeight];
-const tensors = frames.map((f) => { const t = new Float32Array(3 * W * H); letterboxToTensor(f.rgb, computeLetterbox(f.width, f.height, W, H), t); return t; });
+const tensors = frames.map((f) => { const t = new Float32Array(3 * W * H); letterboxToTensor(f.rgb, computeLetterbox(f.width, f.height, W, H), t); return { data: t, batch: 1 }; });
 const detections: Detections[] = [];
 for (const f of frames) detections.push(await mainSegmenter.segment(f));
 await mainSegmenter.dispose();
-for (let i = 0; i < 5; i++) await segSession.run({ [segSession.inputNames[0]]: new ort.Tensor('float32', tensors[i], [1, 3, H, W]) }); // warm-up
-let segMs = 0;
-for (const t of tensors) {
-  const s = performance.now();
-  await segSession.run({ [segSession.inputNames[0]]: new ort.Tensor('float32', t, [1, 3, H, W]) });
-  segMs += performance.now() - s;
-}
-await segSession.release();
+// The pipeline's CPU layout (model.cpuStreams, model.intraOpThreads), and one stream on every core for reference.
+const layout = cpuInferenceLayout(base.model);
+const oneStream = { streams: 1, intraOpThreads: availableParallelism() };
+const segmentation: BareWorkload = { model: segPath, inputs: tensors, dims: [3, H, W] };
+const segMs = await bareWallMs(segmentation, layout.streams, layout.intraOpThreads);
+const segMsOneStream = await bareWallMs(segmentation, oneStream.streams, oneStream.intraOpThreads);
 const bareSegFps = (1000 * FRAMES) / segMs;
 
-/** OSNet's session alone on the crops the pipeline embedded (frame index → flags; all when absent), batched per frame as the embedder does. */
-async function bareOsnet(wanted: Map<number, Uint8Array | null>): Promise<{ ms: number; crops: number }> {
+/** OSNet alone on the crops the pipeline embedded (frame index → flags; all when absent), batched per frame as the embedder does, in the given layout. */
+async function bareOsnet(wanted: Map<number, Uint8Array | null>, l = layout): Promise<{ ms: number; crops: number }> {
   const crops = detections.map((d) => {
     const flags = wanted.get(d.frame.frameIndex);
     const rows = Array.from({ length: d.count }, (_, i) => i).filter((i) => !flags || flags[i]);
     const c = new Float32Array(rows.length * 3 * 256 * 128);
     rows.forEach((row, i) => cropResizeNormalise(d.frame.rgb, d.frame.width, d.frame.height, d.boxes, 4 * row, 128, 256, c, i * 3 * 256 * 128));
-    return { data: c, n: rows.length };
+    return { data: c, batch: rows.length };
   });
-  const run = (c: { data: Float32Array; n: number }) => osnetSession.run({ [osnetSession.inputNames[0]]: new ort.Tensor('float32', c.data, [c.n, 3, 256, 128]) });
-  for (const c of crops.filter((x) => x.n).slice(0, 5)) await run(c); // warm-up
-  let ms = 0, n = 0;
-  for (const c of crops) {
-    if (!c.n) continue;
-    const s = performance.now();
-    await run(c);
-    ms += performance.now() - s;
-    n += c.n;
-  }
-  return { ms, crops: n };
+  const ms = await bareWallMs({ model: osnetPath, inputs: crops, dims: [3, 256, 128] }, l.streams, l.intraOpThreads);
+  return { ms, crops: crops.reduce((n, c) => n + c.batch, 0) };
 }
-console.log(`bare models (${FRAMES} frames of ${DEFAULT_SOURCE}, ${segPath.split('/').pop()} at ${W}x${H}, CPU, main thread):`);
-console.log(`  segmenter: ${f1(segMs / FRAMES)} ms/frame = ${f1(bareSegFps)} fps`);
+console.log(`bare models (${FRAMES} frames of ${DEFAULT_SOURCE}, ${segPath.split('/').pop()} at ${W}x${H}, CPU, sessions alone in worker threads):`);
+console.log(`  segmenter, ${layout.streams} stream(s) × ${layout.intraOpThreads} thread(s) (the pipeline's layout): ${f1(segMs / FRAMES)} ms/frame = ${f1(bareSegFps)} fps`);
+console.log(`  segmenter, 1 stream × ${oneStream.intraOpThreads} threads (one inference on every core): ${f1(segMsOneStream / FRAMES)} ms/frame = ${f1((1000 * FRAMES) / segMsOneStream)} fps`);
 
 // ---- 2. pipeline on the same frames ----------------------------------------------------------
 /** Runs cameras through the real graph (models from one registry, as the runtime does) until `until` resolves or the sources end. */
@@ -144,11 +134,13 @@ for (const embedder of ['osnet', 'histogram'] as const) {
     const o = await bareOsnet(r.wanted);
     const all = detections.reduce((n, d) => n + d.count, 0);
     bare = (1000 * FRAMES) / (segMs + o.ms);
-    extra = ` (bare segmenter + OSNet on ${o.crops} of ${all} detections, ${f1(o.ms / Math.max(1, o.crops))} ms/crop: ${f1(bare)} fps)`;
+    const one = (1000 * FRAMES) / (segMsOneStream + (await bareOsnet(r.wanted, oneStream)).ms);
+    extra = ` (bare: segmenter + OSNet on the ${o.crops} of ${all} detections this run embedded, ${f1(o.ms / Math.max(1, o.crops))} ms/crop, = ${f1(bare)} fps; 1 stream × ${oneStream.intraOpThreads} threads: ${f1(one)} fps, ratio ${(r.fps[0] / one).toFixed(2)})`;
+  } else {
+    extra = ` (1 stream × ${oneStream.intraOpThreads} threads: ratio ${(r.fps[0] / ((1000 * FRAMES) / segMsOneStream)).toFixed(2)})`;
   }
   console.log(`  ${embedder.padEnd(9)}: ${f1(r.fps[0])} fps, ratio to the bare model${embedder === 'osnet' ? 's' : ''} ${(r.fps[0] / bare).toFixed(2)}${extra}; event-loop delay p50 ${f1(r.lagP50)} ms, p99 ${f1(r.lagP99)} ms, max ${f1(r.lagMax)} ms`);
 }
-await osnetSession.release();
 
 // ---- 3. live latency and 4. cameras -------------------------------------------------------------
 if (LIVE_SECONDS <= 0) process.exit(0); // liveSeconds=0: bare models and the file pipeline only

@@ -54,7 +54,10 @@ export const modelSchema = z.object({
   file: z.string().default('yolov8n-seg_fp32.onnx').describe('Model file name looked up in dir, $EDGEVIS_MODEL_DIR, ../shared/models.'),
   executionProviders: z.array(z.enum(['cuda', 'webgpu', 'cpu'])).min(1).default(['cuda', 'webgpu', 'cpu'])
     .describe('ONNX Runtime execution providers in preference order; an unavailable one falls back to the next (cpu last). The log names the one in use.'),
-  intraOpThreads: z.number().int().nonnegative().default(0).describe("ONNX Runtime intra-op threads (0 = ONNX Runtime's default: all cores)."),
+  intraOpThreads: z.number().int().nonnegative().default(0).describe('ONNX Runtime intra-op threads per session (0 = the cores divided among the CPU streams, at least 1).'),
+  cpuStreams: z.number().int().nonnegative().default(0).describe(
+    'Inference worker threads for models on the CPU; frames (and cameras) are inferred in parallel, one per stream (OpenVINO-style throughput streams). '
+    + '0 = auto: 2 on a CPU with 2 or more cores. 1 = one inference at a time on every core: lowest latency for a single camera. A GPU model always runs in one queue.'),
   confidenceThreshold: z.number().min(0).max(1).default(0.25).describe('Minimum class score for a detection to leave the segmenter, [0, 1].'),
   nmsIouThreshold: z.number().min(0).max(1).default(0.45).describe('Per-class non-maximum suppression IoU threshold, [0, 1].'),
   maxDetections: z.number().int().positive().default(100).describe('At most this many instances per frame.'),

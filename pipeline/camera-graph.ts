@@ -20,6 +20,13 @@ import { gstreamerFrames } from '../operators/sources/gstreamer-frames.js';
 import { inferSourceKind, isCamera, isLive, type SourceProgress, type SourceSpec } from '../operators/sources/source-spec.js';
 import { superviseLiveSource, type SourceHealthChange } from '../operators/sources/supervise-live-source.js';
 
+/**
+ * Frames of a file in the graph at once: with two CPU inference streams, one frame in each model
+ * run, one being letterboxed and one being decoded, embedded, tracked and published (2 → 4 took
+ * the 2-core bench from 87 to 98 frames/s); memory stays bounded (4 decoded frames).
+ */
+const FILE_FRAMES_IN_FLIGHT = 4;
+
 /** Resolves a camera's config into the spec its source reads. */
 export function sourceSpecOf(camera: CameraConfig): SourceSpec {
   return {
@@ -60,7 +67,7 @@ export interface CameraGraphParts {
 export function cameraGraph(camera: CameraConfig, parts: CameraGraphParts, stats: SamplingStats, progress?: SourceProgress): Observable<Tracks> {
   const spec = sourceSpecOf(camera);
   const live = isLive(spec);
-  const credit = new FrameCredit(live ? 1 : 2);
+  const credit = new FrameCredit(live ? 1 : FILE_FRAMES_IN_FLIGHT);
   // GStreamer sources pull only when the model can take a frame: a live source's leaky appsink keeps
   // the newest frame meanwhile, so frames the model cannot take are dropped natively, never copied
   // into JS. A paced frame folder releases frames on its own clock; the sampler keeps the newest.

@@ -5,11 +5,22 @@ import type { CameraConfig, EdgevisConfig } from '../config/schema.js';
 import type { Embedder } from '../models/embedder.js';
 import { HistogramEmbedder } from '../models/histogram-embedder.js';
 import { ModelLoadError } from '../models/onnx-session.js';
-import { InferenceQueue } from '../models/inference/inference-queue.js';
+import { InferencePool } from '../models/inference/inference-pool.js';
 import { WorkerEmbedder } from '../models/inference/worker-embedder.js';
 import { WorkerSegmenter } from '../models/inference/worker-segmenter.js';
 import type { Segmenter } from '../models/segmenter.js';
 import type { Logger } from './logger.js';
+import { availableParallelism } from 'node:os';
+
+/**
+ * How the CPU is shared between inferences: `streams` worker threads (0 in the config = auto:
+ * 2 when there are 2 or more cores) and the intra-op threads of each session (0 = the cores
+ * divided among the streams, at least 1).
+ */
+export function cpuInferenceLayout(model: { readonly cpuStreams: number; readonly intraOpThreads: number }, cores = availableParallelism()): { streams: number; intraOpThreads: number } {
+  const streams = model.cpuStreams > 0 ? model.cpuStreams : Math.min(2, Math.max(1, cores));
+  return { streams, intraOpThreads: model.intraOpThreads > 0 ? model.intraOpThreads : Math.max(1, Math.floor(cores / streams)) };
+}
 
 /**
  * The models of one process: resolves model files (explicit path > `model.dir` >
@@ -18,15 +29,20 @@ import type { Logger } from './logger.js';
  * shares one session between the cameras that use the same file, and disposes of them all.
  * Loading is lazy: a model is read the first time a camera asks for it.
  *
- * Every ONNX session lives in one inference worker ({@link InferenceQueue}): one queue for the
- * device, so inference never blocks the event loop and GPU sessions never run at the same time.
+ * Every ONNX session lives in an inference worker, never on the main thread, so inference never
+ * blocks the event loop ({@link InferencePool}): CPU models in each of the CPU streams (frames
+ * inferred in parallel, see {@link cpuInferenceLayout}), a GPU model in one queue only, so GPU
+ * sessions never run at the same time.
  */
 export class ModelRegistry {
   private readonly segmenters = new Map<string, Promise<Segmenter>>();
   private embedderLoad: Promise<Embedder | null> | null = null;
-  private queue: InferenceQueue | null = null;
+  private pool: InferencePool | null = null;
+  private readonly layout: { streams: number; intraOpThreads: number };
 
-  constructor(private readonly config: EdgevisConfig, private readonly log: Logger, private readonly projectDir = projectRoot()) {}
+  constructor(private readonly config: EdgevisConfig, private readonly log: Logger, private readonly projectDir = projectRoot()) {
+    this.layout = cpuInferenceLayout(config.model);
+  }
 
   /**
    * The segmenter of a camera: its own `model` (a path, or a file name looked up in the model
@@ -42,9 +58,10 @@ export class ModelRegistry {
     const path = lookup.found;
     let load = this.segmenters.get(path);
     if (!load) {
-      load = WorkerSegmenter.load(this.inferenceQueue(), path, model).then(({ segmenter, fallbacks }) => {
+      load = WorkerSegmenter.load(this.inferencePool(), path, { ...model, intraOpThreads: this.layout.intraOpThreads }).then(({ segmenter, fallbacks }) => {
         this.logFallbacks('segmenter', fallbacks);
-        this.log.info({ model: path, executionProvider: segmenter.executionProvider, input: `${segmenter.inputWidth}x${segmenter.inputHeight}`, classes: segmenter.classNames.length },
+        this.log.info({ model: path, executionProvider: segmenter.executionProvider, input: `${segmenter.inputWidth}x${segmenter.inputHeight}`, classes: segmenter.classNames.length,
+          ...(segmenter.executionProvider === 'cpu' ? { cpuStreams: this.layout.streams, intraOpThreads: this.layout.intraOpThreads } : {}) },
           `segmenter ready on ${segmenter.executionProvider.toUpperCase()} execution provider`);
         return segmenter;
       });
@@ -75,16 +92,16 @@ export class ModelRegistry {
       log.info({ looked: lookup.candidates }, `appearance embedder: colour histograms (${options.file} not found; set embedder.path for re-identification)`);
       return new HistogramEmbedder();
     }
-    const { embedder, fallbacks } = await WorkerEmbedder.load(this.inferenceQueue(), lookup.found, model.executionProviders, model.intraOpThreads);
+    const { embedder, fallbacks } = await WorkerEmbedder.load(this.inferencePool(), lookup.found, model.executionProviders, this.layout.intraOpThreads);
     this.logFallbacks('embedder', fallbacks);
     log.info({ model: lookup.found, executionProvider: embedder.executionProvider, dim: embedder.dim }, `appearance embedder: OSNet re-identification on ${embedder.executionProvider.toUpperCase()}`);
     return embedder;
   }
 
-  /** The process's inference queue, started with the first model. */
-  private inferenceQueue(): InferenceQueue {
-    this.queue ??= InferenceQueue.start();
-    return this.queue;
+  /** The process's inference workers, started with the first model. */
+  private inferencePool(): InferencePool {
+    this.pool ??= new InferencePool(this.layout.streams);
+    return this.pool;
   }
 
   /** One debug line per execution provider that could not load a model, with why (the provider in use is logged at info). */
@@ -96,6 +113,6 @@ export class ModelRegistry {
   async dispose(): Promise<void> {
     for (const load of this.segmenters.values()) await load.then((s) => s.dispose(), () => undefined);
     await this.embedderLoad?.then((e) => e?.dispose(), () => undefined);
-    await this.queue?.close();
+    await this.pool?.close();
   }
 }

@@ -65,7 +65,7 @@ t.test('ambiguity asks for appearance: two tracks overlapping one detection, and
   const claimed = makeDetections(blankFrame('cam', 13), [{ box: [100, 100, 140, 200], embedding: [1, 0, 0] }]);
   t.same([...tracker.appearanceDemand(claimed)!], [0], 'claimed by its track, memory fresh: lost tracks nearby are not compared');
   const near = makeDetections(blankFrame('cam', 13), [{ box: [100, 100, 140, 200], embedding: [1, 0, 0] }, { box: [330, 100, 370, 200], embedding: [0, 1, 0] }]);
-  t.same([...tracker.appearanceDemand(near)!], [0, 1], 'a detection within the lost track'\''s re-identification radius is compared to its memory');
+  t.same([...tracker.appearanceDemand(near)!], [0, 1], "a detection within the lost track's re-identification radius is compared to its memory");
   const between = makeDetections(blankFrame('cam', 13), [{ box: [100, 100, 140, 200], embedding: [1, 0, 0] }, { box: [120, 100, 160, 200], embedding: [0, 1, 0] }]);
   t.same([...tracker.appearanceDemand(between)!], [1, 1], 'two detections overlapping one track: both ambiguous');
 });

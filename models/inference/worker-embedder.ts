@@ -3,7 +3,7 @@ import { withEmbeddings } from '../detections.js';
 import type { Embedder } from '../embedder.js';
 import type { ExecutionProvider } from '../onnx-session.js';
 import { buffersOf, frameOf, framePixels, type EmbedderLoaded, type EmbeddingsPayload } from './inference-protocol.js';
-import type { InferenceQueue } from './inference-queue.js';
+import type { InferenceDispatch } from './inference-pool.js';
 
 /**
  * An {@link OsnetEmbedder} that runs in the inference worker: crops, normalisation, inference and
@@ -13,13 +13,13 @@ import type { InferenceQueue } from './inference-queue.js';
  */
 export class WorkerEmbedder implements Embedder {
   readonly name = 'osnet';
-  private constructor(private readonly queue: InferenceQueue, private readonly model: number, readonly dim: number, readonly executionProvider: ExecutionProvider) {}
+  private constructor(private readonly queue: InferenceDispatch, private readonly model: number, readonly dim: number, readonly executionProvider: ExecutionProvider) {}
 
   /**
    * Loads an OSNet export in the worker.
    * @throws ModelLoadError (rejects) when the file is missing, corrupt, or not [N,3,H,W] → [N,D]
    */
-  static async load(queue: InferenceQueue, path: string, providers: readonly ExecutionProvider[], intraOpThreads: number): Promise<{ embedder: WorkerEmbedder; fallbacks: EmbedderLoaded['fallbacks'] }> {
+  static async load(queue: InferenceDispatch, path: string, providers: readonly ExecutionProvider[], intraOpThreads: number): Promise<{ embedder: WorkerEmbedder; fallbacks: EmbedderLoaded['fallbacks'] }> {
     const loaded = await queue.call<EmbedderLoaded>({ kind: 'load-embedder', path, providers, intraOpThreads });
     return { embedder: new WorkerEmbedder(queue, loaded.model, loaded.dim, loaded.executionProvider), fallbacks: loaded.fallbacks };
   }

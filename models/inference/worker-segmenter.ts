@@ -7,7 +7,7 @@ import { prototypesOf, YoloSegDecoder } from '../yolo-seg-decoder.js';
 import type { YoloSegmenterOptions, YoloSegModelInfo } from '../yolo-seg-model.js';
 import { rawOutputSizes } from '../yolo-segmenter.js';
 import { buffersOf, type RawSegmentationPayload, type SegmenterLoaded } from './inference-protocol.js';
-import type { InferenceQueue } from './inference-queue.js';
+import type { InferenceDispatch } from './inference-pool.js';
 
 /** Sets of input/output buffers kept for reuse (at most a few frames are in the model at a time). */
 const BUFFER_POOL = 4;
@@ -27,7 +27,7 @@ export class WorkerSegmenter implements Segmenter {
   private readonly decoder: YoloSegDecoder;
   private readonly pool: JobBuffers[] = [];
 
-  private constructor(private readonly queue: InferenceQueue, private readonly model: number, readonly info: YoloSegModelInfo, readonly executionProvider: ExecutionProvider, options: YoloSegmenterOptions) {
+  private constructor(private readonly queue: InferenceDispatch, private readonly model: number, readonly info: YoloSegModelInfo, readonly executionProvider: ExecutionProvider, options: YoloSegmenterOptions) {
     this.decoder = new YoloSegDecoder(info, options);
   }
 
@@ -35,7 +35,7 @@ export class WorkerSegmenter implements Segmenter {
    * Loads a YOLO-seg model in the worker.
    * @throws ModelLoadError (rejects) when the file is missing, corrupt, or another kind of model
    */
-  static async load(queue: InferenceQueue, path: string, options: YoloSegmenterOptions): Promise<{ segmenter: WorkerSegmenter; fallbacks: SegmenterLoaded['fallbacks'] }> {
+  static async load(queue: InferenceDispatch, path: string, options: YoloSegmenterOptions): Promise<{ segmenter: WorkerSegmenter; fallbacks: SegmenterLoaded['fallbacks'] }> {
     const loaded = await queue.call<SegmenterLoaded>({ kind: 'load-segmenter', path, options });
     return { segmenter: new WorkerSegmenter(queue, loaded.model, loaded.info, loaded.executionProvider, options), fallbacks: loaded.fallbacks };
   }
