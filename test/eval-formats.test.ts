@@ -1,7 +1,7 @@
 import t from 'tap';
-import { encodeFullMaskRle } from '../models/coco-rle.js';
+import { encodeFullMaskRle, runLengthsToString } from '../models/coco-rle.js';
 import { decodeLabelPng, encodeIndexedPng } from '../eval/formats/davis-png.js';
-import { labelMask, paintLabelMap } from '../eval/formats/label-map.js';
+import { labelMask, labelRunLengths, paintLabelMap } from '../eval/formats/label-map.js';
 import { formatMotRow, parseMotChallenge } from '../eval/formats/mot-challenge.js';
 import { formatMotsRow, parseMots } from '../eval/formats/mots.js';
 import { parseYtvisResults } from '../eval/formats/youtube-vis.js';
@@ -77,4 +77,27 @@ t.test('MOTS ignore regions (class 10) remove unmatched predictions inside them'
   t.equal(combined.gtIds, 1, 'the ignore region is not an object');
   const other = [{ ...pred[0], classId: 2 }];
   t.equal(scoreTracking([motsSequence('s', gt, other, { first: 1, last: 1 })]).combined.clear.tp, 0, 'classes must agree');
+});
+
+t.test('labelRunLengths: every label\'s COCO runs in one pass equal each label\'s own mask encoded', async (t) => {
+  let seed = 7;
+  const rand = () => { seed = (seed * 1103515245 + 12345) % 2 ** 31; return seed / 2 ** 31; };
+  for (let trial = 0; trial < 20; trial++) {
+    const w = 3 + Math.floor(rand() * 9), h = 2 + Math.floor(rand() * 9);
+    const map = Uint16Array.from({ length: w * h }, () => (rand() < 0.5 ? 0 : 1 + Math.floor(rand() * (trial % 2 ? 300 : 4))));
+    const runs = labelRunLengths(map, w, h);
+    for (const label of new Set(map)) {
+      if (label === 0) continue;
+      t.same(runLengthsToString(runs.get(label)!), encodeFullMaskRle(labelMask(map, label), w, h).counts, `trial ${trial}, label ${label}`);
+    }
+    t.same([...runs.keys()].sort((a, b) => a - b), [...new Set(map)].filter((l) => l > 0).sort((a, b) => a - b), 'exactly the labels present');
+  }
+});
+
+t.test('paintLabelMap paints from the runs: same map as decoding each mask', async (t) => {
+  const a = new Uint8Array(W * H), b = new Uint8Array(W * H);
+  for (let k = 0; k < W * H; k++) { a[k] = k % 3 === 0 ? 1 : 0; b[k] = k % 5 < 2 ? 1 : 0; }
+  const map = paintLabelMap([{ label: 1, score: 0.9, rle: encodeFullMaskRle(a, W, H) }, { label: 2, score: 0.5, rle: encodeFullMaskRle(b, W, H) }], W, H);
+  t.same([...map], [...a].map((v, k) => (v ? 1 : b[k] ? 2 : 0)), 'the higher score wins the overlap');
+  t.throws(() => paintLabelMap([{ label: 1, score: 1, rle: { size: [H, W], counts: runLengthsToString([3, 2]) } }], W, H), /runs sum to 5/);
 });

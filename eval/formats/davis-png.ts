@@ -27,10 +27,14 @@ const PALETTE = davisPalette();
  * @throws RangeError when a label exceeds 255
  */
 export function encodeIndexedPng(labels: ArrayLike<number>, width: number, height: number): Uint8Array {
-  const data = new Uint8Array(width * height);
-  for (let k = 0; k < data.length; k++) {
-    if (labels[k] > 255) throw new RangeError(`label ${labels[k]} does not fit an 8-bit indexed PNG`);
-    data[k] = labels[k];
+  let data: Uint8Array;
+  if (labels instanceof Uint8Array && labels.length === width * height) data = labels; // already 8-bit: no copy, no check
+  else {
+    data = new Uint8Array(width * height);
+    for (let k = 0; k < data.length; k++) {
+      if (labels[k] > 255) throw new RangeError(`label ${labels[k]} does not fit an 8-bit indexed PNG`);
+      data[k] = labels[k];
+    }
   }
   return encodePng({ width, height, data, depth: 8, channels: 1, palette: PALETTE });
 }

@@ -1,4 +1,4 @@
-import { decodeRle, type CocoRle } from '../../models/coco-rle.js';
+import { stringToRunLengths, type CocoRle } from '../../models/coco-rle.js';
 
 /** One instance to paint: its label and its full-frame COCO RLE mask. */
 export interface PaintedInstance {
@@ -21,13 +21,52 @@ export function paintLabelMap(instances: readonly PaintedInstance[], width: numb
     if (inst.rle.size[0] !== height || inst.rle.size[1] !== width) {
       throw new Error(`mask of label ${inst.label} is ${inst.rle.size[1]}x${inst.rle.size[0]}, frame is ${width}x${height}`);
     }
-    const mask = decodeRle(inst.rle);
-    for (let k = 0; k < mask.length; k++) if (mask[k]) map[k] = inst.label;
+    // Only the mask's pixels are visited: the runs of 1s, column-major (no full-frame decode).
+    const counts = stringToRunLengths(inst.rle.counts);
+    let pos = 0;
+    for (let i = 0; i < counts.length; i++) {
+      if (i % 2 === 1) {
+        for (let k = pos, end = pos + counts[i]; k < end; k++) {
+          const x = Math.floor(k / height);
+          map[(k - x * height) * width + x] = inst.label;
+        }
+      }
+      pos += counts[i];
+    }
+    if (pos !== width * height) throw new Error(`mask of label ${inst.label}: COCO RLE runs sum to ${pos}, expected ${width * height}`);
   }
   return map;
 }
 
-/** The row-major 0/1 mask of one label in a label map. */
+/**
+ * The COCO run lengths (column-major, starting with 0s; see {@link fullMaskToRunLengths}) of the
+ * mask of every label > 0 in a row-major label map, in one pass over the map: at each change of
+ * label down a column, only the two labels involved change state.
+ * @returns label → run lengths; labels absent from the map are absent
+ */
+export function labelRunLengths(map: ArrayLike<number>, width: number, height: number): Map<number, number[]> {
+  const runs = new Map<number, number[]>();
+  const runStart = new Map<number, number>(); // column-major position where the label's current run began
+  let previous = 0;
+  for (let x = 0, pos = 0; x < width; x++) {
+    for (let y = 0; y < height; y++, pos++) {
+      const label = map[y * width + x];
+      if (label === previous) continue;
+      if (previous !== 0) { runs.get(previous)!.push(pos - runStart.get(previous)!); runStart.set(previous, pos); } // its 1s end
+      if (label !== 0) {
+        let r = runs.get(label);
+        if (!r) { r = []; runs.set(label, r); runStart.set(label, 0); }
+        r.push(pos - runStart.get(label)!); // its 0s end
+        runStart.set(label, pos);
+      }
+      previous = label;
+    }
+  }
+  for (const [label, r] of runs) r.push(width * height - runStart.get(label)!);
+  return runs;
+}
+
+/** The row-major 0/1 mask of one label in a label map (see {@link labelRunLengths} for its RLE). */
 export function labelMask(map: ArrayLike<number>, label: number): Uint8Array {
   const out = new Uint8Array(map.length);
   for (let k = 0; k < map.length; k++) out[k] = map[k] === label ? 1 : 0;
