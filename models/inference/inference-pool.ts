@@ -44,7 +44,7 @@ export class InferencePool implements InferenceDispatch {
         return null as T;
       }
       case 'infer-segmenter':
-      case 'embed': {
+      case 'infer-embedder': {
         const local = this.handles.get(request.model);
         if (!local) throw new Error(`model ${request.model} is not loaded`);
         let best = -1;

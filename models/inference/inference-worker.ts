@@ -5,7 +5,7 @@ import { parentPort } from 'node:worker_threads';
 import jpeg from 'jpeg-js';
 import { OsnetEmbedder } from '../osnet-embedder.js';
 import { YoloSegmenter } from '../yolo-segmenter.js';
-import { buffersOf, frameOf, framePixels, type EmbeddingsPayload, type InferenceRequest, type InferenceResponse, type RawSegmentationPayload } from './inference-protocol.js';
+import { buffersOf, type InferenceRequest, type InferenceResponse, type RawEmbeddingsPayload, type RawSegmentationPayload } from './inference-protocol.js';
 
 const models = new Map<number, YoloSegmenter | OsnetEmbedder>();
 let nextModel = 1;
@@ -31,13 +31,12 @@ async function run(request: InferenceRequest): Promise<{ result: unknown; transf
       const result: RawSegmentationPayload = { tensor, head, protos, inferenceMs: performance.now() - started };
       return { result, transfer: buffersOf(tensor, head, protos) };
     }
-    case 'embed': {
+    case 'infer-embedder': {
       const started = performance.now();
-      const embedder = models.get(request.model) as OsnetEmbedder;
-      const frame = frameOf(request.frame);
-      const embeddings = await embedder.embedBoxes({ frame, count: request.count, boxes: request.boxes }, request.wanted);
-      const result: EmbeddingsPayload = { frame: framePixels(frame), embeddings, inferenceMs: performance.now() - started };
-      return { result, transfer: buffersOf(request.frame, embeddings) };
+      const { tensor, count, features } = request;
+      await (models.get(request.model) as OsnetEmbedder).infer(tensor, count, features);
+      const result: RawEmbeddingsPayload = { tensor, features, inferenceMs: performance.now() - started };
+      return { result, transfer: buffersOf(tensor, features) };
     }
     case 'encode-jpeg': {
       const { width, height, rgb } = request;

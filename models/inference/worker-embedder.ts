@@ -2,18 +2,25 @@ import type { Detections } from '../detections.js';
 import { withEmbeddings } from '../detections.js';
 import type { Embedder } from '../embedder.js';
 import type { ExecutionProvider } from '../onnx-session.js';
-import { buffersOf, frameOf, framePixels, type EmbedderLoaded, type EmbeddingsPayload } from './inference-protocol.js';
+import { cropBatch, MAX_CROP_BATCH, setUnitRows, wantedRows } from '../osnet-embedder.js';
+import { buffersOf, type EmbedderLoaded, type RawEmbeddingsPayload } from './inference-protocol.js';
 import type { InferenceDispatch } from './inference-pool.js';
 
+/** Crop and feature buffers kept for reuse. */
+const BUFFER_POOL = 4;
+
 /**
- * An {@link OsnetEmbedder} that runs in the inference worker: crops, normalisation, inference and
- * L2 normalisation happen there; the frame's pixels move there and back (the returned detections
- * hold a new Frame over the same pixels). Its jobs go before waiting segmentations (priority 0), so
- * an older frame is finished first.
+ * An OSNet embedder whose model runs in the inference worker. The worker only runs the model:
+ * crops are cut, resized and normalised here, on the calling thread, and the features are
+ * L2-normalised here, so the frame's pixels never leave this thread; the crop batch and the
+ * feature buffer move to the worker and back without copies and are reused. Its jobs go before
+ * waiting segmentations (priority 0), so an older frame is finished first; a crowded frame's
+ * batches (≤ 32 crops each) may run in several CPU streams at once.
  */
 export class WorkerEmbedder implements Embedder {
   readonly name = 'osnet';
-  private constructor(private readonly queue: InferenceDispatch, private readonly model: number, readonly dim: number, readonly executionProvider: ExecutionProvider) {}
+  private readonly pool: { tensor: Float32Array; features: Float32Array }[] = [];
+  private constructor(private readonly queue: InferenceDispatch, private readonly model: number, readonly dim: number, readonly executionProvider: ExecutionProvider, private readonly inputWidth: number, private readonly inputHeight: number) {}
 
   /**
    * Loads an OSNet export in the worker.
@@ -21,16 +28,23 @@ export class WorkerEmbedder implements Embedder {
    */
   static async load(queue: InferenceDispatch, path: string, providers: readonly ExecutionProvider[], intraOpThreads: number): Promise<{ embedder: WorkerEmbedder; fallbacks: EmbedderLoaded['fallbacks'] }> {
     const loaded = await queue.call<EmbedderLoaded>({ kind: 'load-embedder', path, providers, intraOpThreads });
-    return { embedder: new WorkerEmbedder(queue, loaded.model, loaded.dim, loaded.executionProvider), fallbacks: loaded.fallbacks };
+    return { embedder: new WorkerEmbedder(queue, loaded.model, loaded.dim, loaded.executionProvider, loaded.inputWidth, loaded.inputHeight), fallbacks: loaded.fallbacks };
   }
 
   async embed(detections: Detections, wanted: Uint8Array | null = null): Promise<Detections> {
-    // Nothing to embed: no trip to the worker (the pixels stay here).
-    if (detections.count === 0 || (wanted && !wanted.includes(1))) return withEmbeddings(detections, new Float32Array(detections.count * this.dim), this.dim, wanted);
-    const pixels = framePixels(detections.frame);
-    // The boxes and flags are copied (the tracker still needs them here); the pixels move.
-    const e = await this.queue.call<EmbeddingsPayload>({ kind: 'embed', model: this.model, frame: pixels, boxes: detections.boxes.slice(), count: detections.count, wanted: wanted?.slice() ?? null }, buffersOf(pixels), 0);
-    return withEmbeddings({ ...detections, frame: frameOf(e.frame, detections.frame.timing) }, e.embeddings, this.dim, wanted);
+    const out = new Float32Array(detections.count * this.dim);
+    const rows = wantedRows(detections.count, wanted);
+    const batches: number[][] = [];
+    for (let start = 0; start < rows.length; start += MAX_CROP_BATCH) batches.push(rows.slice(start, start + MAX_CROP_BATCH));
+    await Promise.all(batches.map(async (batch) => {
+      const buffers = this.pool.pop() ?? { tensor: new Float32Array(0), features: new Float32Array(0) };
+      const tensor = cropBatch(detections, batch, this.inputWidth, this.inputHeight, buffers.tensor);
+      const features = buffers.features.length >= batch.length * this.dim ? buffers.features : new Float32Array(batch.length * this.dim);
+      const raw = await this.queue.call<RawEmbeddingsPayload>({ kind: 'infer-embedder', model: this.model, tensor, count: batch.length, features }, buffersOf(tensor, features), 0);
+      setUnitRows(raw.features, this.dim, batch, out);
+      if (this.pool.length < BUFFER_POOL) this.pool.push({ tensor: raw.tensor, features: raw.features });
+    }));
+    return withEmbeddings(detections, out, this.dim, wanted);
   }
 
   async dispose(): Promise<void> { await this.queue.call({ kind: 'dispose', model: this.model }).catch(() => undefined); }
