@@ -66,8 +66,14 @@ export class InferencePool implements InferenceDispatch {
         ? { ...request, options: { ...request.options, executionProviders: ['cpu'] } }
         : { ...request, providers: ['cpu'] };
       while (this.queues.length < this.streams) this.queues.push(InferenceQueue.start());
-      const others = await Promise.all(this.queues.slice(1).map((q) => q.call<LoadedModelInfo>(onCpu)));
-      for (const o of others) local.push(o.model);
+      const others = await Promise.allSettled(this.queues.slice(1).map((q) => q.call<LoadedModelInfo>(onCpu)));
+      const failed = others.find((o): o is PromiseRejectedResult => o.status === 'rejected');
+      if (failed) { // nothing half-loaded stays behind
+        const loaded = [first.model, ...others.map((o) => (o.status === 'fulfilled' ? o.value.model : undefined))];
+        await Promise.all(loaded.map((h, s) => (h === undefined ? undefined : this.queues[s].call({ kind: 'dispose', model: h }).catch(() => undefined))));
+        throw failed.reason;
+      }
+      for (const o of others) local.push((o as PromiseFulfilledResult<LoadedModelInfo>).value.model);
     }
     const handle = this.nextHandle++;
     this.handles.set(handle, local);
