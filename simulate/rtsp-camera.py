@@ -37,7 +37,7 @@ caps_text = re.sub(r'framerate=\(fraction\)[0-9/]+', f'framerate=(fraction){fps}
 if 'framerate=' not in caps_text:
     caps_text += f', framerate=(fraction){fps}/1'
 caps = Gst.Caps.from_string(caps_text)
-state = {'pending': first, 'n': 0}
+state = {'pending': first}
 frame_ns = Gst.SECOND // fps
 
 
@@ -52,23 +52,26 @@ def next_sample():
     return sample
 
 
-def on_need_data(src, _length):
+def on_need_data(src, _length, media_state):
     sample = next_sample()
     if sample is None:
         src.emit('end-of-stream')
         return
     buf = sample.get_buffer().copy()
-    buf.pts = state['n'] * frame_ns
+    # Timestamps start at 0 for each new media (the shared media is rebuilt when a client comes back
+    # after all had left): continuing the global count would hold every frame until the media's
+    # clock caught up with the time of the earlier sessions (first frames seconds late).
+    buf.pts = media_state['n'] * frame_ns
     buf.dts = buf.pts
     buf.duration = frame_ns
-    state['n'] += 1
+    media_state['n'] += 1
     src.emit('push-buffer', buf)
 
 
 def on_media_configure(_factory, media):
     src = media.get_element().get_child_by_name('src')
     src.set_property('caps', caps)
-    src.connect('need-data', on_need_data)
+    src.connect('need-data', on_need_data, {'n': 0})
 
 
 server = GstRtspServer.RTSPServer()
