@@ -122,22 +122,32 @@ export function encodeFullMaskRle(data: Uint8Array, width: number, height: numbe
  * @throws Error when the runs do not add up to height × width.
  */
 export function decodeRle(rle: CocoRle): Uint8Array {
+  const out = new Uint8Array(rle.size[0] * rle.size[1]);
+  paintRle(rle, out, 1);
+  return out;
+}
+
+/**
+ * Sets `value` at every foreground pixel of a COCO RLE in a row-major `size[0] × size[1]`
+ * (height × width) array, visiting only those pixels (the runs of 1s, column-major): label maps
+ * are painted this way without decoding each mask over the whole frame.
+ * @throws Error when the runs do not add up to height × width (nothing is painted then)
+ */
+export function paintRle(rle: CocoRle, out: Uint8Array | Uint16Array, value: number): void {
   const [height, width] = rle.size;
   const counts = stringToRunLengths(rle.counts);
   const total = counts.reduce((a, b) => a + b, 0);
   if (total !== width * height) throw new Error(`COCO RLE runs sum to ${total}, expected ${height}×${width}=${width * height}`);
-  const out = new Uint8Array(width * height);
   let pos = 0;
   for (let i = 0; i < counts.length; i++) {
     if (i % 2 === 1) {
-      for (let k = pos; k < pos + counts[i]; k++) {
-        const x = Math.floor(k / height), y = k - x * height;
-        out[y * width + x] = 1;
+      for (let k = pos, end = pos + counts[i]; k < end; k++) {
+        const x = Math.floor(k / height);
+        out[(k - x * height) * width + x] = value;
       }
     }
     pos += counts[i];
   }
-  return out;
 }
 
 /** Foreground pixel count of a COCO RLE (pycocotools `area`). */

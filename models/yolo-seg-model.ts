@@ -31,3 +31,16 @@ export interface YoloSegModelInfo {
   readonly protoWidth: number;
   readonly classNames: readonly string[];
 }
+
+/** Buffers a YOLO-seg model's raw outputs are written into (see {@link rawOutputSizes}). */
+export interface RawOutputs {
+  /** output0, Float32Array((4+C+M) × N). */
+  readonly head: Float32Array;
+  /** output1, Float32Array(M × H/4 × W/4). */
+  readonly protos: Float32Array;
+}
+
+/** Lengths in floats of a model's head and prototype outputs, [head, protos]. */
+export function rawOutputSizes(info: YoloSegModelInfo): [number, number] {
+  return [(4 + info.classNames.length + info.maskCoefficients) * info.anchors, info.maskCoefficients * info.protoHeight * info.protoWidth];
+}

@@ -7,22 +7,9 @@ import { loadOnnxModel, ModelLoadError, type ExecutionProvider } from './onnx-se
 import type { Segmenter } from './segmenter.js';
 import type { Prototypes } from './yolo-mask.js';
 import { YoloSegDecoder, prototypesOf } from './yolo-seg-decoder.js';
-import type { YoloSegmenterOptions, YoloSegModelInfo } from './yolo-seg-model.js';
+import { rawOutputSizes, type RawOutputs, type YoloSegmenterOptions, type YoloSegModelInfo } from './yolo-seg-model.js';
 
-export type { YoloSegmenterOptions, YoloSegModelInfo } from './yolo-seg-model.js';
-
-/** Buffers a YOLO-seg model's raw outputs are written into (see {@link rawOutputSizes}). */
-export interface RawOutputs {
-  /** output0, Float32Array((4+C+M) × N). */
-  readonly head: Float32Array;
-  /** output1, Float32Array(M × H/4 × W/4). */
-  readonly protos: Float32Array;
-}
-
-/** Lengths in floats of a model's head and prototype outputs, [head, protos]. */
-export function rawOutputSizes(info: YoloSegModelInfo): [number, number] {
-  return [(4 + info.classNames.length + info.maskCoefficients) * info.anchors, info.maskCoefficients * info.protoHeight * info.protoWidth];
-}
+export type { RawOutputs, YoloSegmenterOptions, YoloSegModelInfo } from './yolo-seg-model.js';
 
 /**
  * Instance segmentation with an Ultralytics YOLOv8 / YOLO11 `-seg` ONNX export
@@ -83,24 +70,18 @@ export class YoloSegmenter implements Segmenter {
   /**
    * Runs the model alone on a letterboxed input (see {@link letterboxToTensor}).
    * @param input Float32Array(3 × inputHeight × inputWidth), planar RGB in [0, 1]
-   * @param into output buffers to fill (sizes from {@link rawOutputSizes}); reusing them spares
-   *   allocating ~2 MB per frame (at 320), which otherwise keeps the garbage collector busy
-   * @returns the raw head output [4+C+M, N] and the prototypes, for {@link YoloSegDecoder.decode}
+   * @param into output buffers the model writes into (sizes from {@link rawOutputSizes}), reused
+   *   across frames: allocating ~2 MB per frame (at 320) kept the garbage collector busy
+   * @returns the raw head output [4+C+M, N] and the prototypes (over `into`), for {@link YoloSegDecoder.decode}
    */
-  async infer(input: Float32Array, into?: RawOutputs): Promise<{ head: Float32Array; protos: Prototypes }> {
+  async infer(input: Float32Array, into: RawOutputs): Promise<{ head: Float32Array; protos: Prototypes }> {
     const { info } = this;
     const [headName, protoName] = this.session.outputNames;
-    const feeds = { [info.inputName]: new ort.Tensor('float32', input, [1, 3, info.inputHeight, info.inputWidth]) };
-    if (into) {
-      const [headLength, protoLength] = rawOutputSizes(info);
-      await this.session.run(feeds, {
-        [headName]: new ort.Tensor('float32', into.head, [1, headLength / info.anchors, info.anchors]),
-        [protoName]: new ort.Tensor('float32', into.protos, [1, info.maskCoefficients, info.protoHeight, info.protoWidth]),
-      });
-      return { head: into.head, protos: prototypesOf(info, into.protos) };
-    }
-    const outputs = await this.session.run(feeds);
-    return { head: outputs[headName].data as Float32Array, protos: prototypesOf(info, outputs[protoName].data as Float32Array) };
+    await this.session.run({ [info.inputName]: new ort.Tensor('float32', input, [1, 3, info.inputHeight, info.inputWidth]) }, {
+      [headName]: new ort.Tensor('float32', into.head, [1, 4 + info.classNames.length + info.maskCoefficients, info.anchors]),
+      [protoName]: new ort.Tensor('float32', into.protos, [1, info.maskCoefficients, info.protoHeight, info.protoWidth]),
+    });
+    return { head: into.head, protos: prototypesOf(info, into.protos) };
   }
 
   async dispose(): Promise<void> { await this.session.release(); }

@@ -6,8 +6,6 @@ import type { TrackMessage } from '../operators/wire/track-messages.js';
 import type { ResultWriterEvent, ResultWriterRequest } from './result-files-worker.js';
 import { REPLAY_FILES } from './result-files.js';
 
-export { REPLAY_FILES } from './result-files.js';
-
 /**
  * Writes what a replay published, as it is published: the event log (every message as one JSON
  * line, byte for byte what subscribers received) and, when `withResults`, the field's result

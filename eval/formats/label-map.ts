@@ -1,4 +1,4 @@
-import { stringToRunLengths, type CocoRle } from '../../models/coco-rle.js';
+import { paintRle, type CocoRle } from '../../models/coco-rle.js';
 
 /** One instance to paint: its label and its full-frame COCO RLE mask. */
 export interface PaintedInstance {
@@ -21,19 +21,7 @@ export function paintLabelMap(instances: readonly PaintedInstance[], width: numb
     if (inst.rle.size[0] !== height || inst.rle.size[1] !== width) {
       throw new Error(`mask of label ${inst.label} is ${inst.rle.size[1]}x${inst.rle.size[0]}, frame is ${width}x${height}`);
     }
-    // Only the mask's pixels are visited: the runs of 1s, column-major (no full-frame decode).
-    const counts = stringToRunLengths(inst.rle.counts);
-    let pos = 0;
-    for (let i = 0; i < counts.length; i++) {
-      if (i % 2 === 1) {
-        for (let k = pos, end = pos + counts[i]; k < end; k++) {
-          const x = Math.floor(k / height);
-          map[(k - x * height) * width + x] = inst.label;
-        }
-      }
-      pos += counts[i];
-    }
-    if (pos !== width * height) throw new Error(`mask of label ${inst.label}: COCO RLE runs sum to ${pos}, expected ${width * height}`);
+    paintRle(inst.rle, map, inst.label); // only the mask's pixels are visited
   }
   return map;
 }

@@ -4,8 +4,7 @@ import { computeLetterbox, letterboxToTensor } from '../letterbox.js';
 import type { ExecutionProvider } from '../onnx-session.js';
 import type { Segmenter } from '../segmenter.js';
 import { prototypesOf, YoloSegDecoder } from '../yolo-seg-decoder.js';
-import type { YoloSegmenterOptions, YoloSegModelInfo } from '../yolo-seg-model.js';
-import { rawOutputSizes } from '../yolo-segmenter.js';
+import { rawOutputSizes, type RawOutputs, type YoloSegmenterOptions, type YoloSegModelInfo } from '../yolo-seg-model.js';
 import { buffersOf, type RawSegmentationPayload, type SegmenterLoaded } from './inference-protocol.js';
 import type { InferenceDispatch } from './inference-pool.js';
 
@@ -13,7 +12,7 @@ import type { InferenceDispatch } from './inference-pool.js';
 const BUFFER_POOL = 4;
 
 /** One job's buffers: the letterboxed input and the raw outputs, moved to the worker and back. */
-interface JobBuffers { readonly tensor: Float32Array; readonly head: Float32Array; readonly protos: Float32Array }
+interface JobBuffers extends RawOutputs { readonly tensor: Float32Array }
 
 /**
  * A YOLO-seg segmenter whose model runs in the inference worker. The worker only runs the
