@@ -62,7 +62,16 @@ export function letterboxToTensor(rgb: Uint8Array, lb: Letterbox, out: Float32Ar
   const plane = iw * ih;
   if (out.length !== 3 * plane) throw new Error(`letterbox tensor must have ${3 * plane} floats, got ${out.length}`);
   if (rgb.length !== fw * fh * 3) throw new Error(`frame must have ${fw * fh * 3} bytes, got ${rgb.length}`);
-  out.fill(114 / 255);
+  // Padding only: the resized area is written below.
+  const pad = 114 / 255, right = lb.padX + lb.resizedWidth, bottom = lb.padY + lb.resizedHeight;
+  for (let c = 0; c < 3; c++) {
+    const p = c * plane;
+    out.fill(pad, p, p + lb.padY * iw);
+    out.fill(pad, p + bottom * iw, p + plane);
+    if (lb.padX > 0 || right < iw) {
+      for (let y = lb.padY; y < bottom; y++) { out.fill(pad, p + y * iw, p + y * iw + lb.padX); out.fill(pad, p + y * iw + right, p + (y + 1) * iw); }
+    }
+  }
   const sx = fw / lb.resizedWidth;
   const sy = fh / lb.resizedHeight;
   const inv = 1 / 255;
