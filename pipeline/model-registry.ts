@@ -100,7 +100,10 @@ export class ModelRegistry {
 
   /** The process's inference workers, started with the first model. */
   private inferencePool(): InferencePool {
-    this.pool ??= new InferencePool(this.layout.streams);
+    this.pool ??= new InferencePool(this.layout.streams, (stream, r) => this.log.warn(
+      { stream, exitCode: r.exitCode, reason: r.reason, lostJobs: r.lostJobs, models: r.models, restartsInLastMinute: r.restartsInWindow },
+      `inference worker ${stream} exited (${r.reason}); replaced, ${r.models} model(s) loaded again, ${r.lostJobs} job(s) it held sent again`,
+    ));
     return this.pool;
   }
 

@@ -1,6 +1,6 @@
 import type { ExecutionProvider } from '../onnx-session.js';
 import type { InferenceRequest, LoadedModelInfo } from './inference-protocol.js';
-import { InferenceQueue } from './inference-queue.js';
+import { InferenceQueue, type WorkerRestart } from './inference-queue.js';
 
 /** What a model adapter needs to send jobs: an {@link InferenceQueue} or an {@link InferencePool}. */
 export interface InferenceDispatch {
@@ -26,10 +26,13 @@ export class InferencePool implements InferenceDispatch {
   private readonly handles = new Map<number, (number | undefined)[]>();
   private nextHandle = 1;
 
-  /** @param streams worker threads for CPU models (≥ 1), started with the first load */
-  constructor(readonly streams: number) {
+  /**
+   * @param streams worker threads for CPU models (≥ 1), started with the first load
+   * @param onRestart told when a stream's worker exited on its own and was replaced (see InferenceQueue)
+   */
+  constructor(readonly streams: number, private readonly onRestart?: (stream: number, restart: WorkerRestart) => void) {
     if (!Number.isInteger(streams) || streams < 1) throw new Error(`inference streams must be a positive integer, got ${streams}`);
-    this.queues = [InferenceQueue.start()];
+    this.queues = [this.startStream(0)];
   }
 
   async call<T>(request: InferenceRequest, transfer: readonly ArrayBuffer[] = [], priority = 1): Promise<T> {
@@ -51,6 +54,8 @@ export class InferencePool implements InferenceDispatch {
         local.forEach((h, s) => { if (h !== undefined && (best < 0 || this.queues[s].depth < this.queues[best].depth)) best = s; });
         return this.queues[best].call<T>({ ...request, model: local[best]! }, transfer, priority);
       }
+      case 'exit':
+        return this.queues[request.stream ?? 0].call<T>(request, transfer, priority);
       default:
         return this.queues[0].call<T>(request, transfer, priority);
     }
@@ -65,7 +70,7 @@ export class InferencePool implements InferenceDispatch {
       const onCpu: typeof request = request.kind === 'load-segmenter'
         ? { ...request, options: { ...request.options, executionProviders: ['cpu'] } }
         : { ...request, providers: ['cpu'] };
-      while (this.queues.length < this.streams) this.queues.push(InferenceQueue.start());
+      while (this.queues.length < this.streams) this.queues.push(this.startStream(this.queues.length));
       const others = await Promise.allSettled(this.queues.slice(1).map((q) => q.call<LoadedModelInfo>(onCpu)));
       const failed = others.find((o): o is PromiseRejectedResult => o.status === 'rejected');
       if (failed) { // nothing half-loaded stays behind
@@ -78,6 +83,10 @@ export class InferencePool implements InferenceDispatch {
     const handle = this.nextHandle++;
     this.handles.set(handle, local);
     return { ...first, model: handle };
+  }
+
+  private startStream(stream: number): InferenceQueue {
+    return InferenceQueue.start(this.onRestart && ((restart) => this.onRestart!(stream, restart)));
   }
 
   /** Ends every stream's worker; jobs still out reject. Idempotent. */

@@ -9,15 +9,18 @@ import type { YoloSegmenterOptions, YoloSegModelInfo } from '../yolo-segmenter.j
  */
 
 export type InferenceRequest =
-  | { readonly kind: 'load-segmenter'; readonly path: string; readonly options: YoloSegmenterOptions }
-  | { readonly kind: 'load-embedder'; readonly path: string; readonly providers: readonly ExecutionProvider[]; readonly intraOpThreads: number }
+  /** Loads a model under handle `model` (given by the queue, so a replacement worker can load it under the same one). */
+  | { readonly kind: 'load-segmenter'; readonly path: string; readonly options: YoloSegmenterOptions; readonly model?: number }
+  | { readonly kind: 'load-embedder'; readonly path: string; readonly providers: readonly ExecutionProvider[]; readonly intraOpThreads: number; readonly model?: number }
   /** Run a segmenter on a letterboxed input (3 × H × W floats), writing its raw outputs into `head` and `protos`; all three come back (and are reused). */
   | { readonly kind: 'infer-segmenter'; readonly model: number; readonly tensor: Float32Array; readonly head: Float32Array; readonly protos: Float32Array }
   /** Run an embedder on `count` prepared crops in `tensor`, writing the raw features into `features` (≥ count × dim); both come back (and are reused). */
   | { readonly kind: 'infer-embedder'; readonly model: number; readonly tensor: Float32Array; readonly count: number; readonly features: Float32Array }
   | { readonly kind: 'dispose'; readonly model: number }
   /** JPEG-encode packed RGB (viewer previews; jpeg-js), quality 1-100. */
-  | { readonly kind: 'encode-jpeg'; readonly rgb: Uint8Array; readonly width: number; readonly height: number; readonly quality: number };
+  | { readonly kind: 'encode-jpeg'; readonly rgb: Uint8Array; readonly width: number; readonly height: number; readonly quality: number }
+  /** Fault injection (tests, drills): the worker exits at once with `code`, as if it had crashed; a pool sends it to CPU stream `stream` (default 0). */
+  | { readonly kind: 'exit'; readonly code: number; readonly stream?: number };
 
 /** What a loaded model is, as the worker learnt it. */
 export interface LoadedModelInfo {

@@ -4,6 +4,24 @@ import type { InferenceRequest, InferenceResponse } from './inference-protocol.j
 
 /** Jobs handed to the worker at once: one running, one ready to start. */
 const IN_FLIGHT = 2;
+/** A worker that exits this many times within {@link RESTART_WINDOW_MS} is not started again. */
+const MAX_RESTARTS = 3;
+const RESTART_WINDOW_MS = 60_000;
+
+/**
+ * A job was inside the inference worker when the worker exited: it did not finish and its
+ * transferred buffers went with the worker. The queue has already started a new worker with the
+ * same models, so the job can be sent again with new buffers ({@link retryIfWorkerLost}).
+ */
+export class InferenceWorkerLostError extends Error {
+  override readonly name = 'InferenceWorkerLostError';
+}
+
+/** What a restart reports: the old worker's exit code, the jobs it took with it, the models loaded again. */
+export interface WorkerRestart { readonly exitCode: number; readonly reason: string; readonly lostJobs: number; readonly models: number; readonly restartsInWindow: number }
+
+type LoadRequest = Extract<InferenceRequest, { kind: 'load-segmenter' | 'load-embedder' }>;
+interface Job { readonly id: number; readonly priority: number; readonly request: InferenceRequest; readonly transfer: readonly ArrayBuffer[] }
 
 /**
  * One inference queue per device: a worker thread that owns the ONNX Runtime sessions and runs
@@ -17,33 +35,40 @@ const IN_FLIGHT = 2;
  * urgent goes next: a job for an older frame's later stage (embedding) before the next frame's
  * segmentation, so frame N is finished while frame N+1 waits (`priority`, lower first; FIFO
  * within a priority).
+ *
+ * A worker that exits on its own (an uncaught error, running out of heap) is replaced, as a
+ * stall watchdog restarts a detector: the jobs inside it reject with {@link InferenceWorkerLostError},
+ * a new worker loads the same models under the same handles before anything else, and the jobs
+ * still waiting here go to it. After {@link MAX_RESTARTS} exits within a minute the queue gives up
+ * and every job rejects with why. (A crash inside native code ends the whole process; that is for
+ * the service manager to restart.)
  */
 export class InferenceQueue {
   private readonly pending = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void }>();
-  private readonly waiting: { id: number; priority: number; request: InferenceRequest; transfer: readonly ArrayBuffer[] }[] = [];
-  private inFlight = 0;
+  private readonly waiting: Job[] = [];
+  /** Ids of the jobs inside the worker now. */
+  private readonly posted = new Set<number>();
+  /** Models loaded and not disposed, by handle, in load order: a new worker loads them again. */
+  private readonly models = new Map<number, LoadRequest>();
+  private worker: Worker;
+  private lastWorkerError: Error | null = null;
+  private readonly restarts: number[] = [];
+  private givenUp: Error | null = null;
   private nextId = 1;
+  private nextModel = 1;
   private closed = false;
 
-  private constructor(private readonly worker: Worker) {
-    worker.on('message', (response: InferenceResponse) => {
-      const job = this.pending.get(response.id);
-      if (!job) return;
-      this.pending.delete(response.id);
-      this.inFlight--;
-      this.postNext();
-      if (response.ok) job.resolve(response.result);
-      else job.reject(reviveError(response.error));
-    });
-    worker.on('error', (err) => this.failAll(new Error(`inference worker failed: ${err.message}`)));
-    worker.on('exit', (code) => { if (!this.closed) this.failAll(new Error(`inference worker exited (code ${code})`)); });
-    worker.unref(); // it must not keep the process alive by itself; close() ends it
+  private constructor(private readonly spawn: () => Worker, private readonly onRestart?: (restart: WorkerRestart) => void) {
+    this.worker = this.attach(spawn());
   }
 
-  /** Starts the worker thread (the same module format as this file: .ts under tests, .js when built). */
-  static start(): InferenceQueue {
+  /**
+   * Starts the worker thread (the same module format as this file: .ts under tests, .js when built).
+   * @param onRestart told each time a worker that exited on its own was replaced
+   */
+  static start(onRestart?: (restart: WorkerRestart) => void): InferenceQueue {
     const ext = import.meta.url.endsWith('.ts') ? 'ts' : 'js';
-    return new InferenceQueue(new Worker(new URL(`./inference-worker.${ext}`, import.meta.url)));
+    return new InferenceQueue(() => new Worker(new URL(`./inference-worker.${ext}`, import.meta.url)), onRestart);
   }
 
   /** Jobs sent and not answered yet. */
@@ -52,30 +77,21 @@ export class InferenceQueue {
   /**
    * Sends a job; its buffers in `transfer` move to the worker (unusable here until the answer
    * brings them back). A buffer that cannot be moved (e.g. a slice of Node's buffer pool) is copied.
-   * @throws (rejects) the worker's error: ModelLoadError with its code for model failures
+   * A load is given its handle here (the answer's `model`), so a new worker can load it again under it.
+   * @throws (rejects) the worker's error: ModelLoadError with its code for model failures;
+   *   InferenceWorkerLostError when the worker exited while running it
    */
   call<T>(request: InferenceRequest, transfer: readonly ArrayBuffer[] = [], priority = 1): Promise<T> {
     if (this.closed) return Promise.reject(new Error('the inference queue is closed'));
-    const id = this.nextId++;
-    return new Promise<T>((resolve, reject) => {
-      this.pending.set(id, { resolve: resolve as (v: unknown) => void, reject });
-      this.worker.ref(); // keep the process alive while a job is out
-      const at = this.waiting.findIndex((w) => w.priority > priority);
-      this.waiting.splice(at < 0 ? this.waiting.length : at, 0, { id, priority, request, transfer });
-      this.postNext();
-    }).finally(() => { if (this.pending.size === 0) this.worker.unref(); });
-  }
-
-  private postNext(): void {
-    while (this.inFlight < IN_FLIGHT && this.waiting.length > 0 && !this.closed) {
-      const { id, request, transfer } = this.waiting.shift()!;
-      this.inFlight++;
-      try {
-        this.worker.postMessage({ id, request }, transfer as ArrayBuffer[]);
-      } catch {
-        this.worker.postMessage({ id, request }); // not transferable: structured clone copies it
-      }
-    }
+    if (this.givenUp) return Promise.reject(this.givenUp);
+    const isLoad = request.kind === 'load-segmenter' || request.kind === 'load-embedder';
+    const job: Job = { id: this.nextId++, priority, request: isLoad ? { ...request, model: this.nextModel++ } : request, transfer };
+    const answer = this.enqueue(job).then((result) => {
+      if (job.request.kind === 'load-segmenter' || job.request.kind === 'load-embedder') this.models.set(job.request.model!, job.request);
+      if (job.request.kind === 'dispose') this.models.delete(job.request.model);
+      return result as T;
+    });
+    return answer;
   }
 
   /** Ends the worker (its sessions go with it); jobs still out reject. Idempotent. */
@@ -86,10 +102,89 @@ export class InferenceQueue {
     await this.worker.terminate();
   }
 
+  /** Puts a job in line by priority, and sends what the worker can take now unless `post` is false. */
+  private enqueue(job: Job, post = true): Promise<unknown> {
+    return new Promise<unknown>((resolve, reject) => {
+      this.pending.set(job.id, { resolve, reject });
+      this.worker.ref(); // keep the process alive while a job is out
+      const at = this.waiting.findIndex((w) => w.priority > job.priority);
+      this.waiting.splice(at < 0 ? this.waiting.length : at, 0, job);
+      if (post) this.postNext();
+    }).finally(() => { if (this.pending.size === 0) this.worker.unref(); });
+  }
+
+  private attach(worker: Worker): Worker {
+    worker.on('message', (response: InferenceResponse) => {
+      if (worker !== this.worker) return;
+      const job = this.pending.get(response.id);
+      this.posted.delete(response.id);
+      if (!job) return;
+      this.pending.delete(response.id);
+      this.postNext();
+      if (response.ok) job.resolve(response.result);
+      else job.reject(reviveError(response.error));
+    });
+    worker.on('error', (err) => { if (worker === this.worker) this.lastWorkerError = err; }); // 'exit' follows
+    worker.on('exit', (code) => { if (worker === this.worker && !this.closed) this.replace(code); });
+    if (this.pending.size === 0) worker.unref(); // it must not keep the process alive by itself; close() ends it
+    return worker;
+  }
+
+  private postNext(): void {
+    while (this.posted.size < IN_FLIGHT && this.waiting.length > 0 && !this.closed) {
+      const { id, request, transfer } = this.waiting.shift()!;
+      this.posted.add(id);
+      try {
+        this.worker.postMessage({ id, request }, transfer as ArrayBuffer[]);
+      } catch {
+        this.worker.postMessage({ id, request }); // not transferable: structured clone copies it
+      }
+    }
+  }
+
+  /** The worker exited on its own: reject what it held, then start a new one with the same models (or give up). */
+  private replace(exitCode: number): void {
+    const reason = this.lastWorkerError ? `${this.lastWorkerError.name}: ${this.lastWorkerError.message}` : `exit code ${exitCode}`;
+    this.lastWorkerError = null;
+    const lost = new InferenceWorkerLostError(`the inference worker exited (${reason}) while running this job`);
+    const lostJobs = this.posted.size;
+    for (const id of this.posted) { this.pending.get(id)?.reject(lost); this.pending.delete(id); }
+    this.posted.clear();
+    const now = Date.now();
+    while (this.restarts.length > 0 && now - this.restarts[0] > RESTART_WINDOW_MS) this.restarts.shift();
+    if (this.restarts.length >= MAX_RESTARTS) {
+      this.givenUp = new Error(`the inference worker exited ${MAX_RESTARTS + 1} times within ${RESTART_WINDOW_MS / 1000} s (last: ${reason}); it is not started again`);
+      this.failAll(this.givenUp);
+      return;
+    }
+    this.restarts.push(now);
+    this.worker = this.attach(this.spawn());
+    // The models first, under their handles, before any waiting job. A model that no longer loads
+    // leaves its jobs to fail in the worker ("not loaded"), naming it.
+    const reloads: Job[] = [...this.models.values()].map((request) => ({ id: this.nextId++, priority: -Infinity, request, transfer: [] }));
+    for (const job of reloads) this.enqueue(job, false).catch(() => undefined);
+    this.postNext(); // all the loads are ahead of the waiting jobs before any is sent
+    this.onRestart?.({ exitCode, reason, lostJobs, models: reloads.length, restartsInWindow: this.restarts.length });
+  }
+
   private failAll(err: Error): void {
     for (const job of this.pending.values()) job.reject(err);
     this.pending.clear();
     this.waiting.length = 0;
+    this.posted.clear();
+  }
+}
+
+/**
+ * Runs `attempt` (which takes fresh buffers each time); when the inference worker exited under it,
+ * runs it once more on the worker that replaced it. Other errors, and a second loss, go to the caller.
+ */
+export async function retryIfWorkerLost<T>(attempt: () => Promise<T>): Promise<T> {
+  try {
+    return await attempt();
+  } catch (err) {
+    if (err instanceof InferenceWorkerLostError) return attempt();
+    throw err;
   }
 }
 

@@ -8,33 +8,45 @@ import { YoloSegmenter } from '../yolo-segmenter.js';
 import { buffersOf, type InferenceRequest, type InferenceResponse, type RawEmbeddingsPayload, type RawSegmentationPayload } from './inference-protocol.js';
 
 const models = new Map<number, YoloSegmenter | OsnetEmbedder>();
-let nextModel = 1;
+
+/** The model under `handle`; throws naming the handle when it is not loaded (e.g. it did not load again after a restart). */
+function loaded<M extends YoloSegmenter | OsnetEmbedder>(handle: number): M {
+  const model = models.get(handle);
+  if (!model) throw new Error(`model ${handle} is not loaded in the inference worker`);
+  return model as M;
+}
+
+/** The handle the queue gave a load. */
+function handleOf(request: { model?: number }): number {
+  if (request.model === undefined) throw new Error('a load needs the handle its queue gives it');
+  return request.model;
+}
 
 async function run(request: InferenceRequest): Promise<{ result: unknown; transfer: ArrayBuffer[] }> {
   switch (request.kind) {
     case 'load-segmenter': {
+      const model = handleOf(request);
       const { segmenter, fallbacks } = await YoloSegmenter.load(request.path, request.options);
-      const model = nextModel++;
       models.set(model, segmenter);
       return { result: { model, executionProvider: segmenter.executionProvider, fallbacks, info: segmenter.info }, transfer: [] };
     }
     case 'load-embedder': {
+      const model = handleOf(request);
       const { embedder, fallbacks } = await OsnetEmbedder.load(request.path, request.providers, request.intraOpThreads);
-      const model = nextModel++;
       models.set(model, embedder);
       return { result: { model, executionProvider: embedder.executionProvider, fallbacks, dim: embedder.dim, inputWidth: embedder.inputWidth, inputHeight: embedder.inputHeight }, transfer: [] };
     }
     case 'infer-segmenter': {
       const started = performance.now();
       const { tensor, head, protos } = request;
-      await (models.get(request.model) as YoloSegmenter).infer(tensor, { head, protos });
+      await loaded<YoloSegmenter>(request.model).infer(tensor, { head, protos });
       const result: RawSegmentationPayload = { tensor, head, protos, inferenceMs: performance.now() - started };
       return { result, transfer: buffersOf(tensor, head, protos) };
     }
     case 'infer-embedder': {
       const started = performance.now();
       const { tensor, count, features } = request;
-      await (models.get(request.model) as OsnetEmbedder).infer(tensor, count, features);
+      await loaded<OsnetEmbedder>(request.model).infer(tensor, count, features);
       const result: RawEmbeddingsPayload = { tensor, features, inferenceMs: performance.now() - started };
       return { result, transfer: buffersOf(tensor, features) };
     }
@@ -46,6 +58,8 @@ async function run(request: InferenceRequest): Promise<{ result: unknown; transf
       const out = new Uint8Array(jpegBytes.buffer, jpegBytes.byteOffset, jpegBytes.byteLength);
       return { result: out, transfer: buffersOf(out) };
     }
+    case 'exit':
+      process.exit(request.code); // ends this thread only, with that code, as a crash would
     case 'dispose': {
       await models.get(request.model)?.dispose();
       models.delete(request.model);
@@ -54,9 +68,12 @@ async function run(request: InferenceRequest): Promise<{ result: unknown; transf
   }
 }
 
+/** The job running now: the next one starts after it, so jobs run one at a time, in order (a model's load ends before its first inference). */
+let running: Promise<void> = Promise.resolve();
+
 parentPort!.on('message', (message: { id: number; request: InferenceRequest }) => {
-  // Jobs arrive one at a time from the queue; each answers with its id.
-  run(message.request).then(({ result, transfer }) => {
+  // Up to two jobs are here at once (see the queue); each answers with its id.
+  running = running.then(() => run(message.request)).then(({ result, transfer }) => {
     try {
       parentPort!.postMessage({ id: message.id, ok: true, result } satisfies InferenceResponse, transfer);
     } catch {

@@ -5,6 +5,7 @@ import type { ExecutionProvider } from '../onnx-session.js';
 import { cropBatch, MAX_CROP_BATCH, setUnitRows, wantedRows } from '../osnet-embedder.js';
 import { buffersOf, type EmbedderLoaded, type RawEmbeddingsPayload } from './inference-protocol.js';
 import type { InferenceDispatch } from './inference-pool.js';
+import { retryIfWorkerLost } from './inference-queue.js';
 
 /** Crop and feature buffers kept for reuse. */
 const BUFFER_POOL = 4;
@@ -36,14 +37,15 @@ export class WorkerEmbedder implements Embedder {
     const rows = wantedRows(detections.count, wanted);
     const batches: number[][] = [];
     for (let start = 0; start < rows.length; start += MAX_CROP_BATCH) batches.push(rows.slice(start, start + MAX_CROP_BATCH));
-    await Promise.all(batches.map(async (batch) => {
+    // A batch whose worker exited under it is cropped and run again on the worker that replaced it.
+    await Promise.all(batches.map((batch) => retryIfWorkerLost(async () => {
       const buffers = this.pool.pop() ?? { tensor: new Float32Array(0), features: new Float32Array(0) };
       const tensor = cropBatch(detections, batch, this.inputWidth, this.inputHeight, buffers.tensor);
       const features = buffers.features.length >= batch.length * this.dim ? buffers.features : new Float32Array(batch.length * this.dim);
       const raw = await this.queue.call<RawEmbeddingsPayload>({ kind: 'infer-embedder', model: this.model, tensor, count: batch.length, features }, buffersOf(tensor, features), 0);
       setUnitRows(raw.features, this.dim, batch, out);
       if (this.pool.length < BUFFER_POOL) this.pool.push({ tensor: raw.tensor, features: raw.features });
-    }));
+    })));
     return withEmbeddings(detections, out, this.dim, wanted);
   }
 

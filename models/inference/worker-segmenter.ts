@@ -7,6 +7,7 @@ import { prototypesOf, YoloSegDecoder } from '../yolo-seg-decoder.js';
 import { rawOutputSizes, type RawOutputs, type YoloSegmenterOptions, type YoloSegModelInfo } from '../yolo-seg-model.js';
 import { buffersOf, type RawSegmentationPayload, type SegmenterLoaded } from './inference-protocol.js';
 import type { InferenceDispatch } from './inference-pool.js';
+import { retryIfWorkerLost } from './inference-queue.js';
 
 /** Sets of input/output buffers kept for reuse (at most a few frames are in the model at a time). */
 const BUFFER_POOL = 4;
@@ -43,8 +44,16 @@ export class WorkerSegmenter implements Segmenter {
   get inputWidth(): number { return this.info.inputWidth; }
   get inputHeight(): number { return this.info.inputHeight; }
 
-  /** Segments a frame; `inferenceMs` counts letterboxing, the model's run in the worker and decoding (not the wait in the queue). */
-  async segment(frame: Frame): Promise<Detections> {
+  /**
+   * Segments a frame; `inferenceMs` counts letterboxing, the model's run in the worker and decoding
+   * (not the wait in the queue). A frame whose worker exited under it is segmented again on the
+   * worker that replaced it.
+   */
+  segment(frame: Frame): Promise<Detections> {
+    return retryIfWorkerLost(() => this.segmentOnce(frame));
+  }
+
+  private async segmentOnce(frame: Frame): Promise<Detections> {
     const prepareStart = performance.now();
     const lb = computeLetterbox(frame.width, frame.height, this.info.inputWidth, this.info.inputHeight);
     const job = this.pool.pop() ?? this.newBuffers();
