@@ -38,6 +38,8 @@ export class ModelRegistry {
   private readonly segmenters = new Map<string, Promise<Segmenter>>();
   private embedderLoad: Promise<Embedder | null> | null = null;
   private pool: InferencePool | null = null;
+  /** Inference workers that exited on their own and were replaced. */
+  private restarts = 0;
   private readonly layout: { streams: number; intraOpThreads: number };
 
   constructor(private readonly config: EdgevisConfig, private readonly log: Logger, private readonly projectDir = projectRoot()) {
@@ -98,12 +100,18 @@ export class ModelRegistry {
     return embedder;
   }
 
+  /** Inference workers that exited on their own and were replaced, since the start. */
+  get workerRestarts(): number { return this.restarts; }
+
   /** The process's inference workers, started with the first model. */
   private inferencePool(): InferencePool {
-    this.pool ??= new InferencePool(this.layout.streams, (stream, r) => this.log.warn(
-      { stream, exitCode: r.exitCode, reason: r.reason, lostJobs: r.lostJobs, models: r.models, restartsInLastMinute: r.restartsInWindow },
-      `inference worker ${stream} exited (${r.reason}); replaced, ${r.models} model(s) loaded again, ${r.lostJobs} job(s) it held sent again`,
-    ));
+    this.pool ??= new InferencePool(this.layout.streams, (stream, r) => {
+      this.restarts++;
+      this.log.warn(
+        { stream, exitCode: r.exitCode, reason: r.reason, lostJobs: r.lostJobs, models: r.models, restartsInLastMinute: r.restartsInWindow },
+        `inference worker ${stream} exited (${r.reason}); replaced, ${r.models} model(s) loaded again, ${r.lostJobs} job(s) it held sent again`,
+      );
+    });
     return this.pool;
   }
 

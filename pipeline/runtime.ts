@@ -99,7 +99,8 @@ export async function startEdgevis(config: EdgevisConfig, options: RuntimeOption
   const cameraConfigs = () => [...current.values()].map((r) => r.camera);
   // One HTTP port: WebSocket, metrics, health (and the camera API and viewer, added by their owners).
   const previews = publishers.websocket ? new PreviewHub(log) : null;
-  const metrics = publishers.httpEdge ? new EdgevisMetrics(cameraStatuses, publishers.all, previews ? () => previews.stats : undefined) : null;
+  const models = new ModelRegistry(config, log);
+  const metrics = publishers.httpEdge ? new EdgevisMetrics(cameraStatuses, publishers.all, previews ? () => previews.stats : undefined, () => models.workerRestarts) : null;
   if (publishers.httpEdge && metrics) {
     publishers.httpEdge.route(metrics.route());
     publishers.httpEdge.route(healthRoutes(cameraStatuses, publishers.all));
@@ -119,7 +120,6 @@ export async function startEdgevis(config: EdgevisConfig, options: RuntimeOption
       throw err;
     }
   }
-  const models = new ModelRegistry(config, log);
   const defaultTracker = options.createTracker ?? ((camera: CameraConfig) => new MemoryTracker(camera.id, config.tracker));
   const everyRun: CameraRun[] = [];
   const settled = new Set<CameraRun>();

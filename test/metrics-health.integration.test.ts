@@ -59,6 +59,7 @@ t.test('/metrics parses as Prometheus text and agrees with the run', { skip, tim
   }
   t.ok(value('edgevis_websocket_messages_total', {}) >= ws.messages.length, 'WebSocket messages sent counted');
   t.equal(value('edgevis_websocket_clients', {}), 1);
+  t.equal(value('edgevis_inference_worker_restarts_total', {}), 0, 'no inference worker was replaced');
   t.ok(families.some((f) => f.name === 'edgevis_process_resident_memory_bytes'), 'process metrics, prefixed');
   t.ok(families.some((f) => f.name.startsWith('edgevis_nodejs_eventloop_lag')), 'event-loop lag');
   t.ok(families.every((f) => f.name.startsWith('edgevis_')), 'every name carries the edgevis_ prefix');

@@ -21,6 +21,7 @@ const snake = (name: string) => name.replace(/[A-Z]/g, (c) => `_${c.toLowerCase(
  * - per camera and frame: `edgevis_stage_seconds` (label `stage`: wait, segment, embed, track,
  *   publish) and `edgevis_frame_latency_seconds` (source to published) histograms;
  * - web viewer: pictures sent / skipped for backed-up viewers, viewers connected;
+ * - inference: worker threads replaced after exiting on their own;
  * - per publisher: its counters (`edgevis_<publisher>_<counter>_total`), WebSocket clients,
  *   `edgevis_publisher_up` (1 when it can deliver, e.g. MQTT connected);
  * - process: prom-client's default metrics (CPU, memory, event-loop lag, GC) with the prefix.
@@ -30,8 +31,11 @@ export class EdgevisMetrics {
   private readonly stage: Histogram<'camera' | 'stage'>;
   private readonly latency: Histogram<'camera'>;
 
-  /** @param viewerStats the web viewer's counters (pictures sent, skipped for slow viewers, viewers), when it runs */
-  constructor(cameras: () => readonly CameraStatus[], publishers: readonly TrackPublisher[], viewerStats?: () => Readonly<Record<string, number>>) {
+  /**
+   * @param viewerStats the web viewer's counters (pictures sent, skipped for slow viewers, viewers), when it runs
+   * @param inferenceWorkerRestarts inference workers that exited on their own and were replaced, so far
+   */
+  constructor(cameras: () => readonly CameraStatus[], publishers: readonly TrackPublisher[], viewerStats?: () => Readonly<Record<string, number>>, inferenceWorkerRestarts?: () => number) {
     const r = this.registry;
     collectDefaultMetrics({ register: r, prefix: 'edgevis_' });
     const perCamera = (name: string, help: string, value: (c: CameraStatus) => number, kind: 'counter' | 'gauge' = 'counter') => {
@@ -66,6 +70,9 @@ export class EdgevisMetrics {
         }
         new Counter({ name: `edgevis_${p.name.replace(/-/g, '_')}_${snake(key)}_total`, help: `The ${p.name} publisher's ${key} counter.`, registers: [r], collect() { this.reset(); this.inc(p.counters[key] ?? 0); } });
       }
+    }
+    if (inferenceWorkerRestarts) {
+      new Counter({ name: 'edgevis_inference_worker_restarts_total', help: 'Inference worker threads that exited on their own and were replaced (their jobs run again).', registers: [r], collect() { this.reset(); this.inc(inferenceWorkerRestarts()); } });
     }
     if (viewerStats) {
       new Counter({ name: 'edgevis_viewer_pictures_total', help: 'Pictures sent to web viewers.', registers: [r], collect() { this.reset(); this.inc(viewerStats().pictures ?? 0); } });
