@@ -13,7 +13,7 @@
  * 4. 1, 2, 4 and 8 cameras on one shared simulated RTSP stream: per-camera and total frames/s,
  *    p95 latency, and the fair share (slowest camera / fastest).
  *
- * usage: npm run build && UV_THREADPOOL_SIZE=32 node --single-threaded-gc dist/bench/throughput.js [frames=200] [liveSeconds=20] [cameras=1,2,4,8] [cpuStreams=0 (auto)]
+ * usage: npm run build && UV_THREADPOOL_SIZE=32 node --single-threaded-gc dist/bench/throughput.js [frames=200] [liveSeconds=20] [cameras=1,2,4,8] [cpuStreams=0 (auto)] [intraOpThreads=0 (auto)]
  * (liveSeconds=0 stops after the file pipeline)
  * (each live camera keeps up to two libuv threads waiting on GStreamer; the pool is sized at start only)
  */
@@ -43,10 +43,11 @@ const FRAMES = Number(process.argv[2] ?? 200);
 const LIVE_SECONDS = Number(process.argv[3] ?? 20);
 const CAMERA_COUNTS = (process.argv[4] ?? '1,2,4,8').split(',').map(Number);
 const CPU_STREAMS = Number(process.argv[5] ?? 0);
+const INTRA_OP_THREADS = Number(process.argv[6] ?? 0);
 const log = pino({ level: process.env.LOG_LEVEL ?? 'warn' });
 
 const configFor = (cameras: EdgevisConfig['cameras'] | Record<string, unknown>[], embedder: 'osnet' | 'histogram') => parseConfig({
-  cameras, embedder: { kind: embedder }, model: { classes: ['person'], cpuStreams: CPU_STREAMS }, publish: { websocket: { enabled: false }, mqtt: { enabled: false } },
+  cameras, embedder: { kind: embedder }, model: { classes: ['person'], cpuStreams: CPU_STREAMS, intraOpThreads: INTRA_OP_THREADS }, publish: { websocket: { enabled: false }, mqtt: { enabled: false } },
 }, 'throughput bench');
 
 const pct = (values: number[], p: number) => {
