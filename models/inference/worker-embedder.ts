@@ -28,7 +28,7 @@ export class WorkerEmbedder implements Embedder {
    * @throws ModelLoadError (rejects) when the file is missing, corrupt, or not [N,3,H,W] → [N,D]
    */
   static async load(queue: InferenceDispatch, path: string, providers: readonly ExecutionProvider[], intraOpThreads: number): Promise<{ embedder: WorkerEmbedder; fallbacks: EmbedderLoaded['fallbacks'] }> {
-    const loaded = await queue.call<EmbedderLoaded>({ kind: 'load-embedder', path, providers, intraOpThreads });
+    const loaded = await retryIfWorkerLost(() => queue.call<EmbedderLoaded>({ kind: 'load-embedder', path, providers, intraOpThreads }));
     return { embedder: new WorkerEmbedder(queue, loaded.model, loaded.dim, loaded.executionProvider, loaded.inputWidth, loaded.inputHeight), fallbacks: loaded.fallbacks };
   }
 

@@ -36,7 +36,7 @@ export class WorkerSegmenter implements Segmenter {
    * @throws ModelLoadError (rejects) when the file is missing, corrupt, or another kind of model
    */
   static async load(queue: InferenceDispatch, path: string, options: YoloSegmenterOptions): Promise<{ segmenter: WorkerSegmenter; fallbacks: SegmenterLoaded['fallbacks'] }> {
-    const loaded = await queue.call<SegmenterLoaded>({ kind: 'load-segmenter', path, options });
+    const loaded = await retryIfWorkerLost(() => queue.call<SegmenterLoaded>({ kind: 'load-segmenter', path, options }));
     return { segmenter: new WorkerSegmenter(queue, loaded.model, loaded.info, loaded.executionProvider, options), fallbacks: loaded.fallbacks };
   }
 
