@@ -59,3 +59,15 @@ t.test('a worker that keeps exiting is given up on: jobs reject with why', { tim
   await t.rejects(queue.call({ kind: 'dispose', model: 1 }), /exited 4 times within 60 s \(last: exit code 1\); it is not started again/, 'then every job rejects, saying why');
   t.equal(restarts.length, 3, 'no fourth replacement');
 });
+
+t.test('a stream that gave up on its worker gets no more jobs while another stream holds the model', { skip: !haveInputs && 'needs the model and vtest.avi', timeout: 120_000 }, async (t) => {
+  const options = { ...parseConfig({ cameras: [{ id: 'c', source: VTEST }] }, 'test').model, executionProviders: ['cpu' as const], classes: ['person'], intraOpThreads: 1 };
+  const frames = await lastValueFrom(gstreamerFrames({ cameraId: 'c', kind: 'file', source: VTEST, realtime: false, folderFps: 10, rtspLatencyMs: 0, maxFrames: 4 }).pipe(take(4), toArray()));
+  const pool = new InferencePool(2);
+  t.teardown(() => pool.close());
+  const { segmenter } = await WorkerSegmenter.load(pool, MODEL, options);
+  for (let i = 0; i < 4; i++) await t.rejects(pool.call({ kind: 'exit', code: 9, stream: 0 }), InferenceWorkerLostError);
+  await t.rejects(pool.call({ kind: 'exit', code: 9, stream: 0 }), /not started again/, 'stream 0 gave up');
+  const detections = await Promise.all(frames.map((f) => segmenter.segment(f)));
+  t.ok(detections.every((d) => d.count > 0), 'every frame segmented by stream 1');
+});

@@ -50,8 +50,10 @@ export class InferencePool implements InferenceDispatch {
       case 'infer-embedder': {
         const local = this.handles.get(request.model);
         if (!local) throw new Error(`model ${request.model} is not loaded`);
+        // The least busy stream holding the model; a stream that gave up on its worker only when no other holds it.
         let best = -1;
-        local.forEach((h, s) => { if (h !== undefined && (best < 0 || this.queues[s].depth < this.queues[best].depth)) best = s; });
+        const rank = (s: number) => (this.queues[s].usable ? 0 : Infinity) + this.queues[s].depth;
+        local.forEach((h, s) => { if (h !== undefined && (best < 0 || rank(s) < rank(best))) best = s; });
         return this.queues[best].call<T>({ ...request, model: local[best]! }, transfer, priority);
       }
       case 'exit':

@@ -74,6 +74,9 @@ export class InferenceQueue {
   /** Jobs sent and not answered yet. */
   get depth(): number { return this.pending.size; }
 
+  /** False once the queue is closed or gave up on its worker: every job would reject. */
+  get usable(): boolean { return !this.closed && !this.givenUp; }
+
   /**
    * Sends a job; its buffers in `transfer` move to the worker (unusable here until the answer
    * brings them back). A buffer that cannot be moved (e.g. a slice of Node's buffer pool) is copied.
