@@ -3,7 +3,8 @@
  * runtime with the default model, with an outage every `period` seconds (the server killed with
  * SIGKILL, back after `outage` seconds). Samples every 10 s: RSS (MB), V8 heap (MB), the
  * process's OS thread count and the camera's state; prints start / max / end, and the RSS slope
- * over the run after the first 2 minutes (least squares, MB per hour). A growing thread count
+ * over the run after the first 2 minutes and over its second half (least squares, MB per hour; the
+ * allocators' arenas fill during the first minutes, so a plateau shows as a flat second half). A growing thread count
  * would reveal GStreamer pipelines or libuv work items that a reconnect leaves behind.
  *
  * usage: npm run build && UV_THREADPOOL_SIZE=32 node dist/bench/soak.js [minutes=30] [period=120] [outage=15]
@@ -73,5 +74,13 @@ console.log(`\nsoak: ${minutes} min, ${outages} outages of ${outageS} s every ${
 console.log(`RSS MB start / max / end: ${stats('rss')}`);
 console.log(`V8 heap MB start / max / end: ${stats('heap')}`);
 console.log(`OS threads start / max / end: ${stats('threads')}`);
-if (after.length > 2) console.log(`RSS slope after ${WARMUP_S} s: ${(slope(after.map((s) => s.t), after.map((s) => s.rss)) * 3600).toFixed(1)} MB/h (min ${Math.min(...rss).toFixed(1)} MB)`);
+const slopeOf = (part: typeof samples) => (slope(part.map((s) => s.t), part.map((s) => s.rss)) * 3600).toFixed(1);
+if (after.length > 2) console.log(`RSS slope after ${WARMUP_S} s: ${slopeOf(after)} MB/h (min ${Math.min(...rss).toFixed(1)} MB)`);
+// The allocators' arenas fill for the first minutes: a plateau shows as a flat second half, a leak as the same slope.
+const secondHalf = samples.filter((s) => s.t >= (minutes * 60) / 2);
+if (secondHalf.length > 2) {
+  const mean = (part: typeof samples) => part.reduce((a, s) => a + s.rss, 0) / part.length;
+  const thirdQuarter = samples.filter((s) => s.t >= (minutes * 60) / 2 && s.t < (minutes * 60) * 0.75), lastQuarter = samples.filter((s) => s.t >= (minutes * 60) * 0.75);
+  console.log(`RSS over the second half: slope ${slopeOf(secondHalf)} MB/h; mean ${mean(thirdQuarter).toFixed(1)} MB in the third quarter of the run, ${mean(lastQuarter).toFixed(1)} MB in the last`);
+}
 process.exit(0);
