@@ -4,7 +4,7 @@ import type { InferenceRequest, InferenceResponse } from './inference-protocol.j
 
 /** Jobs handed to the worker at once: one running, one ready to start. */
 const IN_FLIGHT = 2;
-/** A worker that exits this many times within {@link RESTART_WINDOW_MS} is not started again. */
+/** Replacements allowed within {@link RESTART_WINDOW_MS}; the next exit in that window ends the queue. */
 const MAX_RESTARTS = 3;
 const RESTART_WINDOW_MS = 60_000;
 
@@ -21,6 +21,7 @@ export class InferenceWorkerLostError extends Error {
 export interface WorkerRestart { readonly exitCode: number; readonly reason: string; readonly lostJobs: number; readonly models: number; readonly restartsInWindow: number }
 
 type LoadRequest = Extract<InferenceRequest, { kind: 'load-segmenter' | 'load-embedder' }>;
+const isLoad = (request: InferenceRequest): request is LoadRequest => request.kind === 'load-segmenter' || request.kind === 'load-embedder';
 interface Job { readonly id: number; readonly priority: number; readonly request: InferenceRequest; readonly transfer: readonly ArrayBuffer[] }
 
 /**
@@ -39,8 +40,8 @@ interface Job { readonly id: number; readonly priority: number; readonly request
  * A worker that exits on its own (an uncaught error, running out of heap) is replaced, as a
  * stall watchdog restarts a detector: the jobs inside it reject with {@link InferenceWorkerLostError},
  * a new worker loads the same models under the same handles before anything else, and the jobs
- * still waiting here go to it. After {@link MAX_RESTARTS} exits within a minute the queue gives up
- * and every job rejects with why. (A crash inside native code ends the whole process; that is for
+ * still waiting here go to it. A worker that exits again after {@link MAX_RESTARTS} replacements
+ * within a minute is not replaced: the queue gives up and every job rejects with why. (A crash inside native code ends the whole process; that is for
  * the service manager to restart.)
  */
 export class InferenceQueue {
@@ -87,14 +88,13 @@ export class InferenceQueue {
   call<T>(request: InferenceRequest, transfer: readonly ArrayBuffer[] = [], priority = 1): Promise<T> {
     if (this.closed) return Promise.reject(new Error('the inference queue is closed'));
     if (this.givenUp) return Promise.reject(this.givenUp);
-    const isLoad = request.kind === 'load-segmenter' || request.kind === 'load-embedder';
-    const job: Job = { id: this.nextId++, priority, request: isLoad ? { ...request, model: this.nextModel++ } : request, transfer };
-    const answer = this.enqueue(job).then((result) => {
-      if (job.request.kind === 'load-segmenter' || job.request.kind === 'load-embedder') this.models.set(job.request.model!, job.request);
-      if (job.request.kind === 'dispose') this.models.delete(job.request.model);
+    const sent = isLoad(request) ? { ...request, model: this.nextModel++ } : request;
+    return this.enqueue({ id: this.nextId++, priority, request: sent, transfer }).then((result) => {
+      // What a replacement worker must load again.
+      if (isLoad(sent)) this.models.set(sent.model!, sent);
+      else if (sent.kind === 'dispose') this.models.delete(sent.model);
       return result as T;
     });
-    return answer;
   }
 
   /** Ends the worker (its sessions go with it); jobs still out reject. Idempotent. */
