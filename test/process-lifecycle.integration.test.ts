@@ -2,7 +2,7 @@
 // itself within a bounded time, every open track is ended (reason shutdown), every camera reports stopped.
 import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { availableParallelism, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import t from 'tap';
 import type { CameraStatusMessage } from '../operators/wire/track-messages.js';
@@ -57,4 +57,28 @@ t.test('SIGTERM mid-run beside a camera answering 404: clean exit 0, every open 
   t.equal(last('good'), 'stopped');
   t.equal(last('missing'), 'stopped');
   t.match(stdout, /\[good\] stopped: \d+ frames/, 'final report printed');
+});
+
+t.test('started bare, the CLI runs itself with the libuv pool, the malloc arenas and (≤ 4 cores) the GC flag set; what the environment sets wins', { skip: (!haveInputs || !existsSync(cli)) && 'inputs or dist/ missing (run setup.sh)', timeout: 120_000 }, async (t) => {
+  const settings = async (extra: Record<string, string>) => {
+    const env: NodeJS.ProcessEnv = { ...process.env, ...extra };
+    if (!('UV_THREADPOOL_SIZE' in extra)) delete env.UV_THREADPOOL_SIZE;
+    if (!('MALLOC_ARENA_MAX' in extra)) delete env.MALLOC_ARENA_MAX;
+    const child = spawn(process.execPath, [cli, 'run', '--source', VTEST, '--model', MODEL, '--max-frames', '1', '--no-mqtt', '--no-ws', '--log-level', 'debug'], { stdio: ['ignore', 'pipe', 'pipe'], env });
+    t.teardown(() => { if (child.exitCode === null) child.kill('SIGKILL'); });
+    let out = '';
+    child.stdout.on('data', (d) => { out += String(d); });
+    child.stderr.on('data', (d) => { out += String(d); }); // the log (JSON lines)
+    // 'close': after the exit and the end of its output.
+    const code = await Promise.race([new Promise<number | null>((r) => child.once('close', r)), new Promise<'timeout'>((r) => setTimeout(() => r('timeout'), 60_000).unref())]);
+    t.equal(code, 0, 'ran one frame and exited');
+    const line = out.split('\n').find((l) => l.includes('"process settings"'));
+    return line ? JSON.parse(line) as { uvThreadpoolSize: string | null; mallocArenaMax: string | null; nodeFlags: string[] } : null;
+  };
+  const bare = await settings({});
+  t.equal(bare?.uvThreadpoolSize, '32', 'libuv pool of 32');
+  t.equal(bare?.mallocArenaMax, '2', 'two malloc arenas');
+  t.equal(bare?.nodeFlags.includes('--single-threaded-gc'), availableParallelism() <= 4, 'single-threaded GC on a small CPU');
+  const chosen = await settings({ MALLOC_ARENA_MAX: '8' });
+  t.equal(chosen?.mallocArenaMax, '8', 'MALLOC_ARENA_MAX from the environment is kept');
 });

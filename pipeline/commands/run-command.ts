@@ -40,6 +40,8 @@ export async function runCommand(flags: RunFlags): Promise<number> {
     process.stderr.write(`edgevis: ${(err as Error).message}\n`);
     return 2;
   }
+  // What the process was started with (see cli.ts: the CLI sets these for itself when they are missing).
+  log.debug({ uvThreadpoolSize: process.env.UV_THREADPOOL_SIZE ?? null, mallocArenaMax: process.env.MALLOC_ARENA_MAX ?? null, nodeFlags: process.execArgv }, 'process settings');
   let runtime;
   try {
     // With the camera API on, edgevis is a service whose cameras come and go: it runs until stopped.
