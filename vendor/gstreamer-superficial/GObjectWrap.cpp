@@ -6,6 +6,8 @@
 #include "GObjectWrap.h"
 
 Nan::Persistent<Function> GObjectWrap::constructor;
+Nan::Persistent<FunctionTemplate> GObjectWrap::pullTemplate;
+Nan::Persistent<FunctionTemplate> GObjectWrap::pushTemplate;
 
 void GObjectWrap::Init() {
 	Nan::HandleScope scope;
@@ -17,6 +19,8 @@ void GObjectWrap::Init() {
 	// Prototype
 	//Local<ObjectPrototype> proto = ctor->PrototypeTemplate();
 	constructor.Reset(Nan::GetFunction(ctor).ToLocalChecked());
+	pullTemplate.Reset(Nan::New<FunctionTemplate>(GstAppSinkPull));
+	pushTemplate.Reset(Nan::New<FunctionTemplate>(GstAppSrcPush));
 }
 
 NAN_METHOD(GObjectWrap::New) {
@@ -41,24 +45,28 @@ Local<Value> GObjectWrap::NewInstance( const Nan::FunctionCallbackInfo<Value>& i
 	wrap->obj = obj;
 	guint n_properties;
 	GParamSpec **properties = g_object_class_list_properties(G_OBJECT_GET_CLASS(obj), &n_properties);
+	// edgevis: accessors and methods are set with V8's own API and templates made once: Nan::SetAccessor
+	// and Nan::SetMethod on an object make a new template per call, which V8 keeps in its template
+	// caches for good (~45 per appsink, i.e. per camera reconnect). The property list is freed.
 	for(guint i = 0; i < n_properties; i++) {
 		GParamSpec *property = properties[i];
 		Local<String> name = String::NewFromUtf8(isolate, property->name, v8::NewStringType::kNormal).ToLocalChecked();
-		Nan::SetAccessor(instance, name, GObjectWrap::GetProperty, GObjectWrap::SetProperty);
+		instance->SetAccessor(context, name, GObjectWrap::GetProperty, GObjectWrap::SetProperty).Check();
 	}
+	g_free(properties);
 
 	if(GST_IS_APP_SINK(obj)) {
-        Nan::SetMethod(instance, "pull", GstAppSinkPull);
+		Nan::Set(instance, Nan::New("pull").ToLocalChecked(), Nan::GetFunction(Nan::New(pullTemplate)).ToLocalChecked());
 	}
 	if (GST_IS_APP_SRC(obj)) {
-	    Nan::SetMethod(instance, "push", GstAppSrcPush);
+		Nan::Set(instance, Nan::New("push").ToLocalChecked(), Nan::GetFunction(Nan::New(pushTemplate)).ToLocalChecked());
 	}
 
 	info.GetReturnValue().Set(instance);
 	return scope.Escape(instance);
 }
 
-NAN_GETTER(GObjectWrap::GetProperty) {
+void GObjectWrap::GetProperty(Local<Name> property, const PropertyCallbackInfo<Value>& info) {
 	GObjectWrap* obj = Nan::ObjectWrap::Unwrap<GObjectWrap>(info.This());
 	Nan::Utf8String name(property);
 
@@ -74,10 +82,11 @@ NAN_GETTER(GObjectWrap::GetProperty) {
 		g_object_get_property(o, *name, &gv);
 
 		info.GetReturnValue().Set(gvalue_to_v8(&gv));
+		g_value_unset(&gv); // edgevis: a string or boxed value was copied into it
 	}
 }
 
-NAN_SETTER(GObjectWrap::SetProperty) {
+void GObjectWrap::SetProperty(Local<Name> property, Local<Value> value, const PropertyCallbackInfo<void>& info) {
 	GObjectWrap* obj = Nan::ObjectWrap::Unwrap<GObjectWrap>(info.This());
 	Nan::Utf8String name(property);
 
@@ -88,6 +97,7 @@ NAN_SETTER(GObjectWrap::SetProperty) {
 		memset( &gv, 0, sizeof( gv ) );
 		v8_to_gvalue( value, &gv, spec);
 		g_object_set_property( o, *name, &gv );
+		g_value_unset(&gv); // edgevis: the object keeps its own copy
 	}
 }
 

@@ -25,9 +25,13 @@ class GObjectWrap : public Nan::ObjectWrap {
 		GObject *obj;
 
 		static Nan::Persistent<Function> constructor;
+		// edgevis: the appsink's pull and the appsrc's push, made once (see GObjectWrap.cpp).
+		static Nan::Persistent<FunctionTemplate> pullTemplate;
+		static Nan::Persistent<FunctionTemplate> pushTemplate;
 		static NAN_METHOD(New);
-		static NAN_SETTER(SetProperty);
-		static NAN_GETTER(GetProperty);
+		// edgevis: V8's own accessor callbacks (see NewInstance).
+		static void GetProperty(Local<Name> property, const PropertyCallbackInfo<Value>& info);
+		static void SetProperty(Local<Name> property, Local<Value> value, const PropertyCallbackInfo<void>& info);
 
 /*
 		static void _doPullBuffer( uv_work_t *req );
