@@ -37,6 +37,7 @@ import { segmentInstances } from '../operators/segment-instances.js';
 import { listFrameFiles, readImageRgb } from '../operators/sources/frame-folder-frames.js';
 import { trackInstances } from '../operators/track-instances.js';
 import { ModelRegistry } from '../pipeline/model-registry.js';
+import { percentile as pct } from './percentile.js';
 import { pino } from 'pino';
 
 const [dir, framesArg = '60', camerasArg = '1,4,8,16,32', secondsArg = '10'] = process.argv.slice(2);
@@ -46,7 +47,6 @@ const GPU: ExecutionProvider = process.env.GPU_CHECK_PROVIDER === 'cpu' ? 'cpu' 
 const GPU_LABEL = GPU === 'webgpu' ? 'WebGPU' : 'CPU (dry run)';
 const log = pino({ level: process.env.LOG_LEVEL ?? 'warn' });
 const f1 = (v: number) => v.toFixed(1);
-const pct = (values: number[], p: number) => { const s = [...values].sort((a, b) => a - b); return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))] ?? NaN; };
 
 // ---- 1. frames, models, the GPU -------------------------------------------------------------------
 const files = (await listFrameFiles(dir)).slice(0, Number(framesArg));

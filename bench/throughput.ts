@@ -37,6 +37,7 @@ import { MessageSequence } from '../operators/wire/message-sequence.js';
 import { cameraGraph } from '../pipeline/camera-graph.js';
 import { cpuInferenceLayout, ModelRegistry } from '../pipeline/model-registry.js';
 import { bareWallMs, type BareWorkload } from './bare-sessions.js';
+import { percentile as pct } from './percentile.js';
 import { startRtspCamera } from '../simulate/rtsp-camera.js';
 
 const FRAMES = Number(process.argv[2] ?? 200);
@@ -50,11 +51,6 @@ const configFor = (cameras: EdgevisConfig['cameras'] | Record<string, unknown>[]
   cameras, embedder: { kind: embedder }, model: { classes: ['person'], cpuStreams: CPU_STREAMS, intraOpThreads: INTRA_OP_THREADS }, publish: { websocket: { enabled: false }, mqtt: { enabled: false } },
 }, 'throughput bench');
 
-const pct = (values: number[], p: number) => {
-  if (values.length === 0) return NaN;
-  const s = [...values].sort((a, b) => a - b);
-  return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))];
-};
 const f1 = (v: number) => v.toFixed(1);
 
 // ---- 1. bare models ------------------------------------------------------------------------
