@@ -19,7 +19,7 @@ cp "$models/yolov8n-seg_fp32.onnx" "$models/osnet_x0_25_msmt17.onnx" "$stage/kit
 # Top-level folders of the production dependency tree (nested node_modules come along).
 npm ls --omit=dev --all --parseable 2>/dev/null | sed -n "s|^$PWD/node_modules/||p" \
   | awk -F/ '{ print ($1 ~ /^@/) ? $1 "/" $2 : $1 }' | sort -u | grep -v '^gstreamer-superficial$' \
-  | while read -r pkg; do mkdir -p "$stage/kit/node_modules/$(dirname "$pkg")"; cp -r "node_modules/$pkg" "$stage/kit/node_modules/$pkg"; done
+  | while read -r pkg; do mkdir -p "$stage/kit/node_modules/$(dirname "$pkg")"; cp -rL "node_modules/$pkg" "$stage/kit/node_modules/$pkg"; done
 ort="$stage/kit/node_modules/onnxruntime-node/bin/napi-v6"
 find "$ort" -mindepth 1 -maxdepth 1 ! -name linux -exec rm -rf {} +
 find "$ort/linux" -mindepth 1 -maxdepth 1 ! -name x64 -exec rm -rf {} +

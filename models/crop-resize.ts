@@ -1,3 +1,5 @@
+import { nativePixels } from './native-pixels.js';
+
 /** ImageNet channel means and standard deviations (RGB, on 0..1 values), as torchvision normalises. */
 export const IMAGENET_MEAN = [0.485, 0.456, 0.406] as const;
 export const IMAGENET_STD = [0.229, 0.224, 0.225] as const;
@@ -12,8 +14,26 @@ export const IMAGENET_STD = [0.229, 0.224, 0.225] as const;
  * usually upscaled, so neighbouring output rows share source rows), then output rows are vertical
  * lerps of two such rows. The horizontal lerps are kept in doubles, so every output is the same
  * number as sampling that pixel's four neighbours directly.
+ *
+ * Runs the C kernel ({@link nativePixels}) when it is built, else {@link cropResizeNormaliseJs}:
+ * same values. The C kernel throws RangeError when the crop does not fit `out` at `offset`.
  */
 export function cropResizeNormalise(
+  rgb: Uint8Array, width: number, height: number, box: ArrayLike<number>, boxOffset: number,
+  outWidth: number, outHeight: number, out: Float32Array, offset: number,
+): void {
+  if (nativePixels) {
+    nativePixels.cropResizeNormalise(rgb, width, height, box[boxOffset], box[boxOffset + 1], box[boxOffset + 2], box[boxOffset + 3], outWidth, outHeight, out, offset);
+  } else {
+    cropResizeNormaliseJs(rgb, width, height, box, boxOffset, outWidth, outHeight, out, offset);
+  }
+}
+
+/**
+ * The JavaScript kernel of {@link cropResizeNormalise}: what runs without the native addon, and the
+ * reference the C kernel (models/native/pixels.c) must equal bit for bit.
+ */
+export function cropResizeNormaliseJs(
   rgb: Uint8Array, width: number, height: number, box: ArrayLike<number>, boxOffset: number,
   outWidth: number, outHeight: number, out: Float32Array, offset: number,
 ): void {

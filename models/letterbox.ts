@@ -1,3 +1,5 @@
+import { nativePixels } from './native-pixels.js';
+
 /**
  * Letterbox geometry: fit a frame into a fixed model input without distortion,
  * centred, padding the rest (Ultralytics `LetterBox`, pad value 114).
@@ -56,12 +58,24 @@ export function inputToFrameY(lb: Letterbox, y: number): number {
  *
  * @param rgb frame bytes, length frameWidth*frameHeight*3
  * @param out destination, length 3*inputHeight*inputWidth; padding is filled with 114/255
+ * @throws Error if `rgb` or `out` has the wrong length
+ * Runs the C kernel ({@link nativePixels}) when it is built, else {@link letterboxToTensorJs}: same values.
  */
 export function letterboxToTensor(rgb: Uint8Array, lb: Letterbox, out: Float32Array): void {
   const { frameWidth: fw, frameHeight: fh, inputWidth: iw, inputHeight: ih } = lb;
-  const plane = iw * ih;
-  if (out.length !== 3 * plane) throw new Error(`letterbox tensor must have ${3 * plane} floats, got ${out.length}`);
+  if (out.length !== 3 * iw * ih) throw new Error(`letterbox tensor must have ${3 * iw * ih} floats, got ${out.length}`);
   if (rgb.length !== fw * fh * 3) throw new Error(`frame must have ${fw * fh * 3} bytes, got ${rgb.length}`);
+  if (nativePixels) nativePixels.letterbox(rgb, fw, fh, iw, ih, lb.resizedWidth, lb.resizedHeight, lb.padX, lb.padY, out);
+  else letterboxToTensorJs(rgb, lb, out);
+}
+
+/**
+ * The JavaScript kernel of {@link letterboxToTensor} (no checks): what runs without the native
+ * addon, and the reference the C kernel (models/native/pixels.c) must equal bit for bit.
+ */
+export function letterboxToTensorJs(rgb: Uint8Array, lb: Letterbox, out: Float32Array): void {
+  const { frameWidth: fw, frameHeight: fh, inputWidth: iw, inputHeight: ih } = lb;
+  const plane = iw * ih;
   // Padding only: the resized area is written below.
   const pad = 114 / 255, right = lb.padX + lb.resizedWidth, bottom = lb.padY + lb.resizedHeight;
   for (let c = 0; c < 3; c++) {

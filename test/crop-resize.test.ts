@@ -1,7 +1,7 @@
 // The OSNet crop kernel against a direct per-pixel bilinear sampler: the separable kernel (rows
 // interpolated once, reused by the output rows that sample them) must give the same numbers.
 import t from 'tap';
-import { cropResizeNormalise, IMAGENET_MEAN, IMAGENET_STD } from '../models/crop-resize.js';
+import { cropResizeNormalise, cropResizeNormaliseJs, IMAGENET_MEAN, IMAGENET_STD } from '../models/crop-resize.js';
 
 /** Bilinear sampling of one output pixel from its four neighbours (OpenCV INTER_LINEAR centres), normalised. */
 function reference(rgb: Uint8Array, width: number, height: number, box: readonly number[], outWidth: number, outHeight: number): Float32Array {
@@ -25,12 +25,12 @@ function reference(rgb: Uint8Array, width: number, height: number, box: readonly
 const width = 97, height = 61;
 const rgb = new Uint8Array(width * height * 3).map((_, i) => (i * 2654435761) >>> 13 & 255);
 
-t.test('same values as sampling each pixel directly: upscaled, downscaled, fractional and partly outside boxes', async (t) => {
+for (const [name, kernel] of [['the kernel in use (C when built)', cropResizeNormalise], ['the JavaScript kernel', cropResizeNormaliseJs]] as const) t.test(`${name}: same values as sampling each pixel directly: upscaled, downscaled, fractional and partly outside boxes`, async (t) => {
   const boxes = [[10.3, 20.7, 30.2, 55.9], [0, 0, 97, 61], [40, 5, 44, 9], [-20, -30, 130, 90], [90.5, 58.25, 120, 70], [3, 3, 3, 3]];
   const outWidth = 16, outHeight = 32, size = 3 * outWidth * outHeight;
   const flat = new Float32Array(boxes.flat());
   const out = new Float32Array(boxes.length * size + 5).fill(NaN);
-  boxes.forEach((_, i) => cropResizeNormalise(rgb, width, height, flat, 4 * i, outWidth, outHeight, out, 5 + i * size));
+  boxes.forEach((_, i) => kernel(rgb, width, height, flat, 4 * i, outWidth, outHeight, out, 5 + i * size));
   // Detections keep boxes as float32: the reference samples the same coordinates.
   boxes.forEach((box, i) => t.same(out.subarray(5 + i * size, 5 + (i + 1) * size), reference(rgb, width, height, box.map(Math.fround), outWidth, outHeight), `box [${box}]`));
   t.ok(out.subarray(0, 5).every(Number.isNaN), 'nothing written before the offset');
