@@ -8,6 +8,7 @@ import type { Tracks } from '../models/tracks.js';
 import { FrameCredit } from '../operators/backpressure/frame-credit.js';
 import { embedInstances } from '../operators/embed-instances.js';
 import { publishTracks, type TrackPublisher } from '../operators/publish-tracks.js';
+import { recycleFramePixels } from '../operators/recycle-frame-pixels.js';
 import { releaseFrame } from '../operators/release-frame.js';
 import type { MessageSequence } from '../operators/wire/message-sequence.js';
 import { sampleFrames, type SamplingStats } from '../operators/sample-frames.js';
@@ -85,6 +86,7 @@ export function cameraGraph(camera: CameraConfig, parts: CameraGraphParts, stats
     segmentInstances(parts.segmenter),
     parts.onSegmented ? tap(parts.onSegmented) : identity,
     embedInstances(parts.embedder, parts.tracker.appearanceDemand?.bind(parts.tracker)),
+    recycleFramePixels(), // no stage below reads pixels: the source pulls the next frames into this memory
     trackInstances(parts.tracker),
     analyzeZones(camera.zones.length || camera.lines.length ? new ZoneAnalytics(camera.zones, camera.lines, camera.zoneHysteresisPx) : null),
     publishTracks(parts.publishers, parts.withMasks, parts.sequence),

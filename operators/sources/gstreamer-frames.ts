@@ -7,6 +7,7 @@ import type { Frame } from '../../models/frame.js';
 import { rgbByteLength } from '../../models/frame.js';
 import type { FrameCredit } from '../backpressure/frame-credit.js';
 import { aviStatedFrames } from './avi-header.js';
+import { FrameBufferPool } from './frame-buffer-pool.js';
 import { APPSINK_NAME, gstLaunchLine } from './gst-launch.js';
 import { SourceError } from './source-error.js';
 import { isLive, schemeOf, type SourceProgress, type SourceSpec } from './source-spec.js';
@@ -56,11 +57,15 @@ export function gstreamerFrames(spec: SourceSpec, credit?: FrameCredit, progress
     let firstIndex = -1;
     let holdingCredit = false;
     let pullIssuedAt = 0;
+    // Frames are pulled into buffers the graph gave back (recycleFramePixels, after the embedder).
+    const pool = new FrameBufferPool((credit?.capacity ?? 1) + 1);
+    let target: Uint8Array | undefined;
     const releaseHeldCredit = () => { if (holdingCredit) { holdingCredit = false; credit?.release(); } };
 
     const finish = (err?: Error) => {
       if (closed) return;
       closed = true;
+      pool.close();
       releaseHeldCredit();
       if (err) subscriber.error(err); else subscriber.complete();
     };
@@ -83,7 +88,10 @@ export function gstreamerFrames(spec: SourceSpec, credit?: FrameCredit, progress
       // (the bus message can overtake them), and pull() returns null only once they were all handed over.
     });
 
-    const onSample = (buf: Buffer | null, caps: SampleCaps) => {
+    const onSample = (buf: Uint8Array | null, caps: SampleCaps) => {
+      // A target the sample did not fit (another size, end of stream) goes back to the pool.
+      if (target && buf !== target) pool.giveBack(target.buffer as ArrayBuffer);
+      target = undefined;
       if (closed) { releaseHeldCredit(); return; }
       if (!buf) { // end of stream, after every queued frame was pulled (or flushing after stop)
         stopPipeline();
@@ -122,7 +130,9 @@ export function gstreamerFrames(spec: SourceSpec, credit?: FrameCredit, progress
       const now = performance.now();
       if (progress) progress.waitingSince = null;
       holdingCredit = false; // the frame carries the credit downstream now
-      subscriber.next({ cameraId: spec.cameraId, frameIndex: index, ptsMs, width, height, rgb: new Uint8Array(buf.buffer, buf.byteOffset, buf.length), timing: { receivedAt: now, sourceWaitMs: now - pullIssuedAt } });
+      const rgb = new Uint8Array(buf.buffer, buf.byteOffset, buf.length);
+      pool.adopt(rgb);
+      subscriber.next({ cameraId: spec.cameraId, frameIndex: index, ptsMs, width, height, rgb, timing: { receivedAt: now, sourceWaitMs: now - pullIssuedAt } });
       // maxFrames counts frames of the media since the first one: delivered ones for a file read in full,
       // the span of indices for a paced or live source (frames dropped in its appsink count too).
       if (firstIndex < 0) firstIndex = index;
@@ -140,7 +150,8 @@ export function gstreamerFrames(spec: SourceSpec, credit?: FrameCredit, progress
       holdingCredit = credit !== undefined;
       pullIssuedAt = performance.now();
       if (progress) progress.waitingSince = pullIssuedAt;
-      sink.pull(onSample);
+      target = pool.take();
+      sink.pull(onSample, target);
     };
 
     pipeline.play();
@@ -148,6 +159,7 @@ export function gstreamerFrames(spec: SourceSpec, credit?: FrameCredit, progress
 
     return () => {
       closed = true;
+      pool.close();
       if (progress) progress.waitingSince = null;
       // A credit taken for a pull that never delivered goes back, or the next connection of a live camera would wait forever.
       releaseHeldCredit();

@@ -3,7 +3,14 @@ declare module 'gstreamer-superficial' {
   export interface BusMessage { type: string; message?: string; name?: string; _src_element_name?: string; [field: string]: unknown }
   export interface SampleCaps { name?: string; width?: number; height?: number; framerate?: string; format?: string; [field: string]: unknown }
   export interface GstElement { [property: string]: unknown }
-  export interface AppSink extends GstElement { pull(callback: (buf: Buffer | null, caps: SampleCaps) => void): void }
+  export interface AppSink extends GstElement {
+    /**
+     * Pulls the next sample on a libuv thread (null at end of stream). With `target` (edgevis's
+     * vendored binding), a sample of exactly its size is copied into it and `target` itself is
+     * handed back; otherwise a new Buffer.
+     */
+    pull(callback: (buf: Uint8Array | null, caps: SampleCaps) => void, target?: Uint8Array): void
+  }
   export class Pipeline {
     /** Whether the bus is flushed when the pipeline goes to NULL (default true). */
     'auto-flush-bus': boolean;

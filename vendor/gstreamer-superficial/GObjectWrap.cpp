@@ -101,15 +101,44 @@ void GObjectWrap::SetProperty(Local<Name> property, Local<Value> value, const Pr
 	}
 }
 
+// edgevis: pull(callback, target?) — with a target (a Uint8Array of the frame's size, from the
+// caller's pool of frame buffers), the sample is copied into it on the libuv thread and the target
+// itself is handed to the callback: no new buffer per frame (a 1.3 MB allocation at 25+ frames/s
+// per camera, page faults on the main thread, and external memory that drives V8's full
+// collections). A sample of another size (or none) comes as a new Buffer as before.
 class PullWorker : public Nan::AsyncWorker {
 	public:
-		PullWorker(Nan::Callback *callback, GstAppSink *appsink)
-		: AsyncWorker(callback,"node-gst-superficial.PullWorker"), appsink(appsink) {};
+		PullWorker(Nan::Callback *callback, GstAppSink *appsink, Local<Object> target)
+		: AsyncWorker(callback,"node-gst-superficial.PullWorker"), appsink(appsink), sample(NULL),
+		  targetData(NULL), targetLength(0), copied(false) {
+			if (!target.IsEmpty() && target->IsArrayBufferView()) {
+				Local<v8::ArrayBufferView> view = target.As<v8::ArrayBufferView>();
+				SaveToPersistent("target", target); // handed back to the callback
+				// The backing store itself is held: its memory stays valid for the copy even if the
+				// ArrayBuffer were detached or collected meanwhile (a detached one has length 0: no copy).
+				backing = view->Buffer()->GetBackingStore();
+				if (backing->Data()) {
+					targetData = static_cast<char *>(backing->Data()) + view->ByteOffset();
+					targetLength = view->ByteLength();
+				}
+			}
+		};
 
 		~PullWorker() {}
 
 		void Execute() {
 			sample = gst_app_sink_pull_sample(appsink);
+			if (sample && targetData) {
+				GstBuffer *buffer = gst_sample_get_buffer(sample);
+				GstMapInfo map;
+				if (buffer && gst_buffer_map(buffer, &map, GST_MAP_READ)) {
+					if (map.size == targetLength) {
+						memcpy(targetData, map.data, map.size);
+						copied = true;
+					}
+					gst_buffer_unmap(buffer, &map);
+				}
+			}
 		}
 
 		void HandleOKCallback() {
@@ -125,7 +154,7 @@ class PullWorker : public Nan::AsyncWorker {
 					if (structure) gst_structure_to_v8(caps, structure);
 				}
 
-				buf = gstsample_to_v8(sample);
+				buf = copied ? GetFromPersistent("target") : gstsample_to_v8(sample);
 				gst_sample_unref(sample);
 				sample = NULL;
 			} else {
@@ -139,12 +168,18 @@ class PullWorker : public Nan::AsyncWorker {
 	private:
 		GstAppSink *appsink;
 		GstSample *sample;
+		std::shared_ptr<v8::BackingStore> backing;
+		char *targetData;
+		size_t targetLength;
+		bool copied;
 };
 
 NAN_METHOD(GObjectWrap::GstAppSinkPull) {
 	GObjectWrap* obj = Nan::ObjectWrap::Unwrap<GObjectWrap>(info.This());
 	Nan::Callback *callback = new Nan::Callback(info[0].As<Function>());
-	AsyncQueueWorker(new PullWorker(callback, GST_APP_SINK(obj->obj)));
+	Local<Object> target;
+	if (info.Length() > 1 && info[1]->IsObject()) target = Nan::To<Object>(info[1]).ToLocalChecked();
+	AsyncQueueWorker(new PullWorker(callback, GST_APP_SINK(obj->obj), target));
 }
 
 NAN_METHOD(GObjectWrap::GstAppSrcPush) {
