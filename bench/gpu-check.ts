@@ -30,12 +30,9 @@ import { MemoryTracker } from '../models/tracking/memory-tracker.js';
 import { rawOutputSizes } from '../models/yolo-seg-model.js';
 import { YoloSegmenter } from '../models/yolo-segmenter.js';
 import { FrameCredit } from '../operators/backpressure/frame-credit.js';
-import { embedInstances } from '../operators/embed-instances.js';
-import { releaseFrame } from '../operators/release-frame.js';
-import { sampleFrames } from '../operators/sample-frames.js';
-import { segmentInstances } from '../operators/segment-instances.js';
+import { MessageSequence } from '../operators/wire/message-sequence.js';
+import { processFrames } from '../pipeline/camera-graph.js';
 import { listFrameFiles, readImageRgb } from '../operators/sources/frame-folder-frames.js';
-import { trackInstances } from '../operators/track-instances.js';
 import { ModelRegistry } from '../pipeline/model-registry.js';
 import { percentile as pct } from './percentile.js';
 import { pino } from 'pino';
@@ -150,10 +147,8 @@ for (const k of camerasArg.split(',').map(Number)) {
       const f = frames[n % frames.length];
       return { ...f, cameraId: camera.id, frameIndex: n, ptsMs: (n * 1000) / FPS, timing: { receivedAt: performance.now(), sourceWaitMs: 0 } };
     }));
-    subscriptions.add(source.pipe(
-      sampleFrames('latest', credit, stats), segmentInstances(segmenter), embedInstances(embedder, tracker.appearanceDemand.bind(tracker)),
-      trackInstances(tracker), releaseFrame(credit),
-    ).subscribe((t) => {
+    const parts = { segmenter, embedder, tracker, publishers: [], withMasks: true, sequence: new MessageSequence() };
+    subscriptions.add(processFrames(source, 'latest', credit, camera, parts, stats).subscribe((t) => {
       if (!measuring || t.kind !== 'frame') return;
       counts[i].n++;
       if (t.timing) counts[i].latencies.push(performance.now() - t.timing.receivedAt);

@@ -2,6 +2,7 @@ import { identity, take, tap, type Observable } from 'rxjs';
 import type { CameraConfig } from '../config/schema.js';
 import type { Detections } from '../models/detections.js';
 import type { Embedder } from '../models/embedder.js';
+import type { Frame } from '../models/frame.js';
 import type { Segmenter } from '../models/segmenter.js';
 import type { Tracker } from '../models/tracker.js';
 import type { Tracks } from '../models/tracks.js';
@@ -81,8 +82,21 @@ export function cameraGraph(camera: CameraConfig, parts: CameraGraphParts, stats
       sourceWaitingSince: () => progress?.waitingSince, stallTimeoutMs: camera.stallTimeoutMs, slowStallRatio: camera.slowStallRatio, slowStallWindowMs: camera.slowStallWindowMs, connectTimeoutMs: camera.connectTimeoutMs, backoffInitialMs: camera.reconnectDelayMs, backoffMaxMs: camera.reconnectMaxDelayMs, maxReconnects: camera.maxReconnects,
     }, (change) => parts.onHealth?.(change)).pipe(camera.maxFrames !== undefined ? take(camera.maxFrames) : identity)
     : read(spec);
+  return processFrames(frames$, pulled ? 'every' : 'latest', credit, camera, parts, stats);
+}
+
+/**
+ * One camera's graph after its source: sample → segment → embed → track → zones → publish, the
+ * frame's pixels given back to its source after the embedder and its credit at the end.
+ * {@link cameraGraph} feeds it from the camera's source; a bench can feed frames from memory.
+ * @param sampling 'every': the source reads a frame only after acquiring `credit` (nothing is
+ *   dropped here); 'latest': frames are pushed, and while the graph is busy the newest one waits
+ *   (older ones are dropped and counted in `stats`)
+ * @param credit frames in the graph at once; released when a frame's tracks were published
+ */
+export function processFrames(frames$: Observable<Frame>, sampling: 'every' | 'latest', credit: FrameCredit, camera: CameraConfig, parts: CameraGraphParts, stats: SamplingStats): Observable<Tracks> {
   return frames$.pipe(
-    sampleFrames(pulled ? 'every' : 'latest', credit, stats),
+    sampleFrames(sampling, credit, stats),
     segmentInstances(parts.segmenter),
     parts.onSegmented ? tap(parts.onSegmented) : identity,
     embedInstances(parts.embedder, parts.tracker.appearanceDemand?.bind(parts.tracker)),

@@ -12,8 +12,13 @@ import { APPSINK_NAME, gstLaunchLine } from './gst-launch.js';
 import { SourceError } from './source-error.js';
 import { isLive, schemeOf, type SourceProgress, type SourceSpec } from './source-spec.js';
 
-// The package's main is the native addon itself, which only require() can load.
-const gstreamer = createRequire(import.meta.url)('gstreamer-superficial') as typeof GstModule;
+/**
+ * The GStreamer binding, loaded on first use (its main is the native addon, which only require()
+ * can load): a process that reads only frame folders or frames from memory (the GPU check on a
+ * machine without GStreamer) never needs it.
+ */
+let gstreamer: typeof GstModule | undefined;
+const loadGstreamer = (): typeof GstModule => (gstreamer ??= createRequire(import.meta.url)('gstreamer-superficial') as typeof GstModule);
 
 /** How long to wait for EOS to drain after `sendEOS()` before forcing the pipeline to NULL, ms. */
 const EOS_DRAIN_TIMEOUT_MS = 2000;
@@ -41,12 +46,17 @@ export function gstreamerFrames(spec: SourceSpec, credit?: FrameCredit, progress
     const problem = preflight(spec);
     if (problem) { subscriber.error(problem); return undefined; }
     const live = isLive(spec);
-    let pipeline: InstanceType<typeof gstreamer.Pipeline>;
+    let pipeline: InstanceType<typeof GstModule.Pipeline>;
     try {
-      pipeline = new gstreamer.Pipeline(gstLaunchLine(spec));
+      pipeline = new (loadGstreamer().Pipeline)(gstLaunchLine(spec));
     } catch (err) {
-      subscriber.error(new SourceError('gstreamer', spec.cameraId, spec.source, `GStreamer could not build the pipeline (${(err as Error).message})`,
-        'Check that the GStreamer plugins are installed (gstreamer1.0-plugins-base/good, gstreamer1.0-libav).'));
+      const bindingMissing = gstreamer === undefined;
+      subscriber.error(new SourceError('gstreamer', spec.cameraId, spec.source, bindingMissing
+        ? `the GStreamer binding did not load (${(err as Error).message.split('\n')[0]})`
+        : `GStreamer could not build the pipeline (${(err as Error).message})`,
+      bindingMissing
+        ? 'Run ./setup.sh: it installs GStreamer\'s development packages and builds the binding (gstreamer-superficial).'
+        : 'Check that the GStreamer plugins are installed (gstreamer1.0-plugins-base/good, gstreamer1.0-libav).'));
       return undefined;
     }
     const sink = pipeline.findChild(APPSINK_NAME) as AppSink;
