@@ -53,6 +53,8 @@ if (native) {
     t.throws(() => native.cropResizeNormalise(rgb, 4, 4, NaN, 0, 2, 2, 2, 2, out, 0), { name: 'RangeError', message: /NaN/ });
     t.throws(() => (native.cropResizeNormalise as (...a: unknown[]) => void)(rgb, 4, 4, 0, 0), { name: 'RangeError', message: /expected 11 arguments/ });
     t.throws(() => native.cropResizeNormalise([1, 2, 3] as unknown as Uint8Array, 1, 1, 0, 0, 1, 1, 1, 1, out, 0), { name: 'TypeError', message: /rgb must be a Uint8Array/ });
+    t.throws(() => native.letterbox(rgb, 4.5, 4, 8, 8, 8, 8, 0, 0, out), { name: 'RangeError', message: /argument 1 must be an integer/ });
+    t.throws(() => native.cropResizeNormalise(rgb, 4, 4, 0, 0, '2' as unknown as number, 2, 2, 2, out, 0), { name: 'TypeError', message: /argument 5 must be a number/ });
     t.ok(out.every(Number.isNaN), 'out untouched');
   });
 }

@@ -13,6 +13,7 @@
 #include <node_api.h>
 #include <math.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 
 /* ImageNet mean and standard deviation (RGB, on 0..1 values), as torchvision normalises. */
@@ -34,13 +35,33 @@ static void *typed_arg(napi_env env, napi_value v, napi_typedarray_type want, si
   return data;
 }
 
-static bool int_arg(napi_env env, napi_value v, int32_t *out) {
-  if (napi_get_value_int32(env, v, out) != napi_ok) { napi_throw_type_error(env, NULL, "edgevis-pixels: expected an integer argument"); return false; }
-  return true;
-}
-
-static bool double_arg(napi_env env, napi_value v, double *out) {
-  if (napi_get_value_double(env, v, out) != napi_ok) { napi_throw_type_error(env, NULL, "edgevis-pixels: expected a number argument"); return false; }
+/*
+ * Reads a kernel's call: exactly `n` arguments, argv[0] the frame (Uint8Array), argv[out_at] the
+ * tensor (Float32Array), every other one a number, stored in order into `nums`; those whose bit is
+ * set in `ints` must be integers. False with a TypeError / RangeError pending otherwise.
+ */
+static bool read_call(napi_env env, napi_callback_info info, const char *name, size_t n, size_t out_at, unsigned ints,
+                      const uint8_t **rgb, size_t *rgb_len, float **out, size_t *out_len, double *nums) {
+  char msg[160];
+  size_t argc = 12; napi_value argv[12];
+  napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
+  if (argc != n) { snprintf(msg, sizeof msg, "edgevis-pixels %s: expected %zu arguments", name, n); napi_throw_range_error(env, NULL, msg); return false; }
+  snprintf(msg, sizeof msg, "edgevis-pixels %s: rgb must be a Uint8Array", name);
+  if (!(*rgb = typed_arg(env, argv[0], napi_uint8_array, rgb_len, msg))) return false;
+  snprintf(msg, sizeof msg, "edgevis-pixels %s: out must be a Float32Array", name);
+  if (!(*out = typed_arg(env, argv[out_at], napi_float32_array, out_len, msg))) return false;
+  for (size_t i = 1, k = 0; i < n; i++) {
+    if (i == out_at) continue;
+    if (napi_get_value_double(env, argv[i], &nums[k]) != napi_ok) {
+      snprintf(msg, sizeof msg, "edgevis-pixels %s: argument %zu must be a number", name, i);
+      napi_throw_type_error(env, NULL, msg); return false;
+    }
+    if ((ints >> k & 1) && !(nums[k] == floor(nums[k]) && fabs(nums[k]) < 2147483648.0)) {
+      snprintf(msg, sizeof msg, "edgevis-pixels %s: argument %zu must be an integer", name, i);
+      napi_throw_range_error(env, NULL, msg); return false;
+    }
+    k++;
+  }
   return true;
 }
 
@@ -50,17 +71,10 @@ static bool double_arg(napi_env env, napi_value v, double *out) {
  * Bilinear resize at pixel centres into the resized area, values / 255; padding 114 / 255.
  */
 static napi_value letterbox(napi_env env, napi_callback_info info) {
-  size_t argc = 10; napi_value argv[10];
-  napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
-  if (argc != 10) THROW(env, NULL, "edgevis-pixels letterbox: expected 10 arguments");
-  size_t rgb_len, out_len;
-  const uint8_t *rgb = typed_arg(env, argv[0], napi_uint8_array, &rgb_len, "edgevis-pixels letterbox: rgb must be a Uint8Array");
-  if (!rgb) return NULL;
-  int32_t fw, fh, iw, ih, rw, rh, px, py;
-  if (!int_arg(env, argv[1], &fw) || !int_arg(env, argv[2], &fh) || !int_arg(env, argv[3], &iw) || !int_arg(env, argv[4], &ih)
-      || !int_arg(env, argv[5], &rw) || !int_arg(env, argv[6], &rh) || !int_arg(env, argv[7], &px) || !int_arg(env, argv[8], &py)) return NULL;
-  float *out = typed_arg(env, argv[9], napi_float32_array, &out_len, "edgevis-pixels letterbox: out must be a Float32Array");
-  if (!out) return NULL;
+  const uint8_t *rgb; float *out; size_t rgb_len, out_len; double v[8];
+  if (!read_call(env, info, "letterbox", 10, 9, 0xFF, &rgb, &rgb_len, &out, &out_len, v)) return NULL;
+  const int32_t fw = (int32_t)v[0], fh = (int32_t)v[1], iw = (int32_t)v[2], ih = (int32_t)v[3];
+  const int32_t rw = (int32_t)v[4], rh = (int32_t)v[5], px = (int32_t)v[6], py = (int32_t)v[7];
   if (fw <= 0 || fh <= 0 || iw <= 0 || ih <= 0 || rw <= 0 || rh <= 0 || px < 0 || py < 0 || px + rw > iw || py + rh > ih)
     THROW(env, NULL, "edgevis-pixels letterbox: sizes out of range");
   if (rgb_len != (size_t)fw * fh * 3) THROW(env, NULL, "edgevis-pixels letterbox: rgb length is not frameWidth*frameHeight*3");
@@ -124,18 +138,11 @@ static napi_value letterbox(napi_env env, napi_callback_info info) {
  * interpolated horizontally once (in doubles), output rows blend two of them.
  */
 static napi_value crop_resize_normalise(napi_env env, napi_callback_info info) {
-  size_t argc = 11; napi_value argv[11];
-  napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
-  if (argc != 11) THROW(env, NULL, "edgevis-pixels cropResizeNormalise: expected 11 arguments");
-  size_t rgb_len, out_len;
-  const uint8_t *rgb = typed_arg(env, argv[0], napi_uint8_array, &rgb_len, "edgevis-pixels cropResizeNormalise: rgb must be a Uint8Array");
-  if (!rgb) return NULL;
-  int32_t width, height, ow, oh, offset;
-  double bx1, by1, bx2, by2;
-  if (!int_arg(env, argv[1], &width) || !int_arg(env, argv[2], &height) || !double_arg(env, argv[3], &bx1) || !double_arg(env, argv[4], &by1)
-      || !double_arg(env, argv[5], &bx2) || !double_arg(env, argv[6], &by2) || !int_arg(env, argv[7], &ow) || !int_arg(env, argv[8], &oh)) return NULL;
-  float *out = typed_arg(env, argv[9], napi_float32_array, &out_len, "edgevis-pixels cropResizeNormalise: out must be a Float32Array");
-  if (!out || !int_arg(env, argv[10], &offset)) return NULL;
+  const uint8_t *rgb; float *out; size_t rgb_len, out_len; double v[9];
+  /* numbers: width, height, x1, y1, x2, y2, outWidth, outHeight, offset (all but the box integers) */
+  if (!read_call(env, info, "cropResizeNormalise", 11, 9, 0x1C3, &rgb, &rgb_len, &out, &out_len, v)) return NULL;
+  const int32_t width = (int32_t)v[0], height = (int32_t)v[1], ow = (int32_t)v[6], oh = (int32_t)v[7], offset = (int32_t)v[8];
+  const double bx1 = v[2], by1 = v[3], bx2 = v[4], by2 = v[5];
   if (width <= 0 || height <= 0 || ow <= 0 || oh <= 0 || offset < 0) THROW(env, NULL, "edgevis-pixels cropResizeNormalise: sizes out of range");
   if (rgb_len != (size_t)width * height * 3) THROW(env, NULL, "edgevis-pixels cropResizeNormalise: rgb length is not width*height*3");
   const size_t plane = (size_t)ow * oh;
