@@ -11,19 +11,23 @@ import ort from 'onnxruntime-node';
 /** One model's inputs: tensors of `dims` (the batch dimension per input given by `batch`). */
 export interface BareWorkload { readonly model: string; readonly inputs: readonly { data: Float32Array; batch: number }[]; readonly dims: readonly number[] }
 
-/** Wall time, ms, for `streams` sessions of `intraOpThreads` threads to run every input once (after 3 warm-up runs each). */
-export async function bareWallMs(work: BareWorkload, streams: number, intraOpThreads: number): Promise<number> {
+/**
+ * Wall time, ms, for `streams` sessions of `intraOpThreads` threads to run every input once (after
+ * 3 warm-up runs each), and the CPU time the process used meanwhile (all threads, ms): the
+ * sessions' own cost, to set against the pipeline's CPU per frame.
+ */
+export async function bareRun(work: BareWorkload, streams: number, intraOpThreads: number): Promise<{ wallMs: number; cpuMs: number }> {
   const workers = Array.from({ length: streams }, (_, s) => new Worker(new URL(import.meta.url), {
     workerData: { model: work.model, dims: work.dims, intraOpThreads, inputs: work.inputs.filter((_, i) => i % streams === s) },
   }));
   const ready = (w: Worker) => new Promise<void>((resolve, reject) => { w.once('message', () => resolve()); w.once('error', reject); });
   await Promise.all(workers.map(ready)); // loaded and warm
-  const started = performance.now();
+  const started = performance.now(), cpu = process.cpuUsage();
   workers.forEach((w) => w.postMessage('run'));
   await Promise.all(workers.map(ready));
-  const ms = performance.now() - started;
+  const wallMs = performance.now() - started, used = process.cpuUsage(cpu);
   await Promise.all(workers.map((w) => w.terminate()));
-  return ms;
+  return { wallMs, cpuMs: (used.user + used.system) / 1000 };
 }
 
 if (!isMainThread) {

@@ -36,7 +36,8 @@ import { gstreamerFrames } from '../operators/sources/gstreamer-frames.js';
 import { MessageSequence } from '../operators/wire/message-sequence.js';
 import { cameraGraph } from '../pipeline/camera-graph.js';
 import { cpuInferenceLayout, ModelRegistry } from '../pipeline/model-registry.js';
-import { bareWallMs, type BareWorkload } from './bare-sessions.js';
+import { bareRun, type BareWorkload } from './bare-sessions.js';
+import { cpuPerFrame, threadCpu } from './thread-cpu.js';
 import { percentile as pct } from './percentile.js';
 import { startRtspCamera } from '../simulate/rtsp-camera.js';
 
@@ -71,12 +72,12 @@ await mainSegmenter.dispose();
 const layout = cpuInferenceLayout(base.model);
 const oneStream = { streams: 1, intraOpThreads: availableParallelism() };
 const segmentation: BareWorkload = { model: segPath, inputs: tensors, dims: [3, H, W] };
-const segMs = await bareWallMs(segmentation, layout.streams, layout.intraOpThreads);
-const segMsOneStream = await bareWallMs(segmentation, oneStream.streams, oneStream.intraOpThreads);
+const { wallMs: segMs, cpuMs: segCpuMs } = await bareRun(segmentation, layout.streams, layout.intraOpThreads);
+const segMsOneStream = (await bareRun(segmentation, oneStream.streams, oneStream.intraOpThreads)).wallMs;
 const bareSegFps = (1000 * FRAMES) / segMs;
 
 /** OSNet alone on the crops the pipeline embedded (frame index → flags; all when absent), batched per frame as the embedder does, in the given layout. */
-async function bareOsnet(wanted: Map<number, Uint8Array | null>, l = layout): Promise<{ ms: number; crops: number }> {
+async function bareOsnet(wanted: Map<number, Uint8Array | null>, l = layout): Promise<{ ms: number; cpuMs: number; crops: number }> {
   const crops = detections.map((d) => {
     const flags = wanted.get(d.frame.frameIndex);
     const rows = Array.from({ length: d.count }, (_, i) => i).filter((i) => !flags || flags[i]);
@@ -84,8 +85,8 @@ async function bareOsnet(wanted: Map<number, Uint8Array | null>, l = layout): Pr
     rows.forEach((row, i) => cropResizeNormalise(d.frame.rgb, d.frame.width, d.frame.height, d.boxes, 4 * row, 128, 256, c, i * 3 * 256 * 128));
     return { data: c, batch: rows.length };
   });
-  const ms = await bareWallMs({ model: osnetPath, inputs: crops, dims: [3, 256, 128] }, l.streams, l.intraOpThreads);
-  return { ms, crops: crops.reduce((n, c) => n + c.batch, 0) };
+  const { wallMs: ms, cpuMs } = await bareRun({ model: osnetPath, inputs: crops, dims: [3, 256, 128] }, l.streams, l.intraOpThreads);
+  return { ms, cpuMs, crops: crops.reduce((n, c) => n + c.batch, 0) };
 }
 console.log(`bare models (${FRAMES} frames of ${DEFAULT_SOURCE}, ${segPath.split('/').pop()} at ${W}x${H}, CPU, sessions alone in worker threads):`);
 console.log(`  segmenter, ${layout.streams} stream(s) × ${layout.intraOpThreads} thread(s) (the pipeline's layout): ${f1(segMs / FRAMES)} ms/frame = ${f1(bareSegFps)} fps`);
@@ -115,6 +116,7 @@ async function runGraph(config: EdgevisConfig, seconds?: number) {
   })));
   const lag = monitorEventLoopDelay({ resolution: 1 });
   lag.enable();
+  const cpuBefore = threadCpu();
   const subs = config.cameras.map((c, i) => new Promise<void>((resolve) => {
     const sub = cameraGraph(c, parts[i], stats[i]).subscribe({
       next: (t) => { if (t.kind !== 'frame') return; if (t.timing) stages.push(t.timing); const p = processed[i]; const now = performance.now(); if (p.n === 0) p.first = now; if (p.n === warmFrames) p.warm = now; p.last = now; p.n++; },
@@ -123,19 +125,21 @@ async function runGraph(config: EdgevisConfig, seconds?: number) {
     if (seconds) setTimeout(() => { sub.unsubscribe(); resolve(); }, seconds * 1000);
   }));
   await Promise.all(subs);
+  const cpu = cpuPerFrame(cpuBefore, threadCpu(), processed.reduce((n, p) => n + p.n, 0));
   lag.disable();
   await registry.dispose();
   const fps = processed.map((p) => (p.n > 1 ? ((p.n - 1) * 1000) / (p.last - p.first) : 0));
   const warmFps = processed.map((p) => (p.n > warmFrames + 1 ? ((p.n - 1 - warmFrames) * 1000) / (p.last - p.warm) : 0));
-  return { fps, warmFps, processed, stats, wanted, stages: stages.filter((s) => s.publishedAt !== undefined), lagP50: lag.percentile(50) / 1e6, lagP99: lag.percentile(99) / 1e6, lagMax: lag.max / 1e6 };
+  return { fps, warmFps, cpu, processed, stats, wanted, stages: stages.filter((s) => s.publishedAt !== undefined), lagP50: lag.percentile(50) / 1e6, lagP99: lag.percentile(99) / 1e6, lagMax: lag.max / 1e6 };
 }
 
 console.log(`\npipeline on the same ${FRAMES} frames (file, every frame, inference in the worker; bare rates: the segmenter above, plus OSNet on the crops this run embedded):`);
 for (const embedder of ['osnet', 'histogram'] as const) {
   const r = await runGraph(configFor([{ id: 'file', source: DEFAULT_SOURCE, maxFrames: FRAMES }], embedder));
-  let bare = bareSegFps, extra = '';
+  let bare = bareSegFps, extra = '', bareCpuMs = segCpuMs / FRAMES;
   if (embedder === 'osnet') {
     const o = await bareOsnet(r.wanted);
+    bareCpuMs += o.cpuMs / FRAMES;
     const all = detections.reduce((n, d) => n + d.count, 0);
     bare = (1000 * FRAMES) / (segMs + o.ms);
     const one = (1000 * FRAMES) / (segMsOneStream + (await bareOsnet(r.wanted, oneStream)).ms);
@@ -145,6 +149,11 @@ for (const embedder of ['osnet', 'histogram'] as const) {
   }
   console.log(`  ${embedder.padEnd(9)}: ${f1(r.fps[0])} fps, ratio to the bare model${embedder === 'osnet' ? 's' : ''} ${(r.fps[0] / bare).toFixed(2)}`
     + ` (after the first ${warmFrames} frames, as the bare sessions after their warm-up runs: ${f1(r.warmFps[0])} fps, ratio ${(r.warmFps[0] / bare).toFixed(2)})${extra}; event-loop delay p50 ${f1(r.lagP50)} ms, p99 ${f1(r.lagP99)} ms, max ${f1(r.lagMax)} ms`);
+  // Where the cores go: with the models keeping every core busy, the ratio cannot exceed the bare sessions' CPU per frame over the pipeline's.
+  if (r.cpu) {
+    console.log(`             CPU per frame ${r.cpu.total.toFixed(2)} ms (main thread ${r.cpu.main.toFixed(2)}, GStreamer decode + colour conversion ${r.cpu.gstreamer.toFixed(2)}, inference workers and Node's other threads ${r.cpu.node.toFixed(2)})`
+      + ` against ${bareCpuMs.toFixed(2)} ms for the bare sessions: ceiling of the ratio on cores the models fill ${(bareCpuMs / r.cpu.total).toFixed(2)}, cores busy ${((r.cpu.total * r.fps[0]) / (1000 * availableParallelism())).toFixed(2)}`);
+  }
 }
 
 // ---- 3. live latency and 4. cameras -------------------------------------------------------------
