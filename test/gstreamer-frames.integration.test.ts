@@ -1,4 +1,8 @@
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
+import { createRequire } from 'node:module';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { existsSync } from 'node:fs';
 import t from 'tap';
 import { lastValueFrom, mergeMap, timer, map, toArray, take } from 'rxjs';
@@ -56,6 +60,37 @@ t.test('frames pulled into recycled buffers carry the same pixels as fresh ones,
   t.same(recycled.map((r) => r.hash), fresh, 'the same 80 frames, pixel for pixel');
   t.ok(recycled.every((r) => r.emptied), 'each recycled frame reads as empty afterwards');
   t.ok(intoTaken >= 70, `GStreamer wrote ${intoTaken} of 80 frames into recycled buffers`);
+});
+
+t.test('a video whose RGB rows are padded (854 pixels wide: 2562 bytes, GStreamer pads to 2564) gives packed frames with the right pixels', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'edgevis-odd-'));
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  const file = join(dir, 'odd854.avi');
+  const made = spawnSync('gst-launch-1.0', ['-q', 'videotestsrc', 'pattern=smpte', 'num-buffers=12', '!', 'video/x-raw,width=854,height=480,framerate=10/1', '!', 'videoconvert', '!', 'avenc_mpeg4', '!', 'avimux', '!', 'filesink', `location=${file}`], { timeout: 30_000 });
+  t.equal(made.status, 0, `test video made (${String(made.stderr).trim() || 'ok'})`);
+  // Reference: the same decode converted to RGBA (4 bytes a pixel: rows need no padding), alpha dropped.
+  const gst = createRequire(import.meta.url)('gstreamer-superficial') as typeof import('gstreamer-superficial').default;
+  const pipeline = new gst.Pipeline(`filesrc location="${file}" ! decodebin ! videoconvert ! video/x-raw,format=RGBA ! appsink name=frames sync=false max-buffers=2 drop=false`);
+  const sink = pipeline.findChild('frames') as import('gstreamer-superficial').AppSink;
+  pipeline.play();
+  const reference: string[] = [];
+  for (;;) {
+    const rgba = await new Promise<Uint8Array | null>((resolve) => sink.pull((b) => resolve(b)));
+    if (!rgba) break;
+    const rgb = new Uint8Array((rgba.length / 4) * 3);
+    for (let i = 0, j = 0; i < rgba.length; i += 4, j += 3) { rgb[j] = rgba[i]; rgb[j + 1] = rgba[i + 1]; rgb[j + 2] = rgba[i + 2]; }
+    reference.push(createHash('sha1').update(rgb).digest('hex'));
+  }
+  pipeline.stop();
+  // edgevis: the first frame comes as a new (padded) buffer and is packed in JavaScript; once frames
+  // are recycled, GStreamer's thread packs the rows into the pool's buffers.
+  const frames = await lastValueFrom(gstreamerFrames({ ...spec, cameraId: 'odd', source: file }).pipe(
+    map((f) => { const r = { w: f.width, n: f.rgb.length, hash: createHash('sha1').update(f.rgb).digest('hex') }; recycleFrameBuffer(f.rgb); return r; }),
+    toArray(),
+  ));
+  t.equal(frames.length, 12, 'every frame');
+  t.ok(frames.every((f) => f.w === 854 && f.n === 854 * 480 * 3), 'packed 854 × 480 × 3 bytes');
+  t.same(frames.map((f) => f.hash), reference, 'the same pixels as the unpadded RGBA conversion, frame by frame');
 });
 
 t.test('unsubscribing early stops the pipeline and the process can go on', { skip: !haveInputs && 'vtest.avi missing' }, async (t) => {

@@ -2,6 +2,7 @@
 #include <gst/gst.h>
 #include <gst/app/gstappsink.h>
 #include <gst/app/gstappsrc.h>
+#include <gst/video/video.h> // edgevis: row strides of video samples
 
 #include "GObjectWrap.h"
 
@@ -132,13 +133,32 @@ class PullWorker : public Nan::AsyncWorker {
 				GstBuffer *buffer = gst_sample_get_buffer(sample);
 				GstMapInfo map;
 				if (buffer && gst_buffer_map(buffer, &map, GST_MAP_READ)) {
-					if (map.size == targetLength) {
-						memcpy(targetData, map.data, map.size);
-						copied = true;
-					}
+					copied = copyPacked(buffer, gst_sample_get_caps(sample), map);
 					gst_buffer_unmap(buffer, &map);
 				}
 			}
+		}
+
+		// Copies the sample into the target with its rows packed: a single-plane video frame's rows
+		// are padded to its stride (GStreamer's default for RGB: a multiple of 4 bytes, so a
+		// 854-pixel-wide frame has rows of 2564 bytes, not 2562), or as its video meta says. Anything
+		// else is copied as is when its size matches. False when the target's size does not fit.
+		bool copyPacked(GstBuffer *buffer, GstCaps *caps, const GstMapInfo &map) {
+			GstVideoInfo info;
+			if (caps && gst_video_info_from_caps(&info, caps) && GST_VIDEO_INFO_N_PLANES(&info) == 1) {
+				const size_t row = (size_t)GST_VIDEO_INFO_WIDTH(&info) * GST_VIDEO_INFO_COMP_PSTRIDE(&info, 0);
+				const size_t rows = GST_VIDEO_INFO_HEIGHT(&info);
+				size_t stride = GST_VIDEO_INFO_PLANE_STRIDE(&info, 0), offset = GST_VIDEO_INFO_PLANE_OFFSET(&info, 0);
+				GstVideoMeta *meta = gst_buffer_get_video_meta(buffer);
+				if (meta) { stride = meta->stride[0]; offset = meta->offset[0]; }
+				if (row == 0 || rows == 0 || row * rows != targetLength || stride < row || map.size < offset + stride * (rows - 1) + row) return false;
+				if (stride == row) { memcpy(targetData, map.data + offset, targetLength); return true; }
+				for (size_t y = 0; y < rows; y++) memcpy(targetData + y * row, map.data + offset + y * stride, row);
+				return true;
+			}
+			if (map.size != targetLength) return false;
+			memcpy(targetData, map.data, map.size);
+			return true;
 		}
 
 		void HandleOKCallback() {
