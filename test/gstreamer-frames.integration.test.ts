@@ -17,7 +17,7 @@ import { haveInputs, VTEST } from './helpers/fixtures.js';
 const spec: SourceSpec = { cameraId: 'pets', kind: 'file', source: VTEST, realtime: false, folderFps: 10, rtspLatencyMs: 200 };
 
 t.test('the graph is one printable gst-launch line with a bounded appsink', async (t) => {
-  t.equal(gstLaunchLine(spec), `filesrc location="${VTEST}" ! decodebin ! videoconvert ! video/x-raw,format=RGB ! appsink name=frames sync=false max-buffers=2 drop=false enable-last-sample=false`);
+  t.equal(gstLaunchLine(spec), `filesrc location="${VTEST}" ! decodebin ! appsink name=frames caps=video/x-raw sync=false max-buffers=2 drop=false enable-last-sample=false`);
   t.match(gstLaunchLine({ ...spec, kind: 'rtsp', source: 'rtsp://h/x"y' }), /rtspsrc location="rtsp:\/\/h\/x\\"y" latency=200 protocols=tcp .* max-buffers=1 drop=true/);
 });
 
@@ -62,7 +62,7 @@ t.test('frames pulled into recycled buffers carry the same pixels as fresh ones,
   t.ok(intoTaken >= 70, `GStreamer wrote ${intoTaken} of 80 frames into recycled buffers`);
 });
 
-t.test('a video whose RGB rows are padded (854 pixels wide: 2562 bytes, GStreamer pads to 2564) gives packed frames with the right pixels', async (t) => {
+t.test('a video whose RGB rows GStreamer would pad (854 pixels wide: 2562 bytes, padded to 2564) gives packed frames with the pixels of videoconvert', async (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'edgevis-odd-'));
   t.teardown(() => rmSync(dir, { recursive: true, force: true }));
   const file = join(dir, 'odd854.avi');
@@ -82,8 +82,8 @@ t.test('a video whose RGB rows are padded (854 pixels wide: 2562 bytes, GStreame
     reference.push(createHash('sha1').update(rgb).digest('hex'));
   }
   pipeline.stop();
-  // edgevis: the first frame comes as a new (padded) buffer and is packed in JavaScript; once frames
-  // are recycled, GStreamer's thread packs the rows into the pool's buffers.
+  // edgevis: frames are converted from the decoder's I420 to packed RGB when pulled, into a new
+  // buffer for the first one, into recycled ones after.
   const frames = await lastValueFrom(gstreamerFrames({ ...spec, cameraId: 'odd', source: file }).pipe(
     map((f) => { const r = { w: f.width, n: f.rgb.length, hash: createHash('sha1').update(f.rgb).digest('hex') }; recycleFrameBuffer(f.rgb); return r; }),
     toArray(),

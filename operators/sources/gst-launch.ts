@@ -9,8 +9,11 @@ export function gstQuote(value: string): string {
 }
 
 /**
- * The GStreamer graph of a camera as one gst-launch line: decode (and colour-convert) natively,
- * hand packed RGB at the original resolution to a bounded appsink.
+ * The GStreamer graph of a camera as one gst-launch line: decode natively and hand the decoder's raw
+ * frames (I420 and the like) at the original resolution to a bounded appsink. The conversion to
+ * packed RGB happens when a frame is pulled (GStreamer's own converter, the one `videoconvert`
+ * uses, on a libuv thread: see the vendored binding's `pull`), so frames a live source's appsink
+ * drops are never converted.
  *
  * - file: as fast as the consumer pulls (`sync=false`, blocking queue of 2: nothing is lost);
  *   with realtime, clock-paced (`sync=true`) with a 1-frame leaky queue like a live camera.
@@ -20,18 +23,17 @@ export function gstQuote(value: string): string {
  */
 export function gstLaunchLine(spec: SourceSpec): string {
   const live = isLive(spec);
-  const sink = `appsink name=${APPSINK_NAME} sync=${spec.kind === 'file' && spec.realtime} max-buffers=${live ? 1 : 2} drop=${live} enable-last-sample=false`;
-  const toRgb = 'videoconvert ! video/x-raw,format=RGB';
+  const sink = `appsink name=${APPSINK_NAME} caps=video/x-raw sync=${spec.kind === 'file' && spec.realtime} max-buffers=${live ? 1 : 2} drop=${live} enable-last-sample=false`;
   switch (spec.kind) {
     case 'file':
-      return `filesrc location=${gstQuote(spec.source)} ! decodebin ! ${toRgb} ! ${sink}`;
+      return `filesrc location=${gstQuote(spec.source)} ! decodebin ! ${sink}`;
     case 'rtsp':
-      return `rtspsrc location=${gstQuote(spec.source)} latency=${spec.rtspLatencyMs} protocols=tcp ! decodebin ! ${toRgb} ! ${sink}`;
+      return `rtspsrc location=${gstQuote(spec.source)} latency=${spec.rtspLatencyMs} protocols=tcp ! decodebin ! ${sink}`;
     case 'http':
       // is-live: an IP camera's stream (MJPEG or other) is timestamped on arrival like a live source.
-      return `souphttpsrc location=${gstQuote(spec.source)} is-live=true do-timestamp=true ! decodebin ! ${toRgb} ! ${sink}`;
+      return `souphttpsrc location=${gstQuote(spec.source)} is-live=true do-timestamp=true ! decodebin ! ${sink}`;
     case 'v4l2':
-      return `v4l2src device=${gstQuote(spec.source)} ! decodebin ! ${toRgb} ! ${sink}`;
+      return `v4l2src device=${gstQuote(spec.source)} ! decodebin ! ${sink}`;
     case 'frames':
       throw new Error('frame folders are read without GStreamer (see frame-folder-frames.ts)');
   }

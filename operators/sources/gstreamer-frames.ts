@@ -98,11 +98,9 @@ export function gstreamerFrames(spec: SourceSpec, credit?: FrameCredit, progress
       // (the bus message can overtake them), and pull() returns null only once they were all handed over.
     });
 
-    const onSample = (sample: Uint8Array | null, caps: SampleCaps) => {
-      let buf = sample;
-      const intoTarget = buf !== null && buf === target;
-      // A target the sample did not fit (another size, end of stream) goes back to the pool.
-      if (target && !intoTarget) pool.giveBack(target.buffer as ArrayBuffer);
+    const onSample = (buf: Uint8Array | null, caps: SampleCaps) => {
+      // A target the frame did not fit (another size, end of stream) goes back to the pool.
+      if (target && buf !== target) pool.giveBack(target.buffer as ArrayBuffer);
       target = undefined;
       if (closed) { releaseHeldCredit(); return; }
       if (!buf) { // end of stream, after every queued frame was pulled (or flushing after stop)
@@ -112,11 +110,6 @@ export function gstreamerFrames(spec: SourceSpec, credit?: FrameCredit, progress
         return;
       }
       const width = Number(caps.width), height = Number(caps.height);
-      // A sample that came as a new buffer (no free one yet, or a new size) has GStreamer's row
-      // padding (RGB rows are a multiple of 4 bytes): packed here once, in the pool's buffers natively.
-      if (!intoTarget && width > 0 && height > 0 && buf.length === paddedRgbRow(width) * height && buf.length !== rgbByteLength(width, height)) {
-        buf = packRows(buf, width * 3, paddedRgbRow(width), height);
-      }
       if (!(width > 0 && height > 0) || buf.length !== rgbByteLength(width, height)) {
         stopPipeline();
         finish(new SourceError('gstreamer', spec.cameraId, spec.source, `unexpected sample ${width}x${height} with ${buf.length} bytes`, 'Report this with the output of gst-discoverer-1.0 on the source.'));
@@ -168,7 +161,7 @@ export function gstreamerFrames(spec: SourceSpec, credit?: FrameCredit, progress
       pullIssuedAt = performance.now();
       if (progress) progress.waitingSince = pullIssuedAt;
       target = pool.take();
-      sink.pull(onSample, target);
+      sink.pull(onSample, target, 'RGB'); // packed RGB, converted on a libuv thread into the target
     };
 
     pipeline.play();
@@ -243,14 +236,3 @@ export function parseFramerate(text: string | undefined): number | null {
   return num > 0 && den > 0 ? num / den : null;
 }
 
-/** Bytes per row of an RGB video frame as GStreamer lays it out by default: width × 3 rounded up to a multiple of 4. */
-function paddedRgbRow(width: number): number {
-  return (width * 3 + 3) & ~3;
-}
-
-/** Copies `rows` rows of `row` bytes, `stride` bytes apart in `padded`, into a packed buffer. */
-function packRows(padded: Uint8Array, row: number, stride: number, rows: number): Uint8Array {
-  const packed = new Uint8Array(row * rows);
-  for (let y = 0; y < rows; y++) packed.set(padded.subarray(y * stride, y * stride + row), y * row);
-  return packed;
-}

@@ -5,11 +5,13 @@ declare module 'gstreamer-superficial' {
   export interface GstElement { [property: string]: unknown }
   export interface AppSink extends GstElement {
     /**
-     * Pulls the next sample on a libuv thread (null at end of stream). With `target` (edgevis's
-     * vendored binding), a sample of exactly its size is copied into it and `target` itself is
+     * Pulls the next sample on a libuv thread (null at end of stream). edgevis's vendored binding:
+     * with `format` 'RGB' a raw video sample is converted to packed RGB (rows of width × 3 bytes)
+     * there; with `target`, a frame of exactly its size is written into it and `target` itself is
      * handed back; otherwise a new Buffer.
+     * @throws RangeError for a format other than 'RGB'
      */
-    pull(callback: (buf: Uint8Array | null, caps: SampleCaps) => void, target?: Uint8Array): void
+    pull(callback: (buf: Uint8Array | null, caps: SampleCaps) => void, target?: Uint8Array, format?: 'RGB'): void
   }
   export class Pipeline {
     /** Whether the bus is flushed when the pipeline goes to NULL (default true). */

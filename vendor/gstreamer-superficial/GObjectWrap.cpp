@@ -102,16 +102,50 @@ void GObjectWrap::SetProperty(Local<Name> property, Local<Value> value, const Pr
 	}
 }
 
-// edgevis: pull(callback, target?) — with a target (a Uint8Array of the frame's size, from the
-// caller's pool of frame buffers), the sample is copied into it on the libuv thread and the target
-// itself is handed to the callback: no new buffer per frame (a 1.3 MB allocation at 25+ frames/s
-// per camera, page faults on the main thread, and external memory that drives V8's full
-// collections). A sample of another size (or none) comes as a new Buffer as before.
+// edgevis: pull(callback, target?, format?) — with format 'RGB', the sample (any raw video format
+// the decoder gives, e.g. I420) is converted to packed RGB (rows of width × 3 bytes, no padding) on
+// the libuv thread by GStreamer's own converter, the one videoconvert uses (same values), so a live
+// camera's frames that its leaky appsink drops are never converted, and the conversion writes
+// straight into the frame's buffer (no copy after it). With a target (a Uint8Array of the frame's
+// size from the caller's pool of frame buffers) the frame goes there and the target itself is
+// handed to the callback: no new buffer per frame (a 1.3 MB allocation at 25+ frames/s per
+// camera, page faults on the main thread, external memory that drives V8's full collections).
+// Without a target, or for a frame of another size, a new Buffer. Without format, the sample's
+// bytes as they are (a target is used when the sizes match).
+
+/** The converter of one appsink, kept across pulls while the formats stay the same. */
+struct ConverterCache {
+	GMutex lock;
+	GstVideoConverter *converter;
+	GstVideoInfo in, out;
+};
+
+static void converterCacheFree(gpointer data) {
+	ConverterCache *cache = static_cast<ConverterCache *>(data);
+	if (cache->converter) gst_video_converter_free(cache->converter);
+	g_mutex_clear(&cache->lock);
+	g_free(cache);
+}
+
+static ConverterCache *converterCacheOf(GstAppSink *appsink) {
+	static GMutex attach;
+	g_mutex_lock(&attach);
+	ConverterCache *cache = static_cast<ConverterCache *>(g_object_get_data(G_OBJECT(appsink), "edgevis-converter"));
+	if (!cache) {
+		cache = g_new0(ConverterCache, 1);
+		g_mutex_init(&cache->lock);
+		g_object_set_data_full(G_OBJECT(appsink), "edgevis-converter", cache, converterCacheFree);
+	}
+	g_mutex_unlock(&attach);
+	return cache;
+}
+
 class PullWorker : public Nan::AsyncWorker {
 	public:
-		PullWorker(Nan::Callback *callback, GstAppSink *appsink, Local<Object> target)
+		PullWorker(Nan::Callback *callback, GstAppSink *appsink, Local<Object> target, bool toRgb)
 		: AsyncWorker(callback,"node-gst-superficial.PullWorker"), appsink(appsink), sample(NULL),
-		  targetData(NULL), targetLength(0), copied(false) {
+		  targetData(NULL), targetLength(0), toRgb(toRgb), copied(false), owned(NULL), ownedLength(0) {
+			g_object_ref(appsink); // the sink outlives this pull even if its wrapper is collected meanwhile
 			if (!target.IsEmpty() && target->IsArrayBufferView()) {
 				Local<v8::ArrayBufferView> view = target.As<v8::ArrayBufferView>();
 				SaveToPersistent("target", target); // handed back to the callback
@@ -125,40 +159,58 @@ class PullWorker : public Nan::AsyncWorker {
 			}
 		};
 
-		~PullWorker() {}
+		~PullWorker() { g_object_unref(appsink); g_free(owned); }
 
 		void Execute() {
 			sample = gst_app_sink_pull_sample(appsink);
-			if (sample && targetData) {
-				GstBuffer *buffer = gst_sample_get_buffer(sample);
-				GstMapInfo map;
-				if (buffer && gst_buffer_map(buffer, &map, GST_MAP_READ)) {
-					copied = copyPacked(buffer, gst_sample_get_caps(sample), map);
-					gst_buffer_unmap(buffer, &map);
-				}
+			if (!sample) return;
+			GstBuffer *buffer = gst_sample_get_buffer(sample);
+			if (!buffer) return;
+			if (toRgb) { convertToRgb(buffer, gst_sample_get_caps(sample)); return; }
+			if (!targetData) return;
+			GstMapInfo map;
+			if (gst_buffer_map(buffer, &map, GST_MAP_READ)) {
+				if (map.size == targetLength) { memcpy(targetData, map.data, map.size); copied = true; }
+				gst_buffer_unmap(buffer, &map);
 			}
 		}
 
-		// Copies the sample into the target with its rows packed: a single-plane video frame's rows
-		// are padded to its stride (GStreamer's default for RGB: a multiple of 4 bytes, so a
-		// 854-pixel-wide frame has rows of 2564 bytes, not 2562), or as its video meta says. Anything
-		// else is copied as is when its size matches. False when the target's size does not fit.
-		bool copyPacked(GstBuffer *buffer, GstCaps *caps, const GstMapInfo &map) {
-			GstVideoInfo info;
-			if (caps && gst_video_info_from_caps(&info, caps) && GST_VIDEO_INFO_N_PLANES(&info) == 1) {
-				const size_t row = (size_t)GST_VIDEO_INFO_WIDTH(&info) * GST_VIDEO_INFO_COMP_PSTRIDE(&info, 0);
-				const size_t rows = GST_VIDEO_INFO_HEIGHT(&info);
-				size_t stride = GST_VIDEO_INFO_PLANE_STRIDE(&info, 0), offset = GST_VIDEO_INFO_PLANE_OFFSET(&info, 0);
-				GstVideoMeta *meta = gst_buffer_get_video_meta(buffer);
-				if (meta) { stride = meta->stride[0]; offset = meta->offset[0]; }
-				if (row == 0 || rows == 0 || row * rows != targetLength || stride < row || map.size < offset + stride * (rows - 1) + row) return false;
-				if (stride == row) { memcpy(targetData, map.data + offset, targetLength); return true; }
-				for (size_t y = 0; y < rows; y++) memcpy(targetData + y * row, map.data + offset + y * stride, row);
-				return true;
+		// Converts a raw video sample to packed RGB, into the target when it has the frame's size,
+		// else into memory of its own (handed to JavaScript as a Buffer).
+		void convertToRgb(GstBuffer *buffer, GstCaps *caps) {
+			GstVideoInfo in, out;
+			if (!caps || !gst_video_info_from_caps(&in, caps)) return;
+			const gint width = GST_VIDEO_INFO_WIDTH(&in), height = GST_VIDEO_INFO_HEIGHT(&in);
+			if (width <= 0 || height <= 0 || !gst_video_info_set_format(&out, GST_VIDEO_FORMAT_RGB, width, height)) return;
+			const size_t row = (size_t)width * 3, size = row * height;
+			out.stride[0] = (gint)row; // packed rows (GStreamer's default pads RGB rows to 4 bytes)
+			out.size = size;
+			// What the converter requires to match (it converts colours, not time or fields).
+			out.fps_n = in.fps_n; out.fps_d = in.fps_d; out.par_n = in.par_n; out.par_d = in.par_d;
+			out.interlace_mode = in.interlace_mode;
+			char *dest = targetData;
+			if (!dest || targetLength != size) dest = owned = static_cast<char *>(g_malloc(size));
+			GstBuffer *outBuffer = gst_buffer_new_wrapped_full((GstMemoryFlags)0, dest, size, 0, size, NULL, NULL);
+			GstVideoFrame inFrame, outFrame;
+			bool done = false;
+			if (gst_video_frame_map(&inFrame, &in, buffer, GST_MAP_READ)) {
+				if (gst_video_frame_map(&outFrame, &out, outBuffer, GST_MAP_WRITE)) {
+					ConverterCache *cache = converterCacheOf(appsink);
+					g_mutex_lock(&cache->lock);
+					if (!cache->converter || !gst_video_info_is_equal(&cache->in, &in) || !gst_video_info_is_equal(&cache->out, &out)) {
+						if (cache->converter) gst_video_converter_free(cache->converter);
+						cache->converter = gst_video_converter_new(&in, &out, NULL);
+						cache->in = in; cache->out = out;
+					}
+					if (cache->converter) { gst_video_converter_frame(cache->converter, &inFrame, &outFrame); done = true; }
+					g_mutex_unlock(&cache->lock);
+					gst_video_frame_unmap(&outFrame);
+				}
+				gst_video_frame_unmap(&inFrame);
 			}
-			if (map.size != targetLength) return false;
-			memcpy(targetData, map.data, map.size);
-			return true;
+			gst_buffer_unref(outBuffer);
+			if (!done) { g_free(owned); owned = NULL; return; }
+			if (owned) ownedLength = size; else copied = true;
 		}
 
 		void HandleOKCallback() {
@@ -174,7 +226,17 @@ class PullWorker : public Nan::AsyncWorker {
 					if (structure) gst_structure_to_v8(caps, structure);
 				}
 
-				buf = copied ? GetFromPersistent("target") : gstsample_to_v8(sample);
+				if (copied) buf = GetFromPersistent("target");
+				else if (owned) {
+					// A plain ArrayBuffer over the converted frame (a Node Buffer over external memory
+					// could not be detached, and the frame pool detaches what it takes back).
+					std::unique_ptr<v8::BackingStore> store = v8::ArrayBuffer::NewBackingStore(owned, ownedLength,
+						[](void *data, size_t, void *) { g_free(data); }, NULL);
+					owned = NULL;
+					Local<v8::ArrayBuffer> ab = v8::ArrayBuffer::New(v8::Isolate::GetCurrent(), std::move(store));
+					buf = v8::Uint8Array::New(ab, 0, ab->ByteLength());
+				}
+				else buf = gstsample_to_v8(sample);
 				gst_sample_unref(sample);
 				sample = NULL;
 			} else {
@@ -191,7 +253,10 @@ class PullWorker : public Nan::AsyncWorker {
 		std::shared_ptr<v8::BackingStore> backing;
 		char *targetData;
 		size_t targetLength;
+		bool toRgb;
 		bool copied;
+		char *owned; // converted frame without a fitting target (g_malloc'd; its ArrayBuffer frees it)
+		size_t ownedLength;
 };
 
 NAN_METHOD(GObjectWrap::GstAppSinkPull) {
@@ -199,7 +264,13 @@ NAN_METHOD(GObjectWrap::GstAppSinkPull) {
 	Nan::Callback *callback = new Nan::Callback(info[0].As<Function>());
 	Local<Object> target;
 	if (info.Length() > 1 && info[1]->IsObject()) target = Nan::To<Object>(info[1]).ToLocalChecked();
-	AsyncQueueWorker(new PullWorker(callback, GST_APP_SINK(obj->obj), target));
+	bool toRgb = false;
+	if (info.Length() > 2 && info[2]->IsString()) {
+		Nan::Utf8String format(info[2]);
+		if (strcmp(*format, "RGB") != 0) return Nan::ThrowRangeError("pull: the only format to convert to is 'RGB'");
+		toRgb = true;
+	}
+	AsyncQueueWorker(new PullWorker(callback, GST_APP_SINK(obj->obj), target, toRgb));
 }
 
 NAN_METHOD(GObjectWrap::GstAppSrcPush) {
