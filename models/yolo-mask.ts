@@ -60,12 +60,17 @@ export function assembleMask(
     }
   }
   const logitThreshold = Math.log(threshold / (1 - threshold));
+  // Horizontal taps once per column (the same numbers for every row).
+  const x0s = new Int32Array(width), x1s = new Int32Array(width), wxs = new Float64Array(width);
+  for (let x = 0; x < width; x++) {
+    const sx = Math.min(Math.max(toProtoX(left + x) - px0, 0), ww - 1);
+    x0s[x] = Math.floor(sx); x1s[x] = Math.min(x0s[x] + 1, ww - 1); wxs[x] = sx - x0s[x];
+  }
   for (let y = 0; y < height; y++) {
     const sy = Math.min(Math.max(toProtoY(top + y) - py0, 0), wh - 1);
     const y0 = Math.floor(sy), y1 = Math.min(y0 + 1, wh - 1), wy = sy - y0;
     for (let x = 0; x < width; x++) {
-      const sx = Math.min(Math.max(toProtoX(left + x) - px0, 0), ww - 1);
-      const x0 = Math.floor(sx), x1 = Math.min(x0 + 1, ww - 1), wx = sx - x0;
+      const x0 = x0s[x], x1 = x1s[x], wx = wxs[x];
       const a = logits[y0 * ww + x0], b = logits[y0 * ww + x1];
       const c = logits[y1 * ww + x0], d = logits[y1 * ww + x1];
       const v = (a + (b - a) * wx) * (1 - wy) + (c + (d - c) * wx) * wy;
