@@ -35,16 +35,17 @@ export class HistogramEmbedder implements Embedder {
       const x1 = Math.min(frame.width, Math.ceil(detections.boxes[4 * i + 2])), y1 = Math.min(frame.height, Math.ceil(detections.boxes[4 * i + 3]));
       const mid = (y0 + y1) / 2;
       const mask = detections.masks[i];
-      for (let y = y0; y < y1; y++) {
-        const part = y < mid ? 0 : PART_DIM;
-        for (let x = x0; x < x1; x++) {
-          if (mask) {
-            const mx = x - mask.left, my = y - mask.top;
-            if (mx < 0 || my < 0 || mx >= mask.width || my >= mask.height || !mask.data[my * mask.width + mx]) continue;
-          }
+      // With a mask, only the part of the box it covers (its pixels outside the mask are skipped anyway).
+      const ys = mask ? Math.max(y0, mask.top) : y0, ye = mask ? Math.min(y1, mask.top + mask.height) : y1;
+      const xs = mask ? Math.max(x0, mask.left) : x0, xe = mask ? Math.min(x1, mask.left + mask.width) : x1;
+      for (let y = ys; y < ye; y++) {
+        const part = base + (y < mid ? 0 : PART_DIM);
+        const maskRow = mask ? (y - mask.top) * mask.width - mask.left : 0;
+        for (let x = xs; x < xe; x++) {
+          if (mask && !mask.data[maskRow + x]) continue;
           const p = (y * frame.width + x) * 3;
           const bin = ((frame.rgb[p] >> shift) * BINS + (frame.rgb[p + 1] >> shift)) * BINS + (frame.rgb[p + 2] >> shift);
-          out[base + part + bin]++;
+          out[part + bin]++;
         }
       }
       let norm = 0;
