@@ -4,7 +4,7 @@
  * A camera decoding 768×576 at 25 frames/s would otherwise allocate 33 MB/s of fresh 1.3 MB
  * buffers: page faults on the main thread, and external memory that drives V8's full collections
  * (measured in the pipeline: 0.5 ms per frame of main-thread time on a bad run). The source pulls
- * into a free buffer ({@link take}) — GStreamer's thread copies the sample there — and
+ * into a free buffer ({@link take}) — the binding converts the sample into it on a libuv thread — and
  * {@link recycleFrameBuffer}, called once the last stage that reads pixels (the embedder) has
  * finished with a frame, gives the buffer back.
  *
@@ -42,7 +42,7 @@ export class FrameBufferPool {
     this.free.length = 0;
   }
 
-  /** @internal takes back a detached frame's memory (see recycleFrameBuffer). */
+  /** Takes a buffer back: a recycled frame's memory (see recycleFrameBuffer), or a pull's target the frame did not fit. */
   giveBack(buffer: ArrayBuffer): void {
     if (!this.closed && buffer.byteLength === this.byteLength && this.free.length < this.capacity) this.free.push(new Uint8Array(buffer));
   }
