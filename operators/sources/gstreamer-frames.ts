@@ -140,9 +140,8 @@ export function gstreamerFrames(spec: SourceSpec, credit?: FrameCredit, progress
       const now = performance.now();
       if (progress) progress.waitingSince = null;
       holdingCredit = false; // the frame carries the credit downstream now
-      const rgb = new Uint8Array(buf.buffer, buf.byteOffset, buf.length);
-      pool.adopt(rgb);
-      subscriber.next({ cameraId: spec.cameraId, frameIndex: index, ptsMs, width, height, rgb, timing: { receivedAt: now, sourceWaitMs: now - pullIssuedAt } });
+      pool.adopt(buf);
+      subscriber.next({ cameraId: spec.cameraId, frameIndex: index, ptsMs, width, height, rgb: buf, timing: { receivedAt: now, sourceWaitMs: now - pullIssuedAt } });
       // maxFrames counts frames of the media since the first one: delivered ones for a file read in full,
       // the span of indices for a paced or live source (frames dropped in its appsink count too).
       if (firstIndex < 0) firstIndex = index;
@@ -235,4 +234,3 @@ export function parseFramerate(text: string | undefined): number | null {
   const num = Number(m[1]), den = Number(m[2]);
   return num > 0 && den > 0 ? num / den : null;
 }
-

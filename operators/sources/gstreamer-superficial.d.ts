@@ -7,8 +7,8 @@ declare module 'gstreamer-superficial' {
     /**
      * Pulls the next sample on a libuv thread (null at end of stream). edgevis's vendored binding:
      * with `format` 'RGB' a raw video sample is converted to packed RGB (rows of width × 3 bytes)
-     * there; with `target`, a frame of exactly its size is written into it and `target` itself is
-     * handed back; otherwise a new Buffer.
+     * there, into `target` (handed back itself) when it has exactly the frame's size, else into a
+     * new Uint8Array; without `format`, the sample's bytes in a new Buffer (`target` unused).
      * @throws RangeError for a format other than 'RGB'
      */
     pull(callback: (buf: Uint8Array | null, caps: SampleCaps) => void, target?: Uint8Array, format?: 'RGB'): void

@@ -2,7 +2,7 @@
 #include <gst/gst.h>
 #include <gst/app/gstappsink.h>
 #include <gst/app/gstappsrc.h>
-#include <gst/video/video.h> // edgevis: row strides of video samples
+#include <gst/video/video.h> // edgevis: converting samples to packed RGB in pull
 
 #include "GObjectWrap.h"
 
@@ -110,8 +110,9 @@ void GObjectWrap::SetProperty(Local<Name> property, Local<Value> value, const Pr
 // size from the caller's pool of frame buffers) the frame goes there and the target itself is
 // handed to the callback: no new buffer per frame (a 1.3 MB allocation at 25+ frames/s per
 // camera, page faults on the main thread, external memory that drives V8's full collections).
-// Without a target, or for a frame of another size, a new Buffer. Without format, the sample's
-// bytes as they are (a target is used when the sizes match).
+// Without a target, or for a frame of another size, a new Uint8Array over memory of its own.
+// Without format, the sample's bytes as they are, in a new Buffer (upstream's behaviour; the
+// target is not used).
 
 /** The converter of one appsink, kept across pulls while the formats stay the same. */
 struct ConverterCache {
@@ -166,17 +167,11 @@ class PullWorker : public Nan::AsyncWorker {
 			if (!sample) return;
 			GstBuffer *buffer = gst_sample_get_buffer(sample);
 			if (!buffer) return;
-			if (toRgb) { convertToRgb(buffer, gst_sample_get_caps(sample)); return; }
-			if (!targetData) return;
-			GstMapInfo map;
-			if (gst_buffer_map(buffer, &map, GST_MAP_READ)) {
-				if (map.size == targetLength) { memcpy(targetData, map.data, map.size); copied = true; }
-				gst_buffer_unmap(buffer, &map);
-			}
+			if (toRgb) convertToRgb(buffer, gst_sample_get_caps(sample));
 		}
 
 		// Converts a raw video sample to packed RGB, into the target when it has the frame's size,
-		// else into memory of its own (handed to JavaScript as a Buffer).
+		// else into memory of its own (handed to JavaScript as a Uint8Array over its own ArrayBuffer).
 		void convertToRgb(GstBuffer *buffer, GstCaps *caps) {
 			GstVideoInfo in, out;
 			if (!caps || !gst_video_info_from_caps(&in, caps)) return;
@@ -261,15 +256,15 @@ class PullWorker : public Nan::AsyncWorker {
 
 NAN_METHOD(GObjectWrap::GstAppSinkPull) {
 	GObjectWrap* obj = Nan::ObjectWrap::Unwrap<GObjectWrap>(info.This());
-	Nan::Callback *callback = new Nan::Callback(info[0].As<Function>());
-	Local<Object> target;
-	if (info.Length() > 1 && info[1]->IsObject()) target = Nan::To<Object>(info[1]).ToLocalChecked();
 	bool toRgb = false;
 	if (info.Length() > 2 && info[2]->IsString()) {
 		Nan::Utf8String format(info[2]);
 		if (strcmp(*format, "RGB") != 0) return Nan::ThrowRangeError("pull: the only format to convert to is 'RGB'");
 		toRgb = true;
 	}
+	Local<Object> target; // only a conversion writes into it
+	if (toRgb && info.Length() > 1 && info[1]->IsObject()) target = Nan::To<Object>(info[1]).ToLocalChecked();
+	Nan::Callback *callback = new Nan::Callback(info[0].As<Function>());
 	AsyncQueueWorker(new PullWorker(callback, GST_APP_SINK(obj->obj), target, toRgb));
 }
 
