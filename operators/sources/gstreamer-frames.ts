@@ -80,13 +80,13 @@ export function gstreamerFrames(spec: SourceSpec, credit?: FrameCredit, progress
       if (err) subscriber.error(err); else subscriber.complete();
     };
 
-    // Keep the messages posted while the pipeline goes to NULL: the library's bus poller blocks in
-    // gst_bus_timed_pop() with no timeout on a libuv thread, and a flushed bus would leave it
-    // blocked forever (a lost thread per stopped pipeline, and a process that never exits).
+    // Keep the messages posted while the pipeline goes to NULL (the destructor flushes the bus): the
+    // binding's bus poller, woken by each message without holding a thread, ends after the one that
+    // finds the pipeline back in NULL.
     pipeline['auto-flush-bus'] = false;
     let drainTimer: NodeJS.Timeout | undefined;
     const stopPipeline = () => { clearTimeout(drainTimer); if (!stopped) { stopped = true; pipeline.stop(); } };
-    // One poller per pipeline; it stops re-arming itself once the pipeline is in NULL.
+    // One poller per pipeline; it ends once the pipeline is back in NULL.
     pipeline.pollBus((msg: BusMessage) => {
       if (msg.type === 'error' && !closed) {
         stopPipeline();

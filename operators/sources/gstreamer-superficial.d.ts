@@ -5,11 +5,12 @@ declare module 'gstreamer-superficial' {
   export interface GstElement { [property: string]: unknown }
   export interface AppSink extends GstElement {
     /**
-     * Pulls the next sample on a libuv thread (null at end of stream). edgevis's vendored binding:
-     * with `format` 'RGB' a raw video sample is converted to packed RGB (rows of width × 3 bytes)
-     * there, into `target` (handed back itself) when it has exactly the frame's size, else into a
+     * Hands over the next sample (null at end of stream or once the pipeline stopped). edgevis's
+     * vendored binding waits for it without holding a thread (the appsink's callbacks wake the main
+     * thread); one pull at a time per appsink. With `format` 'RGB' a raw video sample is converted
+     * to packed RGB (rows of width × 3 bytes) on a libuv thread, into `target` (handed back itself) when it has exactly the frame's size, else into a
      * new Uint8Array; without `format`, the sample's bytes in a new Buffer (`target` unused).
-     * @throws RangeError for a format other than 'RGB'
+     * @throws RangeError for a format other than 'RGB'; Error while another pull of this appsink waits
      */
     pull(callback: (buf: Uint8Array | null, caps: SampleCaps) => void, target?: Uint8Array, format?: 'RGB'): void
   }
@@ -24,6 +25,11 @@ declare module 'gstreamer-superficial' {
     queryPosition(): number;
     queryDuration(): number;
     findChild(name: string): GstElement | undefined;
+    /**
+     * Calls back with every message posted on the bus, on the main thread (woken by a sync handler,
+     * no thread held), until the pipeline was started and is back in NULL.
+     * @throws Error when the bus is already polled
+     */
     pollBus(callback: (msg: BusMessage) => void): void;
   }
   const gstreamer: { Pipeline: typeof Pipeline };

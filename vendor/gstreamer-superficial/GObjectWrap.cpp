@@ -114,31 +114,37 @@ void GObjectWrap::SetProperty(Local<Name> property, Local<Value> value, const Pr
 // Without format, the sample's bytes as they are, in a new Buffer (upstream's behaviour; the
 // target is not used).
 
-/** The converter of one appsink, kept across pulls while the formats stay the same. */
-struct ConverterCache {
+/**
+ * What the binding keeps on one appsink (as object data, freed with the sink): the converter, kept
+ * across pulls while the formats stay the same, and the pull waiting for a sample, if any.
+ */
+struct PullWaiter;
+struct SinkState {
 	GMutex lock;
 	GstVideoConverter *converter;
 	GstVideoInfo in, out;
+	gboolean callbacksInstalled;
+	PullWaiter *waiter; // under lock: the pull to wake when a sample or the end arrives
 };
 
-static void converterCacheFree(gpointer data) {
-	ConverterCache *cache = static_cast<ConverterCache *>(data);
-	if (cache->converter) gst_video_converter_free(cache->converter);
-	g_mutex_clear(&cache->lock);
-	g_free(cache);
+static void sinkStateFree(gpointer data) {
+	SinkState *state = static_cast<SinkState *>(data);
+	if (state->converter) gst_video_converter_free(state->converter);
+	g_mutex_clear(&state->lock);
+	g_free(state);
 }
 
-static ConverterCache *converterCacheOf(GstAppSink *appsink) {
+static SinkState *sinkStateOf(GstAppSink *appsink) {
 	static GMutex attach;
 	g_mutex_lock(&attach);
-	ConverterCache *cache = static_cast<ConverterCache *>(g_object_get_data(G_OBJECT(appsink), "edgevis-converter"));
-	if (!cache) {
-		cache = g_new0(ConverterCache, 1);
-		g_mutex_init(&cache->lock);
-		g_object_set_data_full(G_OBJECT(appsink), "edgevis-converter", cache, converterCacheFree);
+	SinkState *state = static_cast<SinkState *>(g_object_get_data(G_OBJECT(appsink), "edgevis-sink-state"));
+	if (!state) {
+		state = g_new0(SinkState, 1);
+		g_mutex_init(&state->lock);
+		g_object_set_data_full(G_OBJECT(appsink), "edgevis-sink-state", state, sinkStateFree);
 	}
 	g_mutex_unlock(&attach);
-	return cache;
+	return state;
 }
 
 class PullWorker : public Nan::AsyncWorker {
@@ -160,10 +166,28 @@ class PullWorker : public Nan::AsyncWorker {
 			}
 		};
 
-		~PullWorker() { g_object_unref(appsink); g_free(owned); }
+		~PullWorker() { if (sample) gst_sample_unref(sample); g_object_unref(appsink); g_free(owned); }
 
+		/**
+		 * Takes the sample the pull hands over, without waiting: true with a sample, or with none when
+		 * none will come (end of stream, the sink stopped); false while the sink may still deliver one.
+		 */
+		bool take() {
+			sample = gst_app_sink_try_pull_sample(appsink, 0);
+			if (sample) return true;
+			if (gst_app_sink_is_eos(appsink)) return true;
+			GST_OBJECT_LOCK(appsink);
+			const bool stopped = GST_STATE(appsink) == GST_STATE_NULL;
+			GST_OBJECT_UNLOCK(appsink);
+			return stopped;
+		}
+
+		GstAppSink *sink() const { return appsink; }
+
+		// On a libuv thread, with the sample already taken: only the conversion, never a wait for the
+		// source (a pull that waited there held a thread of libuv's small pool for as long as the
+		// camera took, so cameras that were connecting or dead starved the others' pulls).
 		void Execute() {
-			sample = gst_app_sink_pull_sample(appsink);
 			if (!sample) return;
 			GstBuffer *buffer = gst_sample_get_buffer(sample);
 			if (!buffer) return;
@@ -190,7 +214,7 @@ class PullWorker : public Nan::AsyncWorker {
 			bool done = false;
 			if (gst_video_frame_map(&inFrame, &in, buffer, GST_MAP_READ)) {
 				if (gst_video_frame_map(&outFrame, &out, outBuffer, GST_MAP_WRITE)) {
-					ConverterCache *cache = converterCacheOf(appsink);
+					SinkState *cache = sinkStateOf(appsink);
 					g_mutex_lock(&cache->lock);
 					if (!cache->converter || !gst_video_info_is_equal(&cache->in, &in) || !gst_video_info_is_equal(&cache->out, &out)) {
 						if (cache->converter) gst_video_converter_free(cache->converter);
@@ -254,9 +278,55 @@ class PullWorker : public Nan::AsyncWorker {
 		size_t ownedLength;
 };
 
+/**
+ * edgevis: a pull waiting for its sample without holding a thread. GStreamer's streaming thread
+ * (the appsink's new-sample and eos callbacks) and Pipeline::stop wake it through a uv_async
+ * handle; on the main thread it tries again without waiting, and once it has the sample (or the
+ * end) it hands the pull to a libuv thread for the conversion only.
+ */
+struct PullWaiter {
+	uv_async_t async;
+	PullWorker *worker;
+	SinkState *state;
+};
+
+static void pullWaiterClosed(uv_handle_t *handle) {
+	delete static_cast<PullWaiter *>(handle->data);
+}
+
+static void pullWaiterWoken(uv_async_t *handle) {
+	PullWaiter *waiter = static_cast<PullWaiter *>(handle->data);
+	if (!waiter->worker->take()) return; // woken for nothing new: keep waiting
+	g_mutex_lock(&waiter->state->lock);
+	waiter->state->waiter = NULL;
+	g_mutex_unlock(&waiter->state->lock);
+	PullWorker *worker = waiter->worker;
+	uv_close(reinterpret_cast<uv_handle_t *>(&waiter->async), pullWaiterClosed);
+	Nan::AsyncQueueWorker(worker);
+}
+
+/** Wakes the pull waiting on an appsink, if any (any thread). */
+void wakeAppSinkPull(GstAppSink *appsink) {
+	SinkState *state = static_cast<SinkState *>(g_object_get_data(G_OBJECT(appsink), "edgevis-sink-state"));
+	if (!state) return;
+	g_mutex_lock(&state->lock);
+	if (state->waiter) uv_async_send(&state->waiter->async);
+	g_mutex_unlock(&state->lock);
+}
+
+static GstFlowReturn onAppSinkSample(GstAppSink *appsink, gpointer) {
+	wakeAppSinkPull(appsink);
+	return GST_FLOW_OK;
+}
+
+static void onAppSinkEos(GstAppSink *appsink, gpointer) {
+	wakeAppSinkPull(appsink);
+}
+
 NAN_METHOD(GObjectWrap::GstAppSinkPull) {
 	GObjectWrap* obj = Nan::ObjectWrap::Unwrap<GObjectWrap>(info.This());
 	bool toRgb = false;
+	if (info.Length() == 0 || !info[0]->IsFunction()) return Nan::ThrowTypeError("pull: the first argument must be a callback");
 	if (info.Length() > 2 && info[2]->IsString()) {
 		Nan::Utf8String format(info[2]);
 		if (strcmp(*format, "RGB") != 0) return Nan::ThrowRangeError("pull: the only format to convert to is 'RGB'");
@@ -264,8 +334,32 @@ NAN_METHOD(GObjectWrap::GstAppSinkPull) {
 	}
 	Local<Object> target; // only a conversion writes into it
 	if (toRgb && info.Length() > 1 && info[1]->IsObject()) target = Nan::To<Object>(info[1]).ToLocalChecked();
-	Nan::Callback *callback = new Nan::Callback(info[0].As<Function>());
-	AsyncQueueWorker(new PullWorker(callback, GST_APP_SINK(obj->obj), target, toRgb));
+	GstAppSink *appsink = GST_APP_SINK(obj->obj);
+	SinkState *state = sinkStateOf(appsink);
+	g_mutex_lock(&state->lock);
+	const bool busy = state->waiter != NULL;
+	if (!busy && !state->callbacksInstalled) {
+		GstAppSinkCallbacks callbacks;
+		memset(&callbacks, 0, sizeof(callbacks));
+		callbacks.new_sample = onAppSinkSample;
+		callbacks.eos = onAppSinkEos;
+		gst_app_sink_set_callbacks(appsink, &callbacks, NULL, NULL);
+		state->callbacksInstalled = TRUE;
+	}
+	g_mutex_unlock(&state->lock);
+	if (busy) return Nan::ThrowError("pull: a pull on this appsink is still waiting for its sample");
+	PullWorker *worker = new PullWorker(new Nan::Callback(info[0].As<Function>()), appsink, target, toRgb);
+	if (worker->take()) { Nan::AsyncQueueWorker(worker); return; }
+	PullWaiter *waiter = new PullWaiter();
+	waiter->worker = worker;
+	waiter->state = state;
+	waiter->async.data = waiter;
+	uv_async_init(Nan::GetCurrentEventLoop(), &waiter->async, pullWaiterWoken);
+	g_mutex_lock(&state->lock);
+	state->waiter = waiter;
+	g_mutex_unlock(&state->lock);
+	// A sample or the end may have come between take() and the registration: look once more.
+	uv_async_send(&waiter->async);
 }
 
 NAN_METHOD(GObjectWrap::GstAppSrcPush) {

@@ -2,6 +2,7 @@
 
 #include <gst/gst.h>
 #include <gst/video/video.h>
+#include <gst/app/gstappsink.h>
 
 #include "GLibHelpers.h"
 #include "GObjectWrap.h"
@@ -69,6 +70,7 @@ NAN_METHOD(Pipeline::New) {
 }
 
 void Pipeline::play() {
+	started = true;
 	gst_element_set_state(GST_ELEMENT(pipeline), GST_STATE_PLAYING);
 }
 
@@ -79,6 +81,7 @@ NAN_METHOD(Pipeline::Play) {
 
 void Pipeline::stop() {
 	gst_element_set_state(GST_ELEMENT(pipeline), GST_STATE_NULL);
+	wakeAppSinks(); // edgevis: a pull waiting for a sample ends (with null) now
 }
 
 NAN_METHOD(Pipeline::Stop) {
@@ -96,6 +99,7 @@ NAN_METHOD(Pipeline::SendEOS) {
 }
 
 void Pipeline::pause() {
+	started = true;
 	gst_element_set_state(GST_ELEMENT(pipeline), GST_STATE_PAUSED);
 }
 
@@ -201,96 +205,144 @@ NAN_METHOD(Pipeline::SetPad) {
 	g_object_unref(o); // edgevis: findChild returns a new reference
 }
 
-class BusRequest : public Nan::AsyncResource {
-	public:
-		BusRequest(Pipeline *obj_, Local<Function> cb)
-			: AsyncResource("node-gst-superficial.BusRequest")
-			, obj(obj_)
-			{
-				callback.Reset(cb);;
-				request.data = this;
-			}
+// edgevis: the bus is watched without holding a thread. Upstream popped it with
+// gst_bus_timed_pop(GST_CLOCK_TIME_NONE) on a libuv thread, so every running pipeline held one of
+// libuv's few threads (4 by default) for its whole life, and with more pipelines than threads the
+// other cameras' pulls waited behind them (a reconnect storm of dead cameras starved the live ones).
+// Now a sync handler, called on whatever thread posts a message, wakes the main thread through a
+// uv_async handle, which pops what is there without waiting.
 
-		~BusRequest() {
-			callback.Reset();
-		}
-
-	uv_work_t request;
-	Nan::Persistent<Function> callback;
-	Pipeline *obj;
-	GstMessage *msg;
+/** Shared with the bus's sync handler (any thread); freed when the bus drops the handler. */
+struct BusWake {
+	GMutex lock;
+	uv_async_t *async; // under lock: null once polling ended
 };
 
-void Pipeline::_doPollBus(uv_work_t *req) {
-	BusRequest *br = static_cast<BusRequest*>(req->data);
-	br->msg = NULL;
-	GstBus *bus = gst_element_get_bus(GST_ELEMENT(br->obj->pipeline));
-	if(!bus) return;
-	br->msg = gst_bus_timed_pop(bus, GST_CLOCK_TIME_NONE);
-	gst_object_unref(bus); // edgevis: gst_element_get_bus returns a new reference
+static void busWakeFree(gpointer data) {
+	BusWake *wake = static_cast<BusWake *>(data);
+	g_mutex_clear(&wake->lock);
+	g_free(wake);
 }
 
-void Pipeline::_polledBus(uv_work_t *req, int n) {
-	BusRequest *br = static_cast<BusRequest*>(req->data);
+static GstBusSyncReply busPosted(GstBus *, GstMessage *, gpointer data) {
+	BusWake *wake = static_cast<BusWake *>(data);
+	g_mutex_lock(&wake->lock);
+	if (wake->async) uv_async_send(wake->async);
+	g_mutex_unlock(&wake->lock);
+	return GST_BUS_PASS; // the message stays on the bus for the main thread to pop
+}
 
-	if(br->msg) {
-		Nan::HandleScope scope;
-		Local<Object> m = Nan::New<Object>();
-		Nan::Set(m, Nan::New("type").ToLocalChecked(), Nan::New(GST_MESSAGE_TYPE_NAME(br->msg)).ToLocalChecked());
-
-		const GstStructure *structure = (GstStructure*)gst_message_get_structure(br->msg);
-		if(structure)
-			gst_structure_to_v8(m, structure);
-
-		GstObject *src = br->msg->src;
-		Local<String> v = Nan::New<String>((const char *)src->name).ToLocalChecked();
-		Nan::Set(m, Nan::New("_src_element_name").ToLocalChecked(), v);
-
-		if(GST_MESSAGE_TYPE(br->msg) == GST_MESSAGE_ERROR) {
-			GError *err = NULL;
-			gchar *name = gst_object_get_path_string(br->msg->src);
-			Nan::Set(m,Nan::New("name").ToLocalChecked(), Nan::New(name).ToLocalChecked());
-			gst_message_parse_error(br->msg, &err, NULL);
-			Nan::Set(m,Nan::New("message").ToLocalChecked(), Nan::New(err->message).ToLocalChecked());
+class BusPoller : public Nan::AsyncResource {
+	public:
+		BusPoller(Pipeline *obj_, Local<Function> cb, BusWake *wake_)
+			: AsyncResource("node-gst-superficial.BusPoller"), obj(obj_), wake(wake_) {
+			callback.Reset(cb);
+			async.data = this;
 		}
+		~BusPoller() { callback.Reset(); }
 
-		Local<Value> argv[1] = { m };
+	uv_async_t async;
+	Nan::Persistent<Function> callback;
+	Pipeline *obj;
+	BusWake *wake;
+};
 
-		v8::Local<v8::Function> callback = Nan::New(br->callback);
-//		br->callback.Call(1, argv);
-		v8::Local<v8::Object> target = Nan::New<v8::Object>();
-		br->runInAsyncScope(target, callback, 1, argv);
-		
-		gst_message_unref(br->msg);
+static void busPollerClosed(uv_handle_t *handle) {
+	delete static_cast<BusPoller *>(handle->data);
+}
+
+void Pipeline::_busWoken(uv_async_t *handle) {
+	BusPoller *poller = static_cast<BusPoller *>(handle->data);
+	Pipeline *obj = poller->obj;
+	GstBus *bus = gst_element_get_bus(GST_ELEMENT(obj->pipeline));
+	if (bus) {
+		GstMessage *msg;
+		while ((msg = gst_bus_pop(bus)) != NULL) {
+			Nan::HandleScope scope;
+			Local<Object> m = Nan::New<Object>();
+			Nan::Set(m, Nan::New("type").ToLocalChecked(), Nan::New(GST_MESSAGE_TYPE_NAME(msg)).ToLocalChecked());
+
+			const GstStructure *structure = (GstStructure*)gst_message_get_structure(msg);
+			if(structure)
+				gst_structure_to_v8(m, structure);
+
+			GstObject *src = msg->src;
+			if (src) Nan::Set(m, Nan::New("_src_element_name").ToLocalChecked(), Nan::New<String>((const char *)src->name).ToLocalChecked());
+
+			if(GST_MESSAGE_TYPE(msg) == GST_MESSAGE_ERROR) {
+				GError *err = NULL;
+				gchar *name = src ? gst_object_get_path_string(src) : g_strdup("");
+				Nan::Set(m,Nan::New("name").ToLocalChecked(), Nan::New(name).ToLocalChecked());
+				g_free(name);
+				gst_message_parse_error(msg, &err, NULL);
+				Nan::Set(m,Nan::New("message").ToLocalChecked(), Nan::New(err ? err->message : "unknown error").ToLocalChecked());
+				if (err) g_error_free(err);
+			}
+
+			Local<Value> argv[1] = { m };
+			v8::Local<v8::Function> callback = Nan::New(poller->callback);
+			v8::Local<v8::Object> target = Nan::New<v8::Object>();
+			gst_message_unref(msg);
+			poller->runInAsyncScope(target, callback, 1, argv);
+		}
+		gst_object_unref(bus);
 	}
-	if(GST_STATE(br->obj->pipeline) != GST_STATE_NULL)
-		uv_queue_work(Nan::GetCurrentEventLoop(), &br->request, _doPollBus, _polledBus);
-	else {
-		// edgevis: polling ends with the pipeline in NULL; let the wrapper be collected (upstream kept it forever).
-		br->obj->Unref();
-		delete br;
-	}
+	// Polling ends once the pipeline was started and is back in NULL; let the wrapper be collected.
+	GST_OBJECT_LOCK(obj->pipeline);
+	const bool stopped = GST_STATE(obj->pipeline) == GST_STATE_NULL && GST_STATE_TARGET(obj->pipeline) == GST_STATE_NULL;
+	GST_OBJECT_UNLOCK(obj->pipeline);
+	if (!obj->started || !stopped) return;
+	g_mutex_lock(&poller->wake->lock);
+	poller->wake->async = NULL;
+	g_mutex_unlock(&poller->wake->lock);
+	obj->busPolling = false;
+	uv_close(reinterpret_cast<uv_handle_t *>(&poller->async), busPollerClosed);
+	obj->Unref();
 }
 
 NAN_METHOD(Pipeline::PollBus) {
-	Nan::EscapableHandleScope scope;
 	Pipeline* obj = Nan::ObjectWrap::Unwrap<Pipeline>(info.This());
 
 	if(info.Length() == 0 || !info[0]->IsFunction()) {
-		Nan::ThrowError("Callback is required and must be a Function.");
-		scope.Escape(Nan::Undefined());
-		return;
+		return Nan::ThrowError("Callback is required and must be a Function.");
 	}
-  
-	Local<Function> callback = Local<Function>::Cast(info[0]);
-	
-	BusRequest * br = new BusRequest(obj,callback);
-	obj->Ref();
-	uv_queue_work(Nan::GetCurrentEventLoop(), &br->request, _doPollBus, _polledBus);
+	if (obj->busPolling) return Nan::ThrowError("pollBus: the bus of this pipeline is already polled");
+	GstBus *bus = gst_element_get_bus(GST_ELEMENT(obj->pipeline));
+	if (!bus) return Nan::ThrowError("pollBus: the pipeline has no bus");
 
-	scope.Escape(Nan::Undefined());
+	BusWake *wake = g_new0(BusWake, 1);
+	g_mutex_init(&wake->lock);
+	BusPoller *poller = new BusPoller(obj, Local<Function>::Cast(info[0]), wake);
+	uv_async_init(Nan::GetCurrentEventLoop(), &poller->async, _busWoken);
+	wake->async = &poller->async;
+	// The handler (and its data) lives as long as the bus: a thread may still be inside it while polling ends.
+	gst_bus_set_sync_handler(bus, busPosted, wake, busWakeFree);
+	gst_object_unref(bus);
+	obj->busPolling = true;
+	obj->Ref();
+	uv_async_send(&poller->async); // what is on the bus already
 }
 
+/** Wakes the pulls waiting on the pipeline's appsinks (after a state change that ends them). */
+void Pipeline::wakeAppSinks() {
+	GstIterator *it = gst_bin_iterate_sinks(GST_BIN(pipeline));
+	GValue item = G_VALUE_INIT;
+	gboolean more = TRUE;
+	while (more) {
+		switch (gst_iterator_next(it, &item)) {
+			case GST_ITERATOR_OK: {
+				GstElement *e = GST_ELEMENT(g_value_get_object(&item));
+				if (GST_IS_APP_SINK(e)) wakeAppSinkPull(GST_APP_SINK(e));
+				g_value_reset(&item);
+				break;
+			}
+			case GST_ITERATOR_RESYNC: gst_iterator_resync(it); break;
+			default: more = FALSE; break;
+		}
+	}
+	g_value_unset(&item);
+	gst_iterator_free(it);
+}
 
 NAN_GETTER(Pipeline::GetAutoFlushBus) {
 	Pipeline *obj = Nan::ObjectWrap::Unwrap<Pipeline>(info.This());

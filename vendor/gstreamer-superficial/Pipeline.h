@@ -3,8 +3,12 @@
 
 #include <nan.h>
 #include <gst/gst.h>
+#include <gst/app/gstappsink.h>
 
 #include "GLibHelpers.h"
+
+/** edgevis: wakes the pull waiting on an appsink, if any (any thread; GObjectWrap.cpp). */
+void wakeAppSinkPull(GstAppSink *appsink);
 
 class Pipeline : public Nan::ObjectWrap {
 	public:
@@ -31,6 +35,7 @@ class Pipeline : public Nan::ObjectWrap {
 		~Pipeline() {
 			if(!pipeline) return;
 			gst_element_set_state(GST_ELEMENT(pipeline), GST_STATE_NULL);
+			wakeAppSinks();
 			// Messages left on the bus hold references to their source elements (a cycle through the bus).
 			GstBus *bus = gst_element_get_bus(GST_ELEMENT(pipeline));
 			if(bus) { gst_bus_set_flushing(bus, TRUE); gst_object_unref(bus); }
@@ -54,8 +59,11 @@ class Pipeline : public Nan::ObjectWrap {
 		static NAN_METHOD(FindChild);
 		static NAN_METHOD(SetPad);
 
-		static void _doPollBus( uv_work_t *req );
-		static void _polledBus( uv_work_t *req, int );
+		// edgevis: the bus is watched through a uv_async handle woken by a sync handler (see Pipeline.cpp).
+		static void _busWoken( uv_async_t *handle );
+		void wakeAppSinks();
+		bool started = false; // play() or pause() was called
+		bool busPolling = false;
 		static NAN_METHOD(PollBus);
 		
 		static NAN_GETTER(GetAutoFlushBus);
