@@ -62,7 +62,7 @@ export const isRecord = (v: unknown): v is Record<string, unknown> => typeof v =
 /**
  * Makes every relative path of a raw (not yet validated) config absolute against `baseDir`:
  * camera sources, per-camera model paths (values containing "/"; a bare name is a file name
- * looked up in the model folders), `model.path`, `model.dir`, `embedder.path`, `api.tokenFile`, `publish.websocket.tokenFile`, `publish.mqtt.passwordFile` and `caFile`. URLs
+ * looked up in the model folders), `stateDir`, `model.path`, `model.dir`, `embedder.path`, `api.tokenFile`, `publish.websocket.tokenFile`, `publish.mqtt.passwordFile` and `caFile`. URLs
  * (`scheme://…`) and absolute paths are kept; fields of the wrong type are left for validation
  * to report.
  */
@@ -77,6 +77,7 @@ export function resolveConfigPaths(raw: unknown, baseDir: string): unknown {
   };
   return {
     ...raw,
+    ...(typeof raw.stateDir === 'string' ? { stateDir: abs(raw.stateDir) } : {}),
     ...(Array.isArray(raw.cameras) ? {
       cameras: raw.cameras.map((c) => withPaths(withPaths(c, ['source']), ['model'], (m) => m.includes('/'))),
     } : {}),

@@ -135,6 +135,8 @@ export const publishSchema = z.object({
 export const apiSchema = z.object({
   tokenFile: z.string().optional()
     .describe('File holding the bearer token of the camera API (/api/cameras on the WebSocket port); the environment variable EDGEVIS_API_TOKEN wins. Without a token the API is off. Relative to the config file.'),
+  allowedSources: z.array(z.string().min(1)).default(['rtsp', 'rtsps', 'http', 'https'])
+    .describe('What a camera added through the API may read: URL schemes (e.g. rtsp, https) and absolute folders (e.g. /srv/recordings: files and frame folders under it), nothing else. Default: network cameras only, no local file or device (an API client could otherwise open any file the process can read). Cameras in the config file are not limited.'),
 }).strict();
 
 export const configSchema = z.object({
@@ -145,6 +147,10 @@ export const configSchema = z.object({
   publish: publishSchema.prefault({}),
   api: apiSchema.prefault({}),
   statusIntervalMs: z.number().int().positive().default(1000).describe('Status line interval, ms.'),
+  stateDir: z.string().optional()
+    .describe('Folder where edgevis keeps what must survive a restart (the last run epoch, so sequence numbers and event ids keep increasing even if the clock goes back). Default: $EDGEVIS_STATE_DIR, else systemd\'s $STATE_DIRECTORY; unset = none (the run epoch is the start time). Relative to the config file.'),
+  maxConcurrentConnects: z.number().int().positive().default(4)
+    .describe('Cameras that may be connecting (RTSP/HTTP set-up, DNS, TCP, decoder preroll) at the same time; the others wait their turn (state connecting/reconnecting, "waiting for a connection slot"). Streaming cameras never wait: a storm of unreachable cameras cannot slow a healthy one.'),
   nodeId: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'node id must be 1-64 letters, digits, "_" or "-"').optional()
     .describe('Name of this edgevis process when several publish into one broker: its status topic <prefix>/nodes/<nodeId>/status and the node field of camera_status. Default: the host name.'),
 }).strict().superRefine((cfg, ctx) => {

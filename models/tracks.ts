@@ -45,7 +45,7 @@ export interface TrackSummary {
  * Why a track ended: lost for too long, the recording ended, edgevis was stopped, or its camera
  * was removed or restarted while edgevis ran (camera API, config reload).
  */
-export type TrackEndReason = 'lost-timeout' | 'end-of-stream' | 'shutdown' | 'camera-removed' | 'camera-restarted';
+export type TrackEndReason = 'lost-timeout' | 'end-of-stream' | 'shutdown' | 'camera-removed' | 'camera-restarted' | 'resolution-changed';
 
 /**
  * Hop 3 of the graph (track → publish), for one processed frame: the state of one camera's

@@ -19,6 +19,8 @@ export interface TrackPublisher {
   close(): Promise<void>;
   /** Whether it can deliver now (e.g. the MQTT broker is connected), with why not; absent = always. For readiness probes. */
   health?(): { readonly ok: boolean; readonly reason?: string };
+  /** The camera left the set for good (removed while running): drop what is kept for it (MQTT: its retained status is cleared). */
+  forgetCamera?(cameraId: string): void;
 }
 
 /**
@@ -29,7 +31,7 @@ export interface TrackPublisher {
  */
 export function publishTracks(publishers: readonly TrackPublisher[], withMasks: boolean, sequence: MessageSequence): MonoTypeOperatorFunction<Tracks> {
   return tap((tracks) => {
-    publishMessages(publishers, toTrackMessages(tracks, withMasks), sequence);
+    publishMessages(publishers, toTrackMessages(tracks, withMasks, sequence.epoch), sequence);
     if (tracks.kind === 'frame' && tracks.timing) tracks.timing.publishedAt = performance.now();
   });
 }

@@ -17,6 +17,7 @@ import { segmentInstances } from '../operators/segment-instances.js';
 import { trackInstances } from '../operators/track-instances.js';
 import { analyzeZones } from '../operators/analyze-zones.js';
 import { ZoneAnalytics } from '../models/analytics/zone-analytics.js';
+import type { ConnectionSlots } from '../operators/sources/connection-slots.js';
 import { frameFolderFrames } from '../operators/sources/frame-folder-frames.js';
 import { gstreamerFrames } from '../operators/sources/gstreamer-frames.js';
 import { inferSourceKind, isCamera, isLive, type SourceProgress, type SourceSpec } from '../operators/sources/source-spec.js';
@@ -55,6 +56,8 @@ export interface CameraGraphParts {
   readonly onHealth?: (change: SourceHealthChange) => void;
   /** Called with each frame's detections while its pixels are here (viewer pictures); must not keep the pixels. */
   readonly onSegmented?: (detections: Detections) => void;
+  /** The process's bound on cameras connecting at once (supervised cameras wait for a slot to connect). */
+  readonly connectionSlots?: ConnectionSlots;
 }
 
 /**
@@ -79,7 +82,7 @@ export function cameraGraph(camera: CameraConfig, parts: CameraGraphParts, stats
   // A supervised source never ends on its own; maxFrames is counted after supervision, so reaching it is the end, not a disconnect.
   const frames$ = isSupervised(camera, spec)
     ? superviseLiveSource(() => read({ ...spec, maxFrames: undefined }), {
-      sourceWaitingSince: () => progress?.waitingSince, stallTimeoutMs: camera.stallTimeoutMs, slowStallRatio: camera.slowStallRatio, slowStallWindowMs: camera.slowStallWindowMs, connectTimeoutMs: camera.connectTimeoutMs, backoffInitialMs: camera.reconnectDelayMs, backoffMaxMs: camera.reconnectMaxDelayMs, maxReconnects: camera.maxReconnects,
+      sourceWaitingSince: () => progress?.waitingSince, stallTimeoutMs: camera.stallTimeoutMs, slowStallRatio: camera.slowStallRatio, slowStallWindowMs: camera.slowStallWindowMs, connectTimeoutMs: camera.connectTimeoutMs, connectionSlots: parts.connectionSlots, backoffInitialMs: camera.reconnectDelayMs, backoffMaxMs: camera.reconnectMaxDelayMs, maxReconnects: camera.maxReconnects,
     }, (change) => parts.onHealth?.(change)).pipe(camera.maxFrames !== undefined ? take(camera.maxFrames) : identity)
     : read(spec);
   return processFrames(frames$, pulled ? 'every' : 'latest', credit, camera, parts, stats);

@@ -9,6 +9,7 @@ import { MessageSequence } from '../operators/wire/message-sequence.js';
 import { toTrackMessages } from '../operators/wire/track-messages.js';
 import type { SamplingStats } from '../operators/sample-frames.js';
 import { redactSource, type SourceError } from '../operators/sources/source-error.js';
+import type { ConnectionSlots } from '../operators/sources/connection-slots.js';
 import type { SourceProgress } from '../operators/sources/source-spec.js';
 import type { SourceHealthChange } from '../operators/sources/supervise-live-source.js';
 import { cameraGraph, isSupervised, sourceSpecOf } from './camera-graph.js';
@@ -78,8 +79,12 @@ export interface CameraRunParts {
   readonly createTracker: (camera: CameraConfig) => Tracker;
   /** This process's node id (in camera_status messages). */
   readonly nodeId: string;
-  /** The camera's message counter, when it continues one (a restart); default a new one. */
+  /** The camera's message counter, when it continues one (a restart); default a new one of run `epoch`. */
   readonly sequence?: MessageSequence;
+  /** This run's epoch (`runEpoch`; 0 in a replay): where a new camera's sequence numbers start. */
+  readonly epoch?: number;
+  /** The process's bound on cameras connecting at once. */
+  readonly connectionSlots?: ConnectionSlots;
   readonly logger: Logger;
   /** Called with each of the camera's items after publishing. */
   readonly onTracks?: (tracks: Tracks, status: CameraStatus) => void;
@@ -106,6 +111,8 @@ export class CameraRun {
   readonly sequence: MessageSequence;
   private settle!: () => void;
   private readonly log: Logger;
+  /** Size of the frames processed last, pixels (null before the first). */
+  private frameSize: { width: number; height: number } | null = null;
 
   constructor(readonly camera: CameraConfig, private readonly parts: CameraRunParts) {
     this.status = {
@@ -114,7 +121,7 @@ export class CameraRun {
       tracksStarted: 0, tracksEnded: 0, detections: 0, latencyMs: 0, inferenceMs: 0, lastFrameIndex: -1, firstFrameAt: 0, lastFrameAt: 0,
     };
     this.log = parts.logger.child({ camera: camera.id });
-    this.sequence = parts.sequence ?? new MessageSequence();
+    this.sequence = parts.sequence ?? new MessageSequence(parts.epoch ?? 0);
     this.done = new Promise<void>((resolve) => { this.settle = resolve; }).then(() => this.status);
     this.setState('starting', 'loading models');
     this.start();
@@ -131,7 +138,7 @@ export class CameraRun {
     this.stopping = true;
     this.subscription?.unsubscribe();
     const end = this.tracker?.end(reason);
-    if (end && end.ended.length > 0) publishMessages(this.parts.publishers, toTrackMessages(end, false), this.sequence);
+    if (end && end.ended.length > 0) publishMessages(this.parts.publishers, toTrackMessages(end, false, this.sequence.epoch), this.sequence);
     if (end) this.status.tracksEnded += end.ended.length;
     const why = { shutdown: 'edgevis stopped the camera', 'camera-removed': 'the camera was removed', 'camera-restarted': 'the camera is restarting' }[reason];
     if (this.status.state !== 'ended' && this.status.state !== 'failed') this.setState('stopped', why);
@@ -183,7 +190,7 @@ export class CameraRun {
       this.tracker = parts.createTracker(camera);
       const graph = cameraGraph(camera, {
         segmenter, embedder, tracker: this.tracker, publishers: parts.publishers, withMasks: parts.withMasks, sequence: this.sequence,
-        onHealth: (change) => this.onHealth(change), onSegmented: parts.onSegmented,
+        onHealth: (change) => this.onHealth(change), onSegmented: parts.onSegmented, connectionSlots: parts.connectionSlots,
       }, status.sampling, status.source);
       this.subscription = graph.subscribe({
         next: (tracks) => { this.count(tracks); parts.onTracks?.(tracks, status); },
@@ -196,11 +203,20 @@ export class CameraRun {
     }, fail);
   }
 
-  /** Zones and lines are in frame pixels; once the frame size is known, one warning names any point outside it. */
-  private warnZonesOutside(width: number, height: number): void {
+  /**
+   * Zones and lines are in frame pixels: when the frame size becomes known, and again when it
+   * changes (a camera that came back at another resolution; its tracks were ended with reason
+   * `resolution-changed`), one warning names every zone or line with a point outside the frame.
+   */
+  private onFrameSize(width: number, height: number): void {
+    const before = this.frameSize;
+    this.frameSize = { width, height };
+    if (before) {
+      this.log.warn({ from: `${before.width}x${before.height}`, to: `${width}x${height}` }, `camera '${this.camera.id}' frame size changed from ${before.width}x${before.height} to ${width}x${height}: its tracks ended (resolution-changed) and start again in the new size`);
+    }
     const outside = (p: readonly [number, number]) => p[0] > width || p[1] > height;
     const names = [...this.camera.zones.filter((z) => z.polygon.some(outside)).map((z) => `zone '${z.name}'`), ...this.camera.lines.filter((l) => outside(l.from) || outside(l.to)).map((l) => `line '${l.name}'`)];
-    if (names.length) this.log.warn({ width, height }, `camera '${this.camera.id}': ${names.join(', ')} reach outside the ${width}x${height} frame; zone and line points are frame pixels`);
+    if (names.length) this.log.warn({ width, height, outside: names }, `camera '${this.camera.id}': ${names.join(', ')} reach outside the ${width}x${height} frame; zone and line points are frame pixels`);
   }
 
   private count(tracks: Tracks): void {
@@ -208,10 +224,8 @@ export class CameraRun {
     s.tracksEnded += tracks.ended.length;
     if (tracks.kind !== 'frame') return;
     const now = performance.now();
-    if (s.framesProcessed === 0) {
-      s.firstFrameAt = now;
-      this.warnZonesOutside(tracks.width, tracks.height);
-    }
+    if (s.framesProcessed === 0) s.firstFrameAt = now;
+    if (this.frameSize?.width !== tracks.width || this.frameSize?.height !== tracks.height) this.onFrameSize(tracks.width, tracks.height);
     s.lastFrameAt = now;
     s.framesProcessed++;
     s.lastFrameIndex = tracks.frameIndex;

@@ -7,6 +7,7 @@ import type { Tracker } from '../models/tracker.js';
 import type { Tracks } from '../models/tracks.js';
 import type { TrackPublisher } from '../operators/publish-tracks.js';
 import type { MessageSequence } from '../operators/wire/message-sequence.js';
+import { ConnectionSlots } from '../operators/sources/connection-slots.js';
 import { CameraRun, type CameraStatus } from './camera-run.js';
 import type { Logger } from './logger.js';
 import { ModelRegistry } from './model-registry.js';
@@ -40,7 +41,7 @@ export interface EdgevisRuntime {
   readonly cameraConfigs: readonly CameraConfig[];
   /**
    * Resolves when every camera ended, failed or was stopped (with `keepAlive`: only after
-   * `stop()`), with the status of every camera that ran, removed ones included.
+   * `stop()`), with the status of every camera in the set then (removed cameras left it).
    */
   readonly done: Promise<readonly CameraStatus[]>;
   /**
@@ -78,6 +79,8 @@ export interface RuntimeOptions {
   readonly createTracker?: (camera: CameraConfig) => Tracker;
   /** A service whose cameras are managed while it runs: `done` waits for `stop()` even when no camera runs. */
   readonly keepAlive?: boolean;
+  /** This run's epoch (`runEpoch`): sequence numbers and event ids start from it; default 0 (a replay). */
+  readonly epoch?: number;
 }
 
 /**
@@ -121,24 +124,23 @@ export async function startEdgevis(config: EdgevisConfig, options: RuntimeOption
     }
   }
   const defaultTracker = options.createTracker ?? ((camera: CameraConfig) => new MemoryTracker(camera.id, config.tracker));
-  const everyRun: CameraRun[] = [];
   const settled = new Set<CameraRun>();
+  const connectionSlots = new ConnectionSlots(config.maxConcurrentConnects);
   let stopping: Promise<void> | null = null;
   let resolveDone!: (statuses: readonly CameraStatus[]) => void;
   const done = new Promise<readonly CameraStatus[]>((r) => { resolveDone = r; });
   const checkDone = () => {
     if ((options.keepAlive && !stopping) || [...current.values()].some((r) => !settled.has(r))) return;
-    resolveDone(everyRun.map((r) => r.status));
+    resolveDone(cameraStatuses());
   };
 
   const onTracks = (tracks: Tracks, status: CameraStatus) => { metrics?.observe(tracks); options.onTracks?.(tracks, status); };
   const launch = (camera: CameraConfig, tracker?: Tracker | null, sequence?: MessageSequence): CameraRun => {
     const run = new CameraRun(camera, {
       models, publishers: publishers.all, withMasks: config.publish.masks, createTracker: tracker ? () => tracker : defaultTracker, logger: log, onTracks, sequence, nodeId,
-      onSegmented: previews ? (d) => previews.offer(d) : undefined,
+      onSegmented: previews ? (d) => previews.offer(d) : undefined, epoch: options.epoch ?? 0, connectionSlots,
     });
     current.set(camera.id, run);
-    everyRun.push(run);
     void run.done.then(() => { settled.add(run); checkDone(); });
     return run;
   };
@@ -158,12 +160,15 @@ export async function startEdgevis(config: EdgevisConfig, options: RuntimeOption
     current.delete(id);
     knownCameras.delete(id);
     run.stop('camera-removed');
+    settled.delete(run);
+    for (const p of publishers.all) p.forgetCamera?.(id); // e.g. its retained MQTT status is cleared
     log.info({ camera: id }, `camera '${id}' removed`);
     checkDone();
   };
   const restartCamera = (id: string, camera?: CameraConfig) => {
     const run = runOf(id);
     const tracker = run.stop('camera-restarted');
+    settled.delete(run);
     log.info({ camera: id }, `camera '${id}' restarting${camera ? ' with a new config' : ''}`);
     return launch(camera ?? run.camera, tracker, run.sequence).status;
   };

@@ -101,7 +101,7 @@ t.test('the embedded broker: readers authenticate, read only under the prefix, a
   spoofer.publish('edgevis/nodes/edgevis/status', 'offline', { qos: 0, retain: true });
   // edgevis itself publishes: the reader gets that.
   const status = publishers.all.find((p) => p.name === 'mqtt')!;
-  status.publish({ schema: 'edgevis.tracks.v2', type: 'camera_status', camera: 'door', node: 'n1', seq: 1, state: 'streaming', reason: 'test', reconnects: 0, lastFrameIndex: -1 }, '{"real":true}');
+  status.publish({ schema: 'edgevis.tracks.v3', type: 'camera_status', camera: 'door', node: 'n1', epoch: 0, seq: 1, state: 'streaming', reason: 'test', reconnects: 0, lastFrameIndex: -1 }, '{"real":true}');
   await settle(() => got.includes('edgevis/door/status {"real":true}'), 3000);
   t.same(got, ['edgevis/nodes/edgevis/status online', 'edgevis/door/status {"real":true}'], 'the spoofed event and status were not delivered; edgevis\'s own messages were');
 });

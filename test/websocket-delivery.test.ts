@@ -3,9 +3,9 @@ import { WebSocket } from 'ws';
 import { deliveryFor } from '../pipeline/servers/websocket-server.js';
 import type { TrackMessage } from '../operators/wire/track-messages.js';
 
-const snapshot: TrackMessage = { schema: 'edgevis.tracks.v2', type: 'tracks', camera: 'a', seq: 7, frameIndex: 3, ptsMs: 300, width: 4, height: 4, tracks: [] };
+const snapshot: TrackMessage = { schema: 'edgevis.tracks.v3', type: 'tracks', camera: 'a', epoch: 0, seq: 7, frameIndex: 3, ptsMs: 300, width: 4, height: 4, tracks: [] };
 const event: TrackMessage = {
-  schema: 'edgevis.tracks.v2', type: 'track_ended', camera: 'a', seq: 8, eventId: 'a:1:ended', frameIndex: 3, ptsMs: 300,
+  schema: 'edgevis.tracks.v3', type: 'track_ended', camera: 'a', epoch: 0, seq: 8, eventId: 'a:1:ended', frameIndex: 3, ptsMs: 300,
   track: { trackId: 1, classId: 0, className: 'person', firstFrame: 0, lastFrame: 3, firstPtsMs: 0, lastPtsMs: 300, hits: 4, meanScore: 0.8, endReason: 'lost-timeout' },
 };
 const open = (bufferedAmount: number) => ({ readyState: WebSocket.OPEN, bufferedAmount });

@@ -19,6 +19,8 @@ export type InferenceRequest =
   | { readonly kind: 'dispose'; readonly model: number }
   /** JPEG-encode packed RGB (viewer previews; jpeg-js), quality 1-100. */
   | { readonly kind: 'encode-jpeg'; readonly rgb: Uint8Array; readonly width: number; readonly height: number; readonly quality: number }
+  /** The queue closes: after the jobs before it, the worker releases its sessions and ends its thread (no answer). */
+  | { readonly kind: 'close' }
   /** Fault injection (tests, drills): the worker exits at once with `code`, as if it had crashed; a pool sends it to CPU stream `stream` (default 0). */
   | { readonly kind: 'exit'; readonly code: number; readonly stream?: number };
 

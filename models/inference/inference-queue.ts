@@ -58,6 +58,9 @@ export class InferenceQueue {
   private nextId = 1;
   private nextModel = 1;
   private closed = false;
+  private closing: Promise<void> | null = null;
+  /** While closing: told when a job inside the worker answered. */
+  private readonly drained = new Map<number, () => void>();
 
   private constructor(private readonly spawn: () => Worker, private readonly onRestart?: (restart: WorkerRestart) => void) {
     this.worker = this.attach(spawn());
@@ -97,12 +100,31 @@ export class InferenceQueue {
     });
   }
 
-  /** Ends the worker (its sessions go with it); jobs still out reject. Idempotent. */
-  async close(): Promise<void> {
-    if (this.closed) return;
-    this.closed = true;
-    this.failAll(new Error('the inference queue was closed'));
-    await this.worker.terminate();
+  /**
+   * Ends the worker: jobs waiting here reject at once; the jobs inside it finish (up to
+   * `drainMs`), then the worker releases its sessions and exits by itself. Only a worker that does
+   * not is terminated. Terminating one while a model runs left ONNX Runtime's native code to
+   * return into a dying thread, which aborted the whole process ("terminate called after throwing
+   * an instance of 'Napi::Error'", exit 134). Idempotent.
+   */
+  close(drainMs = 5_000): Promise<void> {
+    this.closing ??= (async () => {
+      this.closed = true;
+      const closedError = new Error('the inference queue was closed');
+      for (const job of this.waiting) { this.pending.get(job.id)?.reject(closedError); this.pending.delete(job.id); }
+      this.waiting.length = 0;
+      const worker = this.worker;
+      const exited = new Promise<void>((resolve) => { worker.once('exit', () => resolve()); });
+      const within = (p: Promise<unknown>, ms: number) => Promise.race([p.then(() => true), new Promise<false>((r) => setTimeout(() => r(false), ms).unref())]);
+      // The jobs inside the worker run to their end (native code cannot be interrupted anyway).
+      const inside = [...this.posted].map((id) => new Promise<void>((resolve) => { this.drained.set(id, resolve); }));
+      await within(Promise.all(inside), drainMs);
+      this.failAll(closedError);
+      worker.ref();
+      try { worker.postMessage({ id: 0, request: { kind: 'close' } }); } catch { /* already gone */ }
+      if (!(await within(exited, drainMs))) await worker.terminate();
+    })();
+    return this.closing;
   }
 
   /** Puts a job in line by priority, and sends what the worker can take now unless `post` is false. */
@@ -121,6 +143,7 @@ export class InferenceQueue {
       if (worker !== this.worker) return;
       const job = this.pending.get(response.id);
       this.posted.delete(response.id);
+      this.drained.get(response.id)?.();
       if (!job) return;
       this.pending.delete(response.id);
       this.postNext();

@@ -60,6 +60,12 @@ async function run(request: InferenceRequest): Promise<{ result: unknown; transf
     }
     case 'exit':
       process.exit(request.code); // ends this thread only, with that code, as a crash would
+    case 'close': {
+      // After every job before it (jobs run in order): no model is running. Sessions are released, then the thread ends.
+      for (const model of models.values()) await model.dispose();
+      models.clear();
+      process.exit(0);
+    }
     case 'dispose': {
       await models.get(request.model)?.dispose();
       models.delete(request.model);

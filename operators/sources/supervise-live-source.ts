@@ -1,6 +1,7 @@
 import { performance } from 'node:perf_hooks';
 import { Observable, type Subscription } from 'rxjs';
 import type { Frame } from '../../models/frame.js';
+import type { ConnectionSlots, SlotTicket } from './connection-slots.js';
 import { isRetryableSourceError, SourceError } from './source-error.js';
 
 /**
@@ -55,6 +56,12 @@ export interface SupervisionOptions {
   readonly sourceWaitingSince?: () => number | null | undefined;
   /** Random source in [0, 1) for the jitter (tests pass a fixed one). */
   readonly random?: () => number;
+  /**
+   * Process-wide bound on cameras connecting at once: each attempt waits for a slot and holds it
+   * until its first frame or its failure ({@link ConnectionSlots}); the connect timeout starts
+   * once the slot is held. Absent: no bound.
+   */
+  readonly connectionSlots?: ConnectionSlots;
 }
 
 
@@ -99,6 +106,8 @@ export function superviseLiveSource(connect: () => Observable<Frame>, options: S
     let stepMs = 100;
     let offset = { index: 0, pts: 0 };
     let freshConnection = true;
+    let slot: SlotTicket | null = null;
+    const releaseSlot = () => { slot?.release(); slot = null; };
 
     // Slow-stall watch: how long the pulls of the current window waited for the source.
     let slowTimer: NodeJS.Timeout | undefined;
@@ -146,6 +155,7 @@ export function superviseLiveSource(connect: () => Observable<Frame>, options: S
       watchdog = setTimeout(fire, ms);
     };
     const lost = (reason: string, code: string, err?: unknown) => {
+      releaseSlot();
       clearTimeout(watchdog);
       clearInterval(slowTimer);
       attempt++;
@@ -161,6 +171,15 @@ export function superviseLiveSource(connect: () => Observable<Frame>, options: S
     const connectOnce = () => {
       if (subscriber.closed) return;
       if (state === null) report('connecting', 'opening the source');
+      if (options.connectionSlots) {
+        const ticket = options.connectionSlots.request(attempt);
+        slot = ticket;
+        void ticket.granted.then(() => { if (slot === ticket && !subscriber.closed) connectNow(); });
+        return;
+      }
+      connectNow();
+    };
+    const connectNow = () => {
       freshConnection = true;
       armWatchdog(true);
       inner = connect().subscribe({
@@ -169,6 +188,7 @@ export function superviseLiveSource(connect: () => Observable<Frame>, options: S
           const continued = freshConnection && last !== null;
           if (freshConnection) {
             freshConnection = false;
+            releaseSlot(); // connected: the slot goes to the next camera in line
             if (last) {
               reconnects++;
               // Continue after the last delivered frame, advanced by the outage's wall time.
@@ -191,6 +211,7 @@ export function superviseLiveSource(connect: () => Observable<Frame>, options: S
           inner = null;
           const code = err instanceof SourceError ? err.code : 'unexpected';
           if (!isRetryableSourceError(err)) {
+            releaseSlot();
             clearTimeout(watchdog);
             clearInterval(slowTimer);
             report('failed', (err as Error).message, code);
@@ -207,6 +228,7 @@ export function superviseLiveSource(connect: () => Observable<Frame>, options: S
     };
     connectOnce();
     return () => {
+      releaseSlot();
       clearTimeout(watchdog);
       clearInterval(slowTimer);
       clearTimeout(retryTimer);

@@ -11,15 +11,18 @@ import type { TrackSummary } from '../../models/tracks.js';
  */
 
 /** Version tag carried by every message; bumped on incompatible schema changes. */
-export const MESSAGE_SCHEMA_VERSION = 'edgevis.tracks.v2';
+export const MESSAGE_SCHEMA_VERSION = 'edgevis.tracks.v3';
 
 const count = z.number().int().min(0);
-/** Per-camera sequence number: 1 for a camera's first message, +1 for each next one (snapshots, events, states); a gap means missed messages, a repeat a QoS 1 duplicate. */
-const seqSchema = z.number().int().min(1).describe('per-camera sequence number: +1 per message of the camera (snapshots, events, states); a gap means missed messages, a repeat a duplicate');
+/** Per-camera sequence number: epoch × 1000 + 1 for a camera's first message of a run, +1 for each next one; never goes back across restarts. */
+const seqSchema = z.number().int().min(1).describe('per-camera sequence number: epoch × 1000 + 1 for the camera\'s first message of a run, +1 per message (snapshots, events, states); a gap within a run means missed messages, a repeat a duplicate; it never goes back, also across restarts of edgevis, so "drop what is not above the last seq seen" is safe');
+/** The run a message comes from. */
+const epochSchema = z.number().int().min(0).describe('the run of edgevis that published the message: its start time in ms since the Unix epoch, strictly increasing across runs (0 in a replay); a new epoch means edgevis restarted');
 
 const common = {
   schema: z.literal(MESSAGE_SCHEMA_VERSION),
   camera: cameraIdSchema,
+  epoch: epochSchema,
   seq: seqSchema,
   frameIndex: count.describe('0-based frame index in decode order'),
   ptsMs: z.number().min(0).describe('media timestamp, ms'),
@@ -50,8 +53,8 @@ const summarySchema = z.object({
   lastPtsMs: z.number().min(0),
   hits: z.number().int().min(1).describe('frames with a matched detection'),
   meanScore: z.number().min(0).max(1),
-  endReason: z.enum(['lost-timeout', 'end-of-stream', 'shutdown', 'camera-removed', 'camera-restarted']).optional()
-    .describe('why the track ended (track_ended only): lost longer than the tracker keeps lost tracks, the recording ended, edgevis was stopped, or the camera was removed or restarted while edgevis ran'),
+  endReason: z.enum(['lost-timeout', 'end-of-stream', 'shutdown', 'camera-removed', 'camera-restarted', 'resolution-changed']).optional()
+    .describe('why the track ended (track_ended only): lost longer than the tracker keeps lost tracks, the recording ended, edgevis was stopped, the camera was removed or restarted while edgevis ran, or the camera came back at another frame size (a new coordinate system)'),
 }).strict();
 
 const tracksMessageSchema = z.object({
@@ -66,13 +69,13 @@ const tracksMessageSchema = z.object({
 const trackEventMessageSchema = z.object({
   ...common,
   type: z.enum(['track_started', 'track_ended']),
-  eventId: z.string().describe('stable id of the event, the same in every copy and every replay: <camera>:<trackId>:started or :ended'),
+  eventId: z.string().describe('id of the event, the same in every copy (and every replay), unique across runs: <camera>:<epoch>:<trackId>:started or :ended'),
   track: summarySchema,
 }).strict().describe('track lifecycle event (topic <prefix>/<camera>/events)');
 
 const zoneBase = {
   ...common,
-  eventId: z.string().describe('stable id of the event: <camera>:<trackId>:<zone or line>:<kind>@<frameIndex>'),
+  eventId: z.string().describe('id of the event, unique across runs: <camera>:<epoch>:<trackId>:<zone or line>:<kind>@<frameIndex>'),
   trackId: z.number().int().min(1),
 };
 const zoneEnteredSchema = z.object({ ...zoneBase, type: z.literal('zone_entered'), zone: z.string() }).strict()
@@ -92,6 +95,7 @@ const cameraStatusMessageSchema = z.object({
   type: z.literal('camera_status'),
   camera: cameraIdSchema,
   node: z.string().describe('the edgevis process (node id) that runs the camera'),
+  epoch: epochSchema,
   seq: seqSchema,
   state: z.enum(CAMERA_STATES).describe('starting (loading models), connecting, streaming, stalled (no frame, being rebuilt), reconnecting (waiting or trying again), ended (a recording finished), failed (a permanent error), stopped'),
   reason: z.string().describe('why the camera is in this state, for people (an error message, "no frame for 5000 ms", …)'),
@@ -107,8 +111,10 @@ const gapMessageSchema = z.object({
   schema: z.literal(MESSAGE_SCHEMA_VERSION),
   type: z.literal('gap'),
   camera: cameraIdSchema,
+  epoch: epochSchema,
   fromSeq: z.number().int().min(1).describe('first sequence number the subscriber can no longer get'),
   toSeq: z.number().int().min(1).describe('last one'),
+  restarted: z.boolean().describe('true when the subscriber\'s since= belongs to an earlier run of edgevis (it restarted; nothing of that run is held), false when messages of this run were evicted'),
   reason: z.string(),
 }).strict().describe('WebSocket only, on resume (?since=): events and states in [fromSeq, toSeq] are no longer held; the buffered ones after them follow');
 
@@ -132,7 +138,7 @@ export type GapMessage = z.infer<typeof gapMessageSchema>;
 export type ZoneEventMessage = z.infer<typeof zoneEnteredSchema> | z.infer<typeof zoneExitedSchema> | z.infer<typeof lineCrossedSchema>;
 export type TrackMessage = TracksMessage | TrackEventMessage | ZoneEventMessage | CameraStatusMessage;
 /** A message before its camera's sequence number is stamped on it (see `MessageSequence`). */
-export type UnsequencedMessage = TrackMessage extends infer M ? (M extends unknown ? Omit<M, 'seq'> : never) : never;
+export type UnsequencedMessage = TrackMessage extends infer M ? (M extends unknown ? Omit<M, 'seq' | 'epoch'> : never) : never;
 
 // The tracker's summary is published as is: these fail to compile if the two shapes drift.
 type SameShape<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
@@ -142,7 +148,7 @@ void summaryIsWireSummary;
 /** The JSON Schema (draft-07) of every message, as committed in `track-messages.schema.json`. */
 export function trackMessagesJsonSchema(): Record<string, unknown> {
   return {
-    $id: 'https://edgevis.local/schema/track-messages.v2.json',
+    $id: 'https://edgevis.local/schema/track-messages.v3.json',
     ...z.toJSONSchema(wireMessageSchema, { target: 'draft-7', io: 'output' }),
   };
 }

@@ -8,11 +8,26 @@ import { readSecret } from '../publishers/secrets.js';
 import { cameraApi } from '../servers/camera-api.js';
 import { createLogger } from '../logger.js';
 import { redactSource } from '../../operators/sources/source-error.js';
+import { exitNow, mallocArenas } from '../process-control.js';
 import { startEdgevis } from '../runtime.js';
 import { corruptNote, droppedFrames, formatStatusLine } from '../status-line.js';
 
 /** Longest clean stop after SIGINT/SIGTERM before the process exits anyway, ms. */
 const STOP_TIMEOUT_MS = 10_000;
+/**
+ * A second stop signal within this long of the first is the same request arriving again, not a
+ * person insisting: systemd (KillMode=control-group), `kill -- -PGID` and a terminal's Ctrl-C
+ * signal every process of the group, and supervisors often follow SIGTERM with SIGINT. Only a
+ * later one forces the exit, ms.
+ */
+const REPEATED_SIGNAL_MS = 1_500;
+
+/**
+ * Exit codes of `edgevis run` (README "Stopping"): 0 clean stop or every camera ended, 1 start-up
+ * failed, every camera failed, or the clean stop did not finish within {@link STOP_TIMEOUT_MS},
+ * 2 bad config, 130 forced by a second signal.
+ */
+export const EXIT_CODES = { clean: 0, failed: 1, badConfig: 2, forced: 130 } as const;
 
 /** Flags of `edgevis run`. */
 export interface RunFlags extends CommandLineConfig {
@@ -21,7 +36,8 @@ export interface RunFlags extends CommandLineConfig {
 
 /**
  * `edgevis run`: starts the cameras, prints where to subscribe, a live status line, and a final
- * report per camera and publisher. Ctrl-C / SIGTERM stops cleanly; a second one forces the exit.
+ * report per camera and publisher. SIGINT / SIGTERM stop cleanly (a repeat within
+ * {@link REPEATED_SIGNAL_MS} is the same request); a later one forces the exit ({@link EXIT_CODES}).
  * @returns exit code: 0 after a clean stop, 1 when start-up failed or every camera failed, 2 for a bad config
  */
 export async function runCommand(flags: RunFlags): Promise<number> {
@@ -40,8 +56,8 @@ export async function runCommand(flags: RunFlags): Promise<number> {
     process.stderr.write(`edgevis: ${(err as Error).message}\n`);
     return 2;
   }
-  // What the process was started with (see cli.ts: the CLI sets these for itself when they are missing).
-  log.debug({ uvThreadpoolSize: process.env.UV_THREADPOOL_SIZE ?? null, mallocArenaMax: process.env.MALLOC_ARENA_MAX ?? null, nodeFlags: process.execArgv }, 'process settings');
+  // What the process was started with (see start-settings.ts: the CLI sets these for itself when they are missing).
+  log.debug({ pid: process.pid, uvThreadpoolSize: process.env.UV_THREADPOOL_SIZE ?? null, mallocArenaMax: process.env.MALLOC_ARENA_MAX ?? null, nodeFlags: process.execArgv, notApplied: process.env.EDGEVIS_START_SETTINGS_NOTE ?? null }, 'process settings');
   let runtime;
   try {
     // With the camera API on, edgevis is a service whose cameras come and go: it runs until stopped.
@@ -77,13 +93,18 @@ export async function runCommand(flags: RunFlags): Promise<number> {
     const line = formatStatusLine(runtime.cameras);
     out.write(tty ? `\r\x1b[2K${line}` : `${line}\n`);
   }, config.statusIntervalMs);
-  let interrupted = false;
-  const onSignal = () => {
-    if (interrupted) process.exit(130);
-    interrupted = true;
-    out.write('\nstopping (Ctrl-C again to force)...\n');
+  let firstSignalAt: number | null = null;
+  const onSignal = (signal: NodeJS.Signals) => {
+    const now = performance.now();
+    if (firstSignalAt !== null) {
+      if (now - firstSignalAt < REPEATED_SIGNAL_MS) { log.debug({ signal }, 'stop signal repeated at once (the whole process group was signalled); still stopping cleanly'); return; }
+      out.write(`\n${signal} again: forced stop (exit ${EXIT_CODES.forced})\n`);
+      exitNow(EXIT_CODES.forced);
+    }
+    firstSignalAt = now;
+    out.write(`\n${signal}: stopping (${signal === 'SIGINT' ? 'Ctrl-C' : 'the signal'} again after a second to force)...\n`);
     // A clean stop is bounded: whatever hangs (a broker that does not answer), the process exits.
-    setTimeout(() => { log.error(`stop did not finish within ${STOP_TIMEOUT_MS} ms; exiting`); process.exit(1); }, STOP_TIMEOUT_MS).unref();
+    setTimeout(() => { log.error(`stop did not finish within ${STOP_TIMEOUT_MS} ms; exiting`); exitNow(EXIT_CODES.failed); }, STOP_TIMEOUT_MS).unref();
     void runtime.stop();
   };
   process.on('SIGINT', onSignal);
@@ -93,7 +114,8 @@ export async function runCommand(flags: RunFlags): Promise<number> {
   clearInterval(timer);
   await runtime.stop();
   out.write(`${tty ? '\r\x1b[2K' : ''}${formatStatusLine(cameras)}\n${finalReport(cameras, runtime.publishers)}`);
-  return cameras.every((c) => c.state === 'failed') ? 1 : 0;
+  log.debug({ mallocArenas: mallocArenas() }, 'process at stop');
+  return cameras.every((c) => c.state === 'failed') ? EXIT_CODES.failed : EXIT_CODES.clean;
 }
 
 /**

@@ -45,7 +45,9 @@ export interface MqttPublisherOptions {
  * (every 2 s, forever; also when the broker is down at start-up), lifecycle events and camera
  * states wait in mqtt.js's offline queue (bounded by {@link MAX_OFFLINE_MESSAGES}; beyond it they
  * are dropped, counted and warned about) and are sent after the reconnect; snapshots are dropped
- * while offline (the next one supersedes them). `online` is published again on every reconnect.
+ * while offline (the next one supersedes them). `online` and every camera's latest state are
+ * published again on every reconnect (a broker restarted without persistence has lost the
+ * retained ones); a removed camera's retained state is cleared.
  * Each change of connection is logged once.
  */
 export class MqttTrackPublisher implements TrackPublisher {
@@ -56,6 +58,8 @@ export class MqttTrackPublisher implements TrackPublisher {
   /** Whether this outage already warned that events are dropped. */
   private warnedQueueFull = false;
   private closing: Promise<void> | null = null;
+  /** Each camera's latest state (topic, JSON), published again after every reconnect. */
+  private readonly statuses = new Map<string, { topic: string; json: string }>();
 
   private constructor(
     private readonly client: MqttClient, readonly url: string, private readonly broker: EmbeddedMqttBroker | null,
@@ -65,6 +69,9 @@ export class MqttTrackPublisher implements TrackPublisher {
     let wasConnected = client.connected;
     client.on('connect', () => {
       client.publish(statusTopic, 'online', { qos: 1, retain: true });
+      // A broker that restarted without persistence lost the retained states; one that kept them gets the same again.
+      // ('connect' comes after mqtt.js sent what it queued while offline, so these never overtake queued events.)
+      if (wasConnected === false) for (const { topic, json } of this.statuses.values()) client.publish(topic, json, { qos: 1, retain: true });
       if (!wasConnected) log?.info({ broker: url, queued: this.offlineQueued }, `MQTT broker ${url} connected${this.offlineQueued ? `; ${this.offlineQueued} queued messages are being sent` : ''}`);
       wasConnected = true;
       this.offlineQueued = 0;
@@ -132,6 +139,7 @@ export class MqttTrackPublisher implements TrackPublisher {
   publish(message: TrackMessage, json: string): void {
     // Snapshots are superseded by the next one (QoS 0); a camera's state is retained, so a new subscriber learns it at once.
     const options = message.type === 'tracks' ? { qos: 0 as const } : message.type === 'camera_status' ? { qos: 1 as const, retain: true } : { qos: this.eventQos };
+    if (message.type === 'camera_status') this.statuses.set(message.camera, { topic: topicOf(this.prefix, message), json });
     if (!this.client.connected) {
       // Offline: mqtt.js queues what is published now and sends it after the reconnect (QoS ≥ 1 only).
       if (options.qos === 0 || this.offlineQueued >= MAX_OFFLINE_MESSAGES) {
@@ -150,6 +158,13 @@ export class MqttTrackPublisher implements TrackPublisher {
     if (this.alsoWithoutMasks && message.type === 'tracks' && message.tracks.some((k) => k.mask)) {
       this.client.publish(`${topicOf(this.prefix, message)}/nomask`, JSON.stringify(withoutMasks(message)), options);
     }
+  }
+
+  /** Clears the removed camera's retained state on the broker (an empty retained message), so it is not shown for good. */
+  forgetCamera(cameraId: string): void {
+    const kept = this.statuses.get(cameraId);
+    this.statuses.delete(cameraId);
+    if (kept) this.client.publish(kept.topic, '', { qos: 1, retain: true });
   }
 
   /** Marks the status offline, disconnects, then stops the embedded broker (if any). */

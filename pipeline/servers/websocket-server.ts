@@ -109,16 +109,23 @@ export function subscriptionOf(requestUrl: string | undefined): Subscription | {
  * {@link deliveryFor}. A request with a bad path, an unknown camera or bad options is answered
  * with HTTP 400/404 (503 when `maxClients` are connected) before any handshake.
  *
+ * A new client first gets the current `camera_status` of every camera it subscribed to (unless it
+ * left out `status`), so it knows at once whether a camera streams, reconnects or failed, even
+ * when no message of that camera would come for a while.
+ *
  * Resume: the last {@link RESUME_BUFFER} events and states of each camera are kept; a client that
  * reconnects with `?since=<last seq it saw>` first gets those after it, or a `gap` message naming
- * the sequence numbers it can no longer get (evicted) — snapshots are never replayed (the next
- * one supersedes them).
+ * the sequence numbers it can no longer get: evicted ones (`restarted: false`), or, when its
+ * `since` comes from an earlier run of edgevis (before this run's epoch × 1000, or above anything
+ * this run numbered), everything before this run (`restarted: true`). Snapshots are never
+ * replayed (the next one supersedes them).
  */
 export class TrackWebSocketServer implements TrackPublisher {
   readonly name = 'websocket';
   private readonly sent = { messages: 0, skippedSnapshots: 0 };
   private readonly clients = new Map<WebSocket, { subscription: Subscription; lastSnapshotAt: number }>();
-  private readonly history = new Map<string, { buffered: { seq: number; json: string }[]; evictedUpTo: number }>();
+  /** Per camera: the events and states kept for resuming (after `evictedUpTo`), the run's first number and the latest state. */
+  private readonly history = new Map<string, { buffered: { seq: number; json: string }[]; evictedUpTo: number; epoch: number; runStart: number; status: { seq: number; json: string } | null }>();
   private readonly wss = new WebSocketServer({ noServer: true, perMessageDeflate: false, maxPayload: MAX_CLIENT_PAYLOAD_BYTES });
   private closing: Promise<void> | null = null;
   /** Where viewer sockets (`/cameras/<id>?preview=<fps>`) are registered for pictures; none = pictures off. */
@@ -155,7 +162,7 @@ export class TrackWebSocketServer implements TrackPublisher {
   get counters(): Readonly<Record<string, number>> { return { ...this.sent, clients: this.clients.size }; }
 
   publish(message: TrackMessage, json: string): void {
-    if (message.type !== 'tracks') this.remember(message.camera, message.seq, json);
+    if (message.type !== 'tracks') this.remember(message, json);
     let maskless: string | null = null;
     const now = performance.now();
     for (const [socket, client] of this.clients) {
@@ -187,10 +194,17 @@ export class TrackWebSocketServer implements TrackPublisher {
     return this.closing;
   }
 
-  private remember(camera: string, seq: number, json: string): void {
-    let h = this.history.get(camera);
-    if (!h) { h = { buffered: [], evictedUpTo: 0 }; this.history.set(camera, h); }
-    h.buffered.push({ seq, json });
+  /** The camera left the set: nothing of it is kept for new or resuming clients. */
+  forgetCamera(cameraId: string): void {
+    this.history.delete(cameraId);
+  }
+
+  private remember(message: TrackMessage, json: string): void {
+    let h = this.history.get(message.camera);
+    // A camera's first message of this run: everything before it belongs to earlier runs (or was never numbered).
+    if (!h) { h = { buffered: [], evictedUpTo: message.seq - 1, epoch: message.epoch, runStart: message.seq, status: null }; this.history.set(message.camera, h); }
+    h.buffered.push({ seq: message.seq, json });
+    if (message.type === 'camera_status') h.status = { seq: message.seq, json };
     if (h.buffered.length > RESUME_BUFFER) h.evictedUpTo = h.buffered.shift()!.seq;
   }
 
@@ -198,12 +212,31 @@ export class TrackWebSocketServer implements TrackPublisher {
     this.clients.set(socket, { subscription, lastSnapshotAt: -Infinity });
     socket.on('close', () => this.clients.delete(socket));
     socket.on('error', () => { this.clients.delete(socket); socket.terminate(); });
-    if (subscription.since === undefined || subscription.camera === null) return;
+    const wantsStatus = subscription.kinds.has('status');
+    if (subscription.since === undefined || subscription.camera === null) {
+      // Where each camera stands now, before anything else.
+      if (!wantsStatus) return;
+      for (const [camera, h] of this.history) if (h.status && (subscription.camera === null || subscription.camera === camera)) socket.send(h.status.json);
+      return;
+    }
     const h = this.history.get(subscription.camera);
     if (!h) return;
-    if (subscription.since < h.evictedUpTo) {
-      socket.send(JSON.stringify({ schema: MESSAGE_SCHEMA_VERSION, type: 'gap', camera: subscription.camera, fromSeq: subscription.since + 1, toSeq: h.evictedUpTo, reason: 'events and states before these are no longer held for resuming' }));
+    const since = subscription.since;
+    const lastSeq = h.buffered.at(-1)?.seq ?? h.evictedUpTo;
+    const restarted = since < h.runStart - 1 || since > lastSeq;
+    if (restarted || since < h.evictedUpTo) {
+      socket.send(JSON.stringify({
+        schema: MESSAGE_SCHEMA_VERSION, type: 'gap', camera: subscription.camera, epoch: h.epoch,
+        fromSeq: restarted ? Math.min(since + 1, h.evictedUpTo) || 1 : since + 1, toSeq: Math.max(h.evictedUpTo, 1), restarted,
+        reason: restarted
+          ? `edgevis restarted (this run's epoch is ${h.epoch}): nothing of the run that numbered ${since} is held; what this run holds follows`
+          : 'events and states before these are no longer held for resuming',
+      }));
     }
-    for (const m of h.buffered) if (m.seq > subscription.since) socket.send(m.json);
+    const from = restarted ? h.evictedUpTo : since;
+    const replayed = h.buffered.filter((m) => m.seq > from);
+    // The current state comes first when the replay does not hold it (evicted, or a client that left out states).
+    if (wantsStatus && h.status && !replayed.some((m) => m.seq === h.status!.seq)) socket.send(h.status.json);
+    for (const m of replayed) socket.send(m.json);
   }
 }
