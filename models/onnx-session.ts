@@ -1,4 +1,4 @@
-import { existsSync, readdirSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { basename, dirname, join } from 'node:path';
@@ -97,7 +97,10 @@ export function quietOnnxRuntimeLogging(): void {
  * attempt prints errors from native code: Dawn's Vulkan warnings, the CUDA provider bridge), or
  * null when it may work and must be tried.
  * - `cuda`: onnxruntime-node's CUDA provider library (downloaded at install time, skipped here) is absent;
- * - `webgpu`: Dawn runs on Vulkan, and no Vulkan driver (ICD manifest) is installed.
+ * - `webgpu`: Dawn runs on Vulkan, and no hardware Vulkan driver is installed: no ICD manifest, or
+ *   only software ones (Mesa's lavapipe/llvmpipe, SwiftShader: a CPU behind a Vulkan API, slower
+ *   than ONNX Runtime's own CPU kernels, and Dawn warns about their missing features on the
+ *   terminal), or no GPU device node (/dev/dri/renderD*, /dev/nvidia*).
  */
 export function providerUnavailableReason(provider: ExecutionProvider, env = process.env): string | null {
   if (provider === 'cuda') {
@@ -106,12 +109,36 @@ export function providerUnavailableReason(provider: ExecutionProvider, env = pro
     return existsSync(lib) ? null : `the CUDA provider library is not installed (${basename(lib)}; onnxruntime-node's install step downloads it unless ONNXRUNTIME_NODE_INSTALL=skip)`;
   }
   if (provider === 'webgpu') {
-    if (env.VK_ICD_FILENAMES || env.VK_DRIVER_FILES) return null;
+    const listed = (env.VK_DRIVER_FILES ?? env.VK_ICD_FILENAMES)?.split(':').filter(Boolean);
     const dirs = ['/usr/share/vulkan/icd.d', '/etc/vulkan/icd.d', '/usr/local/share/vulkan/icd.d'];
-    const found = dirs.some((d) => { try { return readdirSync(d).some((f) => f.endsWith('.json')); } catch { return false; } });
-    return found ? null : `no Vulkan driver is installed (no ICD manifest in ${dirs.join(', ')}), which WebGPU (Dawn) needs`;
+    const manifests = listed ?? dirs.flatMap((d) => { try { return readdirSync(d).filter((f) => f.endsWith('.json')).map((f) => join(d, f)); } catch { return []; } });
+    if (manifests.length === 0) return `no Vulkan driver is installed (no ICD manifest in ${dirs.join(', ')}), which WebGPU (Dawn) needs`;
+    const hardware = manifests.filter((m) => !isSoftwareVulkanDriver(m));
+    if (hardware.length === 0) return `only a software Vulkan driver is installed (${manifests.map((m) => basename(m)).join(', ')}: the CPU behind a Vulkan API, slower than ONNX Runtime's CPU kernels)`;
+    if (!hasGpuDevice()) return 'no GPU device node (/dev/dri/renderD*, /dev/nvidia0) is present, so the Vulkan driver has no adapter to drive';
+    return null;
   }
   return null;
+}
+
+/** Whether an ICD manifest names a software Vulkan driver (lavapipe/llvmpipe, SwiftShader), by its file name or library path. */
+export function isSoftwareVulkanDriver(manifestPath: string): boolean {
+  const software = /lvp|lavapipe|llvmpipe|swiftshader|swrast/i;
+  if (software.test(basename(manifestPath))) return true;
+  try {
+    const manifest = JSON.parse(readFileSync(manifestPath, 'utf8')) as { ICD?: { library_path?: string } };
+    return software.test(manifest.ICD?.library_path ?? '');
+  } catch {
+    return false; // unreadable: let Dawn decide
+  }
+}
+
+/** Whether the machine has a GPU device node a Vulkan driver could open (DRM render node or NVIDIA's). */
+function hasGpuDevice(): boolean {
+  try {
+    if (readdirSync('/dev/dri').some((f) => f.startsWith('renderD'))) return true;
+  } catch { /* no DRM devices */ }
+  return existsSync('/dev/nvidia0') || existsSync('/dev/dxg'); // dxg: WSL2's GPU
 }
 
 function firstLine(text: string): string {

@@ -8,7 +8,7 @@ import { CAMERA_STATES, MESSAGE_SCHEMA_VERSION } from '../operators/wire/message
 import { MessageSequence } from '../operators/wire/message-sequence.js';
 import { toTrackMessages } from '../operators/wire/track-messages.js';
 import type { SamplingStats } from '../operators/sample-frames.js';
-import { redactSource, type SourceError } from '../operators/sources/source-error.js';
+import { redactSecrets, redactSource, type SourceError } from '../operators/sources/source-error.js';
 import type { ConnectionSlots } from '../operators/sources/connection-slots.js';
 import type { SourceProgress } from '../operators/sources/source-spec.js';
 import type { SourceHealthChange } from '../operators/sources/supervise-live-source.js';
@@ -147,8 +147,10 @@ export class CameraRun {
   }
 
   /** Records, logs (one line) and publishes a change of state. */
-  private setState(state: CameraState, reason: string, code?: string): void {
+  private setState(state: CameraState, unredacted: string, code?: string): void {
     const s = this.status;
+    // A reason may quote a URL (an error from GStreamer); it goes to logs, messages and HTTP answers.
+    const reason = redactSecrets(unredacted);
     s.state = state;
     s.reason = reason;
     const level = state === 'failed' ? 'error' : state === 'stalled' || state === 'reconnecting' ? 'warn' : 'info';
@@ -161,7 +163,7 @@ export class CameraRun {
 
   /** A problem that did not stop the source (a corrupt frame skipped, a truncated file): one warning line, kept as the reason. */
   private onSourceWarning(warning: SourceError): void {
-    this.status.lastWarning = warning.message;
+    this.status.lastWarning = redactSecrets(warning.message);
     this.log.warn({ code: warning.code, source: warning.source }, warning.message);
   }
 
@@ -175,7 +177,7 @@ export class CameraRun {
     const { camera, parts, status } = this;
     const fail = (err: Error) => {
       if (this.stopping) return;
-      status.error = err.message;
+      status.error = redactSecrets(err.message);
       status.errorCode = (err as { code?: string }).code;
       this.setState('failed', err.message, status.errorCode);
       this.settle();

@@ -1,4 +1,6 @@
-import { basename } from 'node:path';
+import { mkdtempSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { basename, join } from 'node:path';
 import { projectRoot } from '../config/load.js';
 import { modelNotFoundMessage, resolveModelFile } from '../config/model-path.js';
 import type { CameraConfig, EdgevisConfig } from '../config/schema.js';
@@ -44,6 +46,7 @@ export class ModelRegistry {
 
   constructor(private readonly config: EdgevisConfig, private readonly log: Logger, private readonly projectDir = projectRoot()) {
     this.layout = cpuInferenceLayout(config.model);
+    if (config.model.executionProviders.includes('webgpu')) ensureRuntimeDir();
   }
 
   /**
@@ -64,7 +67,7 @@ export class ModelRegistry {
         this.logFallbacks('segmenter', fallbacks);
         this.log.info({ model: path, executionProvider: segmenter.executionProvider, input: `${segmenter.inputWidth}x${segmenter.inputHeight}`, classes: segmenter.classNames.length,
           ...(segmenter.executionProvider === 'cpu' ? { cpuStreams: this.layout.streams, intraOpThreads: this.layout.intraOpThreads } : {}) },
-          `segmenter ready on ${segmenter.executionProvider.toUpperCase()} execution provider`);
+          `segmenter ready on ${segmenter.executionProvider.toUpperCase()} execution provider${whyNot(fallbacks)}`);
         return segmenter;
       });
       this.segmenters.set(path, load);
@@ -96,7 +99,7 @@ export class ModelRegistry {
     }
     const { embedder, fallbacks } = await WorkerEmbedder.load(this.inferencePool(), lookup.found, model.executionProviders, this.layout.intraOpThreads);
     this.logFallbacks('embedder', fallbacks);
-    log.info({ model: lookup.found, executionProvider: embedder.executionProvider, dim: embedder.dim }, `appearance embedder: OSNet re-identification on ${embedder.executionProvider.toUpperCase()}`);
+    log.info({ model: lookup.found, executionProvider: embedder.executionProvider, dim: embedder.dim }, `appearance embedder: OSNet re-identification on ${embedder.executionProvider.toUpperCase()}${whyNot(fallbacks)}`);
     return embedder;
   }
 
@@ -126,4 +129,27 @@ export class ModelRegistry {
     await this.embedderLoad?.then((e) => e?.dispose(), () => undefined);
     await this.pool?.close();
   }
+}
+
+/** Why the providers before the one in use were passed over, for the one info line that names the provider (empty when none was). */
+function whyNot(fallbacks: readonly { provider: string; reason: string }[]): string {
+  // The reason's first clause (the details are in the debug lines).
+  return fallbacks.length ? ` (not ${fallbacks.map((f) => `${f.provider}: ${f.reason.split(/ \(|, which|: /)[0]}`).join('; not ')})` : '';
+}
+
+/**
+ * Vulkan's window-system code (loaded with a GPU driver) prints "XDG_RUNTIME_DIR is invalid or not
+ * set" on the terminal when the variable is missing, as it is under systemd system services and in
+ * containers. Before the first GPU session: point it at a private folder of this process's user
+ * (mode 0700) when it does not name a usable one. The process environment is shared with the
+ * inference workers' native code, so this is done on the main thread, before they start.
+ */
+export function ensureRuntimeDir(env: NodeJS.ProcessEnv = process.env): void {
+  const current = env.XDG_RUNTIME_DIR;
+  try {
+    if (current && statSync(current).isDirectory()) return;
+  } catch { /* not there: make one */ }
+  try {
+    env.XDG_RUNTIME_DIR = mkdtempSync(join(tmpdir(), 'edgevis-runtime-'));
+  } catch { /* a read-only /tmp: leave it */ }
 }

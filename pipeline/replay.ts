@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import type { EdgevisConfig } from '../config/schema.js';
 import type { CameraConfig } from '../config/schema.js';
 import type { Tracker } from '../models/tracker.js';
-import { ReplayRecorder } from '../simulate/replay-recorder.js';
+import { outputProblem, ReplayRecorder } from '../simulate/replay-recorder.js';
 import { processingFps, type CameraStatus } from './camera-run.js';
 import { droppedFrames } from './status-line.js';
 import type { Logger } from './logger.js';
@@ -54,13 +54,17 @@ export interface ReplayOptions {
  */
 export async function replayRecording(config: EdgevisConfig, options: ReplayOptions): Promise<ReplayMetrics> {
   if (config.cameras.length !== 1) throw new Error(`replay takes exactly one source, got ${config.cameras.length}`);
-  const recorder = new ReplayRecorder(options.outDir, options.results, (m) => options.logger.warn(m));
+  let stopEarly: (() => void) | null = null;
+  // An output that cannot be written (full disk) ends the replay: nothing more would be kept.
+  const recorder = new ReplayRecorder(options.outDir, options.results, (m) => options.logger.warn(m), () => stopEarly?.());
   const started = performance.now();
   // The runtime owns the recorder like any publisher: it closes it when start-up fails or at stop.
   const runtime = await startEdgevis(config, {
     logger: options.logger, extraPublishers: [recorder], createTracker: options.createTracker, beforeCameras: options.beforeCameras,
     onTracks: (tracks, status) => { if (tracks.kind === 'frame') options.onProgress?.(status); },
   });
+  stopEarly = () => { void runtime.stop(); };
+  if (recorder.outputFailure) stopEarly();
   const [status] = await runtime.done;
   await runtime.stop();
   const wallMs = performance.now() - started;
@@ -69,9 +73,14 @@ export async function replayRecording(config: EdgevisConfig, options: ReplayOpti
     messages: recorder.counters.messages, wallMs: Math.round(wallMs),
     fps: Math.round(processingFps(status) * 100) / 100,
     meanInferenceMs: status.framesProcessed ? Math.round((status.inferenceMs / status.framesProcessed) * 100) / 100 : 0,
-    state: status.state, ...(status.error ? { error: status.error } : {}),
+    state: status.state, ...(recorder.outputFailure ? { error: recorder.outputFailure } : status.error ? { error: status.error } : {}),
   };
-  writeFileSync(join(options.outDir, 'metrics.json'), `${JSON.stringify(metrics, null, 2)}\n`);
+  const metricsPath = join(options.outDir, 'metrics.json');
+  try {
+    writeFileSync(metricsPath, `${JSON.stringify(metrics, null, 2)}\n`);
+  } catch (err) {
+    return { ...metrics, error: metrics.error ?? outputProblem(metricsPath, err) };
+  }
   return metrics;
 }
 

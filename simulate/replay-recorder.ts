@@ -19,17 +19,27 @@ export class ReplayRecorder implements TrackPublisher {
   private readonly writer: Worker | null = null;
   private writerDone: Promise<void> | null = null;
   private failure: string | null = null;
+  /** Why the event log could not be written (a full disk, an I/O error), or null. */
+  private eventLogFailure: string | null = null;
   private closed = false;
   private messages = 0;
+  private readonly eventsPath: string;
 
   /**
    * @param outDir created if missing; existing result files in it are overwritten
    * @param withResults also write the MOTChallenge, MOTS, YouTube-VIS and DAVIS files (the mask formats need snapshots with masks)
    * @param warn called with the writer's warnings (more than 255 tracks for the DAVIS PNGs) and failures
+   * @param onFailure called once when an output cannot be written (full disk, I/O error): the replay should stop, nothing more is written
+   * @throws OutputError when the folder or the event log cannot be created
    */
-  constructor(outDir: string, withResults: boolean, private readonly warn: (message: string) => void = () => undefined) {
-    mkdirSync(outDir, { recursive: true });
-    this.eventsFd = openSync(join(outDir, REPLAY_FILES.events), 'w');
+  constructor(outDir: string, withResults: boolean, private readonly warn: (message: string) => void = () => undefined, private readonly onFailure: (why: string) => void = () => undefined) {
+    this.eventsPath = join(outDir, REPLAY_FILES.events);
+    try {
+      mkdirSync(outDir, { recursive: true });
+      this.eventsFd = openSync(this.eventsPath, 'w');
+    } catch (err) {
+      throw new OutputError(outputProblem(this.eventsPath, err));
+    }
     if (!withResults) return;
     const ext = import.meta.url.endsWith('.ts') ? 'ts' : 'js';
     const writer = new Worker(new URL(`./result-files-worker.${ext}`, import.meta.url), { workerData: { outDir } });
@@ -37,16 +47,22 @@ export class ReplayRecorder implements TrackPublisher {
     this.writerDone = new Promise<void>((resolve) => {
       writer.on('message', (e: ResultWriterEvent) => {
         if (e.kind === 'warn') this.warn(e.message);
-        else if (e.kind === 'failed') { this.failure = e.message; this.warn(`result files not written: ${e.message}`); } else resolve();
+        else if (e.kind === 'failed') { this.failure = e.message; this.warn(`result files not written: ${e.message}`); this.onFailure(`result files not written: ${e.message}`); } else resolve();
       });
-      writer.on('error', (err) => { this.failure = err.message; this.warn(`result files not written: ${err.message}`); resolve(); });
+      writer.on('error', (err) => { this.failure = err.message; this.warn(`result files not written: ${err.message}`); this.onFailure(`result files not written: ${err.message}`); resolve(); });
       writer.on('exit', () => resolve());
     });
   }
 
   publish(message: TrackMessage, json: string): void {
-    if (this.closed) return;
-    writeSync(this.eventsFd, `${json}\n`);
+    if (this.closed || this.eventLogFailure) return;
+    try {
+      writeSync(this.eventsFd, `${json}\n`);
+    } catch (err) {
+      this.eventLogFailure = outputProblem(this.eventsPath, err);
+      this.onFailure(this.eventLogFailure);
+      return;
+    }
     this.messages++;
     if (this.writer && message.type === 'tracks') this.writer.postMessage({ kind: 'frame', json } satisfies ResultWriterRequest);
   }
@@ -57,14 +73,31 @@ export class ReplayRecorder implements TrackPublisher {
   /** Why the result files could not be written, or null. */
   get resultFailure(): string | null { return this.failure; }
 
+  /** Why an output could not be written (the event log first), or null. */
+  get outputFailure(): string | null { return this.eventLogFailure ?? this.failure; }
+
   /** Closes the event log and waits for the writer to finish every snapshot and the whole-replay files. Idempotent. */
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    closeSync(this.eventsFd);
+    try { closeSync(this.eventsFd); } catch (err) { this.eventLogFailure ??= outputProblem(this.eventsPath, err); }
     if (!this.writer) return;
     this.writer.postMessage({ kind: 'close' } satisfies ResultWriterRequest);
     await this.writerDone;
     await this.writer.terminate();
   }
+}
+
+/** An output of edgevis (a replay's files) could not be created or written. */
+export class OutputError extends Error {
+  override readonly name = 'OutputError';
+}
+
+/** What went wrong writing `path`, with the fix: a full disk, no permission, anything else by its code. */
+export function outputProblem(path: string, err: unknown): string {
+  const code = (err as NodeJS.ErrnoException).code;
+  const fix = code === 'ENOSPC' || code === 'EDQUOT' ? 'the disk is full: free space or write elsewhere (--out)'
+    : code === 'EACCES' || code === 'EPERM' || code === 'EROFS' ? 'this user may not write there: choose another folder (--out) or fix its permissions'
+      : 'check the folder (--out)';
+  return `cannot write ${path} (${code ?? (err as Error).message}): ${fix}`;
 }

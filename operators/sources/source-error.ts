@@ -1,3 +1,5 @@
+import { redactSecrets, redactSource } from './redact-secrets.js';
+
 /**
  * Machine-readable cause of a source failure (as `ws` does with `WS_ERR_*`): retry decisions and
  * tests switch on it, never on message text.
@@ -13,14 +15,7 @@
  */
 export type SourceErrorCode = 'not-found' | 'permission-denied' | 'empty' | 'unreachable' | 'stream-not-found' | 'undecodable' | 'truncated' | 'unsupported-scheme' | 'gstreamer';
 
-/**
- * The source string fit to print: the password of a URL (`rtsp://user:secret@host/…`) is replaced
- * by `***`, so logs, errors and status messages never carry it.
- */
-export function redactSource(source: string): string {
-  // The user info ends at the last '@' before the path (a password may itself hold '@').
-  return source.replace(/^([a-z][a-z0-9+.-]*:\/\/[^/@:\s]*):[^/\s]*@/i, '$1:***@');
-}
+export { redactSecrets, redactSource };
 
 /** Raised when a source cannot be opened or fails while running; the message names the camera, the source (password redacted) and a fix. */
 export class SourceError extends Error {
@@ -28,7 +23,7 @@ export class SourceError extends Error {
   /** The source, its password redacted. */
   readonly source: string;
   constructor(readonly code: SourceErrorCode, readonly cameraId: string, source: string, problem: string, fix: string) {
-    super(`camera '${cameraId}' source ${redactSource(source)}: ${problem.split(source).join(redactSource(source))}. ${fix}`);
+    super(redactSecrets(`camera '${cameraId}' source ${redactSource(source)}: ${problem.split(source).join(redactSource(source))}. ${fix}`));
     this.source = redactSource(source);
   }
 }

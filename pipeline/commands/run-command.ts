@@ -9,6 +9,7 @@ import { cameraApi } from '../servers/camera-api.js';
 import { createLogger } from '../logger.js';
 import { redactSource } from '../../operators/sources/source-error.js';
 import { exitNow, mallocArenas } from '../process-control.js';
+import { runEpoch, stateDirOf } from '../run-epoch.js';
 import { startEdgevis } from '../runtime.js';
 import { corruptNote, droppedFrames, formatStatusLine } from '../status-line.js';
 
@@ -58,10 +59,14 @@ export async function runCommand(flags: RunFlags): Promise<number> {
   }
   // What the process was started with (see start-settings.ts: the CLI sets these for itself when they are missing).
   log.debug({ pid: process.pid, uvThreadpoolSize: process.env.UV_THREADPOOL_SIZE ?? null, mallocArenaMax: process.env.MALLOC_ARENA_MAX ?? null, nodeFlags: process.execArgv, notApplied: process.env.EDGEVIS_START_SETTINGS_NOTE ?? null }, 'process settings');
+  // The run's epoch: sequence numbers and event ids continue above every earlier run's.
+  const { epoch, warning: epochWarning } = runEpoch(stateDirOf(config.stateDir));
+  if (epochWarning) log.warn(epochWarning);
+  log.debug({ epoch }, 'run epoch');
   let runtime;
   try {
     // With the camera API on, edgevis is a service whose cameras come and go: it runs until stopped.
-    runtime = await startEdgevis(config, { logger: log, keepAlive: apiToken !== null });
+    runtime = await startEdgevis(config, { logger: log, keepAlive: apiToken !== null, epoch });
   } catch (err) {
     process.stderr.write(`edgevis: ${(err as Error).message}\n`);
     return 1;
@@ -81,7 +86,7 @@ export async function runCommand(flags: RunFlags): Promise<number> {
   }
   out.write(`  cameras:   ${config.cameras.map((c) => `${c.id}=${redactSource(c.source)}`).join(', ')}\n`);
   if (apiToken !== null && runtime.httpEdge) {
-    runtime.httpEdge.route(cameraApi(runtime, apiToken, flags.config ? dirname(resolve(flags.config)) : process.cwd(), log));
+    runtime.httpEdge.route(cameraApi(runtime, apiToken, flags.config ? dirname(resolve(flags.config)) : process.cwd(), log, config.api.allowedSources));
     out.write(`  camera API: http://${runtime.httpEdge.authority}/api/cameras  (Authorization: Bearer <token>)\n`);
   } else if (apiToken !== null) {
     log.warn('the camera API needs the WebSocket server (publish.websocket.enabled); it is off');

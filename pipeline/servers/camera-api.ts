@@ -1,4 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { resolve, sep } from 'node:path';
 import { ConfigError, parseCameraConfig } from '../../config/load.js';
 import { redactSource } from '../../operators/sources/source-error.js';
 import { processingFps, type CameraStatus } from '../camera-run.js';
@@ -25,13 +26,14 @@ export function cameraView(status: CameraStatus, source: string) {
  * The camera API on the HTTP edge, every request authenticated with `Authorization: Bearer <token>`
  * (401 otherwise):
  * - `GET /api/cameras` → 200, the cameras with state, reason, counters;
- * - `POST /api/cameras` with one camera's config as JSON (as in the config file's `cameras[]`) → 201, or 400 naming the invalid fields, 409 when the id runs;
+ * - `POST /api/cameras` with one camera's config as JSON (as in the config file's `cameras[]`) → 201, or 400 naming the invalid fields
+ *   (a reserved id, a source `allowedSources` does not allow: {@link sourceAllowed}), 409 when the id runs;
  * - `DELETE /api/cameras/<id>` → 204 (its open tracks end with reason `camera-removed`), 404 when unknown;
  * - `POST /api/cameras/<id>/restart` → 202 (tracks end with `camera-restarted`; ids continue), 404 when unknown.
  * Changes last until the process stops; the config file stays the durable list (reload it with SIGHUP).
  * @param baseDir folder that relative paths in a posted camera resolve against
  */
-export function cameraApi(runtime: EdgevisRuntime, token: string, baseDir: string, log: Logger): HttpRoute {
+export function cameraApi(runtime: EdgevisRuntime, token: string, baseDir: string, log: Logger, allowedSources: readonly string[] = DEFAULT_ALLOWED_SOURCES): HttpRoute {
   return async (request, response, url) => {
     if (url.pathname !== '/api/cameras' && !url.pathname.startsWith('/api/cameras/')) return false;
     const presented = bearerToken(request);
@@ -48,6 +50,8 @@ export function cameraApi(runtime: EdgevisRuntime, token: string, baseDir: strin
       if (body === undefined) return true;
       try {
         const camera = parseCameraConfig(body, 'camera API', baseDir);
+        const refusal = sourceAllowed(camera.source, allowedSources);
+        if (refusal) { sendJson(response, 400, { error: refusal }); return true; }
         const status = runtime.addCamera(camera);
         log.info({ camera: camera.id }, 'camera added through the API');
         sendJson(response, 201, cameraView(status, camera.source));
@@ -82,6 +86,33 @@ export function cameraApi(runtime: EdgevisRuntime, token: string, baseDir: strin
     }
     return true;
   };
+}
+
+/** What the camera API accepts when `api.allowedSources` is not set: network cameras only. */
+export const DEFAULT_ALLOWED_SOURCES: readonly string[] = ['rtsp', 'rtsps', 'http', 'https'];
+
+/**
+ * Whether an API client may add a camera reading `source`: a URL whose scheme is listed in
+ * `allowed` (e.g. `rtsp`), or a local path (a file, frame folder, `/dev/video0`, or a `file://`
+ * URL) inside one of the absolute folders listed. Decided from the text alone — the file system is
+ * not asked, so the answer never tells whether a file exists.
+ * @returns null when allowed, else why not (for a 400 answer)
+ */
+export function sourceAllowed(source: string, allowed: readonly string[]): string | null {
+  const scheme = /^([a-z][a-z0-9+.-]*):\/\//i.exec(source)?.[1]?.toLowerCase();
+  const schemes = allowed.filter((a) => !a.startsWith('/')).map((a) => a.toLowerCase().replace(/:(\/\/)?$/, ''));
+  const roots = allowed.filter((a) => a.startsWith('/')).map((a) => resolve(a));
+  const list = `api.allowedSources allows ${[...schemes.map((x) => `${x}://`), ...roots].join(', ') || 'nothing'}`;
+  if (scheme !== undefined && scheme !== 'file') {
+    return schemes.includes(scheme) ? null : `sources with the scheme ${scheme}:// may not be added through the API (${list}); an operator can allow it in the config`;
+  }
+  let path = source;
+  if (scheme === 'file') {
+    try { path = decodeURIComponent(new URL(source).pathname); } catch { return 'malformed file:// URL'; }
+  }
+  const absolute = resolve(path);
+  if (roots.some((root) => absolute === root || absolute.startsWith(root.endsWith(sep) ? root : root + sep))) return null;
+  return `local files and devices may not be added through the API unless they are inside a folder listed in api.allowedSources (${list})`;
 }
 
 /** Reads a JSON request body of at most MAX_BODY_BYTES; answers 413/400 itself and returns undefined then. */

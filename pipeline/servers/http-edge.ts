@@ -73,7 +73,13 @@ export class HttpEdge {
 
   private async dispatch(request: IncomingMessage, response: ServerResponse): Promise<void> {
     try {
-      const url = new URL(request.url ?? '/', 'http://localhost');
+      const url = requestUrlOf(request.url);
+      if (!url) { sendJson(response, 400, { error: 'malformed request target: send a path that starts with a single "/" (origin form, e.g. GET /metrics)' }, { connection: 'close' }); return; }
+      // Only the camera API takes other methods than GET and HEAD; a body sent anywhere else is not read.
+      if (!url.pathname.startsWith('/api/') && request.method !== 'GET' && request.method !== 'HEAD') {
+        sendJson(response, 405, { error: `${request.method} is not served on ${url.pathname}; use GET` }, { allow: 'GET, HEAD', connection: 'close' });
+        return;
+      }
       // Readers need the token except for probes, the viewer page itself (it holds no data) and the camera API (its own admin token).
       const open = PUBLIC_PATHS.has(url.pathname) || url.pathname.startsWith('/api/');
       const denied = open ? null : readerAccessProblem(request, this.access);
@@ -84,6 +90,20 @@ export class HttpEdge {
       if (!response.headersSent) sendJson(response, 500, { error: `internal error: ${(err as Error).message}` });
       else response.destroy();
     }
+  }
+}
+
+/**
+ * The URL of a request target in origin form (`/path?query`), or null for anything else: an
+ * empty target, `//…` (which URL parsing would take for a host), an absolute-form URL
+ * (`http://host/…`, meant for proxies) or `*`. Only the path and query are kept.
+ */
+export function requestUrlOf(target: string | undefined): URL | null {
+  if (!target || target[0] !== '/' || target.startsWith('//')) return null;
+  try {
+    return new URL(target, 'http://localhost');
+  } catch {
+    return null;
   }
 }
 
