@@ -36,9 +36,12 @@ t.test('config and wire share the camera-id rule', async (t) => {
   for (const id of ['cam1', 'A_b-9', 'x'.repeat(64)]) {
     t.ok(CAMERA_ID_PATTERN.test(id) && cameraSchema.safeParse({ id, source: 's' }).success, `${id} accepted`);
   }
-  for (const id of ['', '-a', 'a b', 'a/b', 'a#', 'x'.repeat(65), 'nodes']) {
+  for (const id of ['', '-a', 'a b', 'a/b', 'a#', 'x'.repeat(65)]) {
     t.notOk(CAMERA_ID_PATTERN.test(id) || cameraSchema.safeParse({ id, source: 's' }).success, `'${id}' rejected`);
   }
+  const reserved = cameraSchema.safeParse({ id: 'nodes', source: 's' });
+  t.notOk(reserved.success, "'nodes' is refused: <prefix>/nodes/<nodeId>/status is the node status topic");
+  t.match(reserved.error?.issues[0]?.message, /reserved/);
 });
 
 t.test('sequence numbers of a run start at epoch × 1000 + 1 and stay above every earlier run\'s; event ids carry the epoch', async (t) => {
