@@ -173,8 +173,9 @@ export function gstreamerFrames(spec: SourceSpec, credit?: FrameCredit, progress
       // A credit taken for a pull that never delivered goes back, or the next connection of a live camera would wait forever.
       releaseHeldCredit();
       if (stopped) return;
-      // A file's full appsink blocks its streaming thread, so EOS would never get through: stop at once.
-      if (!live) { stopPipeline(); return; }
+      // A file has no session to close, and its streaming thread may be blocked on a full appsink or
+      // waiting on the clock (realtime), where EOS would not get through: stop at once.
+      if (spec.kind === 'file') { stopPipeline(); return; }
       // Drain with EOS so decoders and the RTSP session close cleanly, then stop; force after a timeout.
       pipeline.sendEOS();
       // Not unref'd: the pipeline must reach NULL even when nothing else keeps the process alive.
