@@ -91,6 +91,14 @@ t.test('passwords in source and broker URLs never reach messages or logs', async
   t.equal(redactSource('mqtt://edgevis:p@ss@broker:1883'), 'mqtt://edgevis:***@broker:1883');
   t.equal(redactSource('rtsp://10.0.0.5/stream'), 'rtsp://10.0.0.5/stream', 'nothing to redact');
   t.equal(redactSource('/videos/a:b@c.mp4'), '/videos/a:b@c.mp4', 'a path is not a URL');
+  t.equal(redactSource('rtsp://S3cretTok@10.0.0.5/x'), 'rtsp://***@10.0.0.5/x', 'user info without a password may be a token: all of it');
+  t.equal(redactSource('rtsp://10.0.0.5/x?user=admin&password=S&channel=1'), 'rtsp://10.0.0.5/x?user=admin&password=***&channel=1', 'a credential in the query');
+  for (const name of ['pass', 'pwd', 'token', 'key', 'auth', 'PassWord', 'api_key', 'sig']) {
+    t.equal(redactSource(`http://cam/video.mjpg?${name}=v4lue#f`), `http://cam/video.mjpg?${name}=***#f`, `query parameter ${name}`);
+  }
+  t.equal(redactSource('rtsp://cam/x?keyframe=1&monkey=2'), 'rtsp://cam/x?keyframe=1&monkey=2', 'only whole parameter names count');
+  const { redactSecrets } = await import('../operators/sources/redact-secrets.js');
+  t.equal(redactSecrets('could not open "rtsp://u:p@h/x?token=t" (refused); retry rtsp://tk@h2/y.'), 'could not open "rtsp://u:***@h/x?token=***" (refused); retry rtsp://***@h2/y.', 'every URL in free text');
   const err = new SourceError('unreachable', 'door', 'rtsp://admin:s3cret@10.0.0.5/x', 'could not connect to rtsp://admin:s3cret@10.0.0.5/x', 'Check it.');
   t.notMatch(err.message, /s3cret/);
   t.equal(err.source, 'rtsp://admin:***@10.0.0.5/x');
