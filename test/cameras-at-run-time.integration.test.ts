@@ -4,7 +4,7 @@
 import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import t from 'tap';
 import { WebSocket } from 'ws';
 import type { CameraStatusMessage, TrackMessage } from '../operators/wire/track-messages.js';
@@ -35,6 +35,8 @@ t.test('config reload and camera API while a live camera keeps streaming with th
     `model: { path: "${MODEL}", executionProviders: [cpu], classes: [person] }`,
     'embedder: { kind: histogram }',
     'publish: { websocket: { port: 0 }, mqtt: { enabled: false } }',
+    // The API may add RTSP cameras and the recordings' folder (not any file of the machine).
+    `api: { allowedSources: [rtsp, "${dirname(VTEST)}"] }`,
   ].join('\n'));
   const lobby = `  - { id: lobby, source: "${server.url}" }`;
   const file = (id: string) => `  - { id: ${id}, source: "${VTEST}", realtime: true }`;

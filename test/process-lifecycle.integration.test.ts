@@ -10,7 +10,7 @@ import t, { type Test } from 'tap';
 import type { CameraStatusMessage } from '../operators/wire/track-messages.js';
 import { startRtspCamera } from '../simulate/rtsp-camera.js';
 import { haveInputs, MODEL, VTEST } from './helpers/fixtures.js';
-import { groupAlive, mqttRecorder, startCli, writeConfig } from './helpers/cli-process.js';
+import { groupAlive, mqttRecorder, startCli, within, writeConfig } from './helpers/cli-process.js';
 import { connect } from 'node:net';
 import { settle, wsCollector } from './helpers/subscribers.js';
 
@@ -47,7 +47,7 @@ t.test('SIGTERM mid-run beside a camera answering 404: clean exit 0, every open 
 
   const sentAt = performance.now();
   child.kill('SIGTERM');
-  const code = await Promise.race([exited, new Promise<'timeout'>((r) => setTimeout(() => r('timeout'), 20_000))]);
+  const code = (await within(exited, 20_000)) ?? 'timeout';
   const seconds = (performance.now() - sentAt) / 1000;
   t.equal(code, 0, `exit code 0 after a clean stop (${seconds.toFixed(1)} s) ${stderr.slice(-500)}`);
   t.ok(seconds < 15, `exited by itself within the bound: ${seconds.toFixed(1)} s`);
@@ -87,7 +87,7 @@ async function stopsCleanly(t: Test, pattern: string, stop: (pid: number, group:
   await settle(() => wsSub.messages.some((m) => m.type === 'track_started') && mqttSub.json().some((m) => m.type === 'track_started'), 60_000);
   const sentAt = performance.now();
   await stop(cliProcess.pid, (s) => cliProcess.signalGroup(s));
-  const exit = await Promise.race([cliProcess.exited, new Promise<null>((r) => setTimeout(() => r(null), 20_000))]);
+  const exit = await within(cliProcess.exited, 20_000);
   const seconds = exit ? (exit.at - sentAt) / 1000 : Infinity;
   t.equal(exit?.code, 0, `${pattern}: exit code 0 (${exit?.signal ?? ''}) after ${seconds.toFixed(1)} s ${cliProcess.err().slice(-400)}`);
   t.ok(seconds < 10, `${pattern}: stopped within 10 s (${seconds.toFixed(1)} s)`);
@@ -141,7 +141,7 @@ t.test('started bare, the CLI gets its start settings in the same process: same 
     delete env.UV_THREADPOOL_SIZE;
     if (!('MALLOC_ARENA_MAX' in extra)) delete env.MALLOC_ARENA_MAX;
     const cliProcess = startCli(['run', '--source', VTEST, '--model', MODEL, '--max-frames', '20', '--no-mqtt', '--no-ws', '--log-level', 'debug'], env, (fn) => t.teardown(fn));
-    const exit = await Promise.race([cliProcess.exited, new Promise<null>((r) => setTimeout(() => r(null), 60_000))]);
+    const exit = await within(cliProcess.exited, 60_000);
     t.equal(exit?.code, 0, 'ran 20 frames and exited');
     const line = (msg: string) => cliProcess.err().split('\n').find((l) => l.includes(`"${msg}"`));
     const start = line('process settings'), stop = line('process at stop');

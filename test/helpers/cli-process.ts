@@ -70,3 +70,9 @@ export async function mqttRecorder(url: string, topic = 'edgevis/#'): Promise<{ 
     close: async () => { await client.endAsync(true); },
   };
 }
+
+/** `promise`'s value, or null when it does not settle within `ms` (the timer never keeps the process alive). */
+export function within<T>(promise: Promise<T>, ms: number): Promise<T | null> {
+  let timer: NodeJS.Timeout;
+  return Promise.race([promise, new Promise<null>((r) => { timer = setTimeout(() => r(null), ms); })]).finally(() => clearTimeout(timer));
+}
