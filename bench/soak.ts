@@ -1,21 +1,27 @@
 /**
  * Soak: one looping simulated RTSP camera (the default recording at 10 fps), run by the real
- * runtime with the default model, with an outage every `period` seconds (the server killed with
- * SIGKILL, back after `outage` seconds). Samples every 10 s: RSS (MB), V8 heap (MB), the
+ * runtime with the default model, a WebSocket subscriber and an MQTT subscriber (on the embedded
+ * broker) reading everything, with an outage every `period` seconds (the server killed with
+ * SIGKILL, back after `outage` seconds; `period` 0 = no outage). Started as the CLI starts
+ * (MALLOC_ARENA_MAX=2, --single-threaded-gc on ≤ 4 cores: see pipeline/start-settings.ts). Samples every 10 s: RSS (MB), V8 heap (MB), the
  * process's OS thread count and the camera's state; prints start / max / end, and the RSS slope
  * over the run after the first 2 minutes and over its second half (least squares, MB per hour; the
  * allocators' arenas fill during the first minutes, so a plateau shows as a flat second half). A growing thread count
  * would reveal GStreamer pipelines or libuv work items that a reconnect leaves behind.
  *
- * usage: npm run build && UV_THREADPOOL_SIZE=32 node dist/bench/soak.js [minutes=30] [period=120] [outage=15]
+ * usage: npm run build && node dist/bench/soak.js [minutes=30] [period=120] [outage=15]
  */
+import { applyStartSettings } from '../pipeline/start-settings.js';
 import { readFileSync } from 'node:fs';
+import mqtt from 'mqtt';
+import { WebSocket } from 'ws';
 import { pino } from 'pino';
 import { parseConfig } from '../config/load.js';
 import { startEdgevis } from '../pipeline/runtime.js';
 import { DEFAULT_SOURCE } from '../config/command-line.js';
 import { startRtspCamera, freePort, type SimulatedRtspCamera } from '../simulate/rtsp-camera.js';
 
+applyStartSettings(); // the same process settings as `edgevis run` (starts this bench again in place when they are missing)
 const minutes = Number(process.argv[2] ?? 30), periodS = Number(process.argv[3] ?? 120), outageS = Number(process.argv[4] ?? 15);
 const WARMUP_S = 120, SAMPLE_S = 10;
 
@@ -35,9 +41,20 @@ const port = await freePort();
 let server: SimulatedRtspCamera = await startRtspCamera(DEFAULT_SOURCE, { fps: 10, loop: true, port, mount: 'soak' });
 const config = parseConfig({
   cameras: [{ id: 'soak', source: server.url, reconnectDelayMs: 500, reconnectMaxDelayMs: 4000 }],
-  publish: { websocket: { port: 0 }, mqtt: { enabled: false } },
+  publish: { websocket: { port: 0 }, mqtt: { brokerPort: 0 } },
 }, 'soak bench');
-const runtime = await startEdgevis(config, { logger: pino({ level: process.env.LOG_LEVEL ?? 'warn' }) });
+const received = { websocket: 0, mqtt: 0 };
+const runtime = await startEdgevis(config, {
+  logger: pino({ level: process.env.LOG_LEVEL ?? 'warn' }),
+  beforeCameras: async ({ websocketUrl, mqttUrl }) => {
+    const ws = new WebSocket(websocketUrl!);
+    ws.on('message', () => { received.websocket++; });
+    await new Promise((r) => ws.once('open', r));
+    const client = await mqtt.connectAsync(mqttUrl!, { protocolVersion: 4 });
+    client.on('message', () => { received.mqtt++; });
+    await client.subscribeAsync('edgevis/#', { qos: 1 });
+  },
+});
 const status = runtime.cameras[0];
 
 const t0 = performance.now();
@@ -47,13 +64,13 @@ const sample = () => {
   const m = process.memoryUsage();
   const s = { t: elapsedS(), rss: mb(m.rss), heap: mb(m.heapUsed), threads: threads(), state: status.state, frames: status.framesProcessed };
   samples.push(s);
-  console.log(`${s.t.toFixed(0).padStart(5)} s  rss ${s.rss.toFixed(1)} MB  heap ${s.heap.toFixed(1)} MB  threads ${s.threads}  ${s.state}  frames ${s.frames}  reconnects ${status.reconnects}`);
+  console.log(`${s.t.toFixed(0).padStart(5)} s  rss ${s.rss.toFixed(1)} MB  heap ${s.heap.toFixed(1)} MB  threads ${s.threads}  ${s.state}  frames ${s.frames}  reconnects ${status.reconnects}  received ws ${received.websocket} mqtt ${received.mqtt}`);
 };
 sample();
 const sampler = setInterval(sample, SAMPLE_S * 1000);
 
 let outages = 0;
-while (elapsedS() + periodS < minutes * 60) {
+while (periodS > 0 && elapsedS() + periodS < minutes * 60) {
   await new Promise((r) => setTimeout(r, periodS * 1000));
   server.process.kill('SIGKILL');
   await new Promise((r) => server.process.once('exit', r));
