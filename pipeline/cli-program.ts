@@ -8,6 +8,7 @@ import { startRtspCamera } from '../simulate/rtsp-camera.js';
 import { evalCommand, type EvalFlags } from './commands/eval-command.js';
 import { replayCommand, type ReplayFlags } from './commands/replay-command.js';
 import { runCommand, type RunFlags } from './commands/run-command.js';
+import { exitNow } from './process-control.js';
 
 const int = (name: string) => (v: string) => {
   const n = Number(v);
@@ -41,7 +42,10 @@ program.command('run')
   .option('--max-frames <n>', 'stop each camera after n frames', int('--max-frames'))
   .option('--classes <names...>', 'keep only these class names, e.g. --classes person car')
   .option('--log-level <level>', 'trace|debug|info|warn|error (default info, or $LOG_LEVEL)')
-  .action(async (flags: RunFlags) => { process.exitCode = await runCommand(flags); exitSoon(); });
+  // Once stopped, the process ends at once: a natural exit first closes Node's signal watchers, and a
+  // repeated group signal arriving then killed the process by the default action instead of exit 0.
+  // Everything is released by then (cameras, publishers, inference workers) and the log is flushed.
+  .action(async (flags: RunFlags) => { exitNow(await runCommand(flags)); });
 
 program.command('replay')
   .description('replay a recording (file, frame folder or rtsp:// URL) through the live graph; writes a deterministic event log and result files')

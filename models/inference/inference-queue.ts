@@ -59,6 +59,8 @@ export class InferenceQueue {
   private nextModel = 1;
   private closed = false;
   private closing: Promise<void> | null = null;
+  /** The current worker's thread has ended (it is not replaced once the queue gave up or closed). */
+  private workerExited = false;
   /** While closing: told when a job inside the worker answered. */
   private readonly drained = new Map<number, () => void>();
 
@@ -111,6 +113,7 @@ export class InferenceQueue {
     this.closing ??= (async () => {
       this.closed = true;
       const closedError = new Error('the inference queue was closed');
+      if (this.workerExited) { this.failAll(closedError); return; } // gave up on it: nothing runs
       for (const job of this.waiting) { this.pending.get(job.id)?.reject(closedError); this.pending.delete(job.id); }
       this.waiting.length = 0;
       const worker = this.worker;
@@ -151,7 +154,11 @@ export class InferenceQueue {
       else job.reject(reviveError(response.error));
     });
     worker.on('error', (err) => { if (worker === this.worker) this.lastWorkerError = err; }); // 'exit' follows
-    worker.on('exit', (code) => { if (worker === this.worker && !this.closed) this.replace(code); });
+    worker.on('exit', (code) => {
+      if (worker !== this.worker) return;
+      this.workerExited = true;
+      if (!this.closed) this.replace(code);
+    });
     if (this.pending.size === 0) worker.unref(); // it must not keep the process alive by itself; close() ends it
     return worker;
   }
@@ -184,6 +191,7 @@ export class InferenceQueue {
       return;
     }
     this.restarts.push(now);
+    this.workerExited = false;
     this.worker = this.attach(this.spawn());
     // The models first, under their handles, before any waiting job. A model that no longer loads
     // leaves its jobs to fail in the worker ("not loaded"), naming it.

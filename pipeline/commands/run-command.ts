@@ -69,7 +69,8 @@ export async function runCommand(flags: RunFlags): Promise<number> {
     runtime = await startEdgevis(config, { logger: log, keepAlive: apiToken !== null, epoch });
   } catch (err) {
     process.stderr.write(`edgevis: ${(err as Error).message}\n`);
-    return 1;
+    await flushLog(log);
+    return EXIT_CODES.failed;
   }
   const out = process.stdout;
   const prefix = config.publish.mqtt.topicPrefix;
@@ -120,7 +121,16 @@ export async function runCommand(flags: RunFlags): Promise<number> {
   await runtime.stop();
   out.write(`${tty ? '\r\x1b[2K' : ''}${formatStatusLine(cameras)}\n${finalReport(cameras, runtime.publishers)}`);
   log.debug({ mallocArenas: mallocArenas() }, 'process at stop');
+  await flushLog(log);
   return cameras.every((c) => c.state === 'failed') ? EXIT_CODES.failed : EXIT_CODES.clean;
+}
+
+/** Waits until the log's lines are written (a terminal's pretty-printer runs in a thread of its own), at most 1 s. */
+function flushLog(log: ReturnType<typeof createLogger>): Promise<void> {
+  return new Promise<void>((resolve) => {
+    const timer = setTimeout(resolve, 1000);
+    try { log.flush(() => { clearTimeout(timer); resolve(); }); } catch { clearTimeout(timer); resolve(); }
+  });
 }
 
 /**
