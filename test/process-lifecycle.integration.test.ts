@@ -107,7 +107,7 @@ async function stopsCleanly(t: Test, pattern: string, stop: (pid: number, group:
 t.test('every stop pattern of a service manager is a clean stop', { skip, timeout: 400_000 }, async (t) => {
   await stopsCleanly(t, 'SIGTERM to the group (systemd KillMode=control-group, kill -- -PGID)', (_pid, group) => group('SIGTERM'));
   await stopsCleanly(t, 'SIGINT to the group (Ctrl-C in a terminal)', (_pid, group) => group('SIGINT'));
-  await stopsCleanly(t, 'SIGTERM twice to the group, 100 ms apart', async (_pid, group) => { group('SIGTERM'); await new Promise((r) => setTimeout(r, 100)); group('SIGTERM'); });
+  await stopsCleanly(t, 'SIGTERM twice to the group, 20 ms apart', async (_pid, group) => { group('SIGTERM'); await new Promise((r) => setTimeout(r, 20)); group('SIGTERM'); });
   await stopsCleanly(t, 'SIGINT to the started process alone (a supervisor)', (pid) => { process.kill(pid, 'SIGINT'); });
 });
 

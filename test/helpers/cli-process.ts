@@ -19,7 +19,7 @@ export interface CliProcess {
   readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null; at: number }>;
   /** Waits up to `ms` for a line matching `pattern` on stdout; returns the match or null. */
   waitFor(pattern: RegExp, ms?: number): Promise<RegExpMatchArray | null>;
-  /** Signals the whole process group (kill -- -PGID). */
+  /** Signals the whole process group (kill -- -PGID); nothing when the group is gone already. */
   signalGroup(signal: NodeJS.Signals): void;
 }
 
@@ -49,7 +49,9 @@ export function startCli(args: readonly string[], env: NodeJS.ProcessEnv, teardo
       await settle(() => pattern.test(out) || child.exitCode !== null, ms);
       return out.match(pattern);
     },
-    signalGroup(signal) { process.kill(-pid, signal); },
+    signalGroup(signal) {
+      try { process.kill(-pid, signal); } catch (err) { if ((err as NodeJS.ErrnoException).code !== 'ESRCH') throw err; } // already gone: a fast stop
+    },
   };
 }
 
