@@ -1,19 +1,20 @@
 import type { TrackerConfig } from '../../config/schema.js';
-import { boxIoU } from '../box.js';
 import { hasEmbedding, type Detections } from '../detections.js';
 import type { Tracker } from '../tracker.js';
 import type { FrameTracks, StreamEnded, TrackEndReason, TrackObservation, TrackSummary } from '../tracks.js';
 import { AppearanceMemory } from './appearance-memory.js';
-import { assignMinCost } from './assignment.js';
+import { appearanceDemand } from './appearance-demand.js';
+import { FrameAssociation, occlusions, type Box } from './association.js';
 import { Track } from './track.js';
-
-type Box = [number, number, number, number];
 
 /**
  * Online multi-object tracker for one camera: keeps each instance's identity across frames
  * with motion, overlap, class and a memory of appearance. Pure and synchronous; all state is
  * in the instance, so one tracker per camera never shares identities with another, and a
  * source reconnect keeps using the same tracker (ids continue).
+ *
+ * This file is the track lifecycle; the association stages (costs, gates, Hungarian assignment)
+ * are in association.ts, the choice of what to embed in appearance-demand.ts.
  *
  * Per frame (after ByteTrack, Zhang et al. 2022, with appearance as in DeepSORT / BoT-SORT):
  * 1. predict every track with its constant-velocity Kalman filter;
@@ -82,19 +83,19 @@ export class MemoryTracker implements Tracker {
       if (det.scores[i] >= o.highScoreThreshold) high.push(i);
       else if (det.scores[i] >= o.lowScoreThreshold) low.push(i);
     }
-    const predicted = new Map<Track, Box>(this.tracks.map((t) => [t, t.kalman.box()]));
+    const association = new FrameAssociation(det, new Map<Track, Box>(this.tracks.map((t) => [t, t.kalman.box()])), o);
     const matched = new Map<Track, number>();
-    const occluded = this.occlusions(det, high);
+    const occluded = occlusions(det, high, o.memoryMaxOverlap);
 
     // Stage 1: confident detections vs confirmed + lost tracks, motion + appearance.
     const pool = this.tracks.filter((t) => t.state === 'confirmed' || t.state === 'lost');
-    const rest1 = this.matchByMotionAndAppearance(pool, high, matched, det, predicted);
+    const rest1 = association.matchByMotionAndAppearance(pool, high, matched);
     // Stage 2: still-tracked (not lost) tracks vs low-score detections, IoU only.
     const tracked = rest1.tracks.filter((t) => t.state === 'confirmed');
-    this.match(tracked, low, matched, (t, d) => this.iouCost(t, d, det, predicted.get(t)!, 0.5));
+    association.matchByOverlap(tracked, low, matched, 0.5);
     // Stage 3: tentative tracks vs remaining confident detections, IoU only.
     const tentative = this.tracks.filter((t) => t.state === 'tentative');
-    const rest3 = this.match(tentative, rest1.detections, matched, (t, d) => this.iouCost(t, d, det, predicted.get(t)!, o.minIoU));
+    const rest3 = association.matchByOverlap(tentative, rest1.detections, matched, o.minIoU);
 
     const started: TrackSummary[] = [], ended: TrackSummary[] = expired;
     for (const [t, d] of matched) {
@@ -134,68 +135,9 @@ export class MemoryTracker implements Tracker {
     return { kind: 'stream-ended', cameraId: this.cameraId, ...this.lastFrame, ended };
   }
 
-  /**
-   * Which detections of the coming frame need an embedding (see {@link Tracker.appearanceDemand}),
-   * mirroring {@link update} on the tracks' predicted boxes without changing any state.
-   * A confident detection is *claimed* by a confirmed track when each is the other's only
-   * overlap candidate (IoU ≥ minIoU) and they overlap with IoU ≥ 0.6: update matches such a pair
-   * by motion alone, so the detection is embedded only to refresh that track's memory (when it
-   * may update a memory — ≥ memoryMinScore, not occluded — and the memory is empty or older than
-   * `appearanceRefreshFrames` updates). Lost tracks are not re-identified from claimed detections
-   * in between: appearance could take a claimed detection from its track only if the track's memory
-   * disagreed with it by more than the IoU (≥ 0.6 in cosine distance), i.e. a drifted track, which
-   * the next refresh still reveals. Any other confident detection with a candidate track holding a
-   * memory (overlap, or a lost track's re-identification radius) is ambiguous and embedded, and a
-   * detection that may update a memory is embedded when a candidate track's memory is due or it has
-   * no candidate (it may start a track, whose memory starts with it).
-   * With `appearanceRefreshFrames` 0 every detection is embedded (returns null).
-   * @returns Uint8Array(N), 1 = embed, or null for all
-   */
+  /** Which detections of the coming frame need an embedding (see appearance-demand.ts). */
   appearanceDemand(det: Detections): Uint8Array | null {
-    const o = this.options;
-    if (o.appearanceRefreshFrames === 0) return null;
-    const want = new Uint8Array(det.count);
-    const next = this.updates + 1;
-    const due = (t: Track) => !t.memory || t.memory.empty || next - t.memoryUpdatedAt >= o.appearanceRefreshFrames;
-    const high: number[] = [];
-    for (let d = 0; d < det.count; d++) if (det.scores[d] >= o.highScoreThreshold) high.push(d);
-    const isHigh = (d: number) => det.scores[d] >= o.highScoreThreshold;
-    const occluded = this.occlusions(det, high);
-    const tracks = this.tracks;
-    const inPool = tracks.map((t) => t.state === 'confirmed' || t.state === 'lost');
-    const predicted = tracks.map((t) => t.kalman.predictedBox());
-    // IoU of every (track, detection) pair; `overlapping`: an overlap candidate (class allowing);
-    // `candidate`: any candidate, counting re-identification radii as if the detection had appearance.
-    const iou = tracks.map((_, r) => Array.from({ length: det.count }, (_, d) => boxIoU(predicted[r], 0, det.boxes, d)));
-    const overlapping = (r: number, d: number) => iou[r][d] >= o.minIoU && !this.classMismatch(tracks[r], d, det);
-    const candidate = (r: number, d: number) => this.isCandidate(tracks[r], d, det, predicted[r], iou[r][d], true);
-    const overlapsOf = (r: number) => high.reduce((n, d) => n + (overlapping(r, d) ? 1 : 0), 0);
-    const claimedBy = (d: number): number => {
-      if (!isHigh(d)) return -1;
-      let owner = -1;
-      for (let r = 0; r < tracks.length; r++) {
-        if (!inPool[r] || !overlapping(r, d)) continue;
-        if (owner >= 0) return -1; // two overlap candidates
-        owner = r;
-      }
-      return owner >= 0 && tracks[owner].state === 'confirmed' && iou[owner][d] >= 0.6 && overlapsOf(owner) === 1 ? owner : -1;
-    };
-    for (let d = 0; d < det.count; d++) {
-      if (det.scores[d] < o.lowScoreThreshold) continue; // never associated
-      const remembers = det.scores[d] >= o.memoryMinScore && !occluded[d];
-      const owner = claimedBy(d);
-      if (owner >= 0) { want[d] = remembers && due(tracks[owner]) ? 1 : 0; continue; }
-      let candidates = 0, anyDue = false;
-      for (let r = 0; r < tracks.length; r++) {
-        if (!candidate(r, d)) continue;
-        const t = tracks[r];
-        candidates++;
-        if (due(t)) anyDue = true;
-        if (isHigh(d) && inPool[r] && t.memory && !t.memory.empty) want[d] = 1; // appearance enters the cost
-      }
-      if (remembers && (candidates === 0 || anyDue)) want[d] = 1;
-    }
-    return want;
+    return appearanceDemand(det, this.tracks, this.tracks.map((t) => t.kalman.predictedBox()), this.options, this.updates + 1);
   }
 
   private advanceClock(ptsMs: number): void {
@@ -218,108 +160,6 @@ export class MemoryTracker implements Tracker {
     if (!t.memory || !hasEmbedding(det, d) || det.scores[d] < this.options.memoryMinScore || occluded[d]) return;
     t.memory.add(det.embeddings!, d * det.embeddingDim);
     t.memoryUpdatedAt = this.updates;
-  }
-
-  /**
-   * Which detections overlap another confident detection by more than `memoryMaxOverlap` IoU
-   * (their crops show part of someone else), computed once per frame.
-   */
-  private occlusions(det: Detections, high: readonly number[]): Uint8Array {
-    const occluded = new Uint8Array(det.count);
-    const b = det.boxes, limit = this.options.memoryMaxOverlap;
-    for (let x = 0; x < high.length; x++) {
-      const i = high[x];
-      for (let y = x + 1; y < high.length; y++) {
-        const j = high[y];
-        if (b[4 * i] >= b[4 * j + 2] || b[4 * j] >= b[4 * i + 2]) continue; // no horizontal overlap
-        if (boxIoU(b, i, b, j) > limit) { occluded[i] = 1; occluded[j] = 1; }
-      }
-    }
-    return occluded;
-  }
-
-  private match(
-    tracks: Track[], detections: number[], matched: Map<Track, number>,
-    cost: (t: Track, d: number) => number,
-  ): { tracks: Track[]; detections: number[] } {
-    if (tracks.length === 0 || detections.length === 0) return { tracks, detections };
-    return this.assign(tracks, detections, matched, tracks.map((t) => detections.map((d) => cost(t, d))));
-  }
-
-  /** Hungarian assignment on a cost matrix; records matches, returns the unmatched. */
-  private assign(tracks: Track[], detections: number[], matched: Map<Track, number>, matrix: number[][]): { tracks: Track[]; detections: number[] } {
-    const usedT = new Set<number>(), usedD = new Set<number>();
-    for (const [r, c] of assignMinCost(matrix)) {
-      matched.set(tracks[r], detections[c]);
-      usedT.add(r); usedD.add(c);
-    }
-    return { tracks: tracks.filter((_, r) => !usedT.has(r)), detections: detections.filter((_, c) => !usedD.has(c)) };
-  }
-
-  private classMismatch(t: Track, d: number, det: Detections): boolean {
-    return this.options.classAware && det.classIds[d] !== t.classId;
-  }
-
-  private iouCost(t: Track, d: number, det: Detections, box: Box, minIoU: number): number {
-    if (this.classMismatch(t, d, det)) return Infinity;
-    const iou = boxIoU(box, 0, det.boxes, d);
-    return iou >= minIoU ? 1 - iou : Infinity;
-  }
-
-  /**
-   * Stage 1 of {@link update}: Hungarian matching on {@link fullCost}. Geometry is gated first;
-   * a pair that is the only candidate of both its track and its detection and overlaps strongly
-   * (IoU ≥ 0.6, where no appearance gate applies) is matched whatever its appearance, so its
-   * appearance distance (a few 512-d dot products) is not computed. Same result, less work.
-   */
-  private matchByMotionAndAppearance(
-    tracks: Track[], detections: number[], matched: Map<Track, number>, det: Detections, predicted: Map<Track, Box>,
-  ): { tracks: Track[]; detections: number[] } {
-    if (tracks.length === 0 || detections.length === 0) return { tracks, detections };
-    const candidate = tracks.map((t) => {
-      const box = predicted.get(t)!;
-      return detections.map((d) => { const iou = boxIoU(box, 0, det.boxes, d); return this.isCandidate(t, d, det, box, iou) ? iou : -1; });
-    });
-    const rowCount = candidate.map((row) => row.reduce((n, v) => n + (v >= 0 ? 1 : 0), 0));
-    const colCount = detections.map((_, c) => candidate.reduce((n, row) => n + (row[c] >= 0 ? 1 : 0), 0));
-    const cost = candidate.map((row, r) => row.map((iou, c) => {
-      if (iou < 0) return Infinity;
-      if (rowCount[r] === 1 && colCount[c] === 1 && iou >= 0.6) return 1 - iou;
-      return this.fullCost(tracks[r], detections[c], det, iou);
-    }));
-    return this.assign(tracks, detections, matched, cost);
-  }
-
-  /**
-   * Whether a track and a detection may match at all: same class (when class-aware), overlap, or
-   * a lost track's re-identification radius (only with the detection's appearance, or when
-   * `assumeAppearance` — asking whether to embed it).
-   */
-  private isCandidate(t: Track, d: number, det: Detections, box: Box, iou: number, assumeAppearance = false): boolean {
-    if (this.classMismatch(t, d, det)) return false;
-    const o = this.options;
-    if (iou >= o.minIoU) return true;
-    if (t.state !== 'lost' || !t.memory || !(assumeAppearance || hasEmbedding(det, d))) return false;
-    const h = Math.max(box[3] - box[1], 1);
-    const dx = (det.boxes[4 * d] + det.boxes[4 * d + 2] - box[0] - box[2]) / 2;
-    const dy = (det.boxes[4 * d + 1] + det.boxes[4 * d + 3] - box[1] - box[3]) / 2;
-    return Math.hypot(dx, dy) <= o.reidMaxJump * h;
-  }
-
-  /** Association cost of a candidate pair (see the class comment); Infinity when appearance forbids it. */
-  private fullCost(t: Track, d: number, det: Detections, iou: number): number {
-    const o = this.options;
-    const overlaps = iou >= o.minIoU;
-    const app = t.memory && hasEmbedding(det, d) ? t.memory.distance(det.embeddings!, d * det.embeddingDim) : Infinity;
-    if (!Number.isFinite(app)) return overlaps ? 1 - iou : Infinity;
-    if (overlaps) {
-      // Overlapping but looking different: at a crossing, this is the other person.
-      if (app > o.maxAppearanceDistance && iou < 0.6) return Infinity;
-      return o.appearanceWeight * app + (1 - o.appearanceWeight) * (1 - iou);
-    }
-    // No overlap: re-identification of a lost track by appearance alone, near where it should be.
-    if (app > o.reidDistance) return Infinity;
-    return o.appearanceWeight * app + (1 - o.appearanceWeight);
   }
 
   private snapshot(det: Detections, started: TrackSummary[], ended: TrackSummary[]): FrameTracks {
