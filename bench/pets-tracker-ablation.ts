@@ -4,7 +4,12 @@
  * same detections and `edgevis eval`'s code scores it against ../shared/datasets/pets09-s2l1.
  * Prints HOTA, DetA, AssA, MOTA, IDF1, IDSW per tracker and the embedders' ms per frame.
  *
- * usage: npm run build && node dist/bench/pets-tracker-ablation.js [frames=400] [model file=the default, yolov8n-seg_fp32.onnx]
+ * With `DROPS=1`, also the effect of dropped frames (a live camera whose model is slower than
+ * its frame rate): the OSNet tracker on every 2nd, every 3rd and a random half of the frames,
+ * scored on the frames it saw, once with their real media time (the motion model steps across
+ * the gap) and once as if each kept frame followed the last by one interval (how it was before).
+ *
+ * usage: npm run build && [DROPS=1] node dist/bench/pets-tracker-ablation.js [frames=400] [model file=the default, yolov8n-seg_fp32.onnx]
  */
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
@@ -80,8 +85,9 @@ export function runTracker(cached: readonly CachedFrame[], which: 'plain' | 'his
   });
 }
 
-export function scorePets(pred: MotRow[], n: number) {
-  const gt = parseMotChallenge(readFileSync(gtFile, 'utf8'), gtFile);
+export function scorePets(pred: MotRow[], n: number, keptFrames?: ReadonlySet<number>) {
+  const all = parseMotChallenge(readFileSync(gtFile, 'utf8'), gtFile);
+  const gt = keptFrames ? all.filter((r) => keptFrames.has(r.frame)) : all;
   return scoreTracking([motChallengeSequence('PETS09-S2L1', gt, pred, { first: 1, last: Math.min(n, 400) }, 'MOT15')]).combined;
 }
 
@@ -105,6 +111,28 @@ async function main(): Promise<void> {
   for (const [name, pred] of rows) {
     const s = scorePets(pred, frames);
     process.stdout.write(`| ${name} | ${pct(s.hota.HOTA)} | ${pct(s.hota.DetA)} | ${pct(s.hota.AssA)} | ${pct(s.clear.MOTA)} | ${pct(s.identity.IDF1)} | ${s.clear.idsw} |\n`);
+  }
+  if (process.env.DROPS) {
+    // A seeded generator, so the random pattern is the same in every run.
+    let seed = 12345;
+    const random = () => { seed = (seed * 1103515245 + 12345) % 2 ** 31; return seed / 2 ** 31; };
+    const patterns: [string, (i: number) => boolean][] = [['every frame', () => true], ['every 2nd frame', (i) => i % 2 === 0], ['every 3rd frame', (i) => i % 3 === 0], ['a random half', () => random() < 0.5]];
+    process.stdout.write('\nDropped frames (OSNet; scored on the frames the tracker saw):\n| frames processed | motion stepped by media time | HOTA | AssA | IDF1 | ID switches |\n| --- | --- | --- | --- | --- | --- |\n');
+    for (const [label, keep] of patterns) {
+      const kept = cached.filter((_, i) => keep(i));
+      const keptFrames = new Set(kept.map((f) => f.plain.frame.frameIndex + 1));
+      // As before the fix: each kept frame one interval after the last, whatever was dropped between.
+      const stepMs = cached.length > 1 ? cached[1].plain.frame.ptsMs - cached[0].plain.frame.ptsMs : 100;
+      const asConsecutive = kept.map((f, i) => {
+        const re = (d: Detections) => ({ ...d, frame: { ...d.frame, ptsMs: i * stepMs, frameIntervalMs: stepMs } });
+        return { plain: re(f.plain), histogram: re(f.histogram), osnet: re(f.osnet) };
+      });
+      for (const [how, frames_] of [['yes', kept], ['no (gaps ignored)', asConsecutive]] as const) {
+        const sc = scorePets(runTracker(frames_, 'osnet', memory()), frames, keptFrames);
+        process.stdout.write(`| ${label} (${kept.length}) | ${how} | ${pct(sc.hota.HOTA)} | ${pct(sc.hota.AssA)} | ${pct(sc.identity.IDF1)} | ${sc.clear.idsw} |\n`);
+        if (label === 'every frame') break;
+      }
+    }
   }
   const n = cached.length;
   process.stdout.write(`\nper frame (${n} frames, ${(crops / n).toFixed(1)} person crops/frame, CPU): segmenter ${(segmentMs / n).toFixed(1)} ms, `

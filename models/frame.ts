@@ -16,6 +16,12 @@ export interface Frame {
   readonly width: number;
   /** Frame height in pixels. */
   readonly height: number;
+  /**
+   * The source's frame interval from its declared frame rate, ms (100 for a 10 fps camera);
+   * absent when the source declares none (variable frame rate). Frames a live source or the
+   * sampler dropped make the media time between two frames a multiple of it.
+   */
+  readonly frameIntervalMs?: number;
   /** RGB bytes, length `width * height * 3`. */
   readonly rgb: Uint8Array;
   /** When the frame passed each stage (latency metrics only, never published); the same object travels with the frame. */

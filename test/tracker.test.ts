@@ -117,3 +117,24 @@ t.test('after an outage longer than maxLostSeconds every open track ends (lost-t
   t.same(after.ended.map((e) => [e.trackId, e.endReason]), [[1, 'lost-timeout']], 'the old track ended');
   t.same(after.active.map((a) => a.trackId), [], 'and was not revived (a new one starts after confirmHits)');
 });
+
+t.test('dropped frames: motion is stepped by media time, so a fast walker keeps its id across irregular gaps', async (t) => {
+  // 15 px per 100 ms frame, a 40 px wide box; frames processed irregularly (a live camera's
+  // newest-wins sampler): gaps of 1 to 4 intervals. Counting each gap as one interval, the
+  // prediction falls 30-45 px behind after a long gap and loses the overlap.
+  const processed = [0, 1, 2, 3, 4, 5, 8, 9, 13, 14, 15, 19, 20, 21, 24, 28, 29, 30, 34, 35];
+  const frameAt = (i: number, interval?: number) => ({ ...blankFrame('cam', i), ...(interval ? { frameIntervalMs: interval } : {}) });
+  const walk = (interval?: number) => {
+    const tracker = new MemoryTracker('cam', options);
+    return processed.map((i) => tracker.update(makeDetections(frameAt(i, interval), [{ box: [50 + 15 * i, 100, 90 + 15 * i, 200] }])));
+  };
+  const ids = (out: FrameTracks[]) => new Set(out.flatMap((f) => f.active.map((a) => a.trackId)));
+  t.same([...ids(walk(100))], [1], 'one id from start to end with the declared 100 ms interval');
+  t.same([...ids(walk())], [1], 'and with the interval learnt from the smallest step');
+  const { KalmanBoxFilter } = await import('../models/tracking/kalman-box.js');
+  const a = new KalmanBoxFilter([0, 0, 10, 20]), b = new KalmanBoxFilter([0, 0, 10, 20]);
+  for (const k of [a, b]) { k.update([5, 0, 15, 20]); k.update([10, 0, 20, 20]); }
+  a.predict(3); b.predict(); b.predict(); b.predict();
+  t.same(Array.from(a.mean.slice(0, 4)).map((v) => v.toFixed(6)), Array.from(b.mean.slice(0, 4)).map((v) => v.toFixed(6)), 'predicting 3 intervals at once moves the box as 3 single steps do');
+  t.same(a.predictedBox(2).map((v) => v.toFixed(6)), (() => { const c = new KalmanBoxFilter([0, 0, 10, 20]); c.update([5, 0, 15, 20]); c.update([10, 0, 20, 20]); c.predict(3); c.predict(2); return c.box().map((v) => v.toFixed(6)); })(), 'predictedBox(steps) is the box predict(steps) gives');
+});

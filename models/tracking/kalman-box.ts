@@ -7,6 +7,12 @@
  * With F, H, Q, R all block-diagonal per coordinate and a diagonal initial covariance, the
  * 8×8 covariance stays block-diagonal, so the filter is run exactly as four independent
  * (position, velocity) filters: same result, no 8×8 matrix products.
+ *
+ * Time is counted in nominal frame intervals of the camera: velocities are per interval, and a
+ * prediction across `steps` intervals (frames dropped by a live source, a slow model) moves the
+ * box `steps` times as far, with F = [[1, steps], [0, 1]] and the process noise of `steps`
+ * intervals (Q × steps, a random walk's variance growing with time), so a gap widens the
+ * uncertainty instead of being mistaken for one frame. One interval gives the filter above exactly.
  */
 export class KalmanBoxFilter {
   /** State: [cx, cy, a, h] positions and their velocities per frame. */
@@ -31,17 +37,21 @@ export class KalmanBoxFilter {
     }
   }
 
-  /** Advances one frame: x ← F x, P ← F P Fᵀ + Q. */
-  predict(): void {
+  /**
+   * Advances `steps` frame intervals (default one; > 0, fractions allowed): x ← F x,
+   * P ← F P Fᵀ + steps · Q with F = [[1, steps], [0, 1]] per coordinate.
+   */
+  predict(steps = 1): void {
     const h = this.mean[3];
     const q = [KalmanBoxFilter.STD_POS * h, KalmanBoxFilter.STD_POS * h, 1e-2, KalmanBoxFilter.STD_POS * h];
     const qv = [KalmanBoxFilter.STD_VEL * h, KalmanBoxFilter.STD_VEL * h, 1e-5, KalmanBoxFilter.STD_VEL * h];
+    const n = steps;
     for (let k = 0; k < 4; k++) {
-      this.mean[k] += this.mean[4 + k];
+      this.mean[k] += n * this.mean[4 + k];
       const pp = this.cov[3 * k], pv = this.cov[3 * k + 1], vv = this.cov[3 * k + 2];
-      this.cov[3 * k] = pp + 2 * pv + vv + q[k] ** 2;
-      this.cov[3 * k + 1] = pv + vv;
-      this.cov[3 * k + 2] = vv + qv[k] ** 2;
+      this.cov[3 * k] = pp + 2 * n * pv + n * n * vv + n * q[k] ** 2;
+      this.cov[3 * k + 1] = pv + n * vv;
+      this.cov[3 * k + 2] = vv + n * qv[k] ** 2;
     }
     if (this.mean[3] < 1) this.mean[3] = 1; // a box never shrinks to nothing by extrapolation
   }
@@ -64,9 +74,9 @@ export class KalmanBoxFilter {
     }
   }
 
-  /** The box {@link predict} would give, without advancing the filter (x1, y1, x2, y2 in pixels). */
-  predictedBox(): [number, number, number, number] {
-    const [cx, cy, a, h] = [0, 1, 2, 3].map((k) => this.mean[k] + this.mean[4 + k]);
+  /** The box {@link predict}(`steps`) would give, without advancing the filter (x1, y1, x2, y2 in pixels). */
+  predictedBox(steps = 1): [number, number, number, number] {
+    const [cx, cy, a, h] = [0, 1, 2, 3].map((k) => this.mean[k] + steps * this.mean[4 + k]);
     const height = Math.max(h, 1);
     const w = a * height;
     return [cx - w / 2, cy - height / 2, cx + w / 2, cy + height / 2];

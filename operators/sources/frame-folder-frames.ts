@@ -77,7 +77,7 @@ export function frameFolderFrames(spec: SourceSpec, credit?: FrameCredit, progre
           continue;
         }
         delivered++;
-        subscriber.next({ cameraId: spec.cameraId, frameIndex: i, ptsMs, width: img.width, height: img.height, rgb: img.rgb, timing: { receivedAt: performance.now() } });
+        subscriber.next({ cameraId: spec.cameraId, frameIndex: i, ptsMs, width: img.width, height: img.height, frameIntervalMs: 1000 / spec.folderFps, rgb: img.rgb, timing: { receivedAt: performance.now() } });
       }
       if (!closed && delivered === 0 && corrupt > 0) {
         throw new SourceError('undecodable', spec.cameraId, spec.source, `none of the ${corrupt} images could be decoded`, 'Check that the folder holds JPEG or PNG frames.');

@@ -116,6 +116,7 @@ export function gstreamerFrames(spec: SourceSpec, credit?: FrameCredit, progress
         return;
       }
       const fps = parseFramerate(caps.framerate);
+      if (progress && fps) progress.frameRate = fps;
       if (frameIndex === 0 && progress && spec.kind === 'file' && fps) {
         // The container's stated length: the duration, or for an AVI its header's frame count (avidemux
         // reports only what it found when the index is missing, so a truncated AVI would look complete).
@@ -141,7 +142,7 @@ export function gstreamerFrames(spec: SourceSpec, credit?: FrameCredit, progress
       if (progress) progress.waitingSince = null;
       holdingCredit = false; // the frame carries the credit downstream now
       pool.adopt(buf);
-      subscriber.next({ cameraId: spec.cameraId, frameIndex: index, ptsMs, width, height, rgb: buf, timing: { receivedAt: now, sourceWaitMs: now - pullIssuedAt } });
+      subscriber.next({ cameraId: spec.cameraId, frameIndex: index, ptsMs, width, height, ...(fps ? { frameIntervalMs: 1000 / fps } : {}), rgb: buf, timing: { receivedAt: now, sourceWaitMs: now - pullIssuedAt } });
       // maxFrames counts frames of the media since the first one: delivered ones for a file read in full,
       // the span of indices for a paced or live source (frames dropped in its appsink count too).
       if (firstIndex < 0) firstIndex = index;

@@ -25,6 +25,8 @@ export interface SourceProgress {
   expectedFrames: number | null;
   /** Frames the source could not decode and skipped (a corrupt image in a frame folder); their indices stay unused. */
   corruptFrames: number;
+  /** The frame rate the source declares, frames per second (from its caps), once its first frame came; absent before or when it declares none. */
+  frameRate?: number;
   /** Since when (performance.now(), ms) a pull waits for the source's next frame; null while none waits (the consumer is busy). */
   waitingSince?: number | null;
   /**
