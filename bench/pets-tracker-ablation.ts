@@ -33,13 +33,14 @@ const frames = Number(process.argv[2] ?? 400);
 const shared = process.env.EDGEVIS_SHARED ?? resolve(projectRoot(), '..', 'shared');
 const video = resolve(shared, 'datasets/pets09-s2l1/vtest.avi');
 const gtFile = resolve(shared, 'datasets/pets09-s2l1/gt/gt.txt');
-const config = parseConfig({ cameras: [{ id: 'pets', source: video }], model: { executionProviders: ['cpu'], classes: ['person'], ...(process.argv[3] ? { file: process.argv[3] } : {}) } }, 'bench');
+const config = parseConfig({ cameras: [{ id: 'pets', source: video }], model: { executionProviders: ['cpu'], classes: ['person'], file: process.argv[3] ?? 'yolov8n-seg_fp32.onnx' } }, 'bench');
+const modelFile = config.model.file!;
 
 /** Detections of every frame with both embeddings, frames without pixels (memory). */
 export interface CachedFrame { plain: Detections; histogram: Detections; osnet: Detections }
 
 export async function segmentPets(n: number): Promise<{ cached: CachedFrame[]; segmentMs: number; histogramMs: number; osnetMs: number; crops: number }> {
-  const { segmenter } = await YoloSegmenter.load(resolve(shared, 'models', config.model.file), config.model);
+  const { segmenter } = await YoloSegmenter.load(resolve(shared, 'models', modelFile), config.model);
   const { embedder: osnet } = await OsnetEmbedder.load(resolve(shared, 'models', config.embedder.file), ['cpu']);
   const histogram = new HistogramEmbedder();
   const credit = new FrameCredit(1);
@@ -106,7 +107,7 @@ async function main(): Promise<void> {
   ];
   rows[2][0] = embedded(rows[2][0], hist); rows[3][0] = embedded(rows[3][0], osnet); rows[4][0] = embedded(rows[4][0], osnetAll);
   const pct = (v: number) => (100 * v).toFixed(1).padStart(5);
-  process.stdout.write(`PETS09-S2L1 frames 1-${Math.min(frames, 400)}, ${config.model.file.replace(/\.onnx$/, "")} persons, TrackEval definitions (MOT15)\n`);
+  process.stdout.write(`PETS09-S2L1 frames 1-${Math.min(frames, 400)}, ${modelFile.replace(/\.onnx$/, "")} persons, TrackEval definitions (MOT15)\n`);
   process.stdout.write('| tracker | HOTA | DetA | AssA | MOTA | IDF1 | ID switches |\n| --- | --- | --- | --- | --- | --- | --- |\n');
   for (const [name, pred] of rows) {
     const s = scorePets(pred, frames);

@@ -58,8 +58,8 @@ const f1 = (v: number) => v.toFixed(1);
 const frames = await lastValueFrom(gstreamerFrames({ cameraId: 'bench', kind: 'file', source: DEFAULT_SOURCE, realtime: false, folderFps: 10, rtspLatencyMs: 200, maxFrames: FRAMES }).pipe(take(FRAMES), toArray()));
 const base = configFor([{ id: 'bench', source: DEFAULT_SOURCE }], 'osnet');
 // The same lookup the model registry does (model.path > model.dir > $EDGEVIS_MODEL_DIR > ../shared/models).
-const lookup = resolveModelFile(base.model, base.model.file, projectRoot());
-if (!lookup.found) throw new Error(modelNotFoundMessage(base.model.file, lookup));
+const lookup = resolveModelFile(base.model, base.model.file ?? 'yolov8n-seg_fp32.onnx', projectRoot());
+if (!lookup.found) throw new Error(modelNotFoundMessage(base.model.file ?? 'yolov8n-seg_fp32.onnx', lookup));
 const segPath = lookup.found;
 const { segmenter: mainSegmenter } = await YoloSegmenter.load(segPath, base.model);
 const osnetPath = segPath.replace(/[^/]+$/, base.embedder.file);

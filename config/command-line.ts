@@ -1,3 +1,4 @@
+import { resolve } from 'node:path';
 import { ConfigError, isRecord, parseConfig, readConfigFile } from './load.js';
 import type { EdgevisConfig } from './schema.js';
 
@@ -10,7 +11,7 @@ export interface CommandLineConfig {
   readonly config?: string;
   /** Sources; replace the file's cameras (ids cam1, cam2, …; one source alone is cam1). */
   readonly source?: readonly string[];
-  /** Segmentation model path (`model.path`). */
+  /** Segmentation model: a path (`model.path`, pinned), or a profile name or `auto` (`model.profile`). */
   readonly model?: string;
   /** External MQTT broker (`publish.mqtt.url`). */
   readonly mqttUrl?: string;
@@ -43,7 +44,11 @@ export async function configFromCommandLine(flags: CommandLineConfig): Promise<E
   const input = {
     ...file,
     cameras: Array.isArray(listed) ? listed.map((c) => overlay(c, cameraPatch)) : listed,
-    model: overlay(file.model, { path: flags.model || undefined, classes: flags.classes?.length ? [...flags.classes] : undefined }),
+    // --model takes a path (pins that file) or a name: a profile, 'auto', or a file in the model folders.
+    model: overlay(typeof file.model === 'string' ? { profile: file.model } : file.model, {
+      ...(flags.model && (flags.model.includes('/') || flags.model.endsWith('.onnx')) ? { path: resolve(flags.model) } : flags.model ? { profile: flags.model, path: undefined, file: undefined } : {}),
+      classes: flags.classes?.length ? [...flags.classes] : undefined,
+    }),
     publish: overlay(file.publish, {
       websocket: overlay(publish?.websocket, { enabled: flags.ws === false ? false : undefined, port: flags.wsPort }),
       mqtt: overlay(publish?.mqtt, { enabled: flags.mqtt === false ? false : undefined, url: flags.mqttUrl || undefined, brokerPort: flags.mqttPort }),

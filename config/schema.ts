@@ -31,7 +31,7 @@ export const cameraSchema = z.object({
   connectTimeoutMs: z.number().int().positive().default(10000)
     .describe('Live sources: a (re)connection must deliver its first frame within this long (RTSP set-up, decoder preroll), else it is torn down and tried again, ms.'),
   model: z.string().optional()
-    .describe('Segmentation model for this camera: a file name looked up like model.file, or a path (containing "/"; relative to the config file). Unset = model.path / model.file.'),
+    .describe('Segmentation model for this camera, pinned: a profile name (yolo11n-seg-480), a file name looked up like model.file, or a path (containing "/"; relative to the config file). Unset = the process\'s model (model.profile, auto by default).'),
   rtspLatencyMs: z.number().int().nonnegative().default(200).describe('RTSP jitter-buffer latency of rtspsrc, ms.'),
   zones: z.array(z.object({
     name: analyticsName,
@@ -49,9 +49,14 @@ export const cameraSchema = z.object({
 });
 
 export const modelSchema = z.object({
-  path: z.string().optional().describe('Explicit segmentation model file (.onnx); overrides dir/file. Relative to the config file.'),
+  profile: z.string().min(1).default('auto').describe(
+    "Segmentation model by name: 'auto' (default) = the most accurate profile this machine can afford for the cameras' combined frame rate, measured here and chosen again when cameras come and go "
+    + '(files read at full speed and GPUs get the most accurate); or a profile name: yolo11n-seg-480, yolo11n-seg-640, yolov8n-seg-320, yolov8n-seg-320-int8; or a model file or path. '
+    + "Shorthand: `model: yolo11n-seg-480`. An unknown name is an error listing the profiles available here."),
+  path: z.string().optional().describe('Explicit segmentation model file (.onnx); pins it (overrides profile and file). Relative to the config file.'),
   dir: z.string().optional().describe('Folder holding models; default: $EDGEVIS_MODEL_DIR, else ../shared/models next to the project. Relative to the config file.'),
-  file: z.string().default('yolov8n-seg_fp32.onnx').describe('Model file name looked up in dir, $EDGEVIS_MODEL_DIR, ../shared/models.'),
+  file: z.string().optional().describe('Model file name looked up in dir, $EDGEVIS_MODEL_DIR, ../shared/models; pins it (overrides profile).'),
+  headroom: z.number().gt(0).max(1).default(0.75).describe("'auto': the largest share of the CPU the cameras' models and decoding may take with the chosen profile, (0, 1]; the rest is headroom."),
   executionProviders: z.array(z.enum(['cuda', 'webgpu', 'cpu'])).min(1).default(['cuda', 'webgpu', 'cpu'])
     .describe('ONNX Runtime execution providers in preference order; an unavailable one falls back to the next (cpu last). The log names the one in use.'),
   intraOpThreads: z.number().int().nonnegative().default(0).describe('ONNX Runtime intra-op threads per session (0 = the cores divided among the CPU streams, at least 1).'),
@@ -141,7 +146,7 @@ export const apiSchema = z.object({
 
 export const configSchema = z.object({
   cameras: z.array(cameraSchema).min(1, 'at least one camera is needed').describe('The inputs, one graph each.'),
-  model: modelSchema.prefault({}),
+  model: z.preprocess((v) => (typeof v === 'string' ? { profile: v } : v), modelSchema).prefault({}).describe('The segmentation model (or a profile name as shorthand).'),
   embedder: embedderSchema.prefault({}),
   tracker: trackerSchema.prefault({}),
   publish: publishSchema.prefault({}),

@@ -111,6 +111,8 @@ export class CameraRun {
   readonly sequence: MessageSequence;
   private settle!: () => void;
   private readonly log: Logger;
+  /** Code of the current state's cause, if any. */
+  private lastCode: string | undefined;
   /** Size of the frames processed last, pixels (null before the first). */
   private frameSize: { width: number; height: number } | null = null;
 
@@ -146,18 +148,26 @@ export class CameraRun {
     return this.tracker;
   }
 
+  /** Publishes the camera's state again, unchanged (its model changed: the message carries it). */
+  publishStatus(): void {
+    if (this.stopping) return;
+    this.setState(this.status.state, this.status.reason, this.lastCode);
+  }
+
   /** Records, logs (one line) and publishes a change of state. */
   private setState(state: CameraState, unredacted: string, code?: string): void {
     const s = this.status;
     // A reason may quote a URL (an error from GStreamer); it goes to logs, messages and HTTP answers.
     const reason = redactSecrets(unredacted);
+    this.lastCode = code;
+    const model = this.parts.models.modelOf(this.camera);
     s.state = state;
     s.reason = reason;
     const level = state === 'failed' ? 'error' : state === 'stalled' || state === 'reconnecting' ? 'warn' : 'info';
     this.log[level]({ state, reason, ...(code ? { code } : {}), reconnects: s.reconnects }, `camera '${this.camera.id}' ${state}: ${reason}`);
     publishMessages(this.parts.publishers, [{
       schema: MESSAGE_SCHEMA_VERSION, type: 'camera_status', camera: this.camera.id, node: this.parts.nodeId, state, reason, ...(code ? { code } : {}),
-      reconnects: s.reconnects, lastFrameIndex: s.lastFrameIndex,
+      reconnects: s.reconnects, lastFrameIndex: s.lastFrameIndex, ...(model ? { model } : {}),
     }], this.sequence);
   }
 

@@ -3,6 +3,11 @@ import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { projectRoot } from '../config/load.js';
 import { modelNotFoundMessage, resolveModelFile } from '../config/model-path.js';
+import { AutoModel } from './auto-model.js';
+import type { CameraDemand, ProfileChoice } from './choose-profile.js';
+import { availableProfiles, EXTRA_PROFILES, MODEL_PROFILES, modelDirs, resolveModel, UnknownModelError } from './model-profiles.js';
+import { costCacheDir, ProfileCostCache } from './profile-costs.js';
+import { stateDirOf } from './run-epoch.js';
 import type { CameraConfig, EdgevisConfig } from '../config/schema.js';
 import type { Embedder } from '../models/embedder.js';
 import { HistogramEmbedder } from '../models/histogram-embedder.js';
@@ -25,6 +30,13 @@ export function cpuInferenceLayout(model: { readonly cpuStreams: number; readonl
 }
 
 /**
+ * CPU time to decode and convert one frame of a live camera, ms (768×576 H.264/MJPEG on the 2-core
+ * machine: decoding ~0.5 ms, conversion to RGB ~0.45 ms; bench/throughput.ts prints it by thread).
+ * Live cameras decode every frame, also those the model never sees.
+ */
+const DECODE_MS_PER_FRAME = 1.0;
+
+/**
  * The models of one process: resolves model files (explicit path > `model.dir` >
  * `$EDGEVIS_MODEL_DIR` > `../shared/models`), chooses the execution provider (first of
  * `model.executionProviders` that loads; the log names it and, at info, why others fell back),
@@ -43,6 +55,9 @@ export class ModelRegistry {
   /** Inference workers that exited on their own and were replaced. */
   private restarts = 0;
   private readonly layout: { streams: number; intraOpThreads: number };
+  private autoModel: AutoModel | null = null;
+  /** The embedder's model file, or its kind (the cost cache key). */
+  private embedderKey: string | null = null;
 
   constructor(private readonly config: EdgevisConfig, private readonly log: Logger, private readonly projectDir = projectRoot()) {
     this.layout = cpuInferenceLayout(config.model);
@@ -50,29 +65,87 @@ export class ModelRegistry {
   }
 
   /**
-   * The segmenter of a camera: its own `model` (a path, or a file name looked up in the model
-   * folders) or the config's `model.path` / `model.file`.
-   * @throws ModelLoadError (rejects) with code `not-found` listing every place looked in, or the loader's code
+   * The segmenter of a camera. Pinned (the camera's own `model`, or `model.path`, `model.file` or a
+   * profile name in `model.profile`): that model, one session per file shared by the cameras that
+   * pin it. Otherwise the `auto` model ({@link AutoModel}): shared by every such camera, chosen for
+   * the cameras' combined frame rate and switched while they run.
+   * @throws ModelLoadError (rejects) with code `not-found` naming what exists and where it looked, or the loader's code
    */
   segmenterFor(camera: CameraConfig): Promise<Segmenter> {
-    const { model } = this.config;
-    const file = camera.model ?? model.file;
-    const explicit = camera.model ? (camera.model.includes('/') ? camera.model : undefined) : model.path;
-    const lookup = resolveModelFile({ path: explicit, dir: model.dir }, file, this.projectDir);
-    if (!lookup.found) return Promise.reject(new ModelLoadError('not-found', `camera '${camera.id}': ${modelNotFoundMessage(basename(file), lookup)}`));
-    const path = lookup.found;
+    const pinned = this.pinnedModelOf(camera);
+    if (pinned === null) return this.auto().segmenter();
+    let path: string;
+    try {
+      path = resolveModel(pinned, this.dirs()).path;
+    } catch (err) {
+      return Promise.reject(err instanceof UnknownModelError ? new ModelLoadError('not-found', `camera '${camera.id}': ${err.message}`) : err);
+    }
     let load = this.segmenters.get(path);
     if (!load) {
-      load = WorkerSegmenter.load(this.inferencePool(), path, { ...model, intraOpThreads: this.layout.intraOpThreads }).then(({ segmenter, fallbacks }) => {
-        this.logFallbacks('segmenter', fallbacks);
-        this.log.info({ model: path, executionProvider: segmenter.executionProvider, input: `${segmenter.inputWidth}x${segmenter.inputHeight}`, classes: segmenter.classNames.length,
-          ...(segmenter.executionProvider === 'cpu' ? { cpuStreams: this.layout.streams, intraOpThreads: this.layout.intraOpThreads } : {}) },
-          `segmenter ready on ${segmenter.executionProvider.toUpperCase()} execution provider${whyNot(fallbacks)}`);
-        return segmenter;
-      });
+      load = this.loadSegmenter(path);
       this.segmenters.set(path, load);
     }
     return load;
+  }
+
+  /**
+   * Which model a camera runs and why, for `camera_status` and metrics: its profile (or file) name
+   * and, for `auto`, the reason of the current choice; null while `auto` has not chosen yet.
+   */
+  modelOf(camera: CameraConfig): { profile: string; reason: string } | null {
+    const pinned = this.pinnedModelOf(camera);
+    if (pinned !== null) {
+      const name = [...MODEL_PROFILES, ...EXTRA_PROFILES].find((p) => p.name === pinned || p.file === basename(pinned))?.name ?? basename(pinned).replace(/\.onnx$/, '');
+      return { profile: name, reason: camera.model ? "pinned by the camera's model" : 'pinned in the config (model)' };
+    }
+    const choice = this.autoModel?.current;
+    return choice ? { profile: choice.chosen.profile.name, reason: `auto: ${choice.reason}` } : null;
+  }
+
+  /** What `auto` plans for: set by the runtime (its cameras and their frame rates). */
+  demandSource: () => readonly CameraDemand[] = () => [];
+  /** Told whenever `auto` chose a profile (the first time and at each switch). */
+  onAutoChoice: ((choice: ProfileChoice) => void) | null = null;
+
+  /** Chooses the `auto` profile again for the cameras as they are now (no-op before any camera uses it). */
+  replan(): Promise<void> { return this.autoModel?.replan() ?? Promise.resolve(); }
+
+  /** The model a camera pins (a profile name, file name or path), or null for `auto`. */
+  private pinnedModelOf(camera: CameraConfig): string | null {
+    const { model } = this.config;
+    return camera.model ?? model.path ?? model.file ?? (model.profile !== 'auto' ? model.profile : null);
+  }
+
+  private dirs(): string[] { return modelDirs(this.config.model, this.projectDir); }
+
+  /** The `auto` model, made on first use. */
+  private auto(): AutoModel {
+    if (this.autoModel) return this.autoModel;
+    const candidates = availableProfiles(this.dirs());
+    if (candidates.length === 0) {
+      const dirs = this.dirs();
+      throw new ModelLoadError('not-found', `model.profile auto: none of the profiles' files (${MODEL_PROFILES.map((p) => p.file).join(', ')}) is in ${dirs.join(', ')}. Fix: set model.dir or EDGEVIS_MODEL_DIR to the folder that holds them, or pin a model with --model <path>.`);
+    }
+    this.autoModel = new AutoModel({
+      candidates, load: (path) => this.loadSegmenter(path), embedder: () => this.embedder(),
+      embedderKey: () => this.embedderKey, demand: () => this.demandSource(),
+      budget: { cores: availableParallelism(), headroom: this.config.model.headroom, decodeMsPerFrame: DECODE_MS_PER_FRAME },
+      layout: this.layout, cache: new ProfileCostCache(costCacheDir(stateDirOf(this.config.stateDir))), log: this.log,
+      onChoice: (choice) => this.onAutoChoice?.(choice),
+    });
+    return this.autoModel;
+  }
+
+  /** Loads a segmentation model file into the inference workers and logs where it runs. */
+  private loadSegmenter(path: string): Promise<Segmenter> {
+    const { model } = this.config;
+    return WorkerSegmenter.load(this.inferencePool(), path, { ...model, intraOpThreads: this.layout.intraOpThreads }).then(({ segmenter, fallbacks }) => {
+      this.logFallbacks('segmenter', fallbacks);
+      this.log.info({ model: path, executionProvider: segmenter.executionProvider, input: `${segmenter.inputWidth}x${segmenter.inputHeight}`, classes: segmenter.classNames.length,
+        ...(segmenter.executionProvider === 'cpu' ? { cpuStreams: this.layout.streams, intraOpThreads: this.layout.intraOpThreads } : {}) },
+        `segmenter ${basename(path)} ready on ${segmenter.executionProvider.toUpperCase()} execution provider${whyNot(fallbacks)}`);
+      return segmenter;
+    });
   }
 
   /**
@@ -89,9 +162,10 @@ export class ModelRegistry {
   private async loadEmbedder(): Promise<Embedder | null> {
     const { embedder: options, model } = this.config;
     const log = this.log;
-    if (options.kind === 'none') { log.info('appearance embedder: none (motion and overlap only)'); return null; }
-    if (options.kind === 'histogram') { log.info('appearance embedder: colour histograms'); return new HistogramEmbedder(); }
+    if (options.kind === 'none') { this.embedderKey = 'none'; log.info('appearance embedder: none (motion and overlap only)'); return null; }
+    if (options.kind === 'histogram') { this.embedderKey = 'histogram'; log.info('appearance embedder: colour histograms'); return new HistogramEmbedder(); }
     const lookup = resolveModelFile({ path: options.path, dir: model.dir }, options.file, this.projectDir);
+    this.embedderKey = lookup.found ?? 'histogram';
     if (!lookup.found) {
       if (options.kind === 'osnet') throw new ModelLoadError('not-found', `re-identification ${modelNotFoundMessage(options.file, lookup)}`);
       log.info({ looked: lookup.candidates }, `appearance embedder: colour histograms (${options.file} not found; set embedder.path for re-identification)`);
@@ -125,6 +199,7 @@ export class ModelRegistry {
 
   /** Frees every session that was loaded (loads that failed are ignored). */
   async dispose(): Promise<void> {
+    await this.autoModel?.dispose();
     for (const load of this.segmenters.values()) await load.then((s) => s.dispose(), () => undefined);
     await this.embedderLoad?.then((e) => e?.dispose(), () => undefined);
     await this.pool?.close();

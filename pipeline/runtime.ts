@@ -9,6 +9,9 @@ import type { TrackPublisher } from '../operators/publish-tracks.js';
 import type { MessageSequence } from '../operators/wire/message-sequence.js';
 import { ConnectionSlots } from '../operators/sources/connection-slots.js';
 import { CameraRun, type CameraStatus } from './camera-run.js';
+import { sourceSpecOf } from './camera-graph.js';
+import type { CameraDemand } from './choose-profile.js';
+import { isLive } from '../operators/sources/source-spec.js';
 import type { Logger } from './logger.js';
 import { ModelRegistry } from './model-registry.js';
 import { closePublishers, startPublishers } from './publishers/start-publishers.js';
@@ -17,6 +20,21 @@ import type { HttpEdge } from './servers/http-edge.js';
 import { EdgevisMetrics } from './servers/metrics.js';
 import { PreviewHub } from './servers/viewer/preview-hub.js';
 import { viewerRoutes } from './servers/viewer/viewer-routes.js';
+
+/** Frame rate assumed for a live camera until its stream declares one (its first frame), frames per second. */
+const ASSUMED_LIVE_FPS = 10;
+
+/**
+ * What a camera asks of the model: a live source (camera, paced file or folder) its frame rate —
+ * declared by its stream once it delivered a frame, else the folder's fps or an assumed
+ * {@link ASSUMED_LIVE_FPS}; a file read at full speed nothing (null: it takes what is left).
+ */
+export function cameraDemand(camera: CameraConfig, status: CameraStatus): CameraDemand {
+  const spec = sourceSpecOf(camera);
+  if (!isLive(spec)) return { id: camera.id, fps: null, assumed: false };
+  const declared = status.source.frameRate ?? (spec.kind === 'frames' ? camera.folderFps : undefined);
+  return { id: camera.id, fps: declared ?? ASSUMED_LIVE_FPS, assumed: declared === undefined };
+}
 
 /** A camera id that is already running (add) or not running (remove, restart). */
 export class CameraSetError extends Error {
@@ -103,7 +121,13 @@ export async function startEdgevis(config: EdgevisConfig, options: RuntimeOption
   // One HTTP port: WebSocket, metrics, health (and the camera API and viewer, added by their owners).
   const previews = publishers.websocket ? new PreviewHub(log) : null;
   const models = new ModelRegistry(config, log);
-  const metrics = publishers.httpEdge ? new EdgevisMetrics(cameraStatuses, publishers.all, previews ? () => previews.stats : undefined, () => models.workerRestarts) : null;
+  const modelInfo = () => [...current.values()].flatMap((r) => { const m = models.modelOf(r.camera); return m ? [{ camera: r.camera.id, ...m }] : []; });
+  const metrics = publishers.httpEdge ? new EdgevisMetrics(cameraStatuses, publishers.all, previews ? () => previews.stats : undefined, () => models.workerRestarts, modelInfo) : null;
+  // What `auto` plans for: the cameras in the set that still run, with their frame rates.
+  models.demandSource = () => [...current.values()].filter((r) => !['ended', 'failed', 'stopped'].includes(r.status.state)).map((r) => cameraDemand(r.camera, r.status));
+  // A new choice is each camera's news: its state message carries the model.
+  models.onAutoChoice = () => { for (const r of current.values()) if (models.modelOf(r.camera)?.reason.startsWith('auto')) r.publishStatus(); };
+  const frameRates = new Map<string, number | undefined>();
   if (publishers.httpEdge && metrics) {
     publishers.httpEdge.route(metrics.route());
     publishers.httpEdge.route(healthRoutes(cameraStatuses, publishers.all));
@@ -134,14 +158,19 @@ export async function startEdgevis(config: EdgevisConfig, options: RuntimeOption
     resolveDone(cameraStatuses());
   };
 
-  const onTracks = (tracks: Tracks, status: CameraStatus) => { metrics?.observe(tracks); options.onTracks?.(tracks, status); };
+  const onTracks = (tracks: Tracks, status: CameraStatus) => {
+    metrics?.observe(tracks);
+    // A camera's frame rate is known from its first frame: plan for it instead of the assumed one.
+    if (tracks.kind === 'frame' && frameRates.get(status.id) !== status.source.frameRate) { frameRates.set(status.id, status.source.frameRate); void models.replan(); }
+    options.onTracks?.(tracks, status);
+  };
   const launch = (camera: CameraConfig, tracker?: Tracker | null, sequence?: MessageSequence): CameraRun => {
     const run = new CameraRun(camera, {
       models, publishers: publishers.all, withMasks: config.publish.masks, createTracker: tracker ? () => tracker : defaultTracker, logger: log, onTracks, sequence, nodeId,
       onSegmented: previews ? (d) => previews.offer(d) : undefined, epoch: options.epoch ?? 0, connectionSlots,
     });
     current.set(camera.id, run);
-    void run.done.then(() => { settled.add(run); checkDone(); });
+    void run.done.then(() => { settled.add(run); checkDone(); void models.replan(); });
     return run;
   };
   const runOf = (id: string) => {
@@ -153,7 +182,9 @@ export async function startEdgevis(config: EdgevisConfig, options: RuntimeOption
     if (current.has(camera.id)) throw new CameraSetError('exists', camera.id);
     log.info({ camera: camera.id }, `camera '${camera.id}' added`);
     knownCameras.add(camera.id);
-    return launch(camera).status;
+    const status = launch(camera).status;
+    void models.replan();
+    return status;
   };
   const removeCamera = (id: string) => {
     const run = runOf(id);
@@ -162,7 +193,9 @@ export async function startEdgevis(config: EdgevisConfig, options: RuntimeOption
     run.stop('camera-removed');
     settled.delete(run);
     for (const p of publishers.all) p.forgetCamera?.(id); // e.g. its retained MQTT status is cleared
+    frameRates.delete(id);
     log.info({ camera: id }, `camera '${id}' removed`);
+    void models.replan();
     checkDone();
   };
   const restartCamera = (id: string, camera?: CameraConfig) => {

@@ -102,6 +102,10 @@ const cameraStatusMessageSchema = z.object({
   code: z.string().optional().describe('machine-readable cause: a source error code, stream-ended or stalled'),
   reconnects: count.describe('times the camera came back after a loss (disconnect, error, stall) since it started'),
   lastFrameIndex: z.number().int().min(-1).describe('index of the last processed frame, -1 before the first'),
+  model: z.object({
+    profile: z.string().describe('segmentation model profile (e.g. yolo11n-seg-480) or file name'),
+    reason: z.string().describe('why: pinned in the config, or what auto measured and chose for the cameras\' frame rate'),
+  }).strict().optional().describe('the segmentation model the camera runs (absent before it is chosen); a camera_status with the same state is published when auto switches it'),
 }).strict().describe('a change of a camera\'s state (MQTT: <prefix>/<camera>/status, retained), so a subscriber can tell "no objects" from "no picture"');
 
 /** Every message edgevis publishes per camera (numbered by the camera's sequence). */

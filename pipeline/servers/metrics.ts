@@ -35,7 +35,11 @@ export class EdgevisMetrics {
    * @param viewerStats the web viewer's counters (pictures sent, skipped for slow viewers, viewers), when it runs
    * @param inferenceWorkerRestarts inference workers that exited on their own and were replaced, so far
    */
-  constructor(cameras: () => readonly CameraStatus[], publishers: readonly TrackPublisher[], viewerStats?: () => Readonly<Record<string, number>>, inferenceWorkerRestarts?: () => number) {
+  /**
+   * @param models which segmentation model each camera runs and why (`edgevis_model_info`)
+   */
+  constructor(cameras: () => readonly CameraStatus[], publishers: readonly TrackPublisher[], viewerStats?: () => Readonly<Record<string, number>>, inferenceWorkerRestarts?: () => number,
+    models?: () => readonly { readonly camera: string; readonly profile: string; readonly reason: string }[]) {
     const r = this.registry;
     collectDefaultMetrics({ register: r, prefix: 'edgevis_' });
     const perCamera = (name: string, help: string, value: (c: CameraStatus) => number, kind: 'counter' | 'gauge' = 'counter') => {
@@ -78,6 +82,13 @@ export class EdgevisMetrics {
       new Counter({ name: 'edgevis_viewer_pictures_total', help: 'Pictures sent to web viewers.', registers: [r], collect() { this.reset(); this.inc(viewerStats().pictures ?? 0); } });
       new Counter({ name: 'edgevis_viewer_pictures_skipped_total', help: 'Pictures not sent because a viewer\'s socket was backed up.', registers: [r], collect() { this.reset(); this.inc(viewerStats().skippedSlowViewer ?? 0); } });
       new Gauge({ name: 'edgevis_viewer_clients', help: 'Web viewers connected.', registers: [r], collect() { this.set(viewerStats().viewers ?? 0); } });
+    }
+    if (models) {
+      new Gauge({
+        name: 'edgevis_model_info', help: 'The segmentation model profile each camera runs (1), and why: pinned in the config, or chosen by auto for the cameras\' frame rate on this machine.',
+        labelNames: ['camera', 'profile', 'reason'], registers: [r],
+        collect() { this.reset(); for (const m of models()) this.set({ camera: m.camera, profile: m.profile, reason: m.reason }, 1); },
+      });
     }
     new Gauge({ name: 'edgevis_publisher_up', help: 'Whether a publisher can deliver now (1) or not (0, e.g. MQTT broker unreachable).', labelNames: ['publisher'], registers: [r], collect() { for (const p of publishers) this.set({ publisher: p.name }, p.health ? Number(p.health().ok) : 1); } });
   }
