@@ -1,13 +1,15 @@
 #!/usr/bin/env bash
 # Installs what edgevis needs on Debian 12 with Node 20, skipping what is already there:
 # Debian packages (GStreamer + decoders, the default recording from opencv-doc, headers to build
-# gstreamer-superficial), npm packages (onnxruntime-node without its CUDA download), and builds
+# gstreamer-superficial; plugins-ugly's x264enc encodes what is recorded from raw sources and the
+# simulated H.264 camera), npm packages (onnxruntime-node without its CUDA download), and builds
 # the TypeScript. With --test it also installs what the test suite needs (mosquitto, the RTSP server).
 set -euo pipefail
 cd "$(dirname "$0")"
 
 pkgs=(opencv-doc pkg-config g++ make libgstreamer1.0-dev libgstreamer-plugins-base1.0-dev
-      gstreamer1.0-plugins-base gstreamer1.0-plugins-good gstreamer1.0-libav gstreamer1.0-tools)
+      gstreamer1.0-plugins-base gstreamer1.0-plugins-good gstreamer1.0-plugins-bad gstreamer1.0-plugins-ugly
+      gstreamer1.0-libav gstreamer1.0-tools)
 if [ "${1:-}" = "--test" ]; then
   pkgs+=(mosquitto python3-gi gir1.2-gstreamer-1.0 gir1.2-gst-rtsp-server-1.0 chromium)
 fi

@@ -4,6 +4,8 @@ import { Command, InvalidArgumentError } from 'commander';
 import { DEFAULT_SOURCE } from '../config/command-line.js';
 import { configJsonSchema } from '../config/load.js';
 import { trackMessagesJsonSchema } from '../operators/wire/message-schema.js';
+import { resolve } from 'node:path';
+import { recordCamera } from '../simulate/record-camera.js';
 import { startRtspCamera } from '../simulate/rtsp-camera.js';
 import { evalCommand, type EvalFlags } from './commands/eval-command.js';
 import { replayCommand, type ReplayFlags } from './commands/replay-command.js';
@@ -76,13 +78,29 @@ program.command('simulate-camera')
   .option('--loop', 'start again at the end of the file (forever)')
   .option('--port <port>', 'TCP port (default: a free one)', int('--port'))
   .option('--mount <path>', 'URL path', 'camera')
-  .action(async (file: string, flags: { fps: number; loop?: boolean; port?: number; mount: string }) => {
+  .option('--codec <codec>', 'jpeg (RTP/JPEG) or h264 (x264, as IP cameras)', 'jpeg')
+  .action(async (file: string, flags: { fps: number; loop?: boolean; port?: number; mount: string; codec: string }) => {
     try {
-      const camera = await startRtspCamera(file, { fps: flags.fps, loop: !!flags.loop, port: flags.port, mount: flags.mount });
+      const camera = await startRtspCamera(file, { fps: flags.fps, loop: !!flags.loop, port: flags.port, mount: flags.mount, codec: flags.codec === 'h264' ? 'h264' : 'jpeg' });
       process.stdout.write(`serving ${file} at ${flags.fps} fps${flags.loop ? ', looping' : ''}: ${camera.url}\n  e.g. edgevis run --source ${camera.url}\n`);
       const stop = () => { void camera.stop().then(() => process.exit(0)); };
       process.on('SIGINT', stop); process.on('SIGTERM', stop);
       camera.process.once('exit', (code) => { process.exitCode = code ?? 0; });
+    } catch (err) {
+      process.stderr.write(`edgevis: ${(err as Error).message}\n`);
+      process.exitCode = 1;
+    }
+  });
+
+program.command('record')
+  .description('record a camera (RTSP/HTTP: the stream as it is, no re-encoding; a device or file: encoded with x264) into a Matroska file, for tests and replays')
+  .argument('<source>', 'rtsp:// or http(s):// URL, /dev/videoN, or a file')
+  .requiredOption('-o, --out <file>', 'the .mkv file to write')
+  .option('-d, --duration <seconds>', 'how long to record', Number, 60)
+  .action(async (source: string, flags: { out: string; duration: number }) => {
+    try {
+      const r = await recordCamera(source, resolve(flags.out), flags.duration);
+      process.stdout.write(`recorded ${r.seconds.toFixed(1)} s${r.endedEarly ? ' (the source ended first)' : ''} into ${r.out}\n  replay it: edgevis replay ${r.out}\n`);
     } catch (err) {
       process.stderr.write(`edgevis: ${(err as Error).message}\n`);
       process.exitCode = 1;

@@ -1,10 +1,11 @@
 #!/usr/bin/python3
 """Serve a recording as an RTSP camera on 127.0.0.1 (gst-rtsp-server), for tests without hardware.
 
-usage: rtsp-camera.py FILE PORT MOUNT FPS [--loop]
+usage: rtsp-camera.py FILE PORT MOUNT FPS [--loop] [--codec jpeg|h264] [--gop N]
 Prints 'READY rtsp://127.0.0.1:PORT/MOUNT' once listening. The file is decoded by its own reader
 pipeline; every decoded frame is re-stamped at FPS (frame n at n/FPS s) and pushed into the RTSP
-media (RTP/JPEG, plugins-good only), so the camera runs at FPS whatever the file's rate. With
+media (RTP/JPEG, plugins-good only; or H.264 with x264enc from plugins-ugly, `--codec h264`, a
+keyframe every `--gop` frames, as IP cameras send), so the camera runs at FPS whatever the file's rate. With
 --loop the reader seeks back to the start at end of file and the stream never ends; without it
 the stream ends (EOS) after the last frame.
 Needs Debian gir1.2-gst-rtsp-server-1.0 + python3-gi; run with /usr/bin/python3.
@@ -21,6 +22,9 @@ from gi.repository import GLib, Gst, GstRtspServer  # noqa: E402
 Gst.init(None)
 path, port, mount, fps = sys.argv[1], sys.argv[2], sys.argv[3].strip('/'), int(sys.argv[4])
 loop = '--loop' in sys.argv[5:]
+options = sys.argv[5:]
+codec = options[options.index('--codec') + 1] if '--codec' in options else 'jpeg'
+gop = int(options[options.index('--gop') + 1]) if '--gop' in options else 2 * fps
 quoted = '"' + path.replace('\\', '\\\\').replace('"', '\\"') + '"'
 
 # The reader decodes on demand (the RTSP side pulls when it needs a frame), so nothing queues up.
@@ -78,7 +82,13 @@ server = GstRtspServer.RTSPServer()
 server.set_address('127.0.0.1')
 server.set_service(port)
 factory = GstRtspServer.RTSPMediaFactory()
-factory.set_launch('( appsrc name=src is-live=true format=time ! videoconvert ! jpegenc quality=85 ! rtpjpegpay name=pay0 pt=96 )')
+if codec == 'h264':
+    # Baseline-like, no B-frames, zero latency: what IP cameras stream; config in-band at every keyframe.
+    encoder = (f'x264enc tune=zerolatency speed-preset=ultrafast key-int-max={gop} bitrate=1500 '
+               '! video/x-h264,profile=constrained-baseline ! rtph264pay name=pay0 pt=96 config-interval=-1')
+else:
+    encoder = 'jpegenc quality=85 ! rtpjpegpay name=pay0 pt=96'
+factory.set_launch(f'( appsrc name=src is-live=true format=time ! videoconvert ! {encoder} )')
 factory.set_shared(True)
 factory.connect('media-configure', on_media_configure)
 server.get_mount_points().add_factory('/' + mount, factory)

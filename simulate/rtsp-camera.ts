@@ -41,6 +41,10 @@ export interface RtspCameraOptions {
   readonly port?: number;
   /** How long to wait for the server to listen, ms; default 10000. */
   readonly timeoutMs?: number;
+  /** What the camera streams: 'jpeg' (RTP/JPEG, default) or 'h264' (x264enc, as IP cameras; needs gstreamer1.0-plugins-ugly). */
+  readonly codec?: 'jpeg' | 'h264';
+  /** H.264: a keyframe every this many frames; default 2 s of frames. */
+  readonly gop?: number;
 }
 
 /**
@@ -52,7 +56,8 @@ export interface RtspCameraOptions {
  */
 export async function startRtspCamera(file: string, options: RtspCameraOptions = {}): Promise<SimulatedRtspCamera> {
   const port = options.port ?? await freePort();
-  const args = [scriptPath(), file, String(port), options.mount ?? 'camera', String(options.fps ?? 10), ...(options.loop ? ['--loop'] : [])];
+  const args = [scriptPath(), file, String(port), options.mount ?? 'camera', String(options.fps ?? 10), ...(options.loop ? ['--loop'] : []),
+    ...(options.codec ? ['--codec', options.codec] : []), ...(options.gop ? ['--gop', String(options.gop)] : [])];
   const child = spawn('/usr/bin/python3', args, { stdio: ['ignore', 'pipe', 'pipe'] });
   let stderr = '';
   child.stderr!.on('data', (d) => { stderr += String(d); });
