@@ -78,6 +78,7 @@ export function resolveConfigPaths(raw: unknown, baseDir: string): unknown {
   return {
     ...raw,
     ...(typeof raw.stateDir === 'string' ? { stateDir: abs(raw.stateDir) } : {}),
+    ...(typeof raw.recordingsDir === 'string' ? { recordingsDir: abs(raw.recordingsDir) } : {}),
     ...(Array.isArray(raw.cameras) ? {
       cameras: raw.cameras.map((c) => withPaths(withPaths(c, ['source']), ['model'], (m) => m.includes('/'))),
     } : {}),

@@ -41,6 +41,12 @@ export const cameraSchema = z.object({
     name: analyticsName,
     from: point, to: point,
   }).strict()).default([]).describe('Named line segments: line_crossed events with direction (left-to-right / right-to-left, seen from `from` looking to `to`), from the bottom centre of each track\'s box.'),
+  record: z.object({
+    enabled: z.boolean().default(false).describe('Record the camera\'s stream (RTSP, HTTP: as it is, no re-encoding) in segments, beside the decoding, over the same connection.'),
+    segmentSeconds: z.number().int().min(2).max(600).default(10).describe('Segment length, s (a segment ends at the first keyframe after it).'),
+    maxBytes: z.number().int().positive().default(10 * 2 ** 30).describe('Quota of the camera\'s recordings folder, bytes; the oldest segments are deleted first (the segment being written can exceed it by itself).'),
+    maxAgeHours: z.number().nonnegative().default(0).describe('Delete segments older than this, hours (0 = no age limit).'),
+  }).strict().prefault({}).describe('Continuous recording (see README, Recordings).'),
   zoneHysteresisPx: z.number().nonnegative().default(8).describe('Zones and lines: a track must be this far inside/outside a zone or past a line before it counts (no event storms from jitter on a boundary), pixels.'),
 }).strict().superRefine((c, ctx) => {
   const names = [...c.zones.map((z) => z.name), ...c.lines.map((l) => l.name)];
@@ -154,6 +160,8 @@ export const configSchema = z.object({
   statusIntervalMs: z.number().int().positive().default(1000).describe('Status line interval, ms.'),
   stateDir: z.string().optional()
     .describe('Folder where edgevis keeps what must survive a restart (the last run epoch, so sequence numbers and event ids keep increasing even if the clock goes back). Default: $EDGEVIS_STATE_DIR, else systemd\'s $STATE_DIRECTORY; unset = none (the run epoch is the start time). Relative to the config file.'),
+  recordingsDir: z.string().optional()
+    .describe('Folder of the cameras\' recordings (one sub-folder per camera). Default: <stateDir>/recordings, else ./recordings. Relative to the config file.'),
   maxConcurrentConnects: z.number().int().positive().default(4)
     .describe('Cameras that may be connecting (RTSP/HTTP set-up, DNS, TCP, decoder preroll) at the same time; the others wait their turn (state connecting/reconnecting, "waiting for a connection slot"). Streaming cameras never wait: a storm of unreachable cameras cannot slow a healthy one.'),
   nodeId: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'node id must be 1-64 letters, digits, "_" or "-"').optional()

@@ -20,7 +20,7 @@ import { ZoneAnalytics } from '../models/analytics/zone-analytics.js';
 import type { ConnectionSlots } from '../operators/sources/connection-slots.js';
 import { frameFolderFrames } from '../operators/sources/frame-folder-frames.js';
 import { gstreamerFrames } from '../operators/sources/gstreamer-frames.js';
-import { inferSourceKind, isCamera, isLive, type SourceProgress, type SourceSpec } from '../operators/sources/source-spec.js';
+import { inferSourceKind, isCamera, isLive, type RecordingTarget, type SourceProgress, type SourceSpec } from '../operators/sources/source-spec.js';
 import { superviseLiveSource, type SourceHealthChange } from '../operators/sources/supervise-live-source.js';
 
 /**
@@ -58,6 +58,8 @@ export interface CameraGraphParts {
   readonly onSegmented?: (detections: Detections) => void;
   /** The process's bound on cameras connecting at once (supervised cameras wait for a slot to connect). */
   readonly connectionSlots?: ConnectionSlots;
+  /** Where each connection records the camera's stream (asked at every connection: a failed recording is left out until it is retried). */
+  readonly recorder?: { target(): RecordingTarget | null };
 }
 
 /**
@@ -78,7 +80,11 @@ export function cameraGraph(camera: CameraConfig, parts: CameraGraphParts, stats
   // into JS. A paced frame folder releases frames on its own clock; the sampler keeps the newest.
   const pulled = spec.kind !== 'frames' || !live;
   const sourceCredit = pulled ? credit : undefined;
-  const read = (s: SourceSpec) => (s.kind === 'frames' ? frameFolderFrames(s, sourceCredit, progress) : gstreamerFrames(s, sourceCredit, progress));
+  const read = (s: SourceSpec) => {
+    if (s.kind === 'frames') return frameFolderFrames(s, sourceCredit, progress);
+    const recording = (s.kind === 'rtsp' || s.kind === 'http') ? parts.recorder?.target() ?? undefined : undefined;
+    return gstreamerFrames(recording ? { ...s, recording } : s, sourceCredit, progress);
+  };
   // A supervised source never ends on its own; maxFrames is counted after supervision, so reaching it is the end, not a disconnect.
   const frames$ = isSupervised(camera, spec)
     ? superviseLiveSource(() => read({ ...spec, maxFrames: undefined }), {

@@ -10,6 +10,7 @@ import { toTrackMessages } from '../operators/wire/track-messages.js';
 import type { SamplingStats } from '../operators/sample-frames.js';
 import { redactSecrets, redactSource, type SourceError } from '../operators/sources/source-error.js';
 import type { ConnectionSlots } from '../operators/sources/connection-slots.js';
+import type { CameraRecorder, RecordingState } from './recording/camera-recorder.js';
 import type { SourceProgress } from '../operators/sources/source-spec.js';
 import type { SourceHealthChange } from '../operators/sources/supervise-live-source.js';
 import { cameraGraph, isSupervised, sourceSpecOf } from './camera-graph.js';
@@ -59,6 +60,8 @@ export interface CameraStatus {
   /** Wall-clock ms (performance.now) of the first and latest processed frame (metrics only). */
   firstFrameAt: number;
   lastFrameAt: number;
+  /** Where the camera's recording stands (absent: recording not configured). */
+  readonly recording?: RecordingState;
 }
 
 /**
@@ -85,6 +88,8 @@ export interface CameraRunParts {
   readonly epoch?: number;
   /** The process's bound on cameras connecting at once. */
   readonly connectionSlots?: ConnectionSlots;
+  /** The camera's recording (segments written beside the decoding), when configured. */
+  readonly recorder?: CameraRecorder;
   readonly logger: Logger;
   /** Called with each of the camera's items after publishing. */
   readonly onTracks?: (tracks: Tracks, status: CameraStatus) => void;
@@ -122,6 +127,8 @@ export class CameraRun {
       sampling: { received: 0, dropped: 0, skippedBySource: 0 }, source: { expectedFrames: null, corruptFrames: 0, onWarning: (w) => this.onSourceWarning(w) }, framesProcessed: 0, activeTracks: 0,
       tracksStarted: 0, tracksEnded: 0, detections: 0, latencyMs: 0, inferenceMs: 0, lastFrameIndex: -1, firstFrameAt: 0, lastFrameAt: 0,
     };
+    const recorder = parts.recorder;
+    if (recorder) Object.defineProperty(this.status, 'recording', { get: () => recorder.state, enumerable: true });
     this.log = parts.logger.child({ camera: camera.id });
     this.sequence = parts.sequence ?? new MessageSequence(parts.epoch ?? 0);
     this.done = new Promise<void>((resolve) => { this.settle = resolve; }).then(() => this.status);
@@ -167,7 +174,7 @@ export class CameraRun {
     this.log[level]({ state, reason, ...(code ? { code } : {}), reconnects: s.reconnects }, `camera '${this.camera.id}' ${state}: ${reason}`);
     publishMessages(this.parts.publishers, [{
       schema: MESSAGE_SCHEMA_VERSION, type: 'camera_status', camera: this.camera.id, node: this.parts.nodeId, state, reason, ...(code ? { code } : {}),
-      reconnects: s.reconnects, lastFrameIndex: s.lastFrameIndex, ...(model ? { model } : {}),
+      reconnects: s.reconnects, lastFrameIndex: s.lastFrameIndex, ...(model ? { model } : {}), ...(s.recording ? { recording: { ...s.recording } } : {}),
     }], this.sequence);
   }
 
@@ -202,7 +209,7 @@ export class CameraRun {
       this.tracker = parts.createTracker(camera);
       const graph = cameraGraph(camera, {
         segmenter, embedder, tracker: this.tracker, publishers: parts.publishers, withMasks: parts.withMasks, sequence: this.sequence,
-        onHealth: (change) => this.onHealth(change), onSegmented: parts.onSegmented, connectionSlots: parts.connectionSlots,
+        onHealth: (change) => this.onHealth(change), onSegmented: parts.onSegmented, connectionSlots: parts.connectionSlots, recorder: parts.recorder,
       }, status.sampling, status.source);
       this.subscription = graph.subscribe({
         next: (tracks) => { this.count(tracks); parts.onTracks?.(tracks, status); },

@@ -1,4 +1,5 @@
 import { hostname } from 'node:os';
+import { join } from 'node:path';
 import { nodeIdOf } from '../config/load.js';
 import type { CameraConfig, EdgevisConfig } from '../config/schema.js';
 import { diffCameras, type CameraDiff } from '../config/diff.js';
@@ -9,6 +10,8 @@ import type { TrackPublisher } from '../operators/publish-tracks.js';
 import type { MessageSequence } from '../operators/wire/message-sequence.js';
 import { ConnectionSlots } from '../operators/sources/connection-slots.js';
 import { CameraRun, type CameraStatus } from './camera-run.js';
+import { CameraRecorder } from './recording/camera-recorder.js';
+import { stateDirOf } from './run-epoch.js';
 import { sourceSpecOf } from './camera-graph.js';
 import type { CameraDemand } from './choose-profile.js';
 import { isLive } from '../operators/sources/source-spec.js';
@@ -121,8 +124,10 @@ export async function startEdgevis(config: EdgevisConfig, options: RuntimeOption
   // One HTTP port: WebSocket, metrics, health (and the camera API and viewer, added by their owners).
   const previews = publishers.websocket ? new PreviewHub(log) : null;
   const models = new ModelRegistry(config, log);
+  const recorders = new Map<string, CameraRecorder>();
   const modelInfo = () => [...current.values()].flatMap((r) => { const m = models.modelOf(r.camera); return m ? [{ camera: r.camera.id, ...m }] : []; });
-  const metrics = publishers.httpEdge ? new EdgevisMetrics(cameraStatuses, publishers.all, previews ? () => previews.stats : undefined, () => models.workerRestarts, modelInfo) : null;
+  const recordingInfo = () => [...recorders.values()].map((r) => ({ camera: r.cameraId, up: r.state.state === 'recording', counters: r.counters }));
+  const metrics = publishers.httpEdge ? new EdgevisMetrics(cameraStatuses, publishers.all, previews ? () => previews.stats : undefined, () => models.workerRestarts, modelInfo, recordingInfo) : null;
   // What `auto` plans for: the cameras in the set that still run, with their frame rates.
   models.demandSource = () => [...current.values()].filter((r) => !['ended', 'failed', 'stopped'].includes(r.status.state)).map((r) => cameraDemand(r.camera, r.status));
   // A new choice is each camera's news: its state message carries the model.
@@ -164,8 +169,21 @@ export async function startEdgevis(config: EdgevisConfig, options: RuntimeOption
     if (tracks.kind === 'frame' && frameRates.get(status.id) !== status.source.frameRate) { frameRates.set(status.id, status.source.frameRate); void models.replan(); }
     options.onTracks?.(tracks, status);
   };
+  const recordingsDir = config.recordingsDir ?? join(stateDirOf(config.stateDir) ?? process.cwd(), 'recordings');
+  /** The camera's recorder when it records (kept across restarts of the camera; a new config gets a new one). */
+  const recorderOf = (camera: CameraConfig): CameraRecorder | undefined => {
+    const had = recorders.get(camera.id);
+    if (had && JSON.stringify(had.settings) === JSON.stringify(camera.record)) return had;
+    had?.close();
+    recorders.delete(camera.id);
+    if (!camera.record.enabled) return undefined;
+    const recorder = new CameraRecorder(camera.id, join(recordingsDir, camera.id), camera.record, log);
+    recorders.set(camera.id, recorder);
+    return recorder;
+  };
   const launch = (camera: CameraConfig, tracker?: Tracker | null, sequence?: MessageSequence): CameraRun => {
     const run = new CameraRun(camera, {
+      recorder: recorderOf(camera),
       models, publishers: publishers.all, withMasks: config.publish.masks, createTracker: tracker ? () => tracker : defaultTracker, logger: log, onTracks, sequence, nodeId,
       onSegmented: previews ? (d) => previews.offer(d) : undefined, epoch: options.epoch ?? 0, connectionSlots,
     });
@@ -192,6 +210,8 @@ export async function startEdgevis(config: EdgevisConfig, options: RuntimeOption
     knownCameras.delete(id);
     run.stop('camera-removed');
     settled.delete(run);
+    recorders.get(id)?.close();
+    recorders.delete(id);
     for (const p of publishers.all) p.forgetCamera?.(id); // e.g. its retained MQTT status is cleared
     frameRates.delete(id);
     log.info({ camera: id }, `camera '${id}' removed`);
@@ -210,6 +230,7 @@ export async function startEdgevis(config: EdgevisConfig, options: RuntimeOption
   const stop = () => {
     stopping ??= (async () => {
       for (const run of current.values()) run.stop();
+      for (const r of recorders.values()) r.close();
       await closeAll();
       await previews?.close();
       await models.dispose();

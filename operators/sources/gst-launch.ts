@@ -2,6 +2,9 @@ import { isLive, type SourceSpec } from './source-spec.js';
 
 /** Name of the appsink element in every edgevis GStreamer graph. */
 export const APPSINK_NAME = 'frames';
+/** Names of the recording branch's queue and segment writer (their errors are the recording's, not the camera's). */
+export const RECORDING_QUEUE = 'recqueue';
+export const RECORDING_SINK = 'recsegments';
 
 /** Quotes a value for gst-launch syntax (double quotes, backslash escapes). */
 export function gstQuote(value: string): string {
@@ -19,11 +22,29 @@ export function gstQuote(value: string): string {
  *   with realtime, clock-paced (`sync=true`) with a 1-frame leaky queue like a live camera.
  * - rtsp / http / v4l2: 1-frame leaky appsink, so the newest frame wins and latency stays bounded.
  *
+ * - with `recording` (rtsp / http): the encoded stream is split before the decoder: one branch
+ *   decodes for the model, the other writes it as it is into Matroska segments (splitmuxsink,
+ *   `streamable`: a segment cut off by a crash plays up to its last cluster).
+ *
  * The string can be printed, logged and pasted into `gst-launch-1.0` (replace appsink by fakesink).
  */
 export function gstLaunchLine(spec: SourceSpec): string {
   const live = isLive(spec);
   const sink = `appsink name=${APPSINK_NAME} caps=video/x-raw sync=${spec.kind === 'file' && spec.realtime} max-buffers=${live ? 1 : 2} drop=${live} enable-last-sample=false`;
+  const rec = spec.recording;
+  if (rec && (spec.kind === 'rtsp' || spec.kind === 'http')) {
+    // One connection for both: the stream is depayloaded and parsed once, then a tee hands it to the
+    // decoder and, as it is (no re-encoding), to the segment writer. The writer's queue is leaky: a
+    // slow disk drops recorded data, never the frames the model waits for.
+    const source = spec.kind === 'rtsp'
+      ? `rtspsrc location=${gstQuote(spec.source)} latency=${spec.rtspLatencyMs} protocols=tcp`
+      : `souphttpsrc location=${gstQuote(spec.source)} is-live=true do-timestamp=true`;
+    return `${source} ! parsebin ! capsfilter caps="video/x-h264;video/x-h265;image/jpeg" ! tee name=split `
+      + `split. ! queue ! decodebin ! ${sink} `
+      + `split. ! queue name=${RECORDING_QUEUE} leaky=downstream max-size-buffers=0 max-size-bytes=0 max-size-time=${3 * 1e9} `
+      + `! splitmuxsink name=${RECORDING_SINK} location=${gstQuote(rec.location)} start-index=${rec.startIndex} max-size-time=${Math.round(rec.segmentMs * 1e6)} `
+      + 'muxer-factory=matroskamux muxer-properties="properties,streamable=true"';
+  }
   switch (spec.kind) {
     case 'file':
       return `filesrc location=${gstQuote(spec.source)} ! decodebin ! ${sink}`;

@@ -8,7 +8,7 @@ import { rgbByteLength } from '../../models/frame.js';
 import type { FrameCredit } from '../backpressure/frame-credit.js';
 import { aviStatedFrames } from './avi-header.js';
 import { FrameBufferPool } from './frame-buffer-pool.js';
-import { APPSINK_NAME, gstLaunchLine } from './gst-launch.js';
+import { APPSINK_NAME, gstLaunchLine, RECORDING_QUEUE, RECORDING_SINK } from './gst-launch.js';
 import { SourceError } from './source-error.js';
 import { isLive, schemeOf, type SourceProgress, type SourceSpec } from './source-spec.js';
 
@@ -88,6 +88,19 @@ export function gstreamerFrames(spec: SourceSpec, credit?: FrameCredit, progress
     const stopPipeline = () => { clearTimeout(drainTimer); if (!stopped) { stopped = true; pipeline.stop(); } };
     // One poller per pipeline; it ends once the pipeline is back in NULL.
     pipeline.pollBus((msg: BusMessage) => {
+      const rec = spec.recording;
+      if (rec && msg.type === 'element' && typeof msg.name === 'string' && msg.name.startsWith('splitmuxsink-fragment-')) {
+        rec.onFragment(msg.name.endsWith('opened') ? 'opened' : 'closed', String(msg.location), Number(msg['running-time']) / 1e6);
+        return;
+      }
+      if (rec && msg.type === 'error' && !closed && isRecordingElement(String(msg.name ?? ''))) {
+        // The recording branch failed; with a tee the decoding stops with it, so the connection is
+        // rebuilt, without recording until the recorder retries.
+        stopPipeline();
+        rec.onError(String(msg.message ?? 'unknown error'));
+        finish(new SourceError('recording-failed', spec.cameraId, spec.source, `recording failed (${String(msg.message ?? 'unknown error')})`, 'Check the recordings folder: free space, permissions (the camera goes on without recording meanwhile).'));
+        return;
+      }
       if (msg.type === 'error' && !closed) {
         stopPipeline();
         finish(explainGstError(spec, String(msg.message ?? 'unknown error'), frameIndex));
@@ -237,4 +250,9 @@ export function parseFramerate(text: string | undefined): number | null {
   if (!m) return null;
   const num = Number(m[1]), den = Number(m[2]);
   return num > 0 && den > 0 ? num / den : null;
+}
+
+/** Whether an element path (`/GstPipeline:pipeline0/GstSplitMuxSink:recsegments/GstFileSink:sink`) is in the recording branch. */
+function isRecordingElement(path: string): boolean {
+  return path.split('/').some((part) => part.endsWith(`:${RECORDING_SINK}`) || part.endsWith(`:${RECORDING_QUEUE}`));
 }

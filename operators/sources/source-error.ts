@@ -11,9 +11,11 @@ import { redactSecrets, redactSource } from './redact-secrets.js';
  * - `undecodable`: the data cannot be demuxed or decoded (corrupt, or no decoder installed);
  * - `truncated`: a file ended long before the duration its header states (a warning, not an error);
  * - `unsupported-scheme`: a URL scheme edgevis cannot read (e.g. ftp://);
- * - `gstreamer`: any other GStreamer failure (pipeline construction, an unexpected sample).
+ * - `gstreamer`: any other GStreamer failure (pipeline construction, an unexpected sample);
+ * - `recording-failed`: writing the camera's recording failed (an unwritable folder, a full disk):
+ *   the connection is rebuilt without recording (retryable; the camera itself is fine).
  */
-export type SourceErrorCode = 'not-found' | 'permission-denied' | 'empty' | 'unreachable' | 'stream-not-found' | 'undecodable' | 'truncated' | 'unsupported-scheme' | 'gstreamer';
+export type SourceErrorCode = 'not-found' | 'permission-denied' | 'empty' | 'unreachable' | 'stream-not-found' | 'undecodable' | 'truncated' | 'unsupported-scheme' | 'gstreamer' | 'recording-failed';
 
 export { redactSecrets, redactSource };
 

@@ -17,6 +17,22 @@ export interface SourceSpec {
   readonly folderFps: number;
   /** rtspsrc latency, ms. */
   readonly rtspLatencyMs: number;
+  /** Record the camera's encoded stream beside the decoding (one connection, a `tee` before the decoder); absent = no recording. */
+  readonly recording?: RecordingTarget;
+}
+
+/** Where and how a connection records the camera's stream in segments (see pipeline/recording/). */
+export interface RecordingTarget {
+  /** Segment file pattern with one printf integer for the segment number, e.g. `/rec/gate/gate-%06d.mkv`. */
+  readonly location: string;
+  /** Number of this connection's first segment (the numbers continue across reconnects). */
+  readonly startIndex: number;
+  /** A new segment starts at the first keyframe after this long, ms. */
+  readonly segmentMs: number;
+  /** A segment was opened or finished (`runningTimeMs`: the pipeline's running time then, ms). */
+  onFragment(kind: 'opened' | 'closed', file: string, runningTimeMs: number): void;
+  /** Writing failed (an unwritable folder, a full disk): the connection is rebuilt without recording, which retries later. */
+  onError(reason: string): void;
 }
 
 /** What a source learns about its input while reading (for progress bars); filled in by the source. */

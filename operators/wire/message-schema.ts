@@ -106,6 +106,10 @@ const cameraStatusMessageSchema = z.object({
     profile: z.string().describe('segmentation model profile (e.g. yolo11n-seg-480) or file name'),
     reason: z.string().describe('why: pinned in the config, or what auto measured and chose for the cameras\' frame rate'),
   }).strict().optional().describe('the segmentation model the camera runs (absent before it is chosen); a camera_status with the same state is published when auto switches it'),
+  recording: z.object({
+    state: z.enum(['recording', 'off', 'error']),
+    reason: z.string().optional().describe('why it is not recording (error): a full disk, an unwritable folder'),
+  }).strict().optional().describe('the camera\'s continuous recording, when configured'),
 }).strict().describe('a change of a camera\'s state (MQTT: <prefix>/<camera>/status, retained), so a subscriber can tell "no objects" from "no picture"');
 
 /** Every message edgevis publishes per camera (numbered by the camera's sequence). */

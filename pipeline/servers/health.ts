@@ -5,9 +5,10 @@ import { type HttpRoute, sendJson } from './http-edge.js';
 /** Camera states in which a camera is doing what it should: delivering, or deliberately idle (a recording that ended, a camera stopped on purpose). */
 const READY_STATES: ReadonlySet<CameraStatus['state']> = new Set(['streaming', 'ended', 'stopped']);
 
-/** What is not ready: one line per camera that is not streaming (or deliberately idle) and per publisher that cannot deliver. */
+/** What is not ready: one line per camera that is not streaming (or deliberately idle), per camera whose recording failed, and per publisher that cannot deliver. */
 export function notReady(cameras: readonly CameraStatus[], publishers: readonly TrackPublisher[]): string[] {
   const problems = cameras.filter((c) => !READY_STATES.has(c.state)).map((c) => `camera '${c.id}' is ${c.state}: ${c.reason}`);
+  for (const c of cameras) if (c.recording?.state === 'error' && c.state !== 'stopped') problems.push(`camera '${c.id}' is not recording: ${c.recording.reason}`);
   for (const p of publishers) {
     const h = p.health?.();
     if (h && !h.ok) problems.push(`${p.name}: ${h.reason ?? 'cannot deliver'}`);

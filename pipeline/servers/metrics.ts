@@ -37,9 +37,11 @@ export class EdgevisMetrics {
    */
   /**
    * @param models which segmentation model each camera runs and why (`edgevis_model_info`)
+   * @param recordings each recording camera's state and counters (`edgevis_recording_*`)
    */
   constructor(cameras: () => readonly CameraStatus[], publishers: readonly TrackPublisher[], viewerStats?: () => Readonly<Record<string, number>>, inferenceWorkerRestarts?: () => number,
-    models?: () => readonly { readonly camera: string; readonly profile: string; readonly reason: string }[]) {
+    models?: () => readonly { readonly camera: string; readonly profile: string; readonly reason: string }[],
+    recordings?: () => readonly { readonly camera: string; readonly up: boolean; readonly counters: Readonly<Record<'bytesWritten' | 'segments' | 'deletedByQuota' | 'deletedByAge' | 'writeErrors', number>> }[]) {
     const r = this.registry;
     collectDefaultMetrics({ register: r, prefix: 'edgevis_' });
     const perCamera = (name: string, help: string, value: (c: CameraStatus) => number, kind: 'counter' | 'gauge' = 'counter') => {
@@ -89,6 +91,15 @@ export class EdgevisMetrics {
         labelNames: ['camera', 'profile', 'reason'], registers: [r],
         collect() { this.reset(); for (const m of models()) this.set({ camera: m.camera, profile: m.profile, reason: m.reason }, 1); },
       });
+    }
+    if (recordings) {
+      const per = (name: string, help: string, key: 'bytesWritten' | 'segments' | 'writeErrors') => new Counter({ name, help, labelNames: ['camera'], registers: [r], collect() { this.reset(); for (const c of recordings()) this.inc({ camera: c.camera }, c.counters[key]); } });
+      per('edgevis_recording_bytes_written_total', 'Bytes of finished recording segments.', 'bytesWritten');
+      per('edgevis_recording_segments_total', 'Recording segments finished.', 'segments');
+      per('edgevis_recording_write_errors_total', 'Times a camera\'s recording could not be written (full disk, unwritable folder).', 'writeErrors');
+      new Counter({ name: 'edgevis_recording_deleted_total', help: 'Recording files deleted by retention, by reason (quota: the folder was full; age: older than maxAgeHours).', labelNames: ['camera', 'reason'], registers: [r],
+        collect() { this.reset(); for (const c of recordings()) { this.inc({ camera: c.camera, reason: 'quota' }, c.counters.deletedByQuota); this.inc({ camera: c.camera, reason: 'age' }, c.counters.deletedByAge); } } });
+      new Gauge({ name: 'edgevis_recording_up', help: 'Whether a camera with recording on is recording (1) or not, after a write failure (0).', labelNames: ['camera'], registers: [r], collect() { this.reset(); for (const c of recordings()) this.set({ camera: c.camera }, c.up ? 1 : 0); } });
     }
     new Gauge({ name: 'edgevis_publisher_up', help: 'Whether a publisher can deliver now (1) or not (0, e.g. MQTT broker unreachable).', labelNames: ['publisher'], registers: [r], collect() { for (const p of publishers) this.set({ publisher: p.name }, p.health ? Number(p.health().ok) : 1); } });
   }

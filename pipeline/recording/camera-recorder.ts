@@ -1,0 +1,205 @@
+import { accessSync, appendFileSync, constants, mkdirSync, readdirSync, readFileSync, renameSync, statfsSync, statSync, unlinkSync } from 'node:fs';
+import { basename, join } from 'node:path';
+import type { RecordingTarget } from '../../operators/sources/source-spec.js';
+import type { Logger } from '../logger.js';
+
+/** A camera's recording settings (config `cameras[].record`). */
+export interface RecordingSettings {
+  readonly enabled: boolean;
+  /** Segment length, s (a segment ends at the first keyframe after it). */
+  readonly segmentSeconds: number;
+  /** Largest size of the camera's recordings folder, bytes (oldest segments deleted first). */
+  readonly maxBytes: number;
+  /** Segments older than this are deleted, hours (0 = no age limit). */
+  readonly maxAgeHours: number;
+}
+
+/** Where a camera's recording stands, for its status, `/readyz` and metrics. */
+export interface RecordingState {
+  /** `recording`; `off` (not enabled); `error` (writing failed: `reason`; retried every minute). */
+  readonly state: 'recording' | 'off' | 'error';
+  readonly reason?: string;
+}
+
+/** One finished segment, as indexed. */
+export interface SegmentEntry {
+  readonly file: string;
+  /** Wall-clock time of its first and last frame (ISO 8601, UTC). */
+  readonly start: string;
+  readonly end: string;
+  readonly bytes: number;
+}
+
+/** How long a recording that failed waits before it is tried again, ms. */
+const RETRY_MS = 60_000;
+/** How often the folder is held to its quota and age (the open segment grows), ms. */
+const RETENTION_INTERVAL_MS = 5_000;
+
+/**
+ * One camera's recording: the segment files the camera's connections write (`RecordingTarget`,
+ * GStreamer's splitmuxsink beside the decoder), their index, and their retention.
+ *
+ * - Files: `<dir>/<camera>-<index>.mkv` while written (playable if the process dies), renamed
+ *   when finished to `<camera>-<UTC start, yyyymmddThhmmssZ>-<index>.mkv`; numbers continue across
+ *   reconnects and restarts. `index.jsonl` gets one line per finished segment (file, start, end,
+ *   bytes), so a time range maps to files ({@link segmentsBetween}).
+ * - Retention: after every segment and every 5 s, the oldest files are deleted until the folder
+ *   (the open segment included) fits `maxBytes`, and files older than `maxAgeHours` go.
+ * - Failures: a folder that cannot be written or a disk without room for two segments is found
+ *   before the connection is built (no recording then); a write that fails while recording ends the
+ *   connection, which is rebuilt without recording. Either way the state says why, the camera's
+ *   inference goes on, and recording is tried again after a minute.
+ */
+export class CameraRecorder {
+  private failure: { reason: string; at: number } | null = null;
+  private nextIndex: number;
+  private open: { file: string; openedAt: number } | null = null;
+  /** Wall-clock time at the current connection's running time 0, ms (its pipeline starts right after `target()`). */
+  private connectionStartedAt = 0;
+  private readonly timer: NodeJS.Timeout;
+  /** What was written and deleted, for metrics. */
+  readonly counters = { bytesWritten: 0, segments: 0, deletedByQuota: 0, deletedByAge: 0, writeErrors: 0 };
+
+  constructor(readonly cameraId: string, readonly dir: string, readonly settings: RecordingSettings, private readonly log: Logger, private readonly now: () => number = Date.now) {
+    this.nextIndex = this.highestIndex() + 1;
+    this.timer = setInterval(() => this.enforceRetention(), RETENTION_INTERVAL_MS).unref();
+  }
+
+  /** Where the recording stands. */
+  get state(): RecordingState {
+    if (!this.settings.enabled) return { state: 'off' };
+    return this.failure ? { state: 'error', reason: this.failure.reason } : { state: 'recording' };
+  }
+
+  /**
+   * What the camera's next connection records into, or null: recording off, or failed less than a
+   * minute ago, or the folder cannot take it now (then the state says why).
+   */
+  target(): RecordingTarget | null {
+    if (!this.settings.enabled) return null;
+    if (this.failure && this.now() - this.failure.at < RETRY_MS) return null;
+    const problem = this.preflight();
+    if (problem) { this.fail(problem); return null; }
+    if (this.failure) this.log.info({ camera: this.cameraId }, `camera '${this.cameraId}' recording again into ${this.dir}`);
+    this.failure = null;
+    this.connectionStartedAt = this.now();
+    return {
+      location: join(this.dir, `${this.cameraId}-%06d.mkv`), startIndex: this.nextIndex, segmentMs: this.settings.segmentSeconds * 1000,
+      // Segment times from the pipeline's running time (messages can reach this thread in bursts).
+      onFragment: (kind, file, runningTimeMs) => {
+        const at = Number.isFinite(runningTimeMs) ? this.connectionStartedAt + runningTimeMs : this.now();
+        if (kind === 'opened') this.opened(file, at); else this.closed(file, at);
+      },
+      onError: (reason) => this.fail(`writing ${this.open?.file ?? this.dir} failed: ${reason}`),
+    };
+  }
+
+  /** The finished segments that overlap [from, to] (ms since the Unix epoch), oldest first. */
+  segmentsBetween(from: number, to: number): SegmentEntry[] {
+    return this.index().filter((s) => Date.parse(s.end) >= from && Date.parse(s.start) <= to);
+  }
+
+  /** Every finished segment still on disk, oldest first. */
+  index(): SegmentEntry[] {
+    const present = new Set(this.files().map((f) => f.name));
+    let text = '';
+    try { text = readFileSync(join(this.dir, 'index.jsonl'), 'utf8'); } catch { return []; }
+    return text.split('\n').filter(Boolean).flatMap((line) => { try { return [JSON.parse(line) as SegmentEntry]; } catch { return []; } }).filter((s) => present.has(s.file));
+  }
+
+  /** Stops the retention timer. */
+  close(): void { clearInterval(this.timer); }
+
+  private preflight(): string | null {
+    try {
+      mkdirSync(this.dir, { recursive: true });
+      accessSync(this.dir, constants.W_OK);
+    } catch (err) {
+      return `the recordings folder ${this.dir} cannot be written (${(err as NodeJS.ErrnoException).code}): check its permissions`;
+    }
+    try {
+      const fs = statfsSync(this.dir);
+      const free = fs.bavail * fs.bsize;
+      // A segment of a 4 Mbit/s camera is ~0.5 MB per second.
+      const need = 2 * this.settings.segmentSeconds * 512 * 1024;
+      if (free < need) return `the disk of ${this.dir} is full (${(free / 2 ** 20).toFixed(1)} MB free, ${(need / 2 ** 20).toFixed(1)} MB needed for two segments): free space or lower the cameras' maxBytes`;
+    } catch { /* statfs unsupported: try anyway */ }
+    return null;
+  }
+
+  private fail(reason: string): void {
+    const first = !this.failure;
+    this.failure = { reason, at: this.now() };
+    this.counters.writeErrors++;
+    this.open = null;
+    if (first) this.log.warn({ camera: this.cameraId }, `camera '${this.cameraId}' recording stopped: ${reason}; inference goes on, recording is tried again every ${RETRY_MS / 1000} s`);
+  }
+
+  private opened(file: string, at: number): void {
+    this.open = { file, openedAt: at };
+    const index = indexOf(file);
+    if (index !== null) this.nextIndex = Math.max(this.nextIndex, index + 1);
+  }
+
+  private closed(file: string, at: number): void {
+    const openedAt = this.open?.file === file ? this.open.openedAt : at;
+    this.open = null;
+    let bytes = 0;
+    try { bytes = statSync(file).size; } catch { return; } // deleted by retention meanwhile
+    const index = indexOf(file) ?? this.nextIndex;
+    const named = `${this.cameraId}-${compactUtc(openedAt)}-${String(index).padStart(6, '0')}.mkv`;
+    try {
+      renameSync(file, join(this.dir, named));
+      const entry: SegmentEntry = { file: named, start: new Date(openedAt).toISOString(), end: new Date(at).toISOString(), bytes };
+      appendFileSync(join(this.dir, 'index.jsonl'), `${JSON.stringify(entry)}\n`);
+    } catch (err) {
+      this.fail(`indexing ${basename(file)} failed (${(err as NodeJS.ErrnoException).code})`);
+      return;
+    }
+    this.counters.segments++;
+    this.counters.bytesWritten += bytes;
+    this.enforceRetention();
+  }
+
+  /** Deletes the oldest files until the folder fits the quota, and files past the age limit. */
+  private enforceRetention(): void {
+    if (!this.settings.enabled) return;
+    const files = this.files();
+    const maxAgeMs = this.settings.maxAgeHours * 3600_000;
+    let total = files.reduce((n, f) => n + f.bytes, 0);
+    for (const f of files) {
+      if (f.name === (this.open && basename(this.open.file))) continue; // the segment being written
+      const tooOld = maxAgeMs > 0 && this.now() - f.mtimeMs > maxAgeMs;
+      if (!tooOld && total <= this.settings.maxBytes) continue;
+      try { unlinkSync(join(this.dir, f.name)); } catch { continue; }
+      total -= f.bytes;
+      if (tooOld) this.counters.deletedByAge++; else this.counters.deletedByQuota++;
+    }
+  }
+
+  /** The recording files of the folder, oldest first (by segment number). */
+  private files(): { name: string; bytes: number; mtimeMs: number; index: number }[] {
+    let names: string[];
+    try { names = readdirSync(this.dir); } catch { return []; }
+    return names.flatMap((name) => {
+      const index = indexOf(name);
+      if (index === null || !name.startsWith(`${this.cameraId}-`)) return [];
+      try { const s = statSync(join(this.dir, name)); return [{ name, bytes: s.size, mtimeMs: s.mtimeMs, index }]; } catch { return []; }
+    }).sort((a, b) => a.index - b.index);
+  }
+
+  private highestIndex(): number {
+    return this.files().reduce((max, f) => Math.max(max, f.index), -1);
+  }
+}
+
+/** The segment number at the end of a file name (`gate-000012.mkv`, `gate-20261203T101500Z-000012.mkv`), or null. */
+function indexOf(file: string): number | null {
+  const m = /-(\d{6,})\.mkv$/.exec(basename(file));
+  return m ? Number(m[1]) : null;
+}
+
+/** `20261203T101500Z` for a time in ms. */
+function compactUtc(ms: number): string {
+  return new Date(ms).toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
+}
