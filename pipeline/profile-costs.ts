@@ -1,10 +1,11 @@
-import { mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import { readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { cpus, homedir } from 'node:os';
 import { join } from 'node:path';
 import type { Detections } from '../models/detections.js';
 import type { Embedder } from '../models/embedder.js';
 import type { Frame } from '../models/frame.js';
 import type { Segmenter } from '../models/segmenter.js';
+import { makeFolders } from '../config/make-folders.js';
 
 /** What a profile costs on this machine, measured in the pipeline's own thread layout. */
 export interface ProfileCost {
@@ -78,7 +79,7 @@ export class ProfileCostCache {
     this.entries[key] = cost;
     if (!this.file) return;
     try {
-      mkdirSync(join(this.file, '..'), { recursive: true });
+      makeFolders(join(this.file, '..'));
       writeFileSync(`${this.file}.tmp`, `${JSON.stringify(this.entries, null, 1)}\n`);
       renameSync(`${this.file}.tmp`, this.file);
     } catch { /* a read-only home: measured again next time */ }

@@ -1,5 +1,6 @@
-import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { makeFolders } from '../config/make-folders.js';
 
 /** The folder of what survives restarts: `stateDir` from the config, else $EDGEVIS_STATE_DIR, else systemd's $STATE_DIRECTORY (its first entry); null when none is set. */
 export function stateDirOf(configured: string | undefined, env: NodeJS.ProcessEnv = process.env): string | null {
@@ -26,7 +27,7 @@ export function runEpoch(stateDir: string | null, now = Date.now()): { epoch: nu
   }
   const epoch = Math.max(now, last + 1);
   try {
-    mkdirSync(stateDir, { recursive: true });
+    makeFolders(stateDir);
     // Written whole or not at all: a crash while writing never leaves a shorter number behind.
     writeFileSync(`${file}.tmp`, `${epoch}\n`);
     renameSync(`${file}.tmp`, file);

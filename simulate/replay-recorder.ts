@@ -1,10 +1,11 @@
-import { closeSync, mkdirSync, openSync, writeSync } from 'node:fs';
+import { closeSync, openSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import type { TrackPublisher } from '../operators/publish-tracks.js';
 import type { TrackMessage } from '../operators/wire/track-messages.js';
 import type { ResultWriterEvent, ResultWriterRequest } from './result-files-worker.js';
 import { REPLAY_FILES } from './result-files.js';
+import { makeFolders } from '../config/make-folders.js';
 
 /**
  * Writes what a replay published, as it is published: the event log (every message as one JSON
@@ -35,7 +36,7 @@ export class ReplayRecorder implements TrackPublisher {
   constructor(outDir: string, withResults: boolean, private readonly warn: (message: string) => void = () => undefined, private readonly onFailure: (why: string) => void = () => undefined) {
     this.eventsPath = join(outDir, REPLAY_FILES.events);
     try {
-      mkdirSync(outDir, { recursive: true });
+      makeFolders(outDir);
       this.eventsFd = openSync(this.eventsPath, 'w');
     } catch (err) {
       throw new OutputError(outputProblem(this.eventsPath, err));

@@ -1,4 +1,4 @@
-import { closeSync, mkdirSync, openSync, writeFileSync, writeSync } from 'node:fs';
+import { closeSync, openSync, writeFileSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { runLengthsToString, type CocoRle } from '../models/coco-rle.js';
 import { encodeIndexedPng } from '../eval/formats/davis-png.js';
@@ -7,6 +7,7 @@ import { formatMotRow } from '../eval/formats/mot-challenge.js';
 import { formatMotsRow } from '../eval/formats/mots.js';
 import type { YtvisResult } from '../eval/formats/youtube-vis.js';
 import type { TracksMessage } from '../operators/wire/track-messages.js';
+import { makeFolders } from '../config/make-folders.js';
 
 /** File names a replay writes into `--out`. */
 export const REPLAY_FILES = {
@@ -49,7 +50,7 @@ export class ResultFiles {
    * @param warn called once when more than 255 tracks exceed the DAVIS PNG label range
    */
   constructor(private readonly outDir: string, private readonly warn: (message: string) => void = () => undefined) {
-    mkdirSync(join(outDir, REPLAY_FILES.davis), { recursive: true });
+    makeFolders(join(outDir, REPLAY_FILES.davis));
     this.motFd = openSync(join(outDir, REPLAY_FILES.mot), 'w');
     this.motsFd = openSync(join(outDir, REPLAY_FILES.mots), 'w');
   }

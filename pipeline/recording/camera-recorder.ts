@@ -1,7 +1,8 @@
-import { accessSync, appendFileSync, constants, mkdirSync, readdirSync, readFileSync, renameSync, statfsSync, statSync, unlinkSync } from 'node:fs';
+import { accessSync, appendFileSync, constants, readdirSync, readFileSync, renameSync, statfsSync, statSync, unlinkSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import type { RecordingTarget } from '../../operators/sources/source-spec.js';
 import type { Logger } from '../logger.js';
+import { makeFolders } from '../../config/make-folders.js';
 
 /** A camera's recording settings (config `cameras[].record`). */
 export interface RecordingSettings {
@@ -112,7 +113,7 @@ export class CameraRecorder {
 
   private preflight(): string | null {
     try {
-      mkdirSync(this.dir, { recursive: true });
+      makeFolders(this.dir);
       accessSync(this.dir, constants.W_OK);
     } catch (err) {
       return `the recordings folder ${this.dir} cannot be written (${(err as NodeJS.ErrnoException).code}): check its permissions`;
