@@ -47,6 +47,11 @@ export const cameraSchema = z.object({
     maxBytes: z.number().int().positive().default(10 * 2 ** 30).describe('Quota of the camera\'s recordings folder, bytes; the oldest segments are deleted first (the segment being written can exceed it by itself).'),
     maxAgeHours: z.number().nonnegative().default(0).describe('Delete segments older than this, hours (0 = no age limit).'),
   }).strict().prefault({}).describe('Continuous recording (see README, Recordings).'),
+  snapshots: z.object({
+    enabled: z.boolean().default(false).describe('Keep the best frame of each track (largest and most confident) and write it as JPEG when the track ends; a track_snapshot event says where, and the JPEG is retained on <prefix>/<camera>/<label>/snapshot.'),
+    overlay: z.boolean().default(true).describe('Draw the track\'s box, class and id on the snapshot.'),
+    quality: z.number().int().min(1).max(100).default(80).describe('JPEG quality, 1-100.'),
+  }).strict().prefault({}).describe('Best snapshot per track (see README, Snapshots).'),
   zoneHysteresisPx: z.number().nonnegative().default(8).describe('Zones and lines: a track must be this far inside/outside a zone or past a line before it counts (no event storms from jitter on a boundary), pixels.'),
 }).strict().superRefine((c, ctx) => {
   const names = [...c.zones.map((z) => z.name), ...c.lines.map((l) => l.name)];

@@ -1,5 +1,5 @@
 import type { ZoneEvent } from './analytics/zone-analytics.js';
-import type { FrameTiming } from './frame.js';
+import type { Frame, FrameTiming } from './frame.js';
 import type { InstanceMask } from './instance-mask.js';
 
 /** Track lifecycle (DeepSORT / ByteTrack): tentative → confirmed ⇄ lost → removed. */
@@ -70,6 +70,11 @@ export interface FrameTracks {
   readonly inferenceMs: number;
   /** The frame's stage times (metrics only), when its source keeps them. */
   readonly timing?: FrameTiming;
+  /**
+   * The frame these tracks were found in, while its pixels are still in the graph (the stages
+   * that read pixels after tracking, e.g. snapshots, run before `recycleFramePixels`); never published.
+   */
+  readonly frame?: Frame;
   /** Zone and line events of this frame, when the camera has zones or lines (see `ZoneAnalytics`). */
   readonly zoneEvents?: readonly ZoneEvent[];
   /** Tracks inside each zone after this frame, by zone name. */

@@ -19,6 +19,8 @@ export interface TrackPublisher {
   close(): Promise<void>;
   /** Whether it can deliver now (e.g. the MQTT broker is connected), with why not; absent = always. For readiness probes. */
   health?(): { readonly ok: boolean; readonly reason?: string };
+  /** A track's best snapshot as JPEG, for outlets that keep the latest per camera and label (MQTT: retained on `<prefix>/<camera>/<label>/snapshot`). */
+  publishSnapshot?(cameraId: string, label: string, jpeg: Buffer): void;
   /** The camera left the set for good (removed while running): drop what is kept for it (MQTT: its retained status is cleared). */
   forgetCamera?(cameraId: string): void;
 }

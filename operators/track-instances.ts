@@ -32,7 +32,9 @@ export function trackInstances(tracker: Tracker): OperatorFunction<Detections, T
       size = frameSize;
       try { tracks = tracker.update(detections); } catch (err) { subscriber.error(err); return; }
       const timing = detections.frame.timing;
-      if (timing && tracks.kind === 'frame') { timing.trackEndAt = performance.now(); tracks = { ...tracks, timing }; }
+      if (timing && tracks.kind === 'frame') timing.trackEndAt = performance.now();
+      // The frame goes along while its pixels are in the graph (snapshots read them; recycleFramePixels ends that).
+      if (tracks.kind === 'frame') tracks = { ...tracks, frame: detections.frame, ...(timing ? { timing } : {}) };
       subscriber.next(tracks);
     },
     error: (err) => subscriber.error(err),

@@ -10,6 +10,8 @@ import { FrameCredit } from '../operators/backpressure/frame-credit.js';
 import { embedInstances } from '../operators/embed-instances.js';
 import { publishTracks, type TrackPublisher } from '../operators/publish-tracks.js';
 import { recycleFramePixels } from '../operators/recycle-frame-pixels.js';
+import { selectSnapshots } from '../operators/select-snapshots.js';
+import type { SnapshotSelector, TrackSnapshot } from '../models/analytics/snapshot-selector.js';
 import { releaseFrame } from '../operators/release-frame.js';
 import type { MessageSequence } from '../operators/wire/message-sequence.js';
 import { sampleFrames, type SamplingStats } from '../operators/sample-frames.js';
@@ -58,6 +60,8 @@ export interface CameraGraphParts {
   readonly onSegmented?: (detections: Detections) => void;
   /** The process's bound on cameras connecting at once (supervised cameras wait for a slot to connect). */
   readonly connectionSlots?: ConnectionSlots;
+  /** Best snapshot per track: the selector keeps each track's best frame, `onSnapshot` gets it when the track ends. */
+  readonly snapshots?: { readonly selector: SnapshotSelector; readonly onSnapshot: (snapshot: TrackSnapshot) => void };
   /** Where each connection records the camera's stream (asked at every connection: a failed recording is left out until it is retried). */
   readonly recorder?: { target(): RecordingTarget | null };
 }
@@ -95,8 +99,9 @@ export function cameraGraph(camera: CameraConfig, parts: CameraGraphParts, stats
 }
 
 /**
- * One camera's graph after its source: sample → segment → embed → track → zones → publish, the
- * frame's pixels given back to its source after the embedder and its credit at the end.
+ * One camera's graph after its source: sample → segment → embed → track → (snapshots) → zones →
+ * publish, the frame's pixels given back to its source once tracked (and its best views kept) and
+ * its credit at the end.
  * {@link cameraGraph} feeds it from the camera's source; a bench can feed frames from memory.
  * @param sampling 'every': the source reads a frame only after acquiring `credit` (nothing is
  *   dropped here); 'latest': frames are pushed, and while the graph is busy the newest one waits
@@ -109,8 +114,10 @@ export function processFrames(frames$: Observable<Frame>, sampling: 'every' | 'l
     segmentInstances(parts.segmenter),
     parts.onSegmented ? tap(parts.onSegmented) : identity,
     embedInstances(parts.embedder, parts.tracker.appearanceDemand?.bind(parts.tracker)),
-    recycleFramePixels(), // no stage below reads pixels: the source pulls the next frames into this memory
     trackInstances(parts.tracker),
+  ).pipe(
+    parts.snapshots ? selectSnapshots(parts.snapshots.selector, parts.snapshots.onSnapshot) : identity,
+    recycleFramePixels(), // no stage below reads pixels: the source pulls the next frames into this memory
     analyzeZones(camera.zones.length || camera.lines.length ? new ZoneAnalytics(camera.zones, camera.lines, camera.zoneHysteresisPx) : null),
     publishTracks(parts.publishers, parts.withMasks, parts.sequence),
     releaseFrame(credit),

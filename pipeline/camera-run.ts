@@ -11,6 +11,8 @@ import type { SamplingStats } from '../operators/sample-frames.js';
 import { redactSecrets, redactSource, type SourceError } from '../operators/sources/source-error.js';
 import type { ConnectionSlots } from '../operators/sources/connection-slots.js';
 import type { CameraRecorder, RecordingState } from './recording/camera-recorder.js';
+import { SnapshotSelector, type TrackSnapshot } from '../models/analytics/snapshot-selector.js';
+import { SnapshotWriter } from './snapshots/snapshot-writer.js';
 import type { SourceProgress } from '../operators/sources/source-spec.js';
 import type { SourceHealthChange } from '../operators/sources/supervise-live-source.js';
 import { cameraGraph, isSupervised, sourceSpecOf } from './camera-graph.js';
@@ -90,6 +92,8 @@ export interface CameraRunParts {
   readonly connectionSlots?: ConnectionSlots;
   /** The camera's recording (segments written beside the decoding), when configured. */
   readonly recorder?: CameraRecorder;
+  /** Folder of the camera's snapshots (used when `snapshots.enabled`). */
+  readonly snapshotsDir?: string;
   readonly logger: Logger;
   /** Called with each of the camera's items after publishing. */
   readonly onTracks?: (tracks: Tracks, status: CameraStatus) => void;
@@ -118,6 +122,8 @@ export class CameraRun {
   private readonly log: Logger;
   /** Code of the current state's cause, if any. */
   private lastCode: string | undefined;
+  /** Best snapshot per track, when the camera has snapshots on. */
+  private readonly snapshots: { selector: SnapshotSelector; writer: SnapshotWriter } | null;
   /** Size of the frames processed last, pixels (null before the first). */
   private frameSize: { width: number; height: number } | null = null;
 
@@ -132,6 +138,13 @@ export class CameraRun {
     this.log = parts.logger.child({ camera: camera.id });
     this.sequence = parts.sequence ?? new MessageSequence(parts.epoch ?? 0);
     this.done = new Promise<void>((resolve) => { this.settle = resolve; }).then(() => this.status);
+    this.snapshots = camera.snapshots.enabled && parts.snapshotsDir ? {
+      selector: new SnapshotSelector(),
+      writer: new SnapshotWriter(camera.id, parts.snapshotsDir, camera.snapshots, this.sequence.epoch, {
+        message: (m) => publishMessages(parts.publishers, [m], this.sequence),
+        jpeg: (label, jpeg) => { for (const p of parts.publishers) p.publishSnapshot?.(camera.id, label, jpeg); },
+      }, this.log),
+    } : null;
     this.setState('starting', 'loading models');
     this.start();
   }
@@ -148,12 +161,19 @@ export class CameraRun {
     this.subscription?.unsubscribe();
     const end = this.tracker?.end(reason);
     if (end && end.ended.length > 0) publishMessages(this.parts.publishers, toTrackMessages(end, false, this.sequence.epoch), this.sequence);
+    if (end && this.snapshots) for (const s of this.snapshots.selector.observe(end)) this.snapshots.writer.write(s);
     if (end) this.status.tracksEnded += end.ended.length;
     const why = { shutdown: 'edgevis stopped the camera', 'camera-removed': 'the camera was removed', 'camera-restarted': 'the camera is restarting' }[reason];
     if (this.status.state !== 'ended' && this.status.state !== 'failed') this.setState('stopped', why);
     this.settle(); // an unsubscribed graph never completes on its own
     return this.tracker;
   }
+
+  /** Resolves once the snapshots of ended tracks are written (before the publishers close). */
+  async flushSnapshots(): Promise<void> { await this.snapshots?.writer.flush(); }
+
+  /** What the camera's snapshots cost and gave, for metrics (null without snapshots). */
+  get snapshotCounters(): Readonly<SnapshotWriter['counters']> | null { return this.snapshots?.writer.counters ?? null; }
 
   /** Publishes the camera's state again, unchanged (its model changed: the message carries it). */
   publishStatus(): void {
@@ -210,6 +230,7 @@ export class CameraRun {
       const graph = cameraGraph(camera, {
         segmenter, embedder, tracker: this.tracker, publishers: parts.publishers, withMasks: parts.withMasks, sequence: this.sequence,
         onHealth: (change) => this.onHealth(change), onSegmented: parts.onSegmented, connectionSlots: parts.connectionSlots, recorder: parts.recorder,
+        ...(this.snapshots ? { snapshots: { selector: this.snapshots.selector, onSnapshot: (s: TrackSnapshot) => this.snapshots!.writer.write(s) } } : {}),
       }, status.sampling, status.source);
       this.subscription = graph.subscribe({
         next: (tracks) => { this.count(tracks); parts.onTracks?.(tracks, status); },

@@ -19,6 +19,7 @@ import type { Logger } from './logger.js';
 import { ModelRegistry } from './model-registry.js';
 import { closePublishers, startPublishers } from './publishers/start-publishers.js';
 import { healthRoutes } from './servers/health.js';
+import { mediaRoutes } from './servers/media-routes.js';
 import type { HttpEdge } from './servers/http-edge.js';
 import { EdgevisMetrics } from './servers/metrics.js';
 import { PreviewHub } from './servers/viewer/preview-hub.js';
@@ -125,6 +126,7 @@ export async function startEdgevis(config: EdgevisConfig, options: RuntimeOption
   const previews = publishers.websocket ? new PreviewHub(log) : null;
   const models = new ModelRegistry(config, log);
   const recorders = new Map<string, CameraRecorder>();
+  const recordingsDir = config.recordingsDir ?? join(stateDirOf(config.stateDir) ?? process.cwd(), 'recordings');
   const modelInfo = () => [...current.values()].flatMap((r) => { const m = models.modelOf(r.camera); return m ? [{ camera: r.camera.id, ...m }] : []; });
   const recordingInfo = () => [...recorders.values()].map((r) => ({ camera: r.cameraId, up: r.state.state === 'recording', counters: r.counters }));
   const metrics = publishers.httpEdge ? new EdgevisMetrics(cameraStatuses, publishers.all, previews ? () => previews.stats : undefined, () => models.workerRestarts, modelInfo, recordingInfo) : null;
@@ -144,6 +146,7 @@ export async function startEdgevis(config: EdgevisConfig, options: RuntimeOption
     publishers.websocket.previews = previews;
     publishers.httpEdge!.route(viewerRoutes(cameraStatuses, cameraConfigs));
   }
+  if (publishers.httpEdge) publishers.httpEdge.route(mediaRoutes(recordingsDir));
   if (options.beforeCameras) {
     try {
       await options.beforeCameras({ websocketUrl: publishers.websocketUrl, mqttUrl: publishers.mqttUrl });
@@ -169,7 +172,7 @@ export async function startEdgevis(config: EdgevisConfig, options: RuntimeOption
     if (tracks.kind === 'frame' && frameRates.get(status.id) !== status.source.frameRate) { frameRates.set(status.id, status.source.frameRate); void models.replan(); }
     options.onTracks?.(tracks, status);
   };
-  const recordingsDir = config.recordingsDir ?? join(stateDirOf(config.stateDir) ?? process.cwd(), 'recordings');
+
   /** The camera's recorder when it records (kept across restarts of the camera; a new config gets a new one). */
   const recorderOf = (camera: CameraConfig): CameraRecorder | undefined => {
     const had = recorders.get(camera.id);
@@ -183,7 +186,7 @@ export async function startEdgevis(config: EdgevisConfig, options: RuntimeOption
   };
   const launch = (camera: CameraConfig, tracker?: Tracker | null, sequence?: MessageSequence): CameraRun => {
     const run = new CameraRun(camera, {
-      recorder: recorderOf(camera),
+      recorder: recorderOf(camera), snapshotsDir: join(recordingsDir, camera.id, 'snapshots'),
       models, publishers: publishers.all, withMasks: config.publish.masks, createTracker: tracker ? () => tracker : defaultTracker, logger: log, onTracks, sequence, nodeId,
       onSegmented: previews ? (d) => previews.offer(d) : undefined, epoch: options.epoch ?? 0, connectionSlots,
     });
@@ -231,6 +234,8 @@ export async function startEdgevis(config: EdgevisConfig, options: RuntimeOption
     stopping ??= (async () => {
       for (const run of current.values()) run.stop();
       for (const r of recorders.values()) r.close();
+      // The snapshots of the tracks the stop ended go out before the publishers close.
+      await Promise.race([Promise.all([...current.values()].map((r) => r.flushSnapshots())), new Promise((r) => setTimeout(r, 3000).unref())]);
       await closeAll();
       await previews?.close();
       await models.dispose();

@@ -87,6 +87,21 @@ const lineCrossedSchema = z.object({
   direction: z.enum(['left-to-right', 'right-to-left']).describe('seen from the line\'s `from` point looking to its `to` point'),
 }).strict().describe('a track\'s anchor crossed a line (from at least the hysteresis on one side to as much on the other)');
 
+const trackSnapshotSchema = z.object({
+  ...common,
+  type: z.literal('track_snapshot'),
+  eventId: z.string().describe('<camera>:<epoch>:<trackId>:snapshot'),
+  trackId: z.number().int().min(1),
+  className: z.string(),
+  score: z.number().min(0).max(1).describe('detection confidence in the snapshot\'s frame'),
+  bbox: z.tuple([z.number().min(0), z.number().min(0), z.number().min(0), z.number().min(0)]).describe('[x, y, width, height] of the track in the snapshot, frame pixels'),
+  snapshot: z.object({
+    file: z.string().describe('file name of the JPEG'),
+    url: z.string().describe('where the JPEG is served on the HTTP port (reader token): /media/<camera>/snapshots/<file>'),
+    bytes: count,
+  }).strict(),
+}).strict().describe('the best snapshot of a track that ended (the frame where it was largest and most confident), written as JPEG; frameIndex/ptsMs are that frame\'s (topic <prefix>/<camera>/events; the JPEG itself retained on <prefix>/<camera>/<label>/snapshot)');
+
 /** States a camera reports (see `CameraState` in pipeline/camera-run.ts). */
 export const CAMERA_STATES = ['starting', 'connecting', 'streaming', 'stalled', 'reconnecting', 'ended', 'failed', 'stopped'] as const;
 
@@ -113,7 +128,7 @@ const cameraStatusMessageSchema = z.object({
 }).strict().describe('a change of a camera\'s state (MQTT: <prefix>/<camera>/status, retained), so a subscriber can tell "no objects" from "no picture"');
 
 /** Every message edgevis publishes per camera (numbered by the camera's sequence). */
-export const trackMessageSchema = z.union([tracksMessageSchema, trackEventMessageSchema, zoneEnteredSchema, zoneExitedSchema, lineCrossedSchema, cameraStatusMessageSchema]);
+export const trackMessageSchema = z.union([tracksMessageSchema, trackEventMessageSchema, zoneEnteredSchema, zoneExitedSchema, lineCrossedSchema, cameraStatusMessageSchema, trackSnapshotSchema]);
 
 const gapMessageSchema = z.object({
   schema: z.literal(MESSAGE_SCHEMA_VERSION),
@@ -127,7 +142,7 @@ const gapMessageSchema = z.object({
 }).strict().describe('WebSocket only, on resume (?since=): events and states in [fromSeq, toSeq] are no longer held; the buffered ones after them follow');
 
 /** Every message a subscriber can receive: the camera messages, and the WebSocket's resume gap. */
-export const wireMessageSchema = z.union([tracksMessageSchema, trackEventMessageSchema, zoneEnteredSchema, zoneExitedSchema, lineCrossedSchema, cameraStatusMessageSchema, gapMessageSchema]).meta({
+export const wireMessageSchema = z.union([tracksMessageSchema, trackEventMessageSchema, zoneEnteredSchema, zoneExitedSchema, lineCrossedSchema, cameraStatusMessageSchema, trackSnapshotSchema, gapMessageSchema]).meta({
   title: `edgevis track messages (${MESSAGE_SCHEMA_VERSION})`,
   description: 'Messages published per camera over WebSocket and MQTT. Snapshots on <prefix>/<camera>/tracks, lifecycle events on <prefix>/<camera>/events, camera states on <prefix>/<camera>/status (retained). All coordinates are frame pixels, top-left origin; times are media time in milliseconds (never wall clock).',
 });
@@ -144,7 +159,9 @@ export type CameraStatusMessage = z.infer<typeof cameraStatusMessageSchema>;
 export type GapMessage = z.infer<typeof gapMessageSchema>;
 /** Zone and line events. */
 export type ZoneEventMessage = z.infer<typeof zoneEnteredSchema> | z.infer<typeof zoneExitedSchema> | z.infer<typeof lineCrossedSchema>;
-export type TrackMessage = TracksMessage | TrackEventMessage | ZoneEventMessage | CameraStatusMessage;
+/** A track's best snapshot, once written. */
+export type TrackSnapshotMessage = z.infer<typeof trackSnapshotSchema>;
+export type TrackMessage = TracksMessage | TrackEventMessage | ZoneEventMessage | CameraStatusMessage | TrackSnapshotMessage;
 /** A message before its camera's sequence number is stamped on it (see `MessageSequence`). */
 export type UnsequencedMessage = TrackMessage extends infer M ? (M extends unknown ? Omit<M, 'seq' | 'epoch'> : never) : never;
 

@@ -160,6 +160,13 @@ export class MqttTrackPublisher implements TrackPublisher {
     }
   }
 
+  /** Retains the JPEG on `<prefix>/<camera>/<label>/snapshot` (Frigate's convention): a subscriber sees the latest one of each kind at once. Dropped while offline. */
+  publishSnapshot(cameraId: string, label: string, jpeg: Buffer): void {
+    if (!this.client.connected) { this.sent.droppedWhileOffline++; return; }
+    this.client.publish(`${this.prefix}/${cameraId}/${label.replace(/[#+/]/g, '_')}/snapshot`, jpeg, { qos: 0, retain: true });
+    this.sent.messages++;
+  }
+
   /** Clears the removed camera's retained state on the broker (an empty retained message), so it is not shown for good. */
   forgetCamera(cameraId: string): void {
     const kept = this.statuses.get(cameraId);

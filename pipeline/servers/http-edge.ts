@@ -85,7 +85,7 @@ export class HttpEdge {
       const denied = open ? null : readerAccessProblem(request, this.access);
       if (denied) { sendJson(response, denied.status, { error: denied.error }, denied.status === 401 ? { 'www-authenticate': 'Bearer realm="edgevis"' } : {}); return; }
       for (const route of this.routes) if (await route(request, response, url)) return;
-      sendJson(response, 404, { error: `no such endpoint: ${request.method} ${url.pathname}`, endpoints: ['GET / (viewer; WebSocket upgrade: all cameras)', 'GET /metrics', 'GET /healthz', 'GET /readyz', 'GET /cameras/<id> (WebSocket upgrade)', 'GET|POST /api/cameras', 'DELETE /api/cameras/<id>', 'POST /api/cameras/<id>/restart'] });
+      sendJson(response, 404, { error: `no such endpoint: ${request.method} ${url.pathname}`, endpoints: ['GET / (viewer; WebSocket upgrade: all cameras)', 'GET /metrics', 'GET /healthz', 'GET /readyz', 'GET /cameras/<id> (WebSocket upgrade)', 'GET /media/<camera>/ (recordings, snapshots)', 'GET|POST /api/cameras', 'DELETE /api/cameras/<id>', 'POST /api/cameras/<id>/restart'] });
     } catch (err) {
       if (!response.headersSent) sendJson(response, 500, { error: `internal error: ${(err as Error).message}` });
       else response.destroy();
