@@ -17,8 +17,6 @@ export type InferenceRequest =
   /** Run an embedder on `count` prepared crops in `tensor`, writing the raw features into `features` (≥ count × dim); both come back (and are reused). */
   | { readonly kind: 'infer-embedder'; readonly model: number; readonly tensor: Float32Array; readonly count: number; readonly features: Float32Array }
   | { readonly kind: 'dispose'; readonly model: number }
-  /** JPEG-encode packed RGB (viewer previews; jpeg-js), quality 1-100. */
-  | { readonly kind: 'encode-jpeg'; readonly rgb: Uint8Array; readonly width: number; readonly height: number; readonly quality: number }
   /** The queue closes: after the jobs before it, the worker releases its sessions and ends its thread (no answer). */
   | { readonly kind: 'close' }
   /** Fault injection (tests, drills): the worker exits at once with `code`, as if it had crashed; a pool sends it to CPU stream `stream` (default 0). */

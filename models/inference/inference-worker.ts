@@ -2,7 +2,6 @@
 // so inference never blocks the main thread's event loop and GPU sessions never run concurrently
 // (onnxruntime issue 32561: two WebGPU sessions at once can crash). See inference-queue.ts.
 import { parentPort } from 'node:worker_threads';
-import jpeg from 'jpeg-js';
 import { OsnetEmbedder } from '../osnet-embedder.js';
 import { YoloSegmenter } from '../yolo-segmenter.js';
 import { buffersOf, type InferenceRequest, type InferenceResponse, type RawEmbeddingsPayload, type RawSegmentationPayload } from './inference-protocol.js';
@@ -49,14 +48,6 @@ async function run(request: InferenceRequest): Promise<{ result: unknown; transf
       await loaded<OsnetEmbedder>(request.model).infer(tensor, count, features);
       const result: RawEmbeddingsPayload = { tensor, features, inferenceMs: performance.now() - started };
       return { result, transfer: buffersOf(tensor, features) };
-    }
-    case 'encode-jpeg': {
-      const { width, height, rgb } = request;
-      const rgba = new Uint8Array(width * height * 4); // jpeg-js encodes RGBA
-      for (let i = 0, j = 0; i < rgb.length; i += 3, j += 4) { rgba[j] = rgb[i]; rgba[j + 1] = rgb[i + 1]; rgba[j + 2] = rgb[i + 2]; rgba[j + 3] = 255; }
-      const jpegBytes = jpeg.encode({ data: rgba, width, height }, request.quality).data;
-      const out = new Uint8Array(jpegBytes.buffer, jpegBytes.byteOffset, jpegBytes.byteLength);
-      return { result: out, transfer: buffersOf(out) };
     }
     case 'exit':
       process.exit(request.code); // ends this thread only, with that code, as a crash would

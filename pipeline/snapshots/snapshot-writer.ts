@@ -1,9 +1,9 @@
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import sharp from 'sharp';
 import { makeFolders } from '../../config/make-folders.js';
 import type { TrackSnapshot } from '../../models/analytics/snapshot-selector.js';
 import { MESSAGE_SCHEMA_VERSION, type UnsequencedMessage } from '../../operators/wire/track-messages.js';
+import { encodeJpeg } from '../jpeg.js';
 import type { Logger } from '../logger.js';
 
 /** A camera's snapshot settings (config `cameras[].snapshots`). */
@@ -21,10 +21,6 @@ export interface SnapshotOutlets {
   /** Hands the JPEG to the publishers that keep one per camera and label (MQTT `<prefix>/<camera>/<label>/snapshot`, retained). */
   readonly jpeg: (label: string, jpeg: Buffer) => void;
 }
-
-// libvips: one thread per image is enough here (snapshots are rare), and it must not compete with ONNX Runtime's.
-sharp.concurrency(1);
-sharp.cache(false);
 
 /**
  * Writes tracks' best snapshots as JPEG, off the main thread (libvips through sharp, on libuv's
@@ -54,9 +50,7 @@ export class SnapshotWriter {
 
   private async encodeAndWrite(s: TrackSnapshot): Promise<void> {
     const started = performance.now();
-    let image = sharp(s.rgb, { raw: { width: s.width, height: s.height, channels: 3 } });
-    if (this.settings.overlay) image = image.composite([{ input: Buffer.from(overlaySvg(s)), top: 0, left: 0 }]);
-    const jpeg = await image.jpeg({ quality: this.settings.quality, mozjpeg: false }).toBuffer();
+    const jpeg = await encodeJpeg(s.rgb, s.width, s.height, this.settings.quality, this.settings.overlay ? overlaySvg(s) : undefined);
     this.counters.encodeMs += performance.now() - started;
     const file = `${this.cameraId}-${this.epoch}-${s.trackId}.jpg`;
     makeFolders(this.dir);

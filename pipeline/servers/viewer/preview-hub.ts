@@ -1,6 +1,6 @@
 import type { WebSocket } from 'ws';
 import type { Detections } from '../../../models/detections.js';
-import { InferenceQueue } from '../../../models/inference/inference-queue.js';
+import { encodeJpeg } from '../../jpeg.js';
 import type { Logger } from '../../logger.js';
 
 /** A viewer's socket and how often it may get a picture. */
@@ -22,7 +22,7 @@ const PREVIEW_QUALITY = 70;
 /**
  * Live pictures for the web viewer: for each frame, when some viewer of its camera is due (at
  * most `maxFps` pictures per second per viewer; newest frame wins, nothing queues), the frame's
- * pixels are copied and JPEG-encoded (jpeg-js) in a worker thread of its own, then sent as one
+ * pixels are copied and JPEG-encoded (libvips through sharp, on a libuv thread), then sent as one
  * binary WebSocket message: a 4-byte big-endian header length, a JSON header
  * `{"camera","frameIndex","ptsMs","width","height"}`, then the JPEG bytes. The viewer draws a
  * picture only with the tracks message of the same frame index. Without viewers nothing is
@@ -30,7 +30,6 @@ const PREVIEW_QUALITY = 70;
  */
 export class PreviewHub {
   private readonly viewers = new Set<Viewer>();
-  private encoder: InferenceQueue | null = null;
   private counters = { pictures: 0, skippedSlowViewer: 0 };
 
   constructor(private readonly log: Logger) {}
@@ -60,9 +59,8 @@ export class PreviewHub {
     if (ready.length === 0) return;
     for (const v of ready) { v.busy = true; v.lastSentAt = now; }
     const rgb = frame.rgb.slice(); // the pixels go on to the embedder; the picture gets its own copy
-    this.encoder ??= InferenceQueue.start();
     const header = Buffer.from(JSON.stringify({ camera: frame.cameraId, frameIndex: frame.frameIndex, ptsMs: frame.ptsMs, width: frame.width, height: frame.height }));
-    this.encoder.call<Uint8Array>({ kind: 'encode-jpeg', rgb, width: frame.width, height: frame.height, quality: PREVIEW_QUALITY }, [rgb.buffer as ArrayBuffer]).then((jpegBytes) => {
+    encodeJpeg(rgb, frame.width, frame.height, PREVIEW_QUALITY).then((jpegBytes) => {
       const length = Buffer.alloc(4);
       length.writeUInt32BE(header.length);
       const message = Buffer.concat([length, header, jpegBytes]);
@@ -76,6 +74,6 @@ export class PreviewHub {
     });
   }
 
-  /** Stops the encoder thread. */
-  async close(): Promise<void> { await this.encoder?.close(); }
+  /** Nothing to stop: pictures are encoded on libuv's thread pool (libvips). */
+  async close(): Promise<void> { /* nothing held */ }
 }
