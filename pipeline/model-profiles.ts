@@ -1,5 +1,6 @@
 import { existsSync } from 'node:fs';
 import { basename, isAbsolute, join, resolve } from 'node:path';
+import { modelNotFoundMessage } from '../config/model-path.js';
 import type { ModelConfig } from '../config/schema.js';
 
 /**
@@ -76,11 +77,12 @@ export function resolveModel(spec: string, dirs: readonly string[]): { path: str
     return { path, profile, name: profile?.name ?? basename(path).replace(/\.onnx$/, '') };
   }
   const here = availableProfiles(dirs, all).map((a) => a.profile.name);
-  throw new UnknownModelError([
-    named ? `model profile '${spec}' is known, but its file ${named.file} is not in the model folders` : `model '${spec}' is neither a profile name nor a model file`,
-    `  profiles available here: ${here.length ? here.join(', ') : 'none'} (or 'auto': the most accurate one this machine can afford)`,
-    `  known profiles: ${all.map((p) => `${p.name} (${p.file})`).join(', ')}`,
-    `  looked in: ${candidates.join(', ')}`,
-    'Fix: name one of the available profiles, give a path to an .onnx file, or set model.dir / EDGEVIS_MODEL_DIR to the folder that holds the models.',
-  ].join('\n'));
+  const profiles = `Profiles available here: ${here.length ? here.join(', ') : 'none'} (or 'auto': the most accurate one this machine can afford); known: ${all.map((p) => `${p.name} (${p.file})`).join(', ')}.`;
+  if (named) {
+    throw new UnknownModelError([`model profile '${spec}' is known, but its file ${named.file} is not in the model folders; looked in:`, ...candidates.map((c) => `  - ${c}`),
+      'Fix: set model.dir or EDGEVIS_MODEL_DIR to the folder that holds it, or name another profile.', profiles].join('\n'));
+  }
+  if (isPath || spec.endsWith('.onnx')) throw new UnknownModelError(`${modelNotFoundMessage(basename(spec), { found: null, candidates })}\n${profiles}`);
+  throw new UnknownModelError([`model '${spec}' is neither a profile name nor a model file; looked in:`, ...candidates.map((c) => `  - ${c}`),
+    'Fix: name one of the available profiles, give a path to an .onnx file, or set model.dir / EDGEVIS_MODEL_DIR to the folder that holds the models.', profiles].join('\n'));
 }

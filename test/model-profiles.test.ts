@@ -22,9 +22,10 @@ t.test('names, files and paths resolve; an unknown name lists what exists here',
   t.match(resolveModel(join(dir, 'custom.onnx'), []), { name: 'custom', profile: null }, 'any other file by path');
   const err = (() => { try { resolveModel('yolo11n-seg-999', [dir]); return null; } catch (e) { return e as Error; } })();
   t.ok(err instanceof UnknownModelError, 'an unknown name is an error');
-  t.match(err?.message, /profiles available here: yolo11n-seg-480, yolov8n-seg-320/, 'naming the profiles whose files exist');
+  t.match(err?.message, /Profiles available here: yolo11n-seg-480, yolov8n-seg-320/, 'naming the profiles whose files exist');
   t.match(err?.message, /looked in:/);
   t.throws(() => resolveModel('yolo11n-seg-640', [dir]), /known, but its file yolo11n-seg_640_fp32.onnx is not in the model folders/);
+  t.throws(() => resolveModel('/nowhere/absent.onnx', [dir]), /model absent\.onnx not found; looked in:\n\s+- \/nowhere\/absent\.onnx\nFix: pass --model/, 'a missing path says where it looked and how to fix it');
   t.same(availableProfiles([dir]).map((a) => a.profile.name), ['yolo11n-seg-480', 'yolov8n-seg-320'], 'available, most accurate first');
 });
 
