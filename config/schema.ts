@@ -47,6 +47,13 @@ export const cameraSchema = z.object({
     maxBytes: z.number().int().positive().default(10 * 2 ** 30).describe('Quota of the camera\'s recordings folder, bytes; the oldest segments are deleted first (the segment being written can exceed it by itself).'),
     maxAgeHours: z.number().nonnegative().default(0).describe('Delete segments older than this, hours (0 = no age limit).'),
   }).strict().prefault({}).describe('Continuous recording (see README, Recordings).'),
+  clips: z.object({
+    enabled: z.boolean().default(false).describe('Write an MP4 clip per event, from preRollSeconds before it to postRollSeconds after its tracks ended; overlapping events share one clip. Needs a recorded stream (RTSP, HTTP): without record.enabled a short pre-roll buffer of segments is kept on disk.'),
+    preRollSeconds: z.number().min(0).max(60).default(5).describe('Seconds before the event a clip starts (rounded down to a segment start).'),
+    postRollSeconds: z.number().min(0).max(60).default(5).describe('Seconds after the event\'s tracks ended a clip ends.'),
+    events: z.array(z.enum(['track_started', 'zone_entered', 'line_crossed'])).default(['track_started', 'zone_entered', 'line_crossed']).describe('Event kinds that make a clip.'),
+    classes: z.array(z.string()).default([]).describe('Only tracks of these classes make clips (empty = all).'),
+  }).strict().prefault({}).describe('Event clips (see README, Recordings and snapshots).'),
   snapshots: z.object({
     enabled: z.boolean().default(false).describe('Keep the best frame of each track (largest and most confident) and write it as JPEG when the track ends; a track_snapshot event says where, and the JPEG is retained on <prefix>/<camera>/<label>/snapshot.'),
     overlay: z.boolean().default(true).describe('Draw the track\'s box, class and id on the snapshot.'),

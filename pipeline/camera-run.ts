@@ -13,6 +13,7 @@ import type { ConnectionSlots } from '../operators/sources/connection-slots.js';
 import type { CameraRecorder, RecordingState } from './recording/camera-recorder.js';
 import { SnapshotSelector, type TrackSnapshot } from '../models/analytics/snapshot-selector.js';
 import { SnapshotWriter } from './snapshots/snapshot-writer.js';
+import { ClipMaker } from './recording/clip-maker.js';
 import type { SourceProgress } from '../operators/sources/source-spec.js';
 import type { SourceHealthChange } from '../operators/sources/supervise-live-source.js';
 import { cameraGraph, isSupervised, sourceSpecOf } from './camera-graph.js';
@@ -94,6 +95,8 @@ export interface CameraRunParts {
   readonly recorder?: CameraRecorder;
   /** Folder of the camera's snapshots (used when `snapshots.enabled`). */
   readonly snapshotsDir?: string;
+  /** Folder of the camera's event clips (used when `clips.enabled`). */
+  readonly clipsDir?: string;
   readonly logger: Logger;
   /** Called with each of the camera's items after publishing. */
   readonly onTracks?: (tracks: Tracks, status: CameraStatus) => void;
@@ -124,6 +127,8 @@ export class CameraRun {
   private lastCode: string | undefined;
   /** Best snapshot per track, when the camera has snapshots on. */
   private readonly snapshots: { selector: SnapshotSelector; writer: SnapshotWriter } | null;
+  /** Event clips, when the camera has clips on and a recorder. */
+  private readonly clips: ClipMaker | null;
   /** Size of the frames processed last, pixels (null before the first). */
   private frameSize: { width: number; height: number } | null = null;
 
@@ -145,6 +150,9 @@ export class CameraRun {
         jpeg: (label, jpeg) => { for (const p of parts.publishers) p.publishSnapshot?.(camera.id, label, jpeg); },
       }, this.log),
     } : null;
+    this.clips = camera.clips.enabled && parts.recorder && parts.clipsDir
+      ? new ClipMaker(camera.id, parts.clipsDir, camera.clips, parts.recorder, this.sequence.epoch, (m) => publishMessages(parts.publishers, [m], this.sequence), this.log)
+      : null;
     this.setState('starting', 'loading models');
     this.start();
   }
@@ -162,6 +170,8 @@ export class CameraRun {
     const end = this.tracker?.end(reason);
     if (end && end.ended.length > 0) publishMessages(this.parts.publishers, toTrackMessages(end, false, this.sequence.epoch), this.sequence);
     if (end && this.snapshots) for (const s of this.snapshots.selector.observe(end)) this.snapshots.writer.write(s);
+    if (end) this.clips?.observe(end);
+    this.closing = this.clips?.close() ?? null;
     if (end) this.status.tracksEnded += end.ended.length;
     const why = { shutdown: 'edgevis stopped the camera', 'camera-removed': 'the camera was removed', 'camera-restarted': 'the camera is restarting' }[reason];
     if (this.status.state !== 'ended' && this.status.state !== 'failed') this.setState('stopped', why);
@@ -169,8 +179,11 @@ export class CameraRun {
     return this.tracker;
   }
 
-  /** Resolves once the snapshots of ended tracks are written (before the publishers close). */
-  async flushSnapshots(): Promise<void> { await this.snapshots?.writer.flush(); }
+  /** Resolves once the snapshots of ended tracks and the last clip are written (before the publishers close). */
+  async flushSnapshots(): Promise<void> { await Promise.all([this.snapshots?.writer.flush(), this.closing]); }
+
+  /** The last clip being made when the camera stopped. */
+  private closing: Promise<void> | null = null;
 
   /** What the camera's snapshots cost and gave, for metrics (null without snapshots). */
   get snapshotCounters(): Readonly<SnapshotWriter['counters']> | null { return this.snapshots?.writer.counters ?? null; }
@@ -233,7 +246,7 @@ export class CameraRun {
         ...(this.snapshots ? { snapshots: { selector: this.snapshots.selector, onSnapshot: (s: TrackSnapshot) => this.snapshots!.writer.write(s) } } : {}),
       }, status.sampling, status.source);
       this.subscription = graph.subscribe({
-        next: (tracks) => { this.count(tracks); parts.onTracks?.(tracks, status); },
+        next: (tracks) => { this.count(tracks); this.clips?.observe(tracks); parts.onTracks?.(tracks, status); },
         error: fail,
         complete: () => {
           this.setState('ended', `${supervised ? 'reached maxFrames' : 'end of stream'} after ${status.framesProcessed} frames, ${status.tracksStarted} tracks`);

@@ -126,6 +126,7 @@ export async function startEdgevis(config: EdgevisConfig, options: RuntimeOption
   const previews = publishers.websocket ? new PreviewHub(log) : null;
   const models = new ModelRegistry(config, log);
   const recorders = new Map<string, CameraRecorder>();
+  const recorderKeys = new Map<string, string>();
   const recordingsDir = config.recordingsDir ?? join(stateDirOf(config.stateDir) ?? process.cwd(), 'recordings');
   const modelInfo = () => [...current.values()].flatMap((r) => { const m = models.modelOf(r.camera); return m ? [{ camera: r.camera.id, ...m }] : []; });
   const recordingInfo = () => [...recorders.values()].map((r) => ({ camera: r.cameraId, up: r.state.state === 'recording', counters: r.counters }));
@@ -173,20 +174,26 @@ export async function startEdgevis(config: EdgevisConfig, options: RuntimeOption
     options.onTracks?.(tracks, status);
   };
 
-  /** The camera's recorder when it records (kept across restarts of the camera; a new config gets a new one). */
+  /** The camera's recorder when it records or makes clips (kept across restarts of the camera while its record and clips settings stay). */
   const recorderOf = (camera: CameraConfig): CameraRecorder | undefined => {
+    const key = JSON.stringify([camera.record, camera.clips]);
     const had = recorders.get(camera.id);
-    if (had && JSON.stringify(had.settings) === JSON.stringify(camera.record)) return had;
+    if (had && recorderKeys.get(camera.id) === key) return had;
     had?.close();
     recorders.delete(camera.id);
-    if (!camera.record.enabled) return undefined;
-    const recorder = new CameraRecorder(camera.id, join(recordingsDir, camera.id), camera.record, log);
+    // Clips without a recording keep a pre-roll buffer of short segments instead.
+    const settings = camera.record.enabled ? camera.record
+      : camera.clips.enabled ? { ...camera.record, enabled: true, segmentSeconds: 2, maxAgeHours: 0, keepSeconds: camera.clips.preRollSeconds + camera.clips.postRollSeconds + 30 }
+        : null;
+    if (!settings) return undefined;
+    const recorder = new CameraRecorder(camera.id, join(recordingsDir, camera.id), settings, log);
     recorders.set(camera.id, recorder);
+    recorderKeys.set(camera.id, key);
     return recorder;
   };
   const launch = (camera: CameraConfig, tracker?: Tracker | null, sequence?: MessageSequence): CameraRun => {
     const run = new CameraRun(camera, {
-      recorder: recorderOf(camera), snapshotsDir: join(recordingsDir, camera.id, 'snapshots'),
+      recorder: recorderOf(camera), snapshotsDir: join(recordingsDir, camera.id, 'snapshots'), clipsDir: join(recordingsDir, camera.id, 'clips'),
       models, publishers: publishers.all, withMasks: config.publish.masks, createTracker: tracker ? () => tracker : defaultTracker, logger: log, onTracks, sequence, nodeId,
       onSegmented: previews ? (d) => previews.offer(d) : undefined, epoch: options.epoch ?? 0, connectionSlots,
     });

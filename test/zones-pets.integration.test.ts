@@ -52,7 +52,7 @@ t.test('line_crossed events on PETS09-S2L1 frames 1-400 match the ground truth p
   for (const d of ['left-to-right', 'right-to-left']) {
     t.ok(Math.abs(measured[d] - truth[d]) <= TOLERANCE, `${d}: ${measured[d]} crossings, ground truth ${truth[d]}`);
   }
-  t.ok(events.every((e) => e.type === 'line_crossed' && e.line === 'walkway' && /^pets:\d+:walkway:line_crossed@\d+$/.test(e.eventId)), 'events name the line and carry a stable id');
+  t.ok(events.every((e) => e.type === 'line_crossed' && e.line === 'walkway' && /^pets:\d+:\d+:walkway:line_crossed@\d+$/.test(e.eventId)), 'events name the line and carry a stable id');
   const validate = new Ajv({ allErrors: true, strict: false }).compile(JSON.parse(readFileSync(new URL('../operators/wire/track-messages.schema.json', import.meta.url), 'utf8')));
   t.ok(events.every((e) => validate(e)), `line_crossed messages validate against the schema ${JSON.stringify(validate.errors)}`);
 });

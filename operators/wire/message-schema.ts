@@ -102,6 +102,23 @@ const trackSnapshotSchema = z.object({
   }).strict(),
 }).strict().describe('the best snapshot of a track that ended (the frame where it was largest and most confident), written as JPEG; frameIndex/ptsMs are that frame\'s (topic <prefix>/<camera>/events; the JPEG itself retained on <prefix>/<camera>/<label>/snapshot)');
 
+const clipReadySchema = z.object({
+  schema: z.literal(MESSAGE_SCHEMA_VERSION),
+  type: z.literal('clip_ready'),
+  camera: cameraIdSchema,
+  epoch: epochSchema,
+  seq: seqSchema,
+  clipId: z.string().describe('<camera>-<epoch>-<n>'),
+  eventIds: z.array(z.string()).describe('the events the clip holds (their eventId)'),
+  start: z.string().describe('wall-clock time of the clip\'s first segment, ISO 8601 UTC (recordings are wall-clock, unlike the tracks\' media time)'),
+  end: z.string().describe('wall-clock time of its last segment\'s end'),
+  clip: z.object({
+    file: z.string(),
+    url: z.string().describe('where the MP4 is served on the HTTP port (reader token): /media/<camera>/clips/<file>'),
+    bytes: count,
+  }).strict(),
+}).strict().describe('an event clip was written (MP4, from the pre-roll before its first event to the post-roll after its tracks ended), naming the events it holds (topic <prefix>/<camera>/events)');
+
 /** States a camera reports (see `CameraState` in pipeline/camera-run.ts). */
 export const CAMERA_STATES = ['starting', 'connecting', 'streaming', 'stalled', 'reconnecting', 'ended', 'failed', 'stopped'] as const;
 
@@ -128,7 +145,7 @@ const cameraStatusMessageSchema = z.object({
 }).strict().describe('a change of a camera\'s state (MQTT: <prefix>/<camera>/status, retained), so a subscriber can tell "no objects" from "no picture"');
 
 /** Every message edgevis publishes per camera (numbered by the camera's sequence). */
-export const trackMessageSchema = z.union([tracksMessageSchema, trackEventMessageSchema, zoneEnteredSchema, zoneExitedSchema, lineCrossedSchema, cameraStatusMessageSchema, trackSnapshotSchema]);
+export const trackMessageSchema = z.union([tracksMessageSchema, trackEventMessageSchema, zoneEnteredSchema, zoneExitedSchema, lineCrossedSchema, cameraStatusMessageSchema, trackSnapshotSchema, clipReadySchema]);
 
 const gapMessageSchema = z.object({
   schema: z.literal(MESSAGE_SCHEMA_VERSION),
@@ -142,7 +159,7 @@ const gapMessageSchema = z.object({
 }).strict().describe('WebSocket only, on resume (?since=): events and states in [fromSeq, toSeq] are no longer held; the buffered ones after them follow');
 
 /** Every message a subscriber can receive: the camera messages, and the WebSocket's resume gap. */
-export const wireMessageSchema = z.union([tracksMessageSchema, trackEventMessageSchema, zoneEnteredSchema, zoneExitedSchema, lineCrossedSchema, cameraStatusMessageSchema, trackSnapshotSchema, gapMessageSchema]).meta({
+export const wireMessageSchema = z.union([tracksMessageSchema, trackEventMessageSchema, zoneEnteredSchema, zoneExitedSchema, lineCrossedSchema, cameraStatusMessageSchema, trackSnapshotSchema, clipReadySchema, gapMessageSchema]).meta({
   title: `edgevis track messages (${MESSAGE_SCHEMA_VERSION})`,
   description: 'Messages published per camera over WebSocket and MQTT. Snapshots on <prefix>/<camera>/tracks, lifecycle events on <prefix>/<camera>/events, camera states on <prefix>/<camera>/status (retained). All coordinates are frame pixels, top-left origin; times are media time in milliseconds (never wall clock).',
 });
@@ -161,7 +178,9 @@ export type GapMessage = z.infer<typeof gapMessageSchema>;
 export type ZoneEventMessage = z.infer<typeof zoneEnteredSchema> | z.infer<typeof zoneExitedSchema> | z.infer<typeof lineCrossedSchema>;
 /** A track's best snapshot, once written. */
 export type TrackSnapshotMessage = z.infer<typeof trackSnapshotSchema>;
-export type TrackMessage = TracksMessage | TrackEventMessage | ZoneEventMessage | CameraStatusMessage | TrackSnapshotMessage;
+/** An event clip, once written. */
+export type ClipReadyMessage = z.infer<typeof clipReadySchema>;
+export type TrackMessage = TracksMessage | TrackEventMessage | ZoneEventMessage | CameraStatusMessage | TrackSnapshotMessage | ClipReadyMessage;
 /** A message before its camera's sequence number is stamped on it (see `MessageSequence`). */
 export type UnsequencedMessage = TrackMessage extends infer M ? (M extends unknown ? Omit<M, 'seq' | 'epoch'> : never) : never;
 

@@ -13,6 +13,11 @@ export interface RecordingSettings {
   readonly maxBytes: number;
   /** Segments older than this are deleted, hours (0 = no age limit). */
   readonly maxAgeHours: number;
+  /**
+   * A pre-roll buffer rather than a recording (clips without `record`): finished segments older than
+   * this are deleted, s, unless a clip being made still needs them ({@link CameraRecorder.pin}).
+   */
+  readonly keepSeconds?: number;
 }
 
 /** Where a camera's recording stands, for its status, `/readyz` and metrics. */
@@ -55,6 +60,8 @@ export class CameraRecorder {
   private failure: { reason: string; at: number } | null = null;
   private nextIndex: number;
   private open: { file: string; openedAt: number } | null = null;
+  /** Clips being made need the segments from these wall-clock times (ms) on. */
+  private readonly pins = new Map<string, number>();
   /** Wall-clock time at the current connection's running time 0, ms (its pipeline starts right after `target()`). */
   private connectionStartedAt = 0;
   private readonly timer: NodeJS.Timeout;
@@ -107,6 +114,14 @@ export class CameraRecorder {
     try { text = readFileSync(join(this.dir, 'index.jsonl'), 'utf8'); } catch { return []; }
     return text.split('\n').filter(Boolean).flatMap((line) => { try { return [JSON.parse(line) as SegmentEntry]; } catch { return []; } }).filter((s) => present.has(s.file));
   }
+
+  /** Keeps the segments from `from` (wall-clock ms) on while a clip needs them (null releases `owner`'s pin). */
+  pin(owner: string, from: number | null): void {
+    if (from === null) this.pins.delete(owner); else this.pins.set(owner, from);
+  }
+
+  /** The segment being written now, if any: its file and since when (wall-clock ms). */
+  get openSegment(): { file: string; openedAt: number } | null { return this.open; }
 
   /** Stops the retention timer. */
   close(): void { clearInterval(this.timer); }
@@ -167,10 +182,13 @@ export class CameraRecorder {
     if (!this.settings.enabled) return;
     const files = this.files();
     const maxAgeMs = this.settings.maxAgeHours * 3600_000;
+    const pinnedFrom = Math.min(Infinity, ...this.pins.values());
+    const ringCutoff = this.settings.keepSeconds !== undefined ? Math.min(this.now() - this.settings.keepSeconds * 1000, pinnedFrom) : -Infinity;
     let total = files.reduce((n, f) => n + f.bytes, 0);
     for (const f of files) {
       if (f.name === (this.open && basename(this.open.file))) continue; // the segment being written
-      const tooOld = maxAgeMs > 0 && this.now() - f.mtimeMs > maxAgeMs;
+      // A file's mtime is when its last frame was written.
+      const tooOld = (maxAgeMs > 0 && this.now() - f.mtimeMs > maxAgeMs) || f.mtimeMs < ringCutoff;
       if (!tooOld && total <= this.settings.maxBytes) continue;
       try { unlinkSync(join(this.dir, f.name)); } catch { continue; }
       total -= f.bytes;

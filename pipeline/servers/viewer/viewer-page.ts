@@ -2,7 +2,8 @@
  * The web viewer: one self-contained HTML page (no external scripts, fonts or styles), served at
  * `GET /`. Per camera it draws the latest picture with every track's mask (decoded in the page
  * from the same COCO RLE subscribers get), box, id, class and trail; shows the camera's state,
- * fps, dropped frames and latency, and a live list of lifecycle events. A picture is drawn only
+ * fps, dropped frames and latency, a live list of lifecycle events with the tracks' snapshots, and
+ * the camera's event clips (a click plays one in a <video> element). A picture is drawn only
  * together with the tracks message of the same frame index. `window.edgevisViewer` exposes what
  * was drawn last (for tests and debugging).
  */
@@ -25,6 +26,9 @@ export const VIEWER_HTML = String.raw`<!doctype html>
   .state.failed { background: #7a1d1d; }
   #events div { border-bottom: 1px solid #222; padding: 2px 0; font-size: 12px; }
   select { background: #222; color: #ddd; border: 1px solid #444; }
+  #clips button { display: block; width: 100%; margin: 2px 0; background: #222; color: #ddd; border: 1px solid #444; text-align: left; cursor: pointer; }
+  #player { width: 100%; max-height: 200px; display: none; background: #000; }
+  #events img { height: 48px; vertical-align: middle; margin-right: 4px; }
 </style>
 </head>
 <body>
@@ -37,7 +41,7 @@ export const VIEWER_HTML = String.raw`<!doctype html>
   </header>
   <div id="stage"><canvas id="picture"></canvas><canvas id="overlay"></canvas></div>
 </main>
-<aside><h3>events</h3><div id="events"></div></aside>
+<aside><h3>clips</h3><video id="player" controls muted playsinline></video><div id="clips"></div><h3>events</h3><div id="events"></div></aside>
 <script>
 "use strict";
 const PREVIEW_FPS = Number(new URLSearchParams(location.search).get("fps") || 5);
@@ -122,8 +126,28 @@ function draw(frameIndex) {
   for (const k of snapshots.keys()) if (k <= frameIndex) snapshots.delete(k);
 }
 
-function event(text) {
+function withToken(url) { return token ? url + (url.includes("?") ? "&" : "?") + "token=" + encodeURIComponent(token) : url; }
+
+/** Adds a clip to the list (newest first, once); a click plays it. */
+function addClip(url, label) {
+  if ([...$("clips").children].some((b) => b.dataset.url === url)) return;
+  const b = document.createElement("button"); b.textContent = label; b.dataset.url = url;
+  b.onclick = () => { const v = $("player"); v.style.display = "block"; v.src = withToken(url); v.play().catch((e) => viewer.errors.push(String(e))); viewer.playing = url; };
+  $("clips").prepend(b);
+}
+
+async function loadClips(camera) {
+  try {
+    const r = await fetch(withToken("/media/" + encodeURIComponent(camera) + "/"));
+    if (!r.ok) return;
+    const { clips } = await r.json();
+    for (const c of clips) addClip(c.url, c.file);
+  } catch (err) { viewer.errors.push(String(err)); }
+}
+
+function event(text, image) {
   const div = document.createElement("div"); div.textContent = text;
+  if (image) { const img = document.createElement("img"); img.src = withToken(image); div.prepend(img); }
   $("events").prepend(div);
   while ($("events").childElementCount > 50) $("events").lastChild.remove();
 }
@@ -155,12 +179,17 @@ function onMessage(data) {
     event("frame " + m.frameIndex + ": #" + m.trackId + " crossed " + m.line + " " + m.direction);
   } else if (m.type === "camera_status") {
     event(m.camera + " " + m.state + ": " + m.reason);
+  } else if (m.type === "track_snapshot") {
+    event("#" + m.trackId + " " + m.className + " snapshot", m.snapshot.url);
+  } else if (m.type === "clip_ready") {
+    addClip(m.clip.url, m.start.slice(11, 19) + " – " + m.end.slice(11, 19) + " (" + m.eventIds.length + " events)");
   }
 }
 
 function connect(camera) {
   if (socket) socket.close();
   viewer.camera = camera; pictures.clear(); snapshots.clear(); trails.clear();
+  $("clips").replaceChildren(); loadClips(camera);
   const url = (location.protocol === "https:" ? "wss://" : "ws://") + location.host + "/cameras/" + encodeURIComponent(camera) + "?preview=" + PREVIEW_FPS + (token ? "&token=" + encodeURIComponent(token) : "");
   socket = new WebSocket(url); socket.binaryType = "arraybuffer";
   socket.onmessage = (e) => onMessage(e.data);
