@@ -209,27 +209,40 @@ NAN_METHOD(Pipeline::SetPad) {
 // gst_bus_timed_pop(GST_CLOCK_TIME_NONE) on a libuv thread, so every running pipeline held one of
 // libuv's few threads (4 by default) for its whole life, and with more pipelines than threads the
 // other cameras' pulls waited behind them (a reconnect storm of dead cameras starved the live ones).
-// Now a sync handler, called on whatever thread posts a message, wakes the main thread through a
-// uv_async handle, which pops what is there without waiting.
+// Now a sync handler, called on whatever thread posts a message, moves the message into a queue of
+// ours and wakes the main thread through a uv_async handle, which takes what is there. The message
+// is queued before the wake-up: a handler that only woke the main thread and left the message to
+// the bus raced with the bus's own queueing (the bus queues after its sync handler returns), and a
+// wake-up that came first found nothing, so the last message (end of stream) could be missed for good.
 
 /** Shared with the bus's sync handler (any thread); freed when the bus drops the handler. */
 struct BusWake {
 	GMutex lock;
 	uv_async_t *async; // under lock: null once polling ended
+	GAsyncQueue *messages; // owned references, in posting order
 };
 
 static void busWakeFree(gpointer data) {
 	BusWake *wake = static_cast<BusWake *>(data);
+	GstMessage *msg;
+	while ((msg = static_cast<GstMessage *>(g_async_queue_try_pop(wake->messages))) != NULL) gst_message_unref(msg);
+	g_async_queue_unref(wake->messages);
 	g_mutex_clear(&wake->lock);
 	g_free(wake);
 }
 
-static GstBusSyncReply busPosted(GstBus *, GstMessage *, gpointer data) {
+static GstBusSyncReply busPosted(GstBus *, GstMessage *msg, gpointer data) {
 	BusWake *wake = static_cast<BusWake *>(data);
 	g_mutex_lock(&wake->lock);
-	if (wake->async) uv_async_send(wake->async);
+	if (wake->async) {
+		g_async_queue_push(wake->messages, msg); // the bus's reference moves to our queue
+		uv_async_send(wake->async);
+	} else {
+		gst_message_unref(msg); // polling ended: nobody reads it
+	}
 	g_mutex_unlock(&wake->lock);
-	return GST_BUS_PASS; // the message stays on the bus for the main thread to pop
+	// A sync handler that answers DROP owns the message (GstBusSyncHandler's contract).
+	return GST_BUS_DROP;
 }
 
 class BusPoller : public Nan::AsyncResource {
@@ -254,10 +267,9 @@ static void busPollerClosed(uv_handle_t *handle) {
 void Pipeline::_busWoken(uv_async_t *handle) {
 	BusPoller *poller = static_cast<BusPoller *>(handle->data);
 	Pipeline *obj = poller->obj;
-	GstBus *bus = gst_element_get_bus(GST_ELEMENT(obj->pipeline));
-	if (bus) {
+	{
 		GstMessage *msg;
-		while ((msg = gst_bus_pop(bus)) != NULL) {
+		while ((msg = static_cast<GstMessage *>(g_async_queue_try_pop(poller->wake->messages))) != NULL) {
 			Nan::HandleScope scope;
 			Local<Object> m = Nan::New<Object>();
 			Nan::Set(m, Nan::New("type").ToLocalChecked(), Nan::New(GST_MESSAGE_TYPE_NAME(msg)).ToLocalChecked());
@@ -285,7 +297,6 @@ void Pipeline::_busWoken(uv_async_t *handle) {
 			gst_message_unref(msg);
 			poller->runInAsyncScope(target, callback, 1, argv);
 		}
-		gst_object_unref(bus);
 	}
 	// Polling ends once the pipeline was started and is back in NULL; let the wrapper be collected.
 	GST_OBJECT_LOCK(obj->pipeline);
@@ -312,6 +323,10 @@ NAN_METHOD(Pipeline::PollBus) {
 
 	BusWake *wake = g_new0(BusWake, 1);
 	g_mutex_init(&wake->lock);
+	wake->messages = g_async_queue_new();
+	// What was posted before (kept since auto-flush-bus is off) comes first.
+	GstMessage *earlier;
+	while ((earlier = gst_bus_pop(bus)) != NULL) g_async_queue_push(wake->messages, earlier);
 	BusPoller *poller = new BusPoller(obj, Local<Function>::Cast(info[0]), wake);
 	uv_async_init(Nan::GetCurrentEventLoop(), &poller->async, _busWoken);
 	wake->async = &poller->async;
