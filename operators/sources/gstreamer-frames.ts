@@ -140,7 +140,9 @@ export function gstreamerFrames(spec: SourceSpec, credit?: FrameCredit, progress
       let ptsMs: number;
       let index: number;
       if (live || fps === null) {
-        const position = pipeline.queryPosition();
+        // The frame's own timestamp; the pipeline's position when it is pulled can already be a frame
+        // or more later (a slower model pulls later), which shifted paced files' frame indices by one.
+        const position = typeof caps.ptsMs === 'number' ? caps.ptsMs / 1000 : pipeline.queryPosition();
         ptsMs = position >= 0 ? Math.round(position * 1e6) / 1e3 : (fps ? (frameIndex * 1000) / fps : frameIndex);
         index = fps ? Math.max(lastIndex + 1, Math.round((ptsMs * fps) / 1000)) : lastIndex + 1;
         // A paced file keeps media time on its frame grid, so frame n has the same time as in a full-speed replay.

@@ -1,7 +1,12 @@
 // Types for the parts of gstreamer-superficial (which ships none) that edgevis uses.
 declare module 'gstreamer-superficial' {
   export interface BusMessage { type: string; message?: string; name?: string; _src_element_name?: string; [field: string]: unknown }
-  export interface SampleCaps { name?: string; width?: number; height?: number; framerate?: string; format?: string; [field: string]: unknown }
+  export interface SampleCaps {
+    name?: string; width?: number; height?: number; framerate?: string; format?: string;
+    /** edgevis: the sample's timestamp in stream time, ms (absent when the buffer has none). */
+    ptsMs?: number;
+    [field: string]: unknown;
+  }
   export interface GstElement { [property: string]: unknown }
   export interface AppSink extends GstElement {
     /**

@@ -244,6 +244,18 @@ class PullWorker : public Nan::AsyncWorker {
 					const GstStructure *structure = gst_caps_get_structure(gcaps,0);
 					if (structure) gst_structure_to_v8(caps, structure);
 				}
+				// edgevis: the frame's own timestamp (stream time, ms), so a live source times each frame
+				// by when it was captured, not by where the pipeline's clock is when the frame is pulled.
+				GstBuffer *sampleBuffer = gst_sample_get_buffer(sample);
+				const GstSegment *segment = gst_sample_get_segment(sample);
+				if (sampleBuffer && GST_BUFFER_PTS_IS_VALID(sampleBuffer)) {
+					guint64 t = GST_BUFFER_PTS(sampleBuffer);
+					if (segment && segment->format == GST_FORMAT_TIME) {
+						guint64 st = gst_segment_to_stream_time(segment, GST_FORMAT_TIME, t);
+						if (GST_CLOCK_TIME_IS_VALID(st)) t = st;
+					}
+					Nan::Set(caps, Nan::New("ptsMs").ToLocalChecked(), Nan::New<Number>((double)t / 1e6));
+				}
 
 				if (copied) buf = GetFromPersistent("target");
 				else if (owned) {
