@@ -9,9 +9,11 @@
  *    dropped, p95 latency from the source to the published snapshot);
  *  - paced: the same PETS run at the recording's 10 fps like a live camera (--realtime): the model
  *    takes the newest frame, the others are dropped, and tracking is scored on every frame 1-400.
- * Parts can be chosen (accuracy needs no quiet machine; cost, live and paced do).
+ * Part `auto`: what `model.profile: auto` picks here for 1, 2 and 4 simulated RTSP cameras at 10 fps
+ * and at 25 fps (default embedder), and whether they keep up (fps, dropped, p95 latency per camera).
+ * Parts can be chosen (accuracy needs no quiet machine; cost, live, paced and auto do).
  *
- * usage: npm run build && node dist/bench/model-profiles.js [parts=accuracy,davis,cost,live,paced] [seconds=20] [profiles=all] [embedders=histogram,osnet-x0.25,osnet-x0.5]
+ * usage: npm run build && node dist/bench/model-profiles.js [parts=accuracy,davis,cost,live,paced,auto] [seconds=20] [profiles=all] [embedders=histogram,osnet-x0.25,osnet-x0.5]
  * Writes out/model-profiles.json (merged with earlier runs of other parts) and prints the table.
  */
 import { applyStartSettings } from '../pipeline/start-settings.js';
@@ -23,6 +25,7 @@ import { parseConfig, projectRoot } from '../config/load.js';
 import type { EdgevisConfigInput } from '../config/schema.js';
 import { evaluateFiles } from '../eval/evaluate-files.js';
 import type { Tracks } from '../models/tracks.js';
+import type { TrackMessage } from '../operators/wire/track-messages.js';
 import { ModelRegistry, cpuInferenceLayout } from '../pipeline/model-registry.js';
 import { availableProfiles, modelDirs } from '../pipeline/model-profiles.js';
 import { measureProfileCost } from '../pipeline/profile-costs.js';
@@ -33,7 +36,7 @@ import { percentile } from './percentile.js';
 
 applyStartSettings();
 const [partsArg, secondsArg, profilesArg, embeddersArg] = process.argv.slice(2);
-const parts = new Set((partsArg ?? 'accuracy,davis,cost,live,paced').split(','));
+const parts = new Set((partsArg ?? 'accuracy,davis,cost,live,paced,auto').split(','));
 const LIVE_SECONDS = Number(secondsArg ?? 20), WARM_S = 4;
 const root = projectRoot();
 const shared = process.env.EDGEVIS_SHARED ?? resolve(root, '..', 'shared');
@@ -136,6 +139,39 @@ for (const { profile } of profiles) {
     await step('cost', () => cost(profile.name, embedder));
     await step('live', async () => ({ ...(await live(profile.name, embedder, 10)), ...(await live(profile.name, embedder, 25)) }));
     await step('paced', () => petsScores(profile.name, embedder, true));
+  }
+}
+
+if (parts.has('auto')) {
+  console.log('\nauto (default embedder, OSNet x0.25): cameras × fps → profile; per camera fps / dropped % / p95 ms');
+  for (const fps of [10, 25]) {
+    for (const n of [1, 2, 4]) {
+      const server = await startRtspCamera(join(pets, 'vtest.avi'), { fps, loop: true, mount: 'auto' });
+      const lat = new Map<string, number[]>();
+      let measuring = false, choice = '?';
+      // The choice as the cameras' states carry it.
+      const states = { name: 'bench', counters: {}, close: async () => undefined, publish: (m: TrackMessage) => { if (m.type === 'camera_status' && m.model) choice = `${m.model.profile} (${m.model.reason})`; } };
+      const runtime = await startEdgevis(parseConfig({
+        cameras: Array.from({ length: n }, (_, i) => ({ id: `c${i}`, source: server.url, slowStallRatio: 0 })),
+        model: { executionProviders: ['cpu'], classes: ['person'] }, publish: { websocket: { enabled: false }, mqtt: { enabled: false } },
+      }, 'bench'), {
+        logger: log, keepAlive: true, extraPublishers: [states],
+        onTracks: (t: Tracks) => { if (measuring && t.kind === 'frame' && t.timing?.publishedAt) { const l = lat.get(t.cameraId) ?? []; l.push(t.timing.publishedAt - t.timing.receivedAt); lat.set(t.cameraId, l); } },
+      });
+      await new Promise((r) => setTimeout(r, 12_000)); // every camera declared its rate and the choice settled
+      const before = runtime.cameras.map((c) => ({ rx: c.sampling.received + c.sampling.skippedBySource, drop: c.sampling.dropped + c.sampling.skippedBySource }));
+      measuring = true;
+      await new Promise((r) => setTimeout(r, LIVE_SECONDS * 1000));
+      measuring = false;
+      const per = runtime.cameras.map((c, i) => {
+        const rx = c.sampling.received + c.sampling.skippedBySource - before[i].rx, drop = c.sampling.dropped + c.sampling.skippedBySource - before[i].drop;
+        const l = lat.get(c.id) ?? [];
+        return `${r1(l.length / LIVE_SECONDS)} / ${r1((100 * drop) / Math.max(1, rx))} / ${Math.round(percentile(l, 95))}`;
+      });
+      console.log(`  ${n} × ${fps} fps → ${choice}: ${per.join(' | ')}`);
+      await runtime.stop();
+      await server.stop();
+    }
   }
 }
 

@@ -103,13 +103,13 @@ export class AutoModel {
     const costOf = async (p: AvailableProfile) => {
       const key = ProfileCostCache.key({ provider: 'cpu', ...layout, model: p.path, embedder: this.parts.embedderKey() });
       const cached = cache.get(key);
-      if (cached) return cached.cpuMsPerFrame;
+      if (cached) return cached;
       this.parts.log.info(`measuring what ${p.profile.name} costs on this machine (once; cached)`);
       const model = p.profile.name === current ? (await this.shared!).model : await load(p);
       const cost = await measureProfileCost(model, embedder, layout.streams, budget.cores);
-      this.parts.log.info({ profile: p.profile.name, fps: Math.round(cost.fps * 10) / 10, cpuMsPerFrame: Math.round(cost.cpuMsPerFrame * 10) / 10 }, `${p.profile.name}: ${cost.fps.toFixed(1)} frames/s with every inference stream busy, ${cost.cpuMsPerFrame.toFixed(1)} ms of CPU per frame`);
+      this.parts.log.info({ profile: p.profile.name, fps: Math.round(cost.fps * 10) / 10, cpuMsPerFrame: Math.round(cost.cpuMsPerFrame * 10) / 10 }, `${p.profile.name}: ${cost.fps.toFixed(1)} frames/s with every inference stream busy, ${cost.cpuMsPerFrame.toFixed(1)} ms of CPU per frame, ${cost.latencyMs.toFixed(1)} ms for a frame alone`);
       cache.set(key, cost);
-      return cost.cpuMsPerFrame;
+      return cost;
     };
     const demand = this.parts.demand();
     // At the first choice with live cameras, every profile is measured (cached): later choices,

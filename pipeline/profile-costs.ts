@@ -13,6 +13,11 @@ export interface ProfileCost {
   readonly fps: number;
   /** CPU time per frame, ms: cores × 1000 / fps (the workers fill every core). */
   readonly cpuMsPerFrame: number;
+  /**
+   * Time one frame takes alone (segmenter, then embedder), ms: a live camera has one frame in the
+   * graph at a time, so it cannot be processed faster than 1000 / this, whatever cores are free.
+   */
+  readonly latencyMs: number;
   /** When it was measured (ISO time), and how many frames. */
   readonly measuredAt: string;
   readonly frames: number;
@@ -39,12 +44,16 @@ export async function measureProfileCost(segmenter: Segmenter, embedder: Embedde
     if (embedder) await embedder.embed(boxes);
   };
   for (let i = 0; i < WARMUP_FRAMES; i++) await once();
+  // One frame at a time, as a single live camera has them.
+  const alone: number[] = [];
+  for (let i = 0; i < 5; i++) { const t0 = performance.now(); await once(); alone.push(performance.now() - t0); }
+  alone.sort((a, b) => a - b);
   const start = performance.now();
   let frames = 0;
   const lane = async () => { while (performance.now() - start < MEASURE_MS) { await once(); frames++; } };
   await Promise.all(Array.from({ length: Math.max(1, streams) }, lane));
   const fps = frames / ((performance.now() - start) / 1000);
-  return { fps, cpuMsPerFrame: (cores * 1000) / fps, measuredAt: new Date().toISOString(), frames };
+  return { fps, cpuMsPerFrame: (cores * 1000) / fps, latencyMs: alone[2], measuredAt: new Date().toISOString(), frames };
 }
 
 /**
@@ -73,7 +82,8 @@ export class ProfileCostCache {
     return JSON.stringify({ cpu: cpus()[0]?.model ?? 'unknown', cores: cpus().length, provider: parts.provider, streams: parts.streams, intraOp: parts.intraOpThreads, model: file(parts.model), embedder: file(parts.embedder) });
   }
 
-  get(key: string): ProfileCost | undefined { return this.entries[key]; }
+  /** A cached cost (older entries without `latencyMs` count as missing). */
+  get(key: string): ProfileCost | undefined { const c = this.entries[key]; return c && typeof c.latencyMs === 'number' ? c : undefined; }
 
   set(key: string, cost: ProfileCost): void {
     this.entries[key] = cost;

@@ -170,7 +170,9 @@ export async function startEdgevis(config: EdgevisConfig, options: RuntimeOption
   const onTracks = (tracks: Tracks, status: CameraStatus) => {
     metrics?.observe(tracks);
     // A camera's frame rate is known from its first frame: plan for it instead of the assumed one.
-    if (tracks.kind === 'frame' && frameRates.get(status.id) !== status.source.frameRate) { frameRates.set(status.id, status.source.frameRate); void models.replan(); }
+    // (A measured rate moves a little with every frame: only a change of more than 10 % counts.)
+    const planned = frameRates.get(status.id), rate = status.source.frameRate;
+    if (tracks.kind === 'frame' && rate !== undefined && (planned === undefined || Math.abs(rate - planned) > 0.1 * planned)) { frameRates.set(status.id, rate); void models.replan(); }
     options.onTracks?.(tracks, status);
   };
 

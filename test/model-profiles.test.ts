@@ -32,8 +32,9 @@ t.test('names, files and paths resolve; an unknown name lists what exists here',
 t.test('auto chooses the most accurate profile the live cameras can afford', async (t) => {
   const candidates: AvailableProfile[] = MODEL_PROFILES.map((profile) => ({ profile, path: `/m/${profile.file}` }));
   const cost: Record<string, number> = { 'yolo11n-seg-480': 80, 'yolo11n-seg-640': 110, 'yolov8n-seg-320': 30 };
+  const alone: Record<string, number> = { 'yolo11n-seg-480': 45, 'yolo11n-seg-640': 70, 'yolov8n-seg-320': 20 };
   const asked: string[] = [];
-  const costOf = async (p: AvailableProfile) => { asked.push(p.profile.name); return cost[p.profile.name]; };
+  const costOf = async (p: AvailableProfile) => { asked.push(p.profile.name); return { cpuMsPerFrame: cost[p.profile.name], latencyMs: alone[p.profile.name] }; };
   const budget = { cores: 2, headroom: 0.75, decodeMsPerFrame: 1 };
   const live = (n: number, fps = 10): CameraDemand[] => Array.from({ length: n }, (_, i) => ({ id: `c${i}`, fps, assumed: false }));
 
@@ -49,6 +50,9 @@ t.test('auto chooses the most accurate profile the live cameras can afford', asy
   c = await chooseProfile(candidates, live(8, 25), budget, costOf);
   t.equal(c.chosen.profile.name, 'yolov8n-seg-320', 'nothing fits: the cheapest');
   t.match(c.reason, /no profile fits/);
+  c = await chooseProfile(candidates, live(1, 25), { ...budget, cores: 16 }, costOf);
+  t.equal(c.chosen.profile.name, 'yolov8n-seg-320', 'one 25 fps camera outruns 480 (45 ms a frame alone: 22 frames/s) even with 16 cores free');
+  t.match(c.reason, /yolo11n-seg-480 45 ms per frame alone/);
   c = await chooseProfile(candidates, [{ id: 'file', fps: null, assumed: false }], budget, costOf);
   t.equal(c.chosen.profile.name, 'yolo11n-seg-480', 'a file read at full speed: the most accurate');
   asked.length = 0;

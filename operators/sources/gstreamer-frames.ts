@@ -70,6 +70,16 @@ export function gstreamerFrames(spec: SourceSpec, credit?: FrameCredit, progress
     // Frames are pulled into buffers the graph gave back (recycleFramePixels, after the embedder).
     const pool = new FrameBufferPool((credit?.capacity ?? 1) + 1);
     let target: Uint8Array | undefined;
+    // A live stream that declares no frame rate (RTP/JPEG says 0/1): its rate measured from the
+    // samples reaching the appsink (dropped ones included), once 3 s of them were seen.
+    let rateFrom: { at: number; samples: number } | null = null;
+    const measureArrivalRate = (samplesSeen: number | undefined) => {
+      if (samplesSeen === undefined || !progress) return;
+      const now = performance.now();
+      if (!rateFrom) { rateFrom = { at: now, samples: samplesSeen }; return; }
+      const seconds = (now - rateFrom.at) / 1000;
+      if (seconds >= 3) progress.frameRate = Math.round(((samplesSeen - rateFrom.samples) / seconds) * 10) / 10;
+    };
     const releaseHeldCredit = () => { if (holdingCredit) { holdingCredit = false; credit?.release(); } };
 
     const finish = (err?: Error) => {
@@ -130,6 +140,7 @@ export function gstreamerFrames(spec: SourceSpec, credit?: FrameCredit, progress
       }
       const fps = parseFramerate(caps.framerate);
       if (progress && fps) progress.frameRate = fps;
+      else if (progress && live) measureArrivalRate(caps.samplesSeen);
       if (frameIndex === 0 && progress && spec.kind === 'file' && fps) {
         // The container's stated length: the duration, or for an AVI its header's frame count (avidemux
         // reports only what it found when the index is missing, so a truncated AVI would look complete).

@@ -5,6 +5,8 @@ declare module 'gstreamer-superficial' {
     name?: string; width?: number; height?: number; framerate?: string; format?: string;
     /** edgevis: the sample's timestamp in stream time, ms (absent when the buffer has none). */
     ptsMs?: number;
+    /** edgevis: samples the appsink received so far, the ones it dropped included. */
+    samplesSeen?: number;
     [field: string]: unknown;
   }
   export interface GstElement { [property: string]: unknown }

@@ -41,7 +41,10 @@ export interface SourceProgress {
   expectedFrames: number | null;
   /** Frames the source could not decode and skipped (a corrupt image in a frame folder); their indices stay unused. */
   corruptFrames: number;
-  /** The frame rate the source declares, frames per second (from its caps), once its first frame came; absent before or when it declares none. */
+  /**
+   * The source's frame rate, frames per second: declared by its caps once its first frame came, or,
+   * for a live stream that declares none, measured from the frames arriving (after 3 s); absent before.
+   */
   frameRate?: number;
   /** Since when (performance.now(), ms) a pull waits for the source's next frame; null while none waits (the consumer is busy). */
   waitingSince?: number | null;

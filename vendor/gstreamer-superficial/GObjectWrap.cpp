@@ -125,6 +125,7 @@ struct SinkState {
 	GstVideoInfo in, out;
 	gboolean callbacksInstalled;
 	PullWaiter *waiter; // under lock: the pull to wake when a sample or the end arrives
+	gint samplesSeen; // atomic: samples the appsink received, the ones it dropped (leaky) included
 };
 
 static void sinkStateFree(gpointer data) {
@@ -256,6 +257,10 @@ class PullWorker : public Nan::AsyncWorker {
 					}
 					Nan::Set(caps, Nan::New("ptsMs").ToLocalChecked(), Nan::New<Number>((double)t / 1e6));
 				}
+				// edgevis: how many samples reached the appsink so far, dropped ones included (a live
+				// source's real frame rate when its caps declare none).
+				SinkState *state = static_cast<SinkState *>(g_object_get_data(G_OBJECT(appsink), "edgevis-sink-state"));
+				if (state) Nan::Set(caps, Nan::New("samplesSeen").ToLocalChecked(), Nan::New<Number>(g_atomic_int_get(&state->samplesSeen)));
 
 				if (copied) buf = GetFromPersistent("target");
 				else if (owned) {
@@ -327,6 +332,8 @@ void wakeAppSinkPull(GstAppSink *appsink) {
 }
 
 static GstFlowReturn onAppSinkSample(GstAppSink *appsink, gpointer) {
+	SinkState *state = static_cast<SinkState *>(g_object_get_data(G_OBJECT(appsink), "edgevis-sink-state"));
+	if (state) g_atomic_int_inc(&state->samplesSeen);
 	wakeAppSinkPull(appsink);
 	return GST_FLOW_OK;
 }
