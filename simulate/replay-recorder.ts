@@ -6,6 +6,7 @@ import type { TrackMessage } from '../operators/wire/track-messages.js';
 import type { ResultWriterEvent, ResultWriterRequest } from './result-files-worker.js';
 import { REPLAY_FILES } from './result-files.js';
 import { makeFolders } from '../config/make-folders.js';
+import { OutputError, outputProblem } from './output-problem.js';
 
 /**
  * Writes what a replay published, as it is published: the event log (every message as one JSON
@@ -87,18 +88,4 @@ export class ReplayRecorder implements TrackPublisher {
     await this.writerDone;
     await this.writer.terminate();
   }
-}
-
-/** An output of edgevis (a replay's files) could not be created or written. */
-export class OutputError extends Error {
-  override readonly name = 'OutputError';
-}
-
-/** What went wrong writing `path`, with the fix: a full disk, no permission, anything else by its code. */
-export function outputProblem(path: string, err: unknown): string {
-  const code = (err as NodeJS.ErrnoException).code;
-  const fix = code === 'ENOSPC' || code === 'EDQUOT' ? 'the disk is full: free space or write elsewhere (--out)'
-    : code === 'EACCES' || code === 'EPERM' || code === 'EROFS' ? 'this user may not write there: choose another folder (--out) or fix its permissions'
-      : 'check the folder (--out)';
-  return `cannot write ${path} (${code ?? (err as Error).message}): ${fix}`;
 }

@@ -1,4 +1,3 @@
-import { closeSync, openSync, writeFileSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { runLengthsToString, type CocoRle } from '../models/coco-rle.js';
 import { encodeIndexedPng } from '../eval/formats/davis-png.js';
@@ -8,6 +7,7 @@ import { formatMotsRow } from '../eval/formats/mots.js';
 import type { YtvisResult } from '../eval/formats/youtube-vis.js';
 import type { TracksMessage } from '../operators/wire/track-messages.js';
 import { makeFolders } from '../config/make-folders.js';
+import { appendOutput, closeOutput, openOutputFile, OutputError, outputProblem, writeOutputFile } from './output-problem.js';
 
 /** File names a replay writes into `--out`. */
 export const REPLAY_FILES = {
@@ -48,11 +48,13 @@ export class ResultFiles {
   /**
    * @param outDir created if missing; existing result files in it are overwritten
    * @param warn called once when more than 255 tracks exceed the DAVIS PNG label range
+   * @throws OutputError (here and from every write) naming the file that cannot be written, the cause and the fix
    */
   constructor(private readonly outDir: string, private readonly warn: (message: string) => void = () => undefined) {
-    makeFolders(join(outDir, REPLAY_FILES.davis));
-    this.motFd = openSync(join(outDir, REPLAY_FILES.mot), 'w');
-    this.motsFd = openSync(join(outDir, REPLAY_FILES.mots), 'w');
+    const davis = join(outDir, REPLAY_FILES.davis);
+    try { makeFolders(davis); } catch (err) { throw new OutputError(outputProblem(davis, err)); }
+    this.motFd = openOutputFile(join(outDir, REPLAY_FILES.mot));
+    this.motsFd = openOutputFile(join(outDir, REPLAY_FILES.mots));
   }
 
   /** Writes one snapshot (the mask formats need snapshots with masks). */
@@ -61,7 +63,7 @@ export class ResultFiles {
     this.lastFrameIndex = Math.max(this.lastFrameIndex, m.frameIndex);
     const frame = m.frameIndex + 1;
     const mot = m.tracks.map((t) => formatMotRow({ frame, id: t.id, left: t.bbox[0], top: t.bbox[1], width: t.bbox[2], height: t.bbox[3], conf: t.score }));
-    if (mot.length) writeSync(this.motFd, `${mot.join('\n')}\n`);
+    if (mot.length) appendOutput(this.motFd, join(this.outDir, REPLAY_FILES.mot), `${mot.join('\n')}\n`);
 
     for (const t of m.tracks) if (!this.davisLabel.has(t.id)) this.davisLabel.set(t.id, this.davisLabel.size + 1);
     const withMask = m.tracks.filter((t) => t.mask);
@@ -77,7 +79,7 @@ export class ResultFiles {
       y.scoreSum += t.score; y.hits++;
       y.masks.set(m.frameIndex, t.mask!);
     }
-    if (mots.length) writeSync(this.motsFd, `${mots.join('\n')}\n`);
+    if (mots.length) appendOutput(this.motsFd, join(this.outDir, REPLAY_FILES.mots), `${mots.join('\n')}\n`);
 
     let png: Uint8Array;
     if (map instanceof Uint8Array) png = map; // every label fits
@@ -90,22 +92,22 @@ export class ResultFiles {
         } else png[k] = label;
       }
     }
-    writeFileSync(join(this.outDir, REPLAY_FILES.davis, `${String(m.frameIndex).padStart(5, '0')}.png`), encodeIndexedPng(png, m.width, m.height));
+    writeOutputFile(join(this.outDir, REPLAY_FILES.davis, `${String(m.frameIndex).padStart(5, '0')}.png`), encodeIndexedPng(png, m.width, m.height));
   }
 
   /** Writes the files that need the whole replay (YouTube-VIS, DAVIS label map) and closes everything. Idempotent. */
   close(): void {
     if (this.closed) return;
     this.closed = true;
-    closeSync(this.motFd);
-    closeSync(this.motsFd);
+    closeOutput(this.motFd, join(this.outDir, REPLAY_FILES.mot));
+    closeOutput(this.motsFd, join(this.outDir, REPLAY_FILES.mots));
     const frames = this.lastFrameIndex + 1;
     const results: YtvisResult[] = [...this.ytvis.entries()].sort((a, b) => a[0] - b[0]).map(([, t]) => ({
       video_id: 1, category_id: t.classId + 1,
       segmentations: Array.from({ length: frames }, (_, f) => t.masks.get(f) ?? null),
       score: Math.round((t.scoreSum / t.hits) * 1e4) / 1e4,
     }));
-    writeFileSync(join(this.outDir, REPLAY_FILES.ytvis), JSON.stringify(results));
-    writeFileSync(join(this.outDir, REPLAY_FILES.davisLabels), `${JSON.stringify(Object.fromEntries([...this.davisLabel].map(([id, label]) => [label, id])), null, 1)}\n`);
+    writeOutputFile(join(this.outDir, REPLAY_FILES.ytvis), JSON.stringify(results));
+    writeOutputFile(join(this.outDir, REPLAY_FILES.davisLabels), `${JSON.stringify(Object.fromEntries([...this.davisLabel].map(([id, label]) => [label, id])), null, 1)}\n`);
   }
 }
