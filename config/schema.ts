@@ -44,8 +44,8 @@ export const cameraSchema = z.object({
   record: z.object({
     enabled: z.boolean().default(false).describe('Record the camera\'s stream (RTSP, HTTP: as it is, no re-encoding) in segments, beside the decoding, over the same connection.'),
     segmentSeconds: z.number().int().min(2).max(600).default(10).describe('Segment length, s (a segment ends at the first keyframe after it).'),
-    maxBytes: z.number().int().positive().default(10 * 2 ** 30).describe('Quota of the camera\'s recordings folder, bytes; the oldest segments are deleted first (the segment being written can exceed it by itself).'),
-    maxAgeHours: z.number().nonnegative().default(0).describe('Delete segments older than this, hours (0 = no age limit).'),
+    maxBytes: z.number().int().positive().default(10 * 2 ** 30).describe('Quota of the camera\'s folder in recordingsDir, bytes: segments, event clips and snapshots together (also when only clips or snapshots are on); the oldest files are deleted first, whatever their kind (the segment being written can exceed it by itself).'),
+    maxAgeHours: z.number().nonnegative().default(0).describe('Delete the camera\'s segments, clips and snapshots older than this, hours (0 = no age limit).'),
   }).strict().prefault({}).describe('Continuous recording (see README, Recordings).'),
   clips: z.object({
     enabled: z.boolean().default(false).describe('Write an MP4 clip per event, from preRollSeconds before it to postRollSeconds after its tracks ended; overlapping events share one clip. Needs a recorded stream (RTSP, HTTP): without record.enabled a short pre-roll buffer of segments is kept on disk.'),

@@ -139,7 +139,7 @@ export class CameraRun {
       tracksStarted: 0, tracksEnded: 0, detections: 0, latencyMs: 0, inferenceMs: 0, lastFrameIndex: -1, firstFrameAt: 0, lastFrameAt: 0,
     };
     const recorder = parts.recorder;
-    if (recorder) Object.defineProperty(this.status, 'recording', { get: () => recorder.state, enumerable: true });
+    if (recorder?.settings.enabled) Object.defineProperty(this.status, 'recording', { get: () => recorder.state, enumerable: true });
     this.log = parts.logger.child({ camera: camera.id });
     this.sequence = parts.sequence ?? new MessageSequence(parts.epoch ?? 0);
     this.done = new Promise<void>((resolve) => { this.settle = resolve; }).then(() => this.status);

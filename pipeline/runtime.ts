@@ -129,7 +129,7 @@ export async function startEdgevis(config: EdgevisConfig, options: RuntimeOption
   const recorderKeys = new Map<string, string>();
   const recordingsDir = config.recordingsDir ?? join(stateDirOf(config.stateDir) ?? process.cwd(), 'recordings');
   const modelInfo = () => [...current.values()].flatMap((r) => { const m = models.modelOf(r.camera); return m ? [{ camera: r.camera.id, ...m }] : []; });
-  const recordingInfo = () => [...recorders.values()].map((r) => ({ camera: r.cameraId, up: r.state.state === 'recording', counters: r.counters }));
+  const recordingInfo = () => [...recorders.values()].filter((r) => r.settings.enabled).map((r) => ({ camera: r.cameraId, up: r.state.state === 'recording', counters: r.counters }));
   const metrics = publishers.httpEdge ? new EdgevisMetrics(cameraStatuses, publishers.all, previews ? () => previews.stats : undefined, () => models.workerRestarts, modelInfo, recordingInfo) : null;
   // What `auto` plans for: the cameras in the set that still run, with their frame rates.
   models.demandSource = () => [...current.values()].filter((r) => !['ended', 'failed', 'stopped'].includes(r.status.state)).map((r) => cameraDemand(r.camera, r.status));
@@ -176,17 +176,22 @@ export async function startEdgevis(config: EdgevisConfig, options: RuntimeOption
     options.onTracks?.(tracks, status);
   };
 
-  /** The camera's recorder when it records or makes clips (kept across restarts of the camera while its record and clips settings stay). */
+  /**
+   * The camera's recorder when it records, makes clips or writes snapshots (kept across restarts of
+   * the camera while those settings stay): it writes the segments and holds the camera's folder to
+   * `record.maxBytes` and `record.maxAgeHours` whichever of them fill it.
+   */
   const recorderOf = (camera: CameraConfig): CameraRecorder | undefined => {
-    const key = JSON.stringify([camera.record, camera.clips]);
+    const key = JSON.stringify([camera.record, camera.clips, camera.snapshots.enabled]);
     const had = recorders.get(camera.id);
     if (had && recorderKeys.get(camera.id) === key) return had;
     had?.close();
     recorders.delete(camera.id);
     // Clips without a recording keep a pre-roll buffer of short segments instead.
     const settings = camera.record.enabled ? camera.record
-      : camera.clips.enabled ? { ...camera.record, enabled: true, segmentSeconds: 2, maxAgeHours: 0, keepSeconds: camera.clips.preRollSeconds + camera.clips.postRollSeconds + 30 }
-        : null;
+      : camera.clips.enabled ? { ...camera.record, enabled: true, segmentSeconds: 2, keepSeconds: camera.clips.preRollSeconds + camera.clips.postRollSeconds + 30 }
+        : camera.snapshots.enabled ? camera.record // recording off: retention only
+          : null;
     if (!settings) return undefined;
     const recorder = new CameraRecorder(camera.id, join(recordingsDir, camera.id), settings, log);
     recorders.set(camera.id, recorder);

@@ -3,15 +3,16 @@ import { basename, join } from 'node:path';
 import type { RecordingTarget } from '../../operators/sources/source-spec.js';
 import type { Logger } from '../logger.js';
 import { makeFolders } from '../../config/make-folders.js';
+import { listCameraMedia, retentionVictims, type MediaFile } from './media-retention.js';
 
 /** A camera's recording settings (config `cameras[].record`). */
 export interface RecordingSettings {
   readonly enabled: boolean;
   /** Segment length, s (a segment ends at the first keyframe after it). */
   readonly segmentSeconds: number;
-  /** Largest size of the camera's recordings folder, bytes (oldest segments deleted first). */
+  /** Largest size of the camera's folder (segments, clips, snapshots), bytes (oldest files deleted first). */
   readonly maxBytes: number;
-  /** Segments older than this are deleted, hours (0 = no age limit). */
+  /** Files of the folder older than this are deleted, hours (0 = no age limit). */
   readonly maxAgeHours: number;
   /**
    * A pre-roll buffer rather than a recording (clips without `record`): finished segments older than
@@ -49,8 +50,10 @@ const RETENTION_INTERVAL_MS = 5_000;
  *   when finished to `<camera>-<UTC start, yyyymmddThhmmssZ>-<index>.mkv`; numbers continue across
  *   reconnects and restarts. `index.jsonl` gets one line per finished segment (file, start, end,
  *   bytes), so a time range maps to files ({@link segmentsBetween}).
- * - Retention: after every segment and every 5 s, the oldest files are deleted until the folder
- *   (the open segment included) fits `maxBytes`, and files older than `maxAgeHours` go.
+ * - Retention: after every segment and every 5 s, the oldest files of the camera's folder (segments,
+ *   event clips, snapshots) are deleted until it (the open segment included) fits `maxBytes`, and
+ *   files older than `maxAgeHours` go. A recorder with recording off (`enabled: false`: a camera
+ *   with snapshots only) does only this.
  * - Failures: a folder that cannot be written or a disk without room for two segments is found
  *   before the connection is built (no recording then); a write that fails while recording ends the
  *   connection, which is rebuilt without recording. Either way the state says why, the camera's
@@ -177,23 +180,28 @@ export class CameraRecorder {
     this.enforceRetention();
   }
 
-  /** Deletes the oldest files until the folder fits the quota, and files past the age limit. */
-  private enforceRetention(): void {
-    if (!this.settings.enabled) return;
-    const files = this.files();
-    const maxAgeMs = this.settings.maxAgeHours * 3600_000;
+  /**
+   * Holds the camera's folder to its limits: the pre-roll buffer's segments past `keepSeconds` (unless
+   * a clip being made needs them), then files past the age limit and the oldest files of any kind
+   * (segments, clips, snapshots) until the folder fits `maxBytes` ({@link retentionVictims}).
+   */
+  enforceRetention(): void {
+    const now = this.now();
+    const open = this.open && basename(this.open.file);
     const pinnedFrom = Math.min(Infinity, ...this.pins.values());
-    const ringCutoff = this.settings.keepSeconds !== undefined ? Math.min(this.now() - this.settings.keepSeconds * 1000, pinnedFrom) : -Infinity;
-    let total = files.reduce((n, f) => n + f.bytes, 0);
-    for (const f of files) {
-      if (f.name === (this.open && basename(this.open.file))) continue; // the segment being written
+    let files = listCameraMedia(this.dir, this.cameraId);
+    const remove = (file: MediaFile, reason: 'quota' | 'age') => {
+      try { unlinkSync(join(this.dir, file.name)); } catch { return false; }
+      if (reason === 'age') this.counters.deletedByAge++; else this.counters.deletedByQuota++;
+      return true;
+    };
+    if (this.settings.keepSeconds !== undefined) {
+      const cutoff = Math.min(now - this.settings.keepSeconds * 1000, pinnedFrom);
       // A file's mtime is when its last frame was written.
-      const tooOld = (maxAgeMs > 0 && this.now() - f.mtimeMs > maxAgeMs) || f.mtimeMs < ringCutoff;
-      if (!tooOld && total <= this.settings.maxBytes) continue;
-      try { unlinkSync(join(this.dir, f.name)); } catch { continue; }
-      total -= f.bytes;
-      if (tooOld) this.counters.deletedByAge++; else this.counters.deletedByQuota++;
+      files = files.filter((f) => !(f.kind === 'segment' && f.name !== open && f.mtimeMs < cutoff && remove(f, 'age')));
     }
+    const keep = (f: MediaFile) => f.kind === 'segment' && (f.name === open || f.mtimeMs >= pinnedFrom);
+    for (const { file, reason } of retentionVictims(files, { maxBytes: this.settings.maxBytes, maxAgeMs: this.settings.maxAgeHours * 3600_000, now, keep })) remove(file, reason);
   }
 
   /** The recording files of the folder, oldest first (by segment number). */

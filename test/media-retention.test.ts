@@ -1,0 +1,56 @@
+// Retention of a camera's folder: segments, event clips and snapshots share one quota and one age
+// limit, oldest first whatever the kind; the segment being written and segments a clip still needs
+// stay; files that are not the camera's media are never touched.
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, utimesSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import t from 'tap';
+import { pino } from 'pino';
+import { CameraRecorder } from '../pipeline/recording/camera-recorder.js';
+import { listCameraMedia, retentionVictims, type MediaFile } from '../pipeline/recording/media-retention.js';
+
+const file = (name: string, kind: MediaFile['kind'], bytes: number, mtimeMs: number): MediaFile => ({ name, kind, bytes, mtimeMs });
+const HOUR = 3600_000;
+
+t.test('oldest first across kinds until the quota holds; age first; kept files count but stay', async (t) => {
+  const files = [
+    file('gate-000001.mkv', 'segment', 100, 1000),
+    file('clips/gate-1-1.mp4', 'clip', 50, 2000),
+    file('snapshots/a.jpg', 'snapshot', 10, 3000),
+    file('gate-000002.mkv', 'segment', 100, 4000),
+  ];
+  const none = () => false;
+  t.same(retentionVictims(files, { maxBytes: 260, maxAgeMs: 0, now: 5000, keep: none }), [], 'everything fits');
+  t.same(retentionVictims(files, { maxBytes: 200, maxAgeMs: 0, now: 5000, keep: none }).map((v) => v.file.name), ['gate-000001.mkv'], 'the oldest goes first');
+  t.same(retentionVictims(files, { maxBytes: 100, maxAgeMs: 0, now: 5000, keep: none }).map((v) => v.file.name), ['gate-000001.mkv', 'clips/gate-1-1.mp4', 'snapshots/a.jpg'], 'then the clip and the snapshot, by age not kind');
+  t.same(retentionVictims(files, { maxBytes: 100, maxAgeMs: 0, now: 5000, keep: (f) => f.name === 'gate-000001.mkv' }).map((v) => v.file.name), ['clips/gate-1-1.mp4', 'snapshots/a.jpg', 'gate-000002.mkv'], 'a kept file stays and still counts');
+  t.same(retentionVictims(files, { maxBytes: 1e9, maxAgeMs: 2500, now: 5000, keep: none }), [{ file: files[0], reason: 'age' }, { file: files[1], reason: 'age' }], 'files past the age limit go whatever the quota');
+});
+
+t.test('a snapshots-only camera: its folder is held to the quota, other files untouched', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'edgevis-retention-'));
+  mkdirSync(join(dir, 'snapshots'));
+  mkdirSync(join(dir, 'clips'));
+  const now = Date.now();
+  const put = (name: string, bytes: number, ageMs: number) => {
+    writeFileSync(join(dir, name), Buffer.alloc(bytes));
+    utimesSync(join(dir, name), (now - ageMs) / 1000, (now - ageMs) / 1000);
+  };
+  for (let k = 0; k < 10; k++) put(`snapshots/gate-${k}.jpg`, 1000, (10 - k) * 60_000);
+  put('clips/gate-3-1.mp4', 5000, 30 * 60_000);
+  put('gate-20261203T101500Z-000004.mkv', 5000, 2 * HOUR);
+  put('notes.txt', 9000, 3 * HOUR);
+  put('other-000001.mkv', 9000, 3 * HOUR);
+  t.same(listCameraMedia(dir, 'gate').map((f) => f.name), ['gate-20261203T101500Z-000004.mkv', 'clips/gate-3-1.mp4', ...Array.from({ length: 10 }, (_, k) => `snapshots/gate-${k}.jpg`)], 'the camera\'s media, oldest first; not notes.txt nor another camera\'s segment');
+
+  const recorder = new CameraRecorder('gate', dir, { enabled: false, segmentSeconds: 10, maxBytes: 6000, maxAgeHours: 0 }, pino({ level: 'silent' }));
+  t.teardown(() => recorder.close());
+  recorder.enforceRetention();
+  const left = listCameraMedia(dir, 'gate');
+  t.ok(left.reduce((n, f) => n + f.bytes, 0) <= 6000, 'the folder fits the quota');
+  t.same(left.map((f) => f.name), Array.from({ length: 6 }, (_, k) => `snapshots/gate-${k + 4}.jpg`), 'the segment, the clip and the oldest snapshots went first');
+  t.ok(existsSync(join(dir, 'notes.txt')) && existsSync(join(dir, 'other-000001.mkv')), 'files that are not the camera\'s media stay');
+  t.same(recorder.counters.deletedByQuota, 6, 'deletions counted');
+  t.same(recorder.state, { state: 'off' }, 'recording stays off');
+  t.ok(readdirSync(dir).includes('clips'), 'folders stay');
+});
