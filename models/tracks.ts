@@ -79,6 +79,8 @@ export interface FrameTracks {
   readonly zoneEvents?: readonly ZoneEvent[];
   /** Tracks inside each zone after this frame, by zone name. */
   readonly occupancy?: Readonly<Record<string, number>>;
+  /** Event id → id of the event clip the event is part of (cameras with clips on; see `gatherClips`). */
+  readonly clipOf?: Readonly<Record<string, string>>;
 }
 
 /**
@@ -95,6 +97,8 @@ export interface StreamEnded {
   readonly ended: readonly TrackSummary[];
   /** Zone exits of the tracks ended here (they leave every zone). */
   readonly zoneEvents?: readonly ZoneEvent[];
+  /** Event id → id of the event clip the event is part of (cameras with clips on). */
+  readonly clipOf?: Readonly<Record<string, string>>;
 }
 
 /** What travels from the tracker to the publishers: one item per processed frame, then (maybe) the end. */

@@ -11,6 +11,7 @@ import { embedInstances } from '../operators/embed-instances.js';
 import { publishTracks, type TrackPublisher } from '../operators/publish-tracks.js';
 import { recycleFramePixels } from '../operators/recycle-frame-pixels.js';
 import { selectSnapshots } from '../operators/select-snapshots.js';
+import { gatherClips, type ClipGatherer } from '../operators/gather-clips.js';
 import type { SnapshotSelector, TrackSnapshot } from '../models/analytics/snapshot-selector.js';
 import { releaseFrame } from '../operators/release-frame.js';
 import type { MessageSequence } from '../operators/wire/message-sequence.js';
@@ -62,6 +63,8 @@ export interface CameraGraphParts {
   readonly connectionSlots?: ConnectionSlots;
   /** Best snapshot per track: the selector keeps each track's best frame, `onSnapshot` gets it when the track ends. */
   readonly snapshots?: { readonly selector: SnapshotSelector; readonly onSnapshot: (snapshot: TrackSnapshot) => void };
+  /** Event clips: told every item before it is published, so its events can name their clip. */
+  readonly clips?: ClipGatherer;
   /** Where each connection records the camera's stream (asked at every connection: a failed recording is left out until it is retried). */
   readonly recorder?: { target(): RecordingTarget | null };
 }
@@ -119,6 +122,7 @@ export function processFrames(frames$: Observable<Frame>, sampling: 'every' | 'l
     parts.snapshots ? selectSnapshots(parts.snapshots.selector, parts.snapshots.onSnapshot) : identity,
     recycleFramePixels(), // no stage below reads pixels: the source pulls the next frames into this memory
     analyzeZones(camera.zones.length || camera.lines.length ? new ZoneAnalytics(camera.zones, camera.lines, camera.zoneHysteresisPx) : null),
+    parts.clips ? gatherClips(parts.clips) : identity,
     publishTracks(parts.publishers, parts.withMasks, parts.sequence),
     releaseFrame(credit),
   );

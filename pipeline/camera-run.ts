@@ -167,10 +167,11 @@ export class CameraRun {
     if (this.stopping) return this.tracker;
     this.stopping = true;
     this.subscription?.unsubscribe();
-    const end = this.tracker?.end(reason);
+    const ending = this.tracker?.end(reason);
+    const clipOf = ending && this.clips?.observe(ending);
+    const end = ending && clipOf ? { ...ending, clipOf } : ending;
     if (end && end.ended.length > 0) publishMessages(this.parts.publishers, toTrackMessages(end, false, this.sequence.epoch), this.sequence);
     if (end && this.snapshots) for (const s of this.snapshots.selector.observe(end)) this.snapshots.writer.write(s);
-    if (end) this.clips?.observe(end);
     this.closing = this.clips?.close() ?? null;
     if (end) this.status.tracksEnded += end.ended.length;
     const why = { shutdown: 'edgevis stopped the camera', 'camera-removed': 'the camera was removed', 'camera-restarted': 'the camera is restarting' }[reason];
@@ -244,9 +245,10 @@ export class CameraRun {
         segmenter, embedder, tracker: this.tracker, publishers: parts.publishers, withMasks: parts.withMasks, sequence: this.sequence,
         onHealth: (change) => this.onHealth(change), onSegmented: parts.onSegmented, connectionSlots: parts.connectionSlots, recorder: parts.recorder,
         ...(this.snapshots ? { snapshots: { selector: this.snapshots.selector, onSnapshot: (s: TrackSnapshot) => this.snapshots!.writer.write(s) } } : {}),
+        ...(this.clips ? { clips: this.clips } : {}),
       }, status.sampling, status.source);
       this.subscription = graph.subscribe({
-        next: (tracks) => { this.count(tracks); this.clips?.observe(tracks); parts.onTracks?.(tracks, status); },
+        next: (tracks) => { this.count(tracks); parts.onTracks?.(tracks, status); },
         error: fail,
         complete: () => {
           this.setState('ended', `${supervised ? 'reached maxFrames' : 'end of stream'} after ${status.framesProcessed} frames, ${status.tracksStarted} tracks`);

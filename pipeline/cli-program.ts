@@ -1,5 +1,5 @@
 // The `edgevis` command line (commander): run, replay, eval, simulate-camera, config-schema,
-// message-schema. Started by cli.ts once the libuv thread pool is sized.
+// message-schema, record. Started by cli.ts once the start settings apply (pipeline/start-settings.ts).
 import { Command, InvalidArgumentError } from 'commander';
 import { DEFAULT_SOURCE } from '../config/command-line.js';
 import { configJsonSchema } from '../config/load.js';

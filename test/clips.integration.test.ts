@@ -1,6 +1,6 @@
 // Event clips from a simulated H.264 camera without continuous recording (a pre-roll buffer of
 // segments on disk): a person confirmed makes a clip that starts the pre-roll before the event
-// (within one GOP), the MP4 decodes, clip_ready names the event; replaying the clip twice gives
+// (within one GOP), the MP4 decodes, clip_ready names the event and the event names the clip; replaying the clip twice gives
 // the same events; the viewer lists the clip and Chromium plays it in a <video>.
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
@@ -44,6 +44,11 @@ t.test('a clip per event with its pre-roll, replayable, played by Chromium from 
   const firstIndex = ws.messages.findIndex((m) => m.type === 'track_started');
   const first = ws.messages[firstIndex];
   t.ok(first && 'eventId' in first && clip.eventIds.includes(first.eventId), `the clip holds the first event (${clip.eventIds.length} in all)`);
+  const events = ws.messages.filter((m) => 'eventId' in m && clip.eventIds.includes(m.eventId));
+  t.ok(events.length === clip.eventIds.length && events.every((m) => 'clipId' in m && m.clipId === clip.clipId), `each of its events named the clip from the start (clipId ${clip.clipId})`);
+  const endedInClip = ws.messages.filter((m) => m.type === 'track_ended' && m.clipId === clip.clipId).length;
+  t.ok(endedInClip >= 1, `the ends of its tracks name it too (${endedInClip})`);
+  t.ok(ws.messages.filter((m) => 'clipId' in m && m.type !== 'clip_ready').every((m) => validate(m)), `events with clipId validate ${JSON.stringify(validate.errors)}`);
   const eventWall = Date.now() - (performance.now() - ws.receivedAt[firstIndex]);
   const start = Date.parse(clip.start);
   t.ok(start <= eventWall - PRE_ROLL_S * 1000 + (1000 * GOP) / FPS + 300, `the clip starts the pre-roll before the event, within one GOP: ${((eventWall - start) / 1000).toFixed(1)} s before it`);

@@ -6,6 +6,7 @@ import type { Frame } from '../models/frame.js';
 import type { Tracker } from '../models/tracker.js';
 import type { FrameTracks, StreamEnded, Tracks, TrackSummary } from '../models/tracks.js';
 import { FrameCredit } from '../operators/backpressure/frame-credit.js';
+import { gatherClips } from '../operators/gather-clips.js';
 import { publishTracks, type TrackPublisher } from '../operators/publish-tracks.js';
 import { MessageSequence } from '../operators/wire/message-sequence.js';
 import { releaseFrame } from '../operators/release-frame.js';
@@ -161,6 +162,19 @@ t.test('publishTracks', async (t) => {
     'started events before the frame snapshot; the end of stream gives only ended events, no snapshot');
   t.same(b.json, a.json, 'every publisher gets the same bytes');
   t.same(a.json.map((j) => JSON.parse(j)), a.got, 'json is the serialisation of the message');
+});
+
+t.test('gatherClips: the clip gatherer sees every item before it is published, and its events name their clip', async (t) => {
+  const tracker = new ScriptedTracker();
+  const items: Tracks[] = [tracker.update(detections(0)), tracker.update(detections(1)), tracker.end()!];
+  const seen: number[] = [];
+  const gatherer = { observe: (x: Tracks) => { seen.push(x.frameIndex); return x.kind === 'frame' && x.started.length ? { 'cam:0:1:started': 'cam-0-1' } : x.kind === 'stream-ended' ? { 'cam:0:1:ended': 'cam-0-1' } : null; } };
+  const a = recordingPublisher();
+  const passed = await lastValueFrom(of(...items).pipe(gatherClips(gatherer), publishTracks([a], false, new MessageSequence()), toArray()));
+  t.same(seen, [0, 1, 1], 'every item, in order');
+  t.equal(passed[1], items[1], 'an item with no clip event passes unchanged');
+  t.same(a.got.flatMap((m) => (m.type === 'track_started' || m.type === 'track_ended' ? [[m.type, m.clipId]] : [])), [['track_started', 'cam-0-1'], ['track_ended', 'cam-0-1']], 'started and ended name the clip');
+  t.notOk(a.json.find((j) => j.includes('"tracks"'))?.includes('clipId'), 'snapshots do not');
 });
 
 t.test('releaseFrame returns a credit for frames only, never for the end of a stream', async (t) => {

@@ -19,6 +19,9 @@ const seqSchema = z.number().int().min(1).describe('per-camera sequence number: 
 /** The run a message comes from. */
 const epochSchema = z.number().int().min(0).describe('the run of edgevis that published the message: its start time in ms since the Unix epoch, strictly increasing across runs (0 in a replay); a new epoch means edgevis restarted');
 
+/** The event clip a lifecycle event is part of. */
+const clipIdSchema = z.string().optional().describe('id of the event clip this event is part of (cameras with clips on; the same as clip_ready.clipId): known from the event on, the clip_ready message that names the MP4 follows once the clip ends and is written');
+
 const common = {
   schema: z.literal(MESSAGE_SCHEMA_VERSION),
   camera: cameraIdSchema,
@@ -71,12 +74,14 @@ const trackEventMessageSchema = z.object({
   type: z.enum(['track_started', 'track_ended']),
   eventId: z.string().describe('id of the event, the same in every copy (and every replay), unique across runs: <camera>:<epoch>:<trackId>:started or :ended'),
   track: summarySchema,
+  clipId: clipIdSchema,
 }).strict().describe('track lifecycle event (topic <prefix>/<camera>/events)');
 
 const zoneBase = {
   ...common,
   eventId: z.string().describe('id of the event, unique across runs: <camera>:<epoch>:<trackId>:<zone or line>:<kind>@<frameIndex>'),
   trackId: z.number().int().min(1),
+  clipId: clipIdSchema,
 };
 const zoneEnteredSchema = z.object({ ...zoneBase, type: z.literal('zone_entered'), zone: z.string() }).strict()
   .describe('a track\'s anchor (bottom centre of its box) went into a zone by at least the hysteresis (topic <prefix>/<camera>/events)');

@@ -12,24 +12,33 @@ const round2 = (v: number) => Math.round(v * 100) / 100;
  * ended events) with fixed key order and rounding, so the same input always gives the same
  * bytes. Time fields are media time and frame indices only. The end of a stream gives only its
  * `track_ended` events. Events carry an `eventId` unique across runs (it holds the run's epoch); the
- * camera's `MessageSequence` stamps `seq` and `epoch` when they are published.
+ * camera's `MessageSequence` stamps `seq` and `epoch` when they are published; an event that is part
+ * of an event clip names it (`clipId`, from `tracks.clipOf`).
  * @param withMasks include COCO RLE masks in the snapshot
  * @param epoch the run's epoch (`MessageSequence.epoch`; 0 in a replay)
  */
 export function toTrackMessages(tracks: Tracks, withMasks: boolean, epoch: number): UnsequencedMessage[] {
   const base = { schema: MESSAGE_SCHEMA_VERSION, camera: tracks.cameraId, frameIndex: tracks.frameIndex, ptsMs: tracks.ptsMs } as const;
   const run = `${tracks.cameraId}:${epoch}`;
-  const ended = tracks.ended.map((track): UnsequencedMessage => ({ ...base, type: 'track_ended', eventId: `${run}:${track.trackId}:ended`, track }));
+  // The event clip an event is part of, last in the message (cameras with clips on).
+  const clip = (eventId: string) => (tracks.clipOf?.[eventId] ? { clipId: tracks.clipOf[eventId] } : {});
+  const ended = tracks.ended.map((track): UnsequencedMessage => {
+    const eventId = `${run}:${track.trackId}:ended`;
+    return { ...base, type: 'track_ended', eventId, track, ...clip(eventId) };
+  });
   const zoneEvents = (tracks.zoneEvents ?? []).map((e): UnsequencedMessage => {
     const id = `${run}:${e.trackId}:${e.kind === 'line_crossed' ? e.line : e.zone}:${e.kind}@${tracks.frameIndex}`;
-    if (e.kind === 'line_crossed') return { ...base, type: e.kind, eventId: id, trackId: e.trackId, line: e.line, direction: e.direction };
-    if (e.kind === 'zone_exited') return { ...base, type: e.kind, eventId: id, trackId: e.trackId, zone: e.zone, dwellMs: e.dwellMs };
-    return { ...base, type: e.kind, eventId: id, trackId: e.trackId, zone: e.zone };
+    if (e.kind === 'line_crossed') return { ...base, type: e.kind, eventId: id, trackId: e.trackId, line: e.line, direction: e.direction, ...clip(id) };
+    if (e.kind === 'zone_exited') return { ...base, type: e.kind, eventId: id, trackId: e.trackId, zone: e.zone, dwellMs: e.dwellMs, ...clip(id) };
+    return { ...base, type: e.kind, eventId: id, trackId: e.trackId, zone: e.zone, ...clip(id) };
   });
   // Zone exits of ended tracks come after their track_ended.
   if (tracks.kind === 'stream-ended') return [...ended, ...zoneEvents];
   return [
-    ...tracks.started.map((track): UnsequencedMessage => ({ ...base, type: 'track_started', eventId: `${run}:${track.trackId}:started`, track })),
+    ...tracks.started.map((track): UnsequencedMessage => {
+      const eventId = `${run}:${track.trackId}:started`;
+      return { ...base, type: 'track_started', eventId, track, ...clip(eventId) };
+    }),
     ...zoneEvents,
     {
       schema: MESSAGE_SCHEMA_VERSION, type: 'tracks', camera: tracks.cameraId, frameIndex: tracks.frameIndex, ptsMs: tracks.ptsMs,

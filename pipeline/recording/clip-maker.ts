@@ -56,23 +56,31 @@ export class ClipMaker {
     this.timer = setInterval(() => this.closeIfDue(), 500).unref();
   }
 
-  /** Looks at one item of the camera's graph (after zones): opens, extends or ends the clip. */
-  observe(tracks: Tracks): void {
+  /**
+   * Looks at one item of the camera's graph (after zones, before it is published): opens, extends
+   * or ends the clip.
+   * @returns event id → clip id for the item's events that are part of a clip (those that opened or
+   *   joined it, and the ends of its tracks), or null when none is
+   */
+  observe(tracks: Tracks): Record<string, string> | null {
     const now = this.now();
     const wanted = (className: string) => this.settings.classes.length === 0 || this.settings.classes.includes(className);
     const run = `${this.cameraId}:${this.epoch}`;
+    let clipOf: Record<string, string> | null = null;
+    const mark = (eventId: string) => { clipOf ??= {}; clipOf[eventId] = this.open!.id; };
     if (tracks.kind === 'frame' && this.settings.events.includes('track_started')) {
-      for (const t of tracks.started) if (wanted(t.className)) this.join(`${run}:${t.trackId}:started`, t.trackId, now);
+      for (const t of tracks.started) if (wanted(t.className)) mark(this.join(`${run}:${t.trackId}:started`, t.trackId, now));
     }
     for (const e of tracks.zoneEvents ?? []) {
       if (e.kind === 'zone_exited' || !this.settings.events.includes(e.kind)) continue;
-      this.join(`${run}:${e.trackId}:${e.kind === 'line_crossed' ? e.line : e.zone}:${e.kind}@${tracks.frameIndex}`, e.trackId, now);
+      mark(this.join(`${run}:${e.trackId}:${e.kind === 'line_crossed' ? e.line : e.zone}:${e.kind}@${tracks.frameIndex}`, e.trackId, now));
     }
     if (this.open) {
-      for (const t of tracks.ended) this.open.tracks.delete(t.trackId);
+      for (const t of tracks.ended) if (this.open.tracks.delete(t.trackId)) mark(`${run}:${t.trackId}:ended`);
       if (this.open.tracks.size === 0) this.open.endAt = Math.max(this.open.endAt ?? 0, now + this.settings.postRollSeconds * 1000);
     }
     this.closeIfDue();
+    return clipOf;
   }
 
   /** Ends the open clip now (the camera stops) and waits for the clips being made. */
@@ -82,7 +90,8 @@ export class ClipMaker {
     await Promise.all([...this.pending]);
   }
 
-  private join(eventId: string, trackId: number, now: number): void {
+  /** Adds an event to the open clip, opening one when none is; returns `eventId`. */
+  private join(eventId: string, trackId: number, now: number): string {
     if (!this.open) {
       this.open = { id: `${this.cameraId}-${this.epoch}-${++this.made}`, start: now - this.settings.preRollSeconds * 1000, eventIds: [], tracks: new Set(), endAt: null };
       this.recorder.pin(this.open.id, this.open.start);
@@ -90,6 +99,7 @@ export class ClipMaker {
     this.open.eventIds.push(eventId);
     this.open.tracks.add(trackId);
     this.open.endAt = null;
+    return eventId;
   }
 
   private closeIfDue(): void {
