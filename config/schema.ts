@@ -42,7 +42,7 @@ export const cameraSchema = z.object({
     from: point, to: point,
   }).strict()).default([]).describe('Named line segments: line_crossed events with direction (left-to-right / right-to-left, seen from `from` looking to `to`), from the bottom centre of each track\'s box.'),
   record: z.object({
-    enabled: z.boolean().default(false).describe('Record the camera\'s stream (RTSP, HTTP: as it is, no re-encoding) in segments, beside the decoding, over the same connection.'),
+    enabled: z.boolean().default(false).describe('Record the camera\'s stream in segments, beside the decoding, over the same connection: RTSP and HTTP as they arrive (no re-encoding), a USB camera encoded to H.264 (x264).'),
     segmentSeconds: z.number().int().min(2).max(600).default(10).describe('Segment length, s (a segment ends at the first keyframe after it).'),
     maxBytes: z.number().int().positive().default(10 * 2 ** 30).describe('Quota of the camera\'s folder in recordingsDir, bytes: segments, event clips and snapshots together (also when only clips or snapshots are on); the oldest files are deleted first, whatever their kind (the segment being written can exceed it by itself).'),
     maxAgeHours: z.number().nonnegative().default(0).describe('Delete the camera\'s segments, clips and snapshots older than this, hours (0 = no age limit).'),

@@ -89,7 +89,7 @@ export function cameraGraph(camera: CameraConfig, parts: CameraGraphParts, stats
   const sourceCredit = pulled ? credit : undefined;
   const read = (s: SourceSpec) => {
     if (s.kind === 'frames') return frameFolderFrames(s, sourceCredit, progress);
-    const recording = (s.kind === 'rtsp' || s.kind === 'http') ? parts.recorder?.target() ?? undefined : undefined;
+    const recording = (s.kind === 'rtsp' || s.kind === 'http' || s.kind === 'v4l2') ? parts.recorder?.target() ?? undefined : undefined;
     return gstreamerFrames(recording ? { ...s, recording } : s, sourceCredit, progress);
   };
   // A supervised source never ends on its own; maxFrames is counted after supervision, so reaching it is the end, not a disconnect.

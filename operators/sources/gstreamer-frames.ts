@@ -8,7 +8,7 @@ import { rgbByteLength } from '../../models/frame.js';
 import type { FrameCredit } from '../backpressure/frame-credit.js';
 import { aviStatedFrames } from './avi-header.js';
 import { FrameBufferPool } from './frame-buffer-pool.js';
-import { APPSINK_NAME, gstLaunchLine, RECORDING_QUEUE, RECORDING_SINK } from './gst-launch.js';
+import { APPSINK_NAME, gstLaunchLine, RECORDING_ENCODER, RECORDING_QUEUE, RECORDING_SINK } from './gst-launch.js';
 import { SourceError } from './source-error.js';
 import { isLive, schemeOf, type SourceProgress, type SourceSpec } from './source-spec.js';
 
@@ -51,6 +51,14 @@ export function gstreamerFrames(spec: SourceSpec, credit?: FrameCredit, progress
       pipeline = new (loadGstreamer().Pipeline)(gstLaunchLine(spec));
     } catch (err) {
       const bindingMissing = gstreamer === undefined;
+      if (spec.recording && !bindingMissing) {
+        // Most likely the recording branch (x264enc for a USB camera is in plugins-ugly): the camera
+        // is rebuilt without recording, which the recorder retries later.
+        const why = `the recording branch could not be built (${(err as Error).message}): install gstreamer1.0-plugins-ugly (x264enc) and gstreamer1.0-plugins-bad (h264parse)`;
+        spec.recording.onError(why);
+        subscriber.error(new SourceError('recording-failed', spec.cameraId, spec.source, `recording failed (${why})`, 'The camera goes on without recording meanwhile.'));
+        return undefined;
+      }
       subscriber.error(new SourceError('gstreamer', spec.cameraId, spec.source, bindingMissing
         ? `the GStreamer binding did not load (${(err as Error).message.split('\n')[0]})`
         : `GStreamer could not build the pipeline (${(err as Error).message})`,
@@ -267,5 +275,5 @@ export function parseFramerate(text: string | undefined): number | null {
 
 /** Whether an element path (`/GstPipeline:pipeline0/GstSplitMuxSink:recsegments/GstFileSink:sink`) is in the recording branch. */
 function isRecordingElement(path: string): boolean {
-  return path.split('/').some((part) => part.endsWith(`:${RECORDING_SINK}`) || part.endsWith(`:${RECORDING_QUEUE}`));
+  return path.split('/').some((part) => part.endsWith(`:${RECORDING_SINK}`) || part.endsWith(`:${RECORDING_QUEUE}`) || part.endsWith(`:${RECORDING_ENCODER}`));
 }
