@@ -80,7 +80,8 @@ export interface FrameTracks {
   /** Tracks inside each zone after this frame, by zone name. */
   readonly occupancy?: Readonly<Record<string, number>>;
   /** Event id → id of the event clip the event is part of (cameras with clips on; see `gatherClips`). */
-  readonly clipOf?: Readonly<Record<string, string>>;
+  readonly clipOf?: Readonly<Record<string, string>>;  /** Ended tracks whose best snapshot is being written (cameras with snapshots on; see `selectSnapshots`). */
+  readonly snapshotted?: readonly number[];
 }
 
 /**
@@ -98,7 +99,8 @@ export interface StreamEnded {
   /** Zone exits of the tracks ended here (they leave every zone). */
   readonly zoneEvents?: readonly ZoneEvent[];
   /** Event id → id of the event clip the event is part of (cameras with clips on). */
-  readonly clipOf?: Readonly<Record<string, string>>;
+  readonly clipOf?: Readonly<Record<string, string>>;  /** Ended tracks whose best snapshot is being written (cameras with snapshots on; see `selectSnapshots`). */
+  readonly snapshotted?: readonly number[];
 }
 
 /** What travels from the tracker to the publishers: one item per processed frame, then (maybe) the end. */

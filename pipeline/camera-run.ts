@@ -168,10 +168,12 @@ export class CameraRun {
     this.stopping = true;
     this.subscription?.unsubscribe();
     const ending = this.tracker?.end(reason);
+    // As in the graph: snapshots chosen and clips told before the end is published, so its events name them.
+    const snapshots = ending && this.snapshots ? this.snapshots.selector.observe(ending) : [];
     const clipOf = ending && this.clips?.observe(ending);
-    const end = ending && clipOf ? { ...ending, clipOf } : ending;
+    const end = ending && { ...ending, ...(clipOf ? { clipOf } : {}), ...(snapshots.length ? { snapshotted: snapshots.map((s) => s.trackId) } : {}) };
     if (end && end.ended.length > 0) publishMessages(this.parts.publishers, toTrackMessages(end, false, this.sequence.epoch), this.sequence);
-    if (end && this.snapshots) for (const s of this.snapshots.selector.observe(end)) this.snapshots.writer.write(s);
+    for (const s of snapshots) this.snapshots!.writer.write(s);
     this.closing = this.clips?.close() ?? null;
     if (end) this.status.tracksEnded += end.ended.length;
     const why = { shutdown: 'edgevis stopped the camera', 'camera-removed': 'the camera was removed', 'camera-restarted': 'the camera is restarting' }[reason];

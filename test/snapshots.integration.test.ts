@@ -36,8 +36,12 @@ t.test('every ended track gets its best snapshot: a JPEG with the track inside, 
   const shots = ws.messages.filter((m): m is Snapshot => m.type === 'track_snapshot');
   t.ok(ended.length >= 5, `tracks ended (${ended.length})`);
   t.same(shots.map((s) => s.trackId).sort((a, b) => a - b), ended.map((m) => (m.type === 'track_ended' ? m.track.trackId : 0)).sort((a, b) => a - b), 'one snapshot per ended track');
+  const endedIds = ended.map((m) => (m.type === 'track_ended' ? m.snapshotId : undefined)).sort();
+  t.same(endedIds, shots.map((s) => s.eventId).sort(), 'each track_ended named the track_snapshot that followed it (snapshotId)');
+  t.ok(shots.every((s) => ws.messages.findIndex((m) => m.type === 'track_ended' && m.snapshotId === s.eventId) < ws.messages.indexOf(s)), 'the end comes first, the snapshot after it');
   const validate = new Ajv({ strict: false }).compile(schema);
   t.ok(shots.every((s) => validate(s)), `track_snapshot messages validate ${JSON.stringify(validate.errors)}`);
+  t.ok(ended.every((m) => validate(m)), `track_ended messages with snapshotId validate ${JSON.stringify(validate.errors)}`);
 
   const http = runtime.websocketUrl!.replace(/^ws/, 'http').replace(/\/$/, '');
   for (const s of shots.slice(0, 4)) {

@@ -75,6 +75,7 @@ const trackEventMessageSchema = z.object({
   eventId: z.string().describe('id of the event, the same in every copy (and every replay), unique across runs: <camera>:<epoch>:<trackId>:started or :ended'),
   track: summarySchema,
   clipId: clipIdSchema,
+  snapshotId: z.string().optional().describe('track_ended of a camera with snapshots on: the eventId of the track_snapshot message that follows once the track\'s best snapshot is written (<camera>:<epoch>:<trackId>:snapshot); absent when the track has none'),
 }).strict().describe('track lifecycle event (topic <prefix>/<camera>/events)');
 
 const zoneBase = {

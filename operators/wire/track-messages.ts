@@ -13,7 +13,8 @@ const round2 = (v: number) => Math.round(v * 100) / 100;
  * bytes. Time fields are media time and frame indices only. The end of a stream gives only its
  * `track_ended` events. Events carry an `eventId` unique across runs (it holds the run's epoch); the
  * camera's `MessageSequence` stamps `seq` and `epoch` when they are published; an event that is part
- * of an event clip names it (`clipId`, from `tracks.clipOf`).
+ * of an event clip names it (`clipId`, from `tracks.clipOf`), and the end of a track whose snapshot
+ * is being written names the `track_snapshot` that follows (`snapshotId`, from `tracks.snapshotted`).
  * @param withMasks include COCO RLE masks in the snapshot
  * @param epoch the run's epoch (`MessageSequence.epoch`; 0 in a replay)
  */
@@ -24,7 +25,8 @@ export function toTrackMessages(tracks: Tracks, withMasks: boolean, epoch: numbe
   const clip = (eventId: string) => (tracks.clipOf?.[eventId] ? { clipId: tracks.clipOf[eventId] } : {});
   const ended = tracks.ended.map((track): UnsequencedMessage => {
     const eventId = `${run}:${track.trackId}:ended`;
-    return { ...base, type: 'track_ended', eventId, track, ...clip(eventId) };
+    const snapshot = tracks.snapshotted?.includes(track.trackId) ? { snapshotId: `${run}:${track.trackId}:snapshot` } : {};
+    return { ...base, type: 'track_ended', eventId, track, ...clip(eventId), ...snapshot };
   });
   const zoneEvents = (tracks.zoneEvents ?? []).map((e): UnsequencedMessage => {
     const id = `${run}:${e.trackId}:${e.kind === 'line_crossed' ? e.line : e.zone}:${e.kind}@${tracks.frameIndex}`;
