@@ -1,7 +1,7 @@
 // Retention of a camera's folder: segments, event clips and snapshots share one quota and one age
 // limit, oldest first whatever the kind; the segment being written and segments a clip still needs
-// stay; files that are not the camera's media are never touched.
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, utimesSync, writeFileSync } from 'node:fs';
+// stay; files that are not the camera's media are never touched; the indexes lose the deleted files' lines.
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import t from 'tap';
@@ -37,6 +37,7 @@ t.test('a snapshots-only camera: its folder is held to the quota, other files un
     utimesSync(join(dir, name), (now - ageMs) / 1000, (now - ageMs) / 1000);
   };
   for (let k = 0; k < 10; k++) put(`snapshots/gate-${k}.jpg`, 1000, (10 - k) * 60_000);
+  writeFileSync(join(dir, 'snapshots', 'index.jsonl'), Array.from({ length: 10 }, (_, k) => `${JSON.stringify({ file: `gate-${k}.jpg`, trackId: k })}\n`).join('') + '{"file": "gate-cut-off');
   put('clips/gate-3-1.mp4', 5000, 30 * 60_000);
   put('gate-20261203T101500Z-000004.mkv', 5000, 2 * HOUR);
   put('notes.txt', 9000, 3 * HOUR);
@@ -51,6 +52,8 @@ t.test('a snapshots-only camera: its folder is held to the quota, other files un
   t.same(left.map((f) => f.name), Array.from({ length: 6 }, (_, k) => `snapshots/gate-${k + 4}.jpg`), 'the segment, the clip and the oldest snapshots went first');
   t.ok(existsSync(join(dir, 'notes.txt')) && existsSync(join(dir, 'other-000001.mkv')), 'files that are not the camera\'s media stay');
   t.same(recorder.counters.deletedByQuota, 6, 'deletions counted');
+  const index = readFileSync(join(dir, 'snapshots', 'index.jsonl'), 'utf8').trim().split('\n').map((l) => (JSON.parse(l) as { file: string }).file);
+  t.same(index, Array.from({ length: 6 }, (_, k) => `gate-${k + 4}.jpg`), 'the snapshots\' index keeps the lines of the files left (and drops a line cut off by a crash)');
   t.same(recorder.state, { state: 'off' }, 'recording stays off');
   t.ok(readdirSync(dir).includes('clips'), 'folders stay');
 });

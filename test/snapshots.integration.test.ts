@@ -59,8 +59,19 @@ t.test('every ended track gets its best snapshot: a JPEG with the track inside, 
     const [r, g, b] = at(x, y + h / 2);
     t.ok(g > 150 && r < 120 && b < 170, `the box is drawn on the picture (left edge RGB ${r},${g},${b})`);
   }
-  const listed = await (await fetch(`${http}/media/pets/`)).json() as { snapshots: { file: string }[] };
+  type Listed = { snapshots: { file: string; eventId: string; time: string; className: string }[] };
+  const listed = await (await fetch(`${http}/media/pets/`)).json() as Listed;
   t.equal(listed.snapshots.length, shots.length, 'GET /media/pets/ lists them');
+  t.same(listed.snapshots.map((e) => e.eventId).sort(), shots.map((s) => s.eventId).sort(), 'with their events');
+  const times = listed.snapshots.map((e) => Date.parse(e.time)).sort((a, b) => a - b);
+  const middle = times[Math.floor(times.length / 2)];
+  const inRange = async (query: string) => ((await (await fetch(`${http}/media/pets/?${query}`)).json()) as Listed).snapshots.length;
+  t.equal(await inRange(`from=${middle}`), times.filter((x) => x >= middle).length, 'from= (ms) keeps those written since');
+  t.equal(await inRange(`to=${encodeURIComponent(new Date(middle).toISOString())}`), times.filter((x) => x <= middle).length, 'to= (ISO 8601) keeps those written until then');
+  t.equal(await inRange(`from=${Date.now() + 60_000}`), 0, 'none in the future');
+  const bad = await fetch(`${http}/media/pets/?from=yesterday`);
+  t.equal(bad.status, 400, 'a time that is not one: 400');
+  t.match(((await bad.json()) as { error: string }).error, /from=yesterday is not a time: give ISO 8601/, 'saying what to give');
   t.equal((await fetch(`${http}/media/pets/snapshots/..%2f..%2fetc%2fpasswd.jpg`)).status, 404, 'no way out of the folder');
 
   const retained = new Promise<Buffer>((resolve) => reader.on('message', (topic, payload, packet) => { if (topic === 'edgevis/pets/person/snapshot' && packet.retain) resolve(payload); }));

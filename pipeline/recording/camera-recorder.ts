@@ -1,8 +1,9 @@
-import { accessSync, appendFileSync, constants, readdirSync, readFileSync, renameSync, statfsSync, statSync, unlinkSync } from 'node:fs';
+import { accessSync, constants, readdirSync, renameSync, statfsSync, statSync, unlinkSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import type { RecordingTarget } from '../../operators/sources/source-spec.js';
 import type { Logger } from '../logger.js';
 import { makeFolders } from '../../config/make-folders.js';
+import { appendToIndex, compactIndex, readIndex, type SegmentEntry } from './media-index.js';
 import { listCameraMedia, retentionVictims, type MediaFile } from './media-retention.js';
 
 /** A camera's recording settings (config `cameras[].record`). */
@@ -26,15 +27,6 @@ export interface RecordingState {
   /** `recording`; `off` (not enabled); `error` (writing failed: `reason`; retried every minute). */
   readonly state: 'recording' | 'off' | 'error';
   readonly reason?: string;
-}
-
-/** One finished segment, as indexed. */
-export interface SegmentEntry {
-  readonly file: string;
-  /** Wall-clock time of its first and last frame (ISO 8601, UTC). */
-  readonly start: string;
-  readonly end: string;
-  readonly bytes: number;
 }
 
 /** How long a recording that failed waits before it is tried again, ms. */
@@ -112,10 +104,7 @@ export class CameraRecorder {
 
   /** Every finished segment still on disk, oldest first. */
   index(): SegmentEntry[] {
-    const present = new Set(this.files().map((f) => f.name));
-    let text = '';
-    try { text = readFileSync(join(this.dir, 'index.jsonl'), 'utf8'); } catch { return []; }
-    return text.split('\n').filter(Boolean).flatMap((line) => { try { return [JSON.parse(line) as SegmentEntry]; } catch { return []; } }).filter((s) => present.has(s.file));
+    return readIndex<SegmentEntry>(this.dir);
   }
 
   /** Keeps the segments from `from` (wall-clock ms) on while a clip needs them (null releases `owner`'s pin). */
@@ -170,7 +159,7 @@ export class CameraRecorder {
     try {
       renameSync(file, join(this.dir, named));
       const entry: SegmentEntry = { file: named, start: new Date(openedAt).toISOString(), end: new Date(at).toISOString(), bytes };
-      appendFileSync(join(this.dir, 'index.jsonl'), `${JSON.stringify(entry)}\n`);
+      appendToIndex(this.dir, entry);
     } catch (err) {
       this.fail(`indexing ${basename(file)} failed (${(err as NodeJS.ErrnoException).code})`);
       return;
@@ -190,8 +179,10 @@ export class CameraRecorder {
     const open = this.open && basename(this.open.file);
     const pinnedFrom = Math.min(Infinity, ...this.pins.values());
     let files = listCameraMedia(this.dir, this.cameraId);
+    const deleted = new Set<MediaFile['kind']>();
     const remove = (file: MediaFile, reason: 'quota' | 'age') => {
       try { unlinkSync(join(this.dir, file.name)); } catch { return false; }
+      deleted.add(file.kind);
       if (reason === 'age') this.counters.deletedByAge++; else this.counters.deletedByQuota++;
       return true;
     };
@@ -202,6 +193,10 @@ export class CameraRecorder {
     }
     const keep = (f: MediaFile) => f.kind === 'segment' && (f.name === open || f.mtimeMs >= pinnedFrom);
     for (const { file, reason } of retentionVictims(files, { maxBytes: this.settings.maxBytes, maxAgeMs: this.settings.maxAgeHours * 3600_000, now, keep })) remove(file, reason);
+    // The indexes lose the lines of deleted files (they would grow for good otherwise).
+    try {
+      for (const kind of deleted) compactIndex(kind === 'segment' ? this.dir : join(this.dir, kind === 'clip' ? 'clips' : 'snapshots'));
+    } catch { /* retried after the next deletion */ }
   }
 
   /** The recording files of the folder, oldest first (by segment number). */

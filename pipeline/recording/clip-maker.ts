@@ -10,6 +10,7 @@ import { gstQuote } from '../../operators/sources/gst-launch.js';
 import { MESSAGE_SCHEMA_VERSION, type UnsequencedMessage } from '../../operators/wire/track-messages.js';
 import type { Logger } from '../logger.js';
 import type { CameraRecorder } from './camera-recorder.js';
+import { appendToIndex, type ClipEntry } from './media-index.js';
 
 /** A camera's clip settings (config `cameras[].clips`). */
 export interface ClipSettings {
@@ -138,9 +139,11 @@ export class ClipMaker {
     const bytes = statSync(out).size;
     this.counters.clips++;
     this.counters.bytes += bytes;
+    const [start, last] = [segments[0].start, segments[segments.length - 1].end];
+    appendToIndex<ClipEntry>(this.dir, { file, clipId: clip.id, start, end: last, eventIds: clip.eventIds, bytes });
     this.publish({
       schema: MESSAGE_SCHEMA_VERSION, type: 'clip_ready', camera: this.cameraId, clipId: clip.id, eventIds: clip.eventIds,
-      start: segments[0].start, end: segments[segments.length - 1].end, clip: { file, url: `/media/${this.cameraId}/clips/${file}`, bytes },
+      start, end: last, clip: { file, url: `/media/${this.cameraId}/clips/${file}`, bytes },
     });
   }
 }

@@ -1,6 +1,7 @@
-import { createReadStream, existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { createReadStream, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { CAMERA_ID_PATTERN } from '../../config/camera-id.js';
+import { readIndex, type ClipEntry, type SegmentEntry, type SnapshotEntry } from '../recording/media-index.js';
 import { type HttpRoute, sendJson } from './http-edge.js';
 
 /** File names the media routes serve: letters, digits, `_`, `-`, one dot before the extension. */
@@ -12,8 +13,11 @@ const KIND_EXT: Record<string, string> = { '': 'mkv', snapshots: 'jpg', clips: '
 /**
  * A camera's recordings and snapshots over HTTP, behind the reader token like the rest of the
  * port (`HttpEdge`):
- * - `GET /media/<camera>/` → its finished recording segments (the index: file, start, end, bytes)
- *   and snapshots, JSON;
+ * - `GET /media/<camera>/[?from=…&to=…]` → what is on disk for the camera, from the folders'
+ *   indexes, oldest first, JSON: `segments` (file, start, end, bytes), `clips` (+ clipId and the
+ *   eventIds it holds) overlapping the range, and `snapshots` (time, eventId, trackId, className,
+ *   score, frameIndex) written in it; each with its `url`. `from`/`to` are ISO 8601 times or ms
+ *   since the Unix epoch (wall clock), either may be left out; a value that is neither is 400;
  * - `GET /media/<camera>/<segment>.mkv` → a segment (byte ranges served: players seek);
  * - `GET /media/<camera>/snapshots/<file>.jpg` → a snapshot;
  * - `GET /media/<camera>/clips/<file>.mp4` → an event clip (byte ranges).
@@ -29,16 +33,15 @@ export function mediaRoutes(recordingsDir: string): HttpRoute {
     if (!CAMERA_ID_PATTERN.test(camera)) { sendJson(response, 404, { error: 'no such camera' }); return true; }
     const dir = join(recordingsDir, camera, snapshots ?? '');
     if (file === '' && !snapshots) {
-      let index: unknown[] = [];
-      try { index = readFileSync(join(dir, 'index.jsonl'), 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as unknown); } catch { /* none yet */ }
-      const present = new Set(existsSync(dir) ? readdirSync(dir) : []);
-      const shots = existsSync(join(dir, 'snapshots')) ? readdirSync(join(dir, 'snapshots')).filter((f) => f.endsWith('.jpg')).sort() : [];
-      const clips = existsSync(join(dir, 'clips')) ? readdirSync(join(dir, 'clips')).filter((f) => f.endsWith('.mp4')).sort() : [];
+      const range = timeRange(url.searchParams);
+      if (typeof range === 'string') { sendJson(response, 400, { error: range }); return true; }
+      const overlaps = (e: { start: string; end: string }) => Date.parse(e.end) >= range.from && Date.parse(e.start) <= range.to;
+      const at = (e: { time: string }) => Date.parse(e.time) >= range.from && Date.parse(e.time) <= range.to;
       sendJson(response, 200, {
         camera,
-        segments: index.filter((e) => present.has((e as { file: string }).file)).map((e) => ({ ...(e as object), url: `/media/${camera}/${(e as { file: string }).file}` })),
-        snapshots: shots.map((f) => ({ file: f, url: `/media/${camera}/snapshots/${f}` })),
-        clips: clips.map((f) => ({ file: f, url: `/media/${camera}/clips/${f}` })),
+        segments: readIndex<SegmentEntry>(dir).filter(overlaps).map((e) => ({ ...e, url: `/media/${camera}/${e.file}` })),
+        clips: readIndex<ClipEntry>(join(dir, 'clips')).filter(overlaps).map((e) => ({ ...e, url: `/media/${camera}/clips/${e.file}` })),
+        snapshots: readIndex<SnapshotEntry>(join(dir, 'snapshots')).filter(at).map((e) => ({ ...e, url: `/media/${camera}/snapshots/${e.file}` })),
       });
       return true;
     }
@@ -63,4 +66,18 @@ export function mediaRoutes(recordingsDir: string): HttpRoute {
     createReadStream(path, { start, end }).on('error', () => response.destroy()).pipe(response);
     return true;
   };
+}
+
+/** The `from`/`to` query parameters as ms since the Unix epoch (open ends: ±Infinity), or why they are wrong. */
+function timeRange(query: URLSearchParams): { from: number; to: number } | string {
+  const parse = (name: string, open: number): number | string => {
+    const value = query.get(name);
+    if (value === null || value === '') return open;
+    const ms = /^\d+$/.test(value) ? Number(value) : Date.parse(value);
+    return Number.isFinite(ms) ? ms : `${name}=${value} is not a time: give ISO 8601 (2026-12-03T14:00:00Z) or ms since the Unix epoch`;
+  };
+  const from = parse('from', -Infinity), to = parse('to', Infinity);
+  if (typeof from === 'string') return from;
+  if (typeof to === 'string') return to;
+  return from <= to ? { from, to } : `from (${query.get('from')}) is after to (${query.get('to')})`;
 }

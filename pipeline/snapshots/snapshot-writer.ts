@@ -1,5 +1,6 @@
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { appendToIndex, type SnapshotEntry } from '../recording/media-index.js';
 import { makeFolders } from '../../config/make-folders.js';
 import type { TrackSnapshot } from '../../models/analytics/snapshot-selector.js';
 import { MESSAGE_SCHEMA_VERSION, type UnsequencedMessage } from '../../operators/wire/track-messages.js';
@@ -59,9 +60,12 @@ export class SnapshotWriter {
     this.counters.bytes += jpeg.length;
     const [x1, y1, x2, y2] = s.box;
     const r2 = (v: number) => Math.round(v * 100) / 100;
+    const eventId = `${this.cameraId}:${this.epoch}:${s.trackId}:snapshot`, score = Math.round(s.score * 1e4) / 1e4;
+    // The index lets `GET /media/<camera>/` list snapshots by time with their track (wall clock: recordings are).
+    appendToIndex<SnapshotEntry>(this.dir, { file, time: new Date().toISOString(), eventId, trackId: s.trackId, className: s.className, score, frameIndex: s.frameIndex, bytes: jpeg.length });
     this.outlets.message({
       schema: MESSAGE_SCHEMA_VERSION, type: 'track_snapshot', camera: this.cameraId, frameIndex: s.frameIndex, ptsMs: s.ptsMs,
-      eventId: `${this.cameraId}:${this.epoch}:${s.trackId}:snapshot`, trackId: s.trackId, className: s.className, score: Math.round(s.score * 1e4) / 1e4,
+      eventId, trackId: s.trackId, className: s.className, score,
       bbox: [r2(x1), r2(y1), r2(x2 - x1), r2(y2 - y1)],
       snapshot: { file, url: `/media/${this.cameraId}/snapshots/${file}`, bytes: jpeg.length },
     });
