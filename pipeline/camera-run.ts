@@ -65,6 +65,10 @@ export interface CameraStatus {
   lastFrameAt: number;
   /** Where the camera's recording stands (absent: recording not configured). */
   readonly recording?: RecordingState;
+  /** Snapshots written (JPEG bytes, failures) since the camera (re)started (absent: snapshots off; metrics only). */
+  readonly snapshotCounters?: Readonly<{ snapshots: number; bytes: number; errors: number }>;
+  /** Event clips made (MP4 bytes, failures) since the camera (re)started (absent: clips off; metrics only). */
+  readonly clipCounters?: Readonly<{ clips: number; bytes: number; errors: number }>;
 }
 
 /**
@@ -153,6 +157,9 @@ export class CameraRun {
     this.clips = camera.clips.enabled && parts.recorder && parts.clipsDir
       ? new ClipMaker(camera.id, parts.clipsDir, camera.clips, parts.recorder, this.sequence.epoch, (m) => publishMessages(parts.publishers, [m], this.sequence), this.log)
       : null;
+    // Not enumerable: the counters stay out of the status messages and reports.
+    if (this.snapshots) Object.defineProperty(this.status, 'snapshotCounters', { value: this.snapshots.writer.counters, enumerable: false });
+    if (this.clips) Object.defineProperty(this.status, 'clipCounters', { value: this.clips.counters, enumerable: false });
     this.setState('starting', 'loading models');
     this.start();
   }

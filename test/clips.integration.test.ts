@@ -56,6 +56,7 @@ t.test('a clip per event with its pre-roll, replayable, played by Chromium from 
   const http = runtime.websocketUrl!.replace(/^ws/, 'http').replace(/\/$/, '');
   const listed = await (await fetch(`${http}/media/gate/?from=${encodeURIComponent(clip.start)}`)).json() as { clips: { clipId: string; eventIds: string[]; url: string }[] };
   t.same(listed.clips.map((c) => [c.clipId, c.eventIds, c.url]), [[clip.clipId, clip.eventIds, clip.clip.url]], 'GET /media/gate/?from= lists the clip with its events');
+  t.match(await (await fetch(`${http}/metrics`)).text(), /^edgevis_clips_total\{camera="gate"\} [1-9]/m, '/metrics counts the clip');
   const file = join(dir, 'gate', 'clips', clip.clip.file);
   const frames = execFileSync('gst-launch-1.0', ['-v', 'filesrc', `location=${file}`, '!', 'qtdemux', '!', 'h264parse', '!', 'avdec_h264', '!', 'fakesink', 'sync=false', 'silent=false'], { encoding: 'utf8', timeout: 60_000, stdio: ['ignore', 'pipe', 'ignore'] })
     .split('\n').filter((l) => l.includes('chain')).length;

@@ -74,6 +74,9 @@ t.test('every ended track gets its best snapshot: a JPEG with the track inside, 
   t.match(((await bad.json()) as { error: string }).error, /from=yesterday is not a time: give ISO 8601/, 'saying what to give');
   t.equal((await fetch(`${http}/media/pets/snapshots/..%2f..%2fetc%2fpasswd.jpg`)).status, 404, 'no way out of the folder');
 
+  const metrics = await (await fetch(`${http}/metrics`)).text();
+  t.match(metrics, new RegExp(`^edgevis_snapshots_total\\{camera="pets"\\} ${shots.length}$`, 'm'), '/metrics counts them');
+  t.match(metrics, new RegExp(`^edgevis_snapshot_bytes_total\\{camera="pets"\\} ${shots.reduce((n, s) => n + s.snapshot.bytes, 0)}$`, 'm'), 'and their bytes');
   const retained = new Promise<Buffer>((resolve) => reader.on('message', (topic, payload, packet) => { if (topic === 'edgevis/pets/person/snapshot' && packet.retain) resolve(payload); }));
   await reader.subscribeAsync('edgevis/pets/person/snapshot');
   const picture = await Promise.race([retained, new Promise<null>((r) => setTimeout(() => r(null), 3000))]);

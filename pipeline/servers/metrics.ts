@@ -17,7 +17,8 @@ const snake = (name: string) => name.replace(/[A-Z]/g, (c) => `_${c.toLowerCase(
  * - per camera (label `camera`), read from each camera's status at scrape time: frames received /
  *   processed / dropped (label `reason`: `sampler` replaced by a newer frame, `source` skipped by
  *   the source) / corrupt, tracks started / ended, reconnects, state (one series per state, 1 for
- *   the current one), processing fps, active tracks, inference seconds;
+ *   the current one), processing fps, active tracks, inference seconds, snapshots and event clips
+ *   written (count, bytes, errors);
  * - per camera and frame: `edgevis_stage_seconds` (label `stage`: wait, segment, embed, track,
  *   publish) and `edgevis_frame_latency_seconds` (source to published) histograms;
  * - web viewer: pictures sent / skipped for backed-up viewers, viewers connected;
@@ -60,6 +61,12 @@ export class EdgevisMetrics {
     perCamera('edgevis_tracks_ended_total', 'Tracks ended (lost, end of stream, stop).', (c) => c.tracksEnded);
     perCamera('edgevis_reconnects_total', 'Times the camera came back after a loss.', (c) => c.reconnects);
     perCamera('edgevis_inference_seconds_total', 'Time spent segmenting this camera\'s frames in the inference worker.', (c) => c.inferenceMs / 1000);
+    perCamera('edgevis_snapshots_total', 'Track snapshots written (JPEG), cameras with snapshots on.', (c) => c.snapshotCounters?.snapshots ?? 0);
+    perCamera('edgevis_snapshot_bytes_total', 'Bytes of the track snapshots written.', (c) => c.snapshotCounters?.bytes ?? 0);
+    perCamera('edgevis_snapshot_errors_total', 'Track snapshots that could not be encoded or written.', (c) => c.snapshotCounters?.errors ?? 0);
+    perCamera('edgevis_clips_total', 'Event clips written (MP4), cameras with clips on.', (c) => c.clipCounters?.clips ?? 0);
+    perCamera('edgevis_clip_bytes_total', 'Bytes of the event clips written.', (c) => c.clipCounters?.bytes ?? 0);
+    perCamera('edgevis_clip_errors_total', 'Event clips that could not be made (no segment covered them, remuxing failed).', (c) => c.clipCounters?.errors ?? 0);
     perCamera('edgevis_processing_fps', 'Frames processed per second over the run.', (c) => processingFps(c), 'gauge');
     perCamera('edgevis_active_tracks', 'Confirmed tracks matched in the latest frame.', (c) => c.activeTracks, 'gauge');
     new Gauge({
