@@ -6,7 +6,7 @@ import type { Frame } from '../models/frame.js';
 import type { Tracker } from '../models/tracker.js';
 import type { FrameTracks, StreamEnded, Tracks, TrackSummary } from '../models/tracks.js';
 import { FrameCredit } from '../operators/backpressure/frame-credit.js';
-import { gatherClips } from '../operators/gather-clips.js';
+import { gatherClips, type ClipGatherer } from '../operators/gather-clips.js';
 import { publishTracks, type TrackPublisher } from '../operators/publish-tracks.js';
 import { MessageSequence } from '../operators/wire/message-sequence.js';
 import { releaseFrame } from '../operators/release-frame.js';
@@ -168,7 +168,13 @@ t.test('gatherClips: the clip gatherer sees every item before it is published, a
   const tracker = new ScriptedTracker();
   const items: Tracks[] = [tracker.update(detections(0)), tracker.update(detections(1)), tracker.end()!];
   const seen: number[] = [];
-  const gatherer = { observe: (x: Tracks) => { seen.push(x.frameIndex); return x.kind === 'frame' && x.started.length ? { 'cam:0:1:started': 'cam-0-1' } : x.kind === 'stream-ended' ? { 'cam:0:1:ended': 'cam-0-1' } : null; } };
+  const gatherer: ClipGatherer = {
+    observe: (x): Record<string, string> | null => {
+      seen.push(x.frameIndex);
+      if (x.kind === 'frame' && x.started.length) return { 'cam:0:1:started': 'cam-0-1' };
+      return x.kind === 'stream-ended' ? { 'cam:0:1:ended': 'cam-0-1' } : null;
+    },
+  };
   const a = recordingPublisher();
   const passed = await lastValueFrom(of(...items).pipe(gatherClips(gatherer), publishTracks([a], false, new MessageSequence()), toArray()));
   t.same(seen, [0, 1, 1], 'every item, in order');
