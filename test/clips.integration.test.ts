@@ -1,7 +1,7 @@
 // Event clips from a simulated H.264 camera without continuous recording (a pre-roll buffer of
 // segments on disk): a person confirmed makes a clip that starts the pre-roll before the event
 // (within one GOP), the MP4 decodes, clip_ready names the event and the event names the clip; replaying the clip twice gives
-// the same events; the viewer lists the clip and Chromium plays it in a <video>.
+// the same events; the viewer links the clip's events to it, lists the clip and Chromium plays it in a <video>.
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -26,13 +26,22 @@ t.test('a clip per event with its pre-roll, replayable, played by Chromium from 
   t.teardown(() => camera.stop());
   const dir = mkdtempSync(join(tmpdir(), 'edgevis-clips-'));
   let ws!: Awaited<ReturnType<typeof wsCollector>>;
+  // The viewer watches from the start, so its event list gets the events as they happen.
+  const browser: Browser | null = existsSync(CHROMIUM) ? await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox', '--disable-gpu', '--autoplay-policy=no-user-gesture-required'] }) : null;
+  if (browser) t.teardown(() => browser.close());
+  const page = await browser?.newPage();
+  const errors: string[] = [];
+  page?.on('pageerror', (e) => errors.push(e.message));
   const runtime = await startEdgevis(parseConfig({
     cameras: [{ id: 'gate', source: camera.url, maxFrames: 150, clips: { enabled: true, preRollSeconds: PRE_ROLL_S, postRollSeconds: 1, events: ['track_started'], classes: ['person'] } }],
     model: { path: MODEL, executionProviders: ['cpu'], classes: ['person'] }, embedder: { kind: 'histogram' },
     // People enter ~1.5 s into the stream; confirmed after 10 frames, the first event comes once the pre-roll is buffered.
     tracker: { confirmHits: 10 },
     recordingsDir: dir, publish: { websocket: { port: 0 }, mqtt: { enabled: false } },
-  }, 'test'), { logger: quietLogger, beforeCameras: async ({ websocketUrl }) => { ws = await wsCollector(`${websocketUrl}cameras/gate`); } });
+  }, 'test'), { logger: quietLogger, beforeCameras: async ({ websocketUrl }) => {
+    ws = await wsCollector(`${websocketUrl}cameras/gate`);
+    await page?.goto(`${websocketUrl!.replace(/^ws/, 'http')}?camera=gate`);
+  } });
   t.teardown(async () => { ws.close(); await runtime.stop(); });
   await runtime.done;
   await settle(() => ws.messages.some((m) => m.type === 'clip_ready'), 30_000);
@@ -72,13 +81,12 @@ t.test('a clip per event with its pre-roll, replayable, played by Chromium from 
   t.ok(a.includes('"track_started"'), 'replaying the clip finds the tracks');
   t.equal(a, b, 'replaying the clip twice gives the same events, byte for byte');
 
-  if (!existsSync(CHROMIUM)) { t.comment('chromium missing: the player is not tested here'); return; }
-  const browser: Browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox', '--disable-gpu', '--autoplay-policy=no-user-gesture-required'] });
-  t.teardown(() => browser.close());
-  const page = await browser.newPage();
-  const errors: string[] = [];
-  page.on('pageerror', (e) => errors.push(e.message));
-  await page.goto(`${runtime.websocketUrl!.replace(/^ws/, 'http')}?camera=gate`);
+  if (!page) { t.comment('chromium missing: the player is not tested here'); return; }
+  // The event that opened the clip became a link to it once clip_ready came.
+  await page.waitForSelector('#events div.has-clip', { timeout: 15_000 });
+  await page.click('#events div.has-clip');
+  t.equal(await page.evaluate(() => (window as unknown as { edgevisViewer: { playing: string } }).edgevisViewer.playing), clip.clip.url, 'a click on one of its events in the viewer plays the clip');
+  await page.reload();
   await page.waitForSelector('#clips button', { timeout: 15_000 });
   await page.click('#clips button');
   await page.waitForFunction(() => (document.getElementById('player') as HTMLVideoElement).currentTime > 0.5, undefined, { timeout: 20_000 });

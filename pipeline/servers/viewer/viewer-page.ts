@@ -29,6 +29,7 @@ export const VIEWER_HTML = String.raw`<!doctype html>
   #clips button { display: block; width: 100%; margin: 2px 0; background: #222; color: #ddd; border: 1px solid #444; text-align: left; cursor: pointer; }
   #player { width: 100%; max-height: 200px; display: none; background: #000; }
   #events img { height: 48px; vertical-align: middle; margin-right: 4px; }
+  #events div.has-clip { cursor: pointer; color: #8fd; } #events div.has-clip::after { content: " ▶ clip"; }
 </style>
 </head>
 <body>
@@ -132,8 +133,22 @@ function withToken(url) { return token ? url + (url.includes("?") ? "&" : "?") +
 function addClip(url, label) {
   if ([...$("clips").children].some((b) => b.dataset.url === url)) return;
   const b = document.createElement("button"); b.textContent = label; b.dataset.url = url;
-  b.onclick = () => { const v = $("player"); v.style.display = "block"; v.src = withToken(url); v.play().catch((e) => viewer.errors.push(String(e))); viewer.playing = url; };
+  b.onclick = () => playClip(url);
   $("clips").prepend(b);
+}
+
+/** Plays a clip in the player. */
+function playClip(url) {
+  const v = $("player"); v.style.display = "block"; v.src = withToken(url);
+  v.play().catch((e) => viewer.errors.push(String(e))); viewer.playing = url;
+}
+
+/** Events of a clip that is now written: a click on one plays it. */
+function linkEvents(clipId, url) {
+  for (const div of $("events").querySelectorAll("div[data-clip]")) {
+    if (div.dataset.clip !== clipId) continue;
+    div.classList.add("has-clip"); div.onclick = () => playClip(url);
+  }
 }
 
 async function loadClips(camera) {
@@ -145,8 +160,9 @@ async function loadClips(camera) {
   } catch (err) { viewer.errors.push(String(err)); }
 }
 
-function event(text, image) {
+function event(text, image, clipId) {
   const div = document.createElement("div"); div.textContent = text;
+  if (clipId) div.dataset.clip = clipId; // clickable once its clip_ready names the file
   if (image) { const img = document.createElement("img"); img.src = withToken(image); div.prepend(img); }
   $("events").prepend(div);
   while ($("events").childElementCount > 50) $("events").lastChild.remove();
@@ -171,18 +187,19 @@ function onMessage(data) {
     for (const k of snapshots.keys()) if (k < m.frameIndex - 60) snapshots.delete(k);
     draw(m.frameIndex);
   } else if (m.type === "track_started" || m.type === "track_ended") {
-    event("frame " + m.frameIndex + ": #" + m.track.trackId + " " + m.track.className + (m.type === "track_started" ? " started" : " ended (" + m.track.endReason + ")"));
+    event("frame " + m.frameIndex + ": #" + m.track.trackId + " " + m.track.className + (m.type === "track_started" ? " started" : " ended (" + m.track.endReason + ")"), null, m.clipId);
     if (m.type === "track_ended") trails.delete(m.track.trackId);
   } else if (m.type === "zone_entered" || m.type === "zone_exited") {
-    event("frame " + m.frameIndex + ": #" + m.trackId + (m.type === "zone_entered" ? " entered " : " left ") + m.zone + (m.dwellMs !== undefined ? " after " + (m.dwellMs / 1000).toFixed(1) + " s" : ""));
+    event("frame " + m.frameIndex + ": #" + m.trackId + (m.type === "zone_entered" ? " entered " : " left ") + m.zone + (m.dwellMs !== undefined ? " after " + (m.dwellMs / 1000).toFixed(1) + " s" : ""), null, m.clipId);
   } else if (m.type === "line_crossed") {
-    event("frame " + m.frameIndex + ": #" + m.trackId + " crossed " + m.line + " " + m.direction);
+    event("frame " + m.frameIndex + ": #" + m.trackId + " crossed " + m.line + " " + m.direction, null, m.clipId);
   } else if (m.type === "camera_status") {
     event(m.camera + " " + m.state + ": " + m.reason);
   } else if (m.type === "track_snapshot") {
     event("#" + m.trackId + " " + m.className + " snapshot", m.snapshot.url);
   } else if (m.type === "clip_ready") {
     addClip(m.clip.url, m.start.slice(11, 19) + " – " + m.end.slice(11, 19) + " (" + m.eventIds.length + " events)");
+    linkEvents(m.clipId, m.clip.url);
   }
 }
 
