@@ -1,3 +1,4 @@
+import { join } from 'node:path';
 import type { Subscription } from 'rxjs';
 import type { CameraConfig } from '../config/schema.js';
 import type { Detections } from '../models/detections.js';
@@ -152,6 +153,7 @@ export class CameraRun {
       writer: new SnapshotWriter(camera.id, parts.snapshotsDir, camera.snapshots, this.sequence.epoch, {
         message: (m) => publishMessages(parts.publishers, [m], this.sequence),
         jpeg: (label, jpeg) => { for (const p of parts.publishers) p.publishSnapshot?.(camera.id, label, jpeg); },
+        written: (file, bytes) => parts.recorder?.noteWritten(join('snapshots', file), 'snapshot', bytes),
       }, this.log),
     } : null;
     this.clips = camera.clips.enabled && parts.recorder && parts.clipsDir

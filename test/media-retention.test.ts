@@ -54,6 +54,10 @@ t.test('a snapshots-only camera: its folder is held to the quota, other files un
   t.same(recorder.counters.deletedByQuota, 6, 'deletions counted');
   const index = readFileSync(join(dir, 'snapshots', 'index.jsonl'), 'utf8').trim().split('\n').map((l) => (JSON.parse(l) as { file: string }).file);
   t.same(index, Array.from({ length: 6 }, (_, k) => `gate-${k + 4}.jpg`), 'the snapshots\' index keeps the lines of the files left (and drops a line cut off by a crash)');
+  put('snapshots/gate-10.jpg', 2000, 0);
+  recorder.noteWritten('snapshots/gate-10.jpg', 'snapshot', 2000);
+  recorder.enforceRetention();
+  t.same(listCameraMedia(dir, 'gate').map((f) => f.name), [...Array.from({ length: 4 }, (_, k) => `snapshots/gate-${k + 6}.jpg`), 'snapshots/gate-10.jpg'], 'a file it is told about counts without listing the folder again: the two oldest make room');
   t.same(recorder.state, { state: 'off' }, 'recording stays off');
   t.ok(readdirSync(dir).includes('clips'), 'folders stay');
 });

@@ -33,6 +33,12 @@ export interface RecordingState {
 const RETRY_MS = 60_000;
 /** How often the folder is held to its quota and age (the open segment grows), ms. */
 const RETENTION_INTERVAL_MS = 5_000;
+/**
+ * How often the folder is listed again from disk, ms: in between, retention works from its own list
+ * (files it was told about, the open segment stat'ed), so a folder of 100k snapshots is not stat'ed
+ * every 5 s. A listing also picks up what changed behind edgevis's back.
+ */
+const RESCAN_MS = 10 * 60_000;
 
 /**
  * One camera's recording: the segment files the camera's connections write (`RecordingTarget`,
@@ -60,6 +66,9 @@ export class CameraRecorder {
   /** Wall-clock time at the current connection's running time 0, ms (its pipeline starts right after `target()`). */
   private connectionStartedAt = 0;
   private readonly timer: NodeJS.Timeout;
+  /** The folder's finished files, oldest first (null: list the folder at the next retention), and when it was listed. */
+  private media: MediaFile[] | null = null;
+  private listedAt = 0;
   /** What was written and deleted, for metrics. */
   readonly counters = { bytesWritten: 0, segments: 0, deletedByQuota: 0, deletedByAge: 0, writeErrors: 0 };
 
@@ -115,6 +124,15 @@ export class CameraRecorder {
   /** The segment being written now, if any: its file and since when (wall-clock ms). */
   get openSegment(): { file: string; openedAt: number } | null { return this.open; }
 
+  /**
+   * A file written into the camera's folder by another part (an event clip, a snapshot), so
+   * retention counts it without listing the folder again.
+   * @param name path relative to the camera's folder (`clips/gate-3-1.mp4`, `snapshots/gate-3-7.jpg`)
+   */
+  noteWritten(name: string, kind: MediaFile['kind'], bytes: number): void {
+    this.media?.push({ name, kind, bytes, mtimeMs: this.now() });
+  }
+
   /** Stops the retention timer. */
   close(): void { clearInterval(this.timer); }
 
@@ -166,6 +184,7 @@ export class CameraRecorder {
     }
     this.counters.segments++;
     this.counters.bytesWritten += bytes;
+    this.media?.push({ name: named, kind: 'segment', bytes, mtimeMs: at });
     this.enforceRetention();
   }
 
@@ -178,10 +197,21 @@ export class CameraRecorder {
     const now = this.now();
     const open = this.open && basename(this.open.file);
     const pinnedFrom = Math.min(Infinity, ...this.pins.values());
-    let files = listCameraMedia(this.dir, this.cameraId);
+    if (!this.media || now - this.listedAt >= RESCAN_MS) {
+      this.media = listCameraMedia(this.dir, this.cameraId).filter((f) => f.name !== open);
+      this.listedAt = now;
+    }
+    // The open segment grows: its size now (one stat), the rest as known.
+    const growing = open ? statSync(join(this.dir, open), { throwIfNoEntry: false }) : undefined;
+    let files = growing ? [...this.media, { name: open!, kind: 'segment' as const, bytes: growing.size, mtimeMs: growing.mtimeMs }] : [...this.media];
     const deleted = new Set<MediaFile['kind']>();
+    const gone = new Set<string>();
     const remove = (file: MediaFile, reason: 'quota' | 'age') => {
-      try { unlinkSync(join(this.dir, file.name)); } catch { return false; }
+      try { unlinkSync(join(this.dir, file.name)); } catch (err) {
+        if ((err as NodeJS.ErrnoException).code === 'ENOENT') gone.add(file.name); // deleted behind our back
+        return false;
+      }
+      gone.add(file.name);
       deleted.add(file.kind);
       if (reason === 'age') this.counters.deletedByAge++; else this.counters.deletedByQuota++;
       return true;
@@ -193,6 +223,7 @@ export class CameraRecorder {
     }
     const keep = (f: MediaFile) => f.kind === 'segment' && (f.name === open || f.mtimeMs >= pinnedFrom);
     for (const { file, reason } of retentionVictims(files, { maxBytes: this.settings.maxBytes, maxAgeMs: this.settings.maxAgeHours * 3600_000, now, keep })) remove(file, reason);
+    if (gone.size) this.media = this.media.filter((f) => !gone.has(f.name));
     // The indexes lose the lines of deleted files (they would grow for good otherwise).
     try {
       for (const kind of deleted) compactIndex(kind === 'segment' ? this.dir : join(this.dir, kind === 'clip' ? 'clips' : 'snapshots'));

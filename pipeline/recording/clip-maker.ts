@@ -137,6 +137,7 @@ export class ClipMaker {
       rmSync(parts, { recursive: true, force: true });
     }
     const bytes = statSync(out).size;
+    this.recorder.noteWritten(join('clips', file), 'clip', bytes);
     this.counters.clips++;
     this.counters.bytes += bytes;
     const [start, last] = [segments[0].start, segments[segments.length - 1].end];

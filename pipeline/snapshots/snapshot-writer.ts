@@ -21,6 +21,8 @@ export interface SnapshotOutlets {
   readonly message: (message: UnsequencedMessage) => void;
   /** Hands the JPEG to the publishers that keep one per camera and label (MQTT `<prefix>/<camera>/<label>/snapshot`, retained). */
   readonly jpeg: (label: string, jpeg: Buffer) => void;
+  /** Told of each file written (name in the snapshots folder, bytes), for the folder's retention. */
+  readonly written?: (file: string, bytes: number) => void;
 }
 
 /**
@@ -56,6 +58,7 @@ export class SnapshotWriter {
     const file = `${this.cameraId}-${this.epoch}-${s.trackId}.jpg`;
     makeFolders(this.dir);
     await writeFile(join(this.dir, file), jpeg);
+    this.outlets.written?.(file, jpeg.length);
     this.counters.snapshots++;
     this.counters.bytes += jpeg.length;
     const [x1, y1, x2, y2] = s.box;
