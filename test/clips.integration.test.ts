@@ -74,7 +74,7 @@ t.test('a clip per event with its pre-roll, replayable, played by Chromium from 
 
   const replay = async (n: number) => {
     const out = join(dir, `replay-${n}`);
-    const metrics = await replayRecording(parseConfig({ cameras: [{ id: 'clip', source: file }], model: { path: MODEL, executionProviders: ['cpu'], classes: ['person'] }, embedder: { kind: 'histogram' } }, 'test'), { logger: quietLogger, outDir: out, results: false });
+    const metrics = await replayRecording(parseConfig({ cameras: [{ id: 'clip', source: file }], model: { path: MODEL, executionProviders: ['cpu'], classes: ['person'] }, embedder: { kind: 'histogram' }, publish: { websocket: { enabled: false }, mqtt: { enabled: false } } }, 'test'), { logger: quietLogger, outDir: out, results: false });
     return { events: readFileSync(join(out, 'events.jsonl'), 'utf8'), metrics };
   };
   const [a, b] = [await replay(1), await replay(2)];
