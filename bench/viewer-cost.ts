@@ -1,11 +1,13 @@
 /**
  * What a web viewer costs the pipeline: the default recording read in full (every frame) with no
  * viewer, then with one viewer taking pictures at 5 and at 15 per second (reading them as a browser
- * would), in one run; prints frames/s and pictures sent. Histogram embedder, so the picture
- * encoding is a visible share of the work.
+ * would), in one run; prints frames/s and pictures sent. The cheapest profile (yolov8n-seg-320) and
+ * the histogram embedder, so the picture encoding is as large a share of the work as it gets.
+ * Started as the CLI starts (pipeline/start-settings.ts).
  *
- * usage: npm run build && UV_THREADPOOL_SIZE=32 node dist/bench/viewer-cost.js [frames=300]
+ * usage: npm run build && node dist/bench/viewer-cost.js [frames=300]
  */
+import { applyStartSettings } from '../pipeline/start-settings.js';
 import { pino } from 'pino';
 import { WebSocket } from 'ws';
 import { DEFAULT_SOURCE } from '../config/command-line.js';
@@ -13,10 +15,11 @@ import { parseConfig } from '../config/load.js';
 import { processingFps } from '../pipeline/camera-run.js';
 import { startEdgevis } from '../pipeline/runtime.js';
 
+applyStartSettings();
 const FRAMES = Number(process.argv[2] ?? 300);
 const config = parseConfig({
   cameras: [{ id: 'pets', source: DEFAULT_SOURCE, maxFrames: FRAMES }],
-  embedder: { kind: 'histogram' }, model: { classes: ['person'] },
+  embedder: { kind: 'histogram' }, model: { profile: 'yolov8n-seg-320', classes: ['person'] },
   publish: { websocket: { port: 0 }, mqtt: { enabled: false } },
 }, 'viewer-cost bench');
 
