@@ -17,7 +17,7 @@
  * usage: npm run build && node dist/bench/recording-cost.js [seconds=30] [rounds=2]
  */
 import { applyStartSettings } from '../pipeline/start-settings.js';
-import { mkdtempSync, readdirSync, statSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pino } from 'pino';
@@ -28,20 +28,12 @@ import type { TrackPublisher } from '../operators/publish-tracks.js';
 import type { TrackMessage } from '../operators/wire/track-messages.js';
 import { startEdgevis } from '../pipeline/runtime.js';
 import { startRtspCamera } from '../simulate/rtsp-camera.js';
+import { bytesUnder } from './folder-files.js';
 
 applyStartSettings();
 const seconds = Number(process.argv[2] ?? 30), rounds = Number(process.argv[3] ?? 2);
 const SETTLE_S = 6;
 const sleep = (s: number) => new Promise((r) => setTimeout(r, s * 1000));
-
-/** Bytes of every file under `dir` (recursive; 0 when it does not exist yet). */
-function bytesUnder(dir: string): number {
-  let total = 0;
-  let entries;
-  try { entries = readdirSync(dir, { withFileTypes: true }); } catch { return 0; }
-  for (const e of entries) total += e.isDirectory() ? bytesUnder(join(dir, e.name)) : statSync(join(dir, e.name), { throwIfNoEntry: false })?.size ?? 0;
-  return total;
-}
 
 const VARIANTS = {
   off: {},

@@ -10,7 +10,7 @@
  * usage: npm run build && node dist/bench/recording-quota.js [minutes=10] [quotaMB=50]
  */
 import { applyStartSettings } from '../pipeline/start-settings.js';
-import { mkdtempSync, readdirSync, statSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pino } from 'pino';
@@ -18,17 +18,11 @@ import { DEFAULT_SOURCE } from '../config/command-line.js';
 import { parseConfig } from '../config/load.js';
 import { startEdgevis } from '../pipeline/runtime.js';
 import { startRtspCamera } from '../simulate/rtsp-camera.js';
+import { filesUnder } from './folder-files.js';
 
 applyStartSettings();
 const minutes = Number(process.argv[2] ?? 10), quotaMb = Number(process.argv[3] ?? 50);
 const quota = Math.round(quotaMb * 1e6);
-
-/** Every file under `dir` with its size (recursive). */
-function filesUnder(dir: string): { name: string; bytes: number }[] {
-  let entries;
-  try { entries = readdirSync(dir, { withFileTypes: true }); } catch { return []; }
-  return entries.flatMap((e) => (e.isDirectory() ? filesUnder(join(dir, e.name)) : [{ name: join(dir, e.name), bytes: statSync(join(dir, e.name), { throwIfNoEntry: false })?.size ?? 0 }]));
-}
 
 const server = await startRtspCamera(DEFAULT_SOURCE, { fps: 10, loop: true, codec: 'h264', mount: 'cam' });
 const recordingsDir = mkdtempSync(join(tmpdir(), 'edgevis-recording-quota-'));

@@ -1,4 +1,4 @@
-import { accessSync, constants, readdirSync, renameSync, statfsSync, statSync, unlinkSync } from 'node:fs';
+import { accessSync, constants, renameSync, statfsSync, statSync, unlinkSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import type { RecordingTarget } from '../../operators/sources/source-spec.js';
 import type { Logger } from '../logger.js';
@@ -230,19 +230,8 @@ export class CameraRecorder {
     } catch { /* retried after the next deletion */ }
   }
 
-  /** The recording files of the folder, oldest first (by segment number). */
-  private files(): { name: string; bytes: number; mtimeMs: number; index: number }[] {
-    let names: string[];
-    try { names = readdirSync(this.dir); } catch { return []; }
-    return names.flatMap((name) => {
-      const index = indexOf(name);
-      if (index === null || !name.startsWith(`${this.cameraId}-`)) return [];
-      try { const s = statSync(join(this.dir, name)); return [{ name, bytes: s.size, mtimeMs: s.mtimeMs, index }]; } catch { return []; }
-    }).sort((a, b) => a.index - b.index);
-  }
-
   private highestIndex(): number {
-    return this.files().reduce((max, f) => Math.max(max, f.index), -1);
+    return listCameraMedia(this.dir, this.cameraId).reduce((max, f) => (f.kind === 'segment' ? Math.max(max, indexOf(f.name) ?? -1) : max), -1);
   }
 }
 
