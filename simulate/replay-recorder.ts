@@ -1,4 +1,3 @@
-import { closeSync, openSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import type { TrackPublisher } from '../operators/publish-tracks.js';
@@ -6,7 +5,7 @@ import type { TrackMessage } from '../operators/wire/track-messages.js';
 import type { ResultWriterEvent, ResultWriterRequest } from './result-files-worker.js';
 import { REPLAY_FILES } from './result-files.js';
 import { makeFolders } from '../config/make-folders.js';
-import { OutputError, outputProblem } from './output-problem.js';
+import { appendOutput, closeOutput, openOutputFile, OutputError, outputProblem } from './output-problem.js';
 
 /**
  * Writes what a replay published, as it is published: the event log (every message as one JSON
@@ -36,12 +35,8 @@ export class ReplayRecorder implements TrackPublisher {
    */
   constructor(outDir: string, withResults: boolean, private readonly warn: (message: string) => void = () => undefined, private readonly onFailure: (why: string) => void = () => undefined) {
     this.eventsPath = join(outDir, REPLAY_FILES.events);
-    try {
-      makeFolders(outDir);
-      this.eventsFd = openSync(this.eventsPath, 'w');
-    } catch (err) {
-      throw new OutputError(outputProblem(this.eventsPath, err));
-    }
+    try { makeFolders(outDir); } catch (err) { throw new OutputError(outputProblem(this.eventsPath, err)); }
+    this.eventsFd = openOutputFile(this.eventsPath);
     if (!withResults) return;
     const ext = import.meta.url.endsWith('.ts') ? 'ts' : 'js';
     const writer = new Worker(new URL(`./result-files-worker.${ext}`, import.meta.url), { workerData: { outDir } });
@@ -59,9 +54,9 @@ export class ReplayRecorder implements TrackPublisher {
   publish(message: TrackMessage, json: string): void {
     if (this.closed || this.eventLogFailure) return;
     try {
-      writeSync(this.eventsFd, `${json}\n`);
+      appendOutput(this.eventsFd, this.eventsPath, `${json}\n`);
     } catch (err) {
-      this.eventLogFailure = outputProblem(this.eventsPath, err);
+      this.eventLogFailure = (err as Error).message;
       this.onFailure(this.eventLogFailure);
       return;
     }
@@ -82,7 +77,7 @@ export class ReplayRecorder implements TrackPublisher {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    try { closeSync(this.eventsFd); } catch (err) { this.eventLogFailure ??= outputProblem(this.eventsPath, err); }
+    try { closeOutput(this.eventsFd, this.eventsPath); } catch (err) { this.eventLogFailure ??= (err as Error).message; }
     if (!this.writer) return;
     this.writer.postMessage({ kind: 'close' } satisfies ResultWriterRequest);
     await this.writerDone;
