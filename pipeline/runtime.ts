@@ -147,7 +147,7 @@ export async function startEdgevis(config: EdgevisConfig, options: RuntimeOption
     publishers.websocket.previews = previews;
     publishers.httpEdge!.route(viewerRoutes(cameraStatuses, cameraConfigs));
   }
-  if (publishers.httpEdge) publishers.httpEdge.route(mediaRoutes(recordingsDir));
+  if (publishers.httpEdge) publishers.httpEdge.route(mediaRoutes(recordingsDir, (id) => knownCameras.has(id)));
   if (options.beforeCameras) {
     try {
       await options.beforeCameras({ websocketUrl: publishers.websocketUrl, mqttUrl: publishers.mqttUrl });

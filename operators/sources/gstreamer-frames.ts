@@ -8,7 +8,7 @@ import { rgbByteLength } from '../../models/frame.js';
 import type { FrameCredit } from '../backpressure/frame-credit.js';
 import { aviStatedFrames } from './avi-header.js';
 import { FrameBufferPool } from './frame-buffer-pool.js';
-import { APPSINK_NAME, gstLaunchLine, RECORDING_ENCODER, RECORDING_QUEUE, RECORDING_SINK } from './gst-launch.js';
+import { APPSINK_NAME, gstLaunchLine, RECORDING_ENCODER, RECORDING_PARSER, RECORDING_QUEUE, RECORDING_SINK } from './gst-launch.js';
 import { SourceError } from './source-error.js';
 import { isLive, schemeOf, type SourceProgress, type SourceSpec } from './source-spec.js';
 
@@ -275,5 +275,6 @@ export function parseFramerate(text: string | undefined): number | null {
 
 /** Whether an element path (`/GstPipeline:pipeline0/GstSplitMuxSink:recsegments/GstFileSink:sink`) is in the recording branch. */
 function isRecordingElement(path: string): boolean {
-  return path.split('/').some((part) => part.endsWith(`:${RECORDING_SINK}`) || part.endsWith(`:${RECORDING_QUEUE}`) || part.endsWith(`:${RECORDING_ENCODER}`));
+  const names = [RECORDING_SINK, RECORDING_QUEUE, RECORDING_ENCODER, RECORDING_PARSER];
+  return path.split('/').some((part) => names.some((name) => part.endsWith(`:${name}`)));
 }

@@ -1,5 +1,6 @@
-import { appendFileSync, existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { plainEntry } from './media-names.js';
 
 /** File name of the index in each media folder (segments, `clips/`, `snapshots/`): one JSON line per file written. */
 export const MEDIA_INDEX = 'index.jsonl';
@@ -44,9 +45,9 @@ export function appendToIndex<T extends { readonly file: string }>(dir: string, 
 }
 
 /**
- * The entries of `<dir>/index.jsonl` whose file is still there (retention deletes files, not
- * lines), in the order they were written; none when there is no index. Lines that do not parse
- * (a write cut off by a crash) are skipped.
+ * The entries of `<dir>/index.jsonl` whose file is still there as a regular file (retention deletes
+ * files, not lines; a link put in a file's place does not count), in the order they were written;
+ * none when there is no index. Lines that do not parse (a write cut off by a crash) are skipped.
  */
 export function readIndex<T extends { readonly file: string }>(dir: string): T[] {
   let text: string;
@@ -54,7 +55,7 @@ export function readIndex<T extends { readonly file: string }>(dir: string): T[]
   return text.split('\n').flatMap((line) => {
     if (!line) return [];
     try { return [JSON.parse(line) as T]; } catch { return []; }
-  }).filter((e) => typeof e.file === 'string' && !e.file.includes('/') && existsSync(join(dir, e.file)));
+  }).filter((e) => typeof e.file === 'string' && !e.file.includes('/') && plainEntry(join(dir, e.file), 'file') !== undefined);
 }
 
 /** Rewrites `<dir>/index.jsonl` without the entries of deleted files (after retention), atomically (a rename). */
@@ -64,4 +65,28 @@ export function compactIndex(dir: string): void {
   const temporary = join(dir, `${MEDIA_INDEX}.tmp`);
   writeFileSync(temporary, kept.map((e) => `${JSON.stringify(e)}\n`).join(''));
   renameSync(temporary, join(dir, MEDIA_INDEX));
+}
+
+/**
+ * The file names `<dir>/index.jsonl` lists (whether or not they are still there), read again only
+ * when the index changed (size or mtime): the media routes ask it for every byte-range request.
+ */
+export class IndexedNames {
+  private readonly cache = new Map<string, { size: number; mtimeMs: number; names: Set<string> }>();
+
+  /** Whether `<dir>/index.jsonl` lists `name`. */
+  has(dir: string, name: string): boolean {
+    let stat;
+    try { stat = statSync(join(dir, MEDIA_INDEX)); } catch { this.cache.delete(dir); return false; }
+    let known = this.cache.get(dir);
+    if (!known || known.size !== stat.size || known.mtimeMs !== stat.mtimeMs) {
+      const names = new Set<string>();
+      for (const line of readFileSync(join(dir, MEDIA_INDEX), 'utf8').split('\n')) {
+        try { const e = JSON.parse(line) as { file?: unknown }; if (typeof e.file === 'string') names.add(e.file); } catch { /* a cut-off line */ }
+      }
+      known = { size: stat.size, mtimeMs: stat.mtimeMs, names };
+      this.cache.set(dir, known);
+    }
+    return known.names.has(name);
+  }
 }

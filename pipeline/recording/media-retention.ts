@@ -1,11 +1,12 @@
-import { readdirSync, statSync } from 'node:fs';
+import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { isMediaName, MEDIA_FOLDER, plainEntry, type MediaKind } from './media-names.js';
 
 /** One file of a camera's media folder. */
 export interface MediaFile {
   /** Path relative to the camera's folder (`gate-….mkv`, `clips/gate-3-1.mp4`, `snapshots/….jpg`). */
   readonly name: string;
-  readonly kind: 'segment' | 'clip' | 'snapshot';
+  readonly kind: MediaKind;
   readonly bytes: number;
   /** When its last byte was written, ms since the Unix epoch. */
   readonly mtimeMs: number;
@@ -25,24 +26,26 @@ export interface RetentionLimits {
 
 /**
  * Every media file of a camera's folder `dir`: its recording segments (`<camera>-…-<n>.mkv`), event
- * clips (`clips/*.mp4`) and snapshots (`snapshots/*.jpg`), oldest first by last write. Files another
- * camera or a person put there are not listed, so retention never deletes them. A folder that does
- * not exist has none.
+ * clips (`clips/*.mp4`) and snapshots (`snapshots/*.jpg`), oldest first by last write. Only regular
+ * files under edgevis's exact names ({@link isMediaName}) count: files another camera or a person
+ * put there, and symbolic links (to files or folders, whatever their name), are not listed, so
+ * retention never deletes them. A folder that does not exist, or is a link, has none.
  */
 export function listCameraMedia(dir: string, cameraId: string): MediaFile[] {
   const files: MediaFile[] = [];
-  const add = (sub: string, kind: MediaFile['kind'], accept: (name: string) => boolean) => {
+  if (!plainEntry(dir, 'folder')) return files;
+  for (const kind of ['segment', 'clip', 'snapshot'] as const) {
+    const sub = MEDIA_FOLDER[kind];
+    if (sub && !plainEntry(join(dir, sub), 'folder')) continue;
     let names: string[];
-    try { names = readdirSync(join(dir, sub)); } catch { return; }
+    try { names = readdirSync(join(dir, sub)); } catch { continue; }
     for (const name of names) {
-      if (!accept(name)) continue;
+      if (!isMediaName(kind, cameraId, name)) continue;
       const path = sub ? join(sub, name) : name;
-      try { const s = statSync(join(dir, path)); if (s.isFile()) files.push({ name: path, kind, bytes: s.size, mtimeMs: s.mtimeMs }); } catch { /* deleted meanwhile */ }
+      const s = plainEntry(join(dir, path), 'file'); // undefined: a link, or deleted meanwhile
+      if (s) files.push({ name: path, kind, bytes: s.size, mtimeMs: s.mtimeMs });
     }
-  };
-  add('', 'segment', (n) => n.startsWith(`${cameraId}-`) && /-\d{6,}\.mkv$/.test(n));
-  add('clips', 'clip', (n) => n.startsWith(`${cameraId}-`) && n.endsWith('.mp4'));
-  add('snapshots', 'snapshot', (n) => n.endsWith('.jpg'));
+  }
   return files.sort((a, b) => a.mtimeMs - b.mtimeMs);
 }
 

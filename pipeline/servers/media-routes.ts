@@ -1,14 +1,11 @@
-import { createReadStream, statSync } from 'node:fs';
-import { join } from 'node:path';
+import { closeSync, createReadStream, constants, fstatSync, openSync } from 'node:fs';
 import { CAMERA_ID_PATTERN } from '../../config/camera-id.js';
-import { readIndex, type ClipEntry, type SegmentEntry, type SnapshotEntry } from '../recording/media-index.js';
+import { IndexedNames, readIndex, type ClipEntry, type SegmentEntry, type SnapshotEntry } from '../recording/media-index.js';
+import { cameraFolderPath, isMediaName, mediaFilePath, type MediaKind } from '../recording/media-names.js';
 import { type HttpRoute, sendJson } from './http-edge.js';
 
-/** File names the media routes serve: letters, digits, `_`, `-`, one dot before the extension. */
-const FILE_NAME = /^[A-Za-z0-9_-]+(?:\.[A-Za-z0-9_-]+)*\.(mkv|jpg|mp4)$/;
-const CONTENT_TYPES: Record<string, string> = { mkv: 'video/x-matroska', jpg: 'image/jpeg', mp4: 'video/mp4' };
-/** Which extension each kind of file has. */
-const KIND_EXT: Record<string, string> = { '': 'mkv', snapshots: 'jpg', clips: 'mp4' };
+const CONTENT_TYPES: Record<MediaKind, string> = { segment: 'video/x-matroska', snapshot: 'image/jpeg', clip: 'video/mp4' };
+const KIND_OF_FOLDER: Record<string, MediaKind> = { '': 'segment', snapshots: 'snapshot', clips: 'clip' };
 
 /**
  * A camera's recordings and snapshots over HTTP, behind the reader token like the rest of the
@@ -21,49 +18,65 @@ const KIND_EXT: Record<string, string> = { '': 'mkv', snapshots: 'jpg', clips: '
  * - `GET /media/<camera>/<segment>.mkv` → a segment (byte ranges served: players seek);
  * - `GET /media/<camera>/snapshots/<file>.jpg` → a snapshot;
  * - `GET /media/<camera>/clips/<file>.mp4` → an event clip (byte ranges).
- * Only names of the forms edgevis writes are served, from the camera's own folder: no `..`, no
- * other file of the machine.
+ * Only what edgevis wrote is served: a camera it runs (404 otherwise), a file its folder's index
+ * lists under edgevis's exact naming scheme, a regular file (never a symbolic link) inside the
+ * camera's own folder, itself no link and inside the recordings folder (real paths compared);
+ * anything else is 404, the same answer as a missing file, so nothing tells what else exists.
  * @param recordingsDir the folder holding one sub-folder per camera
+ * @param cameraExists whether edgevis runs a camera of that id now
  */
-export function mediaRoutes(recordingsDir: string): HttpRoute {
+export function mediaRoutes(recordingsDir: string, cameraExists: (id: string) => boolean): HttpRoute {
+  const indexed = new IndexedNames();
   return (request, response, url) => {
     const m = /^\/media\/([^/]+)\/(?:(snapshots|clips)\/)?([^/]*)$/.exec(url.pathname);
     if (!m) return false;
-    const [, camera, snapshots, file] = m;
-    if (!CAMERA_ID_PATTERN.test(camera)) { sendJson(response, 404, { error: 'no such camera' }); return true; }
-    const dir = join(recordingsDir, camera, snapshots ?? '');
-    if (file === '' && !snapshots) {
+    const [, camera, folder, file] = m;
+    if (!CAMERA_ID_PATTERN.test(camera) || !cameraExists(camera)) { sendJson(response, 404, { error: 'no such camera' }); return true; }
+    if (file === '' && !folder) {
       const range = timeRange(url.searchParams);
       if (typeof range === 'string') { sendJson(response, 400, { error: range }); return true; }
       const overlaps = (e: { start: string; end: string }) => Date.parse(e.end) >= range.from && Date.parse(e.start) <= range.to;
       const at = (e: { time: string }) => Date.parse(e.time) >= range.from && Date.parse(e.time) <= range.to;
+      // A folder that is a link, or leads outside the recordings, lists nothing.
+      const entries = <T extends { readonly file: string }>(kind: MediaKind): T[] => {
+        const dir = cameraFolderPath(recordingsDir, camera, kind);
+        return dir ? readIndex<T>(dir).filter((e) => isMediaName(kind, camera, e.file)) : [];
+      };
       sendJson(response, 200, {
         camera,
-        segments: readIndex<SegmentEntry>(dir).filter(overlaps).map((e) => ({ ...e, url: `/media/${camera}/${e.file}` })),
-        clips: readIndex<ClipEntry>(join(dir, 'clips')).filter(overlaps).map((e) => ({ ...e, url: `/media/${camera}/clips/${e.file}` })),
-        snapshots: readIndex<SnapshotEntry>(join(dir, 'snapshots')).filter(at).map((e) => ({ ...e, url: `/media/${camera}/snapshots/${e.file}` })),
+        segments: entries<SegmentEntry>('segment').filter(overlaps).map((e) => ({ ...e, url: `/media/${camera}/${e.file}` })),
+        clips: entries<ClipEntry>('clip').filter(overlaps).map((e) => ({ ...e, url: `/media/${camera}/clips/${e.file}` })),
+        snapshots: entries<SnapshotEntry>('snapshot').filter(at).map((e) => ({ ...e, url: `/media/${camera}/snapshots/${e.file}` })),
       });
       return true;
     }
-    const ext = FILE_NAME.exec(file)?.[1];
-    if (!ext || ext !== KIND_EXT[snapshots ?? '']) { sendJson(response, 404, { error: `no such file: ${file}` }); return true; }
-    const path = join(dir, file);
-    let size: number;
-    try { size = statSync(path).size; } catch { sendJson(response, 404, { error: `no such file: ${file}` }); return true; }
+    const kind = KIND_OF_FOLDER[folder ?? ''];
+    const dir = isMediaName(kind, camera, file) ? cameraFolderPath(recordingsDir, camera, kind) : null;
+    const path = dir && indexed.has(dir, file) ? mediaFilePath(recordingsDir, camera, kind, file) : null;
+    // O_NOFOLLOW: a link swapped in after the checks is refused by the kernel too.
+    let fd: number | undefined;
+    try { if (path) fd = openSync(path, constants.O_RDONLY | constants.O_NOFOLLOW); } catch { fd = undefined; }
+    if (fd === undefined) { sendJson(response, 404, { error: `no such file: ${file}` }); return true; }
+    const stat = fstatSync(fd);
+    if (!stat.isFile()) { closeSync(fd); sendJson(response, 404, { error: `no such file: ${file}` }); return true; }
+    const size = stat.size;
     const range = /^bytes=(\d*)-(\d*)$/.exec(request.headers.range ?? '');
     let start = 0, end = size - 1, status = 200;
     if (range && (range[1] || range[2])) {
       start = range[1] ? Number(range[1]) : Math.max(0, size - Number(range[2]));
       end = range[1] && range[2] ? Math.min(Number(range[2]), size - 1) : size - 1;
-      if (start > end || start >= size) { response.writeHead(416, { 'content-range': `bytes */${size}` }).end(); return true; }
+      if (start > end || start >= size) { closeSync(fd); response.writeHead(416, { 'content-range': `bytes */${size}` }).end(); return true; }
       status = 206;
     }
     response.writeHead(status, {
-      'content-type': CONTENT_TYPES[ext], 'content-length': end - start + 1, 'accept-ranges': 'bytes',
+      'content-type': CONTENT_TYPES[kind], 'content-length': end - start + 1, 'accept-ranges': 'bytes',
       ...(status === 206 ? { 'content-range': `bytes ${start}-${end}/${size}` } : {}),
     });
-    if (request.method === 'HEAD') { response.end(); return true; }
-    createReadStream(path, { start, end }).on('error', () => response.destroy()).pipe(response);
+    if (request.method === 'HEAD' || size === 0) { closeSync(fd); response.end(); return true; }
+    const body = createReadStream('', { fd, start, end }).on('error', () => response.destroy());
+    // A client that goes away before the end: the stream (and its descriptor) closes with it.
+    response.on('close', () => body.destroy());
+    body.pipe(response);
     return true;
   };
 }
