@@ -65,8 +65,12 @@ export interface CameraGraphParts {
   readonly snapshots?: { readonly selector: SnapshotSelector; readonly onSnapshot: (snapshot: TrackSnapshot) => void };
   /** Event clips: told every item before it is published, so its events can name their clip. */
   readonly clips?: ClipGatherer;
-  /** Where each connection records the camera's stream (asked at every connection: a failed recording is left out until it is retried). */
-  readonly recorder?: { target(): RecordingTarget | null };
+  /**
+   * Where each connection records the camera's stream (asked at every connection: a failed recording
+   * is left out until it is retried), and its requests for a new connection (a failed recording can
+   * be written again).
+   */
+  readonly recorder?: { target(): RecordingTarget | null; readonly reconnectRequests?: Observable<string> };
 }
 
 /**
@@ -96,6 +100,7 @@ export function cameraGraph(camera: CameraConfig, parts: CameraGraphParts, stats
   const frames$ = isSupervised(camera, spec)
     ? superviseLiveSource(() => read({ ...spec, maxFrames: undefined }), {
       sourceWaitingSince: () => progress?.waitingSince, stallTimeoutMs: camera.stallTimeoutMs, slowStallRatio: camera.slowStallRatio, slowStallWindowMs: camera.slowStallWindowMs, connectTimeoutMs: camera.connectTimeoutMs, connectionSlots: parts.connectionSlots, backoffInitialMs: camera.reconnectDelayMs, backoffMaxMs: camera.reconnectMaxDelayMs, maxReconnects: camera.maxReconnects,
+      reconnectRequests: parts.recorder?.reconnectRequests,
     }, (change) => parts.onHealth?.(change)).pipe(camera.maxFrames !== undefined ? take(camera.maxFrames) : identity)
     : read(spec);
   return processFrames(frames$, pulled ? 'every' : 'latest', credit, camera, parts, stats);

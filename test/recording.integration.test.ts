@@ -3,7 +3,7 @@
 // quota held while recording; a folder that cannot be written (and a disk that fills up) gives a
 // clear status while inference goes on.
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import t from 'tap';
@@ -130,4 +130,57 @@ t.test('the disk fills up while recording: the recording stops with the reason, 
   await settle(() => status.framesProcessed >= framesAtFailure + 30, 30_000);
   t.ok(status.framesProcessed >= framesAtFailure + 30, `inference goes on (${status.framesProcessed - framesAtFailure} frames since)`);
   t.equal(status.state, 'streaming', 'the camera streams');
+});
+
+t.test('recording heals: a deleted folder, an immutable folder and a full disk, each back by itself once writing works', { skip, timeout: 240_000 }, async (t) => {
+  const mountPoint = mkdtempSync(join(tmpdir(), 'edgevis-heal-'));
+  let mounted = false;
+  try { execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=8m', 'tmpfs', mountPoint], { stdio: 'ignore' }); mounted = true; } catch { t.comment('this user cannot mount a tmpfs: only the deleted folder is tested'); }
+  t.teardown(() => { if (mounted) try { execFileSync('umount', ['-l', mountPoint], { stdio: 'ignore' }); } catch { /* gone */ } });
+  const camera = await startRtspCamera(VTEST, { fps: FPS, loop: true, codec: 'h264', gop: GOP });
+  t.teardown(() => camera.stop());
+  const runtime = await startEdgevis(parseConfig({
+    cameras: [{ id: 'gate', source: camera.url, record: { enabled: true, segmentSeconds: 2, maxBytes: 2_000_000 } }],
+    model: { path: MODEL, executionProviders: ['cpu'], classes: ['person'] }, embedder: { kind: 'histogram' },
+    recordingsDir: mountPoint, publish: { websocket: { enabled: false }, mqtt: { enabled: false } },
+  }, 'test'), { logger: quietLogger });
+  t.teardown(() => runtime.stop());
+  const status = runtime.cameras[0];
+  const folder = join(mountPoint, 'gate');
+  const finished = () => segmentsIn(folder).filter((f) => /T\d{6}Z/.test(f));
+  /** Waits for a failure, then for the recording to be back with a segment written after it; returns the seconds from when writing worked again. */
+  const healsAfter = async (what: string, breakIt: () => void, mendIt: () => void, brokenForMs: number) => {
+    await settle(() => status.recording?.state === 'recording' && finished().length >= 1, 60_000);
+    breakIt();
+    await settle(() => status.recording?.state === 'error', 30_000);
+    t.equal(status.recording?.state, 'error', `${what}: the recording says so (${status.recording?.reason})`);
+    const framesAtFailure = status.framesProcessed;
+    await new Promise((r) => setTimeout(r, brokenForMs));
+    t.equal(status.recording?.state, 'error', `${what}: still not recording while it cannot write`);
+    mendIt();
+    const mendedAt = performance.now();
+    const before = new Set(finished());
+    await settle(() => status.recording?.state === 'recording' && finished().some((f) => !before.has(f)), 90_000);
+    const seconds = (performance.now() - mendedAt) / 1000;
+    t.ok(status.recording?.state === 'recording' && finished().some((f) => !before.has(f)), `${what}: recording again, a new segment written ${seconds.toFixed(1)} s after it could write again`);
+    t.ok(status.framesProcessed > framesAtFailure + 10, `${what}: inference went on (${status.framesProcessed - framesAtFailure} frames)`);
+    return seconds;
+  };
+  // Deleted: back at the first retry (5 s), plus a reconnect and one segment of 2 s.
+  const deleted = await healsAfter('folder deleted', () => rmSync(folder, { recursive: true, force: true }), () => undefined, 0);
+  t.ok(deleted <= 20, `the deleted folder is back within one retry: ${deleted.toFixed(1)} s`);
+  // Unwritable (immutable: root ignores permission bits) and full: back within the longest retry
+  // delay (60 s) after writing works, plus a segment.
+  let immutable = false;
+  try { execFileSync('chattr', ['+i', folder], { stdio: 'ignore' }); execFileSync('chattr', ['-i', folder], { stdio: 'ignore' }); immutable = true; } catch { t.comment('chattr +i is not possible here: the unwritable folder is not tested'); }
+  if (immutable) {
+    t.teardown(() => { try { execFileSync('chattr', ['-i', folder], { stdio: 'ignore' }); } catch { /* gone */ } });
+    const lifted = await healsAfter('immutable folder', () => execFileSync('chattr', ['+i', folder]), () => execFileSync('chattr', ['-i', folder]), 8000);
+    t.ok(lifted <= 70, `after the folder was writable again: ${lifted.toFixed(1)} s`);
+  }
+  if (!mounted) return;
+  const filler = join(mountPoint, 'filler.bin');
+  const full = await healsAfter('disk full', () => { try { execFileSync('dd', ['if=/dev/zero', `of=${filler}`, 'bs=64k'], { stdio: 'ignore' }); } catch { /* ENOSPC: full */ } }, () => rmSync(filler), 5000);
+  t.ok(full <= 70, `after space was freed: ${full.toFixed(1)} s`);
+  t.equal(runtime.cameras[0].state, 'streaming', 'the camera streams');
 });

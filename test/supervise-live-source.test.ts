@@ -175,3 +175,26 @@ t.test('the stall watchdog counts only time spent waiting for the camera, not a 
   await wait(250);
   t.ok(health.some((h) => h.state === 'stalled'), 'stalled once a pull waited longer than the watchdog');
 });
+
+t.test('a reconnect request makes a streaming connection again at once; one while not streaming is left to the reconnect under way', async (t) => {
+  const src = scriptedSource();
+  const health: SourceHealthChange[] = [];
+  const requests = new Subject<string>();
+  const out: Frame[] = [];
+  const sub = superviseLiveSource(src.connect, { ...options, backoffInitialMs: 1000, backoffMaxMs: 1000, reconnectRequests: requests }, (h) => health.push(h)).subscribe({ next: (f) => out.push(f) });
+  t.teardown(() => sub.unsubscribe());
+  requests.next('too early'); // still connecting: nothing to do
+  t.equal(src.connections.length, 1);
+  src.connections[0].next(frame(0)); src.connections[0].next(frame(1));
+  requests.next('the recording can be written again');
+  t.equal(src.closed(), 1, 'the streaming connection was torn down');
+  t.equal(src.connections.length, 2, 'and made again at once, without the backoff');
+  src.connections[1].next(frame(0));
+  t.same(health.map((h) => [h.state, h.code]), [['connecting', undefined], ['streaming', undefined], ['reconnecting', 'reconfigure'], ['streaming', undefined]]);
+  t.equal(health[2].reason, 'the recording can be written again');
+  const idx = out.map((f) => f.frameIndex);
+  t.ok(idx[2] > idx[1], `frame indices continue: ${idx}`);
+  src.connections[1].complete(); // lost: a reconnect with backoff is under way
+  requests.next('while reconnecting');
+  t.equal(src.connections.length, 2, 'no extra connection while one is pending');
+});

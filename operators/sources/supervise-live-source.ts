@@ -62,6 +62,13 @@ export interface SupervisionOptions {
    * once the slot is held. Absent: no bound.
    */
   readonly connectionSlots?: ConnectionSlots;
+  /**
+   * Asks for a new connection now, with the reason (e.g. a recording that failed can be written
+   * again, and only a new connection builds the recording branch): a streaming connection is torn
+   * down and made again at once (`reconnecting` with code `reconfigure`, then `streaming`); a
+   * request while not streaming is left to the reconnect already under way.
+   */
+  readonly reconnectRequests?: Observable<string>;
 }
 
 
@@ -226,8 +233,19 @@ export function superviseLiveSource(connect: () => Observable<Frame>, options: S
         },
       });
     };
+    const requests = options.reconnectRequests?.subscribe((reason) => {
+      if (state !== 'streaming' || !inner) return;
+      inner.unsubscribe();
+      inner = null;
+      releaseSlot();
+      clearTimeout(watchdog);
+      clearInterval(slowTimer);
+      report('reconnecting', reason, 'reconfigure');
+      connectOnce();
+    });
     connectOnce();
     return () => {
+      requests?.unsubscribe();
       releaseSlot();
       clearTimeout(watchdog);
       clearInterval(slowTimer);

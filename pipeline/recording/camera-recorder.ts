@@ -1,5 +1,6 @@
 import { accessSync, constants, renameSync, statfsSync, statSync, unlinkSync } from 'node:fs';
 import { basename, join } from 'node:path';
+import { Subject } from 'rxjs';
 import type { RecordingTarget } from '../../operators/sources/source-spec.js';
 import type { Logger } from '../logger.js';
 import { makeFolders } from '../../config/make-folders.js';
@@ -24,13 +25,19 @@ export interface RecordingSettings {
 
 /** Where a camera's recording stands, for its status, `/readyz` and metrics. */
 export interface RecordingState {
-  /** `recording`; `off` (not enabled); `error` (writing failed: `reason`; retried every minute). */
+  /** `recording`; `off` (not enabled); `error` (writing failed: `reason`; retried with backoff, {@link retryDelayMs}). */
   readonly state: 'recording' | 'off' | 'error';
   readonly reason?: string;
 }
 
-/** How long a recording that failed waits before it is tried again, ms. */
-const RETRY_MS = 60_000;
+/**
+ * How long a recording that failed waits before it is tried again, ms: 5 s after the first failure,
+ * doubling while it keeps failing, at most a minute; the streak ends once a segment is written.
+ * @param failures failures in a row (1 = the first)
+ */
+export function retryDelayMs(failures: number): number {
+  return Math.min(60_000, 5_000 * 2 ** Math.max(0, failures - 1));
+}
 /** How often the folder is held to its quota and age (the open segment grows), ms. */
 const RETENTION_INTERVAL_MS = 5_000;
 /**
@@ -54,11 +61,22 @@ const RESCAN_MS = 10 * 60_000;
  *   with snapshots only) does only this.
  * - Failures: a folder that cannot be written or a disk without room for two segments is found
  *   before the connection is built (no recording then); a write that fails while recording ends the
- *   connection, which is rebuilt without recording. Either way the state says why, the camera's
- *   inference goes on, and recording is tried again after a minute.
+ *   connection, which is rebuilt without recording; a segment whose folder was deleted under it is
+ *   found by the retention check (5 s). Either way the state says why and the camera's inference
+ *   goes on. The recording heals by itself: after {@link retryDelayMs} (5 s, then up to a minute) the
+ *   folder is checked again and, once it can be written, the camera's connection is made again
+ *   with its recording branch ({@link reconnectRequests}).
  */
 export class CameraRecorder {
-  private failure: { reason: string; at: number } | null = null;
+  private failure: { reason: string; at: number; retryAt: number } | null = null;
+  /** Failures since a segment was last written (the retry backoff's step). */
+  private failures = 0;
+  private retryTimer: NodeJS.Timeout | undefined;
+  /**
+   * Asks the camera's connection to be made again (the recording can be written again: only a new
+   * connection builds the recording branch); the camera graph's supervisor listens.
+   */
+  readonly reconnectRequests = new Subject<string>();
   private nextIndex: number;
   private open: { file: string; openedAt: number } | null = null;
   /** Clips being made need the segments from these wall-clock times (ms) on. */
@@ -84,16 +102,17 @@ export class CameraRecorder {
   }
 
   /**
-   * What the camera's next connection records into, or null: recording off, or failed less than a
-   * minute ago, or the folder cannot take it now (then the state says why).
+   * What the camera's next connection records into, or null: recording off, or failed and not yet
+   * due for a retry, or the folder cannot take it now (then the state says why).
    */
   target(): RecordingTarget | null {
     if (!this.settings.enabled) return null;
-    if (this.failure && this.now() - this.failure.at < RETRY_MS) return null;
+    if (this.failure && this.now() < this.failure.retryAt) return null;
     const problem = this.preflight();
     if (problem) { this.fail(problem); return null; }
     if (this.failure) this.log.info({ camera: this.cameraId }, `camera '${this.cameraId}' recording again into ${this.dir}`);
     this.failure = null;
+    clearTimeout(this.retryTimer);
     this.connectionStartedAt = this.now();
     return {
       location: join(this.dir, `${this.cameraId}-%06d.mkv`), startIndex: this.nextIndex, segmentMs: this.settings.segmentSeconds * 1000,
@@ -133,8 +152,12 @@ export class CameraRecorder {
     this.media?.push({ name, kind, bytes, mtimeMs: this.now() });
   }
 
-  /** Stops the retention timer. */
-  close(): void { clearInterval(this.timer); }
+  /** Stops the retention and retry timers. */
+  close(): void {
+    clearInterval(this.timer);
+    clearTimeout(this.retryTimer);
+    this.reconnectRequests.complete();
+  }
 
   private preflight(): string | null {
     try {
@@ -154,11 +177,26 @@ export class CameraRecorder {
   }
 
   private fail(reason: string): void {
-    const first = !this.failure;
-    this.failure = { reason, at: this.now() };
+    const first = !this.failure, changed = this.failure?.reason !== reason;
+    this.failures++;
+    const delay = retryDelayMs(this.failures);
+    this.failure = { reason, at: this.now(), retryAt: this.now() + delay };
     this.counters.writeErrors++;
     this.open = null;
-    if (first) this.log.warn({ camera: this.cameraId }, `camera '${this.cameraId}' recording stopped: ${reason}; inference goes on, recording is tried again every ${RETRY_MS / 1000} s`);
+    if (first || changed) this.log.warn({ camera: this.cameraId }, `camera '${this.cameraId}' recording stopped: ${reason}; inference goes on, recording is tried again in ${delay / 1000} s (then up to every ${retryDelayMs(Infinity) / 1000} s)`);
+    clearTimeout(this.retryTimer);
+    this.retryTimer = setTimeout(() => this.retry(), delay).unref();
+  }
+
+  /** A failed recording is due: if the folder can be written now, the camera's connection is made again to record. */
+  private retry(): void {
+    if (!this.failure) return;
+    const problem = this.preflight();
+    if (problem) { this.fail(problem); return; }
+    this.log.info({ camera: this.cameraId }, `camera '${this.cameraId}': ${this.dir} can be written again; reconnecting to record`);
+    this.reconnectRequests.next(`the recording can be written again into ${this.dir}`);
+    // A camera that was not streaming reconnects on its own (and records then); ask again later in case it never does.
+    this.retryTimer = setTimeout(() => this.retry(), retryDelayMs(Infinity)).unref();
   }
 
   private opened(file: string, at: number): void {
@@ -184,6 +222,7 @@ export class CameraRecorder {
     }
     this.counters.segments++;
     this.counters.bytesWritten += bytes;
+    this.failures = 0; // writing works: the next failure starts the backoff again
     this.media?.push({ name: named, kind: 'segment', bytes, mtimeMs: at });
     this.enforceRetention();
   }
@@ -203,6 +242,13 @@ export class CameraRecorder {
     }
     // The open segment grows: its size now (one stat), the rest as known.
     const growing = open ? statSync(join(this.dir, open), { throwIfNoEntry: false }) : undefined;
+    if (open && !growing && this.open && now - this.open.openedAt > 1000) {
+      // Deleted under the writer (the folder removed): it writes on into a file nobody sees.
+      this.fail(`the segment being written (${join(this.dir, open)}) was deleted, or its folder`);
+      this.media = null;
+      this.reconnectRequests.next('the recording lost its folder: reconnecting without it until it can be written again');
+      return;
+    }
     let files = growing ? [...this.media, { name: open!, kind: 'segment' as const, bytes: growing.size, mtimeMs: growing.mtimeMs }] : [...this.media];
     const deleted = new Set<MediaFile['kind']>();
     const gone = new Set<string>();
