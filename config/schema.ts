@@ -53,6 +53,7 @@ export const cameraSchema = z.object({
     postRollSeconds: z.number().min(0).max(60).default(5).describe('Seconds after the event\'s tracks ended a clip ends.'),
     events: z.array(z.enum(['track_started', 'zone_entered', 'line_crossed'])).default(['track_started', 'zone_entered', 'line_crossed']).describe('Event kinds that make a clip.'),
     classes: z.array(z.string()).default([]).describe('Only tracks of these classes make clips (empty = all).'),
+    maxSeconds: z.number().min(10).max(3600).default(300).describe('Longest clip, s: a clip still open this long (a busy scene) ends there and its open tracks go on in a new clip (clip_ready.continues names the one before). A clip is also cut once the segments it holds back reach half of record.maxBytes, so the folder stays within the quota plus one clip.'),
   }).strict().prefault({}).describe('Event clips (see README, Recordings and snapshots).'),
   snapshots: z.object({
     enabled: z.boolean().default(false).describe('Keep the best frame of each track (largest and most confident) and write it as JPEG when the track ends; a track_snapshot event says where, and the JPEG is retained on <prefix>/<camera>/<label>/snapshot.'),

@@ -107,6 +107,14 @@ export class ModelRegistry {
   /** Told whenever `auto` chose a profile (the first time and at each switch). */
   onAutoChoice: ((choice: ProfileChoice) => void) | null = null;
 
+  /**
+   * Tells `auto` what one of a camera's frames cost the segmenter (`Tracks.inferenceMs`, ms), so a
+   * measured cost far from what the pipeline sees is measured again; ignored for cameras with a pinned model.
+   */
+  observeInference(camera: CameraConfig, inferenceMs: number): void {
+    if (this.autoModel && this.pinnedModelOf(camera) === null) this.autoModel.observe(inferenceMs);
+  }
+
   /** Chooses the `auto` profile again for the cameras as they are now (no-op before any camera uses it). */
   replan(): Promise<void> { return this.autoModel?.replan() ?? Promise.resolve(); }
 

@@ -1,5 +1,5 @@
 import { readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
-import { cpus, homedir } from 'node:os';
+import { cpus, homedir, type CpuInfo } from 'node:os';
 import { join } from 'node:path';
 import type { Detections } from '../models/detections.js';
 import type { Embedder } from '../models/embedder.js';
@@ -18,13 +18,26 @@ export interface ProfileCost {
    * graph at a time, so it cannot be processed faster than 1000 / this, whatever cores are free.
    */
   readonly latencyMs: number;
+  /** The segmenter's part of {@link latencyMs}, ms (what the running pipeline's `inferenceMs` is compared with). */
+  readonly segmentMs?: number;
   /** When it was measured (ISO time), and how many frames. */
   readonly measuredAt: string;
   readonly frames: number;
+  /**
+   * Share of the machine's CPU time that other processes took while it was measured, 0-1: above
+   * {@link CONTENDED_SHARE} the measurement is used but never cached (it would hold a cost measured
+   * under someone else's load for good).
+   */
+  readonly othersCpuShare?: number;
 }
 
-/** How long a measurement runs after warm-up, ms. */
+/** Above this share of the machine's CPU taken by other processes, a measurement is not cached. */
+export const CONTENDED_SHARE = 0.25;
+/** Cached costs older than this are measured again, ms (a day: the machine's load and software change). */
+export const COST_MAX_AGE_MS = 24 * 3600_000;
+/** How long a measurement runs after warm-up at least, ms, and on how many frames at least (at most 4× as long to reach them). */
 const MEASURE_MS = 2000;
+const MIN_FRAMES = 24;
 /** Frames before the clock starts (first runs allocate and optimise). */
 const WARMUP_FRAMES = 3;
 /** Person boxes embedded per frame while measuring: PETS09-S2L1 has 4-8 people, and the tracker embeds about two thirds of them. */
@@ -40,20 +53,44 @@ export async function measureProfileCost(segmenter: Segmenter, embedder: Embedde
   const frame = syntheticFrame(768, 576);
   const boxes = syntheticPeople(frame, segmenter.classNames, CROPS_PER_FRAME);
   const once = async () => {
+    const t0 = performance.now();
     await segmenter.segment(frame);
+    const segmented = performance.now();
     if (embedder) await embedder.embed(boxes);
+    return { segmentMs: segmented - t0, totalMs: performance.now() - t0 };
   };
   for (let i = 0; i < WARMUP_FRAMES; i++) await once();
   // One frame at a time, as a single live camera has them.
-  const alone: number[] = [];
-  for (let i = 0; i < 5; i++) { const t0 = performance.now(); await once(); alone.push(performance.now() - t0); }
-  alone.sort((a, b) => a - b);
+  const alone: { segmentMs: number; totalMs: number }[] = [];
+  for (let i = 0; i < 5; i++) alone.push(await once());
+  const medianOf = (xs: number[]) => xs.sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+  const machineBefore = cpus(), processBefore = process.cpuUsage();
   const start = performance.now();
   let frames = 0;
-  const lane = async () => { while (performance.now() - start < MEASURE_MS) { await once(); frames++; } };
+  // At least MEASURE_MS and MIN_FRAMES (a slow model gets more time), at most 4 × MEASURE_MS.
+  const more = () => { const ms = performance.now() - start; return ms < MEASURE_MS || (frames < MIN_FRAMES && ms < 4 * MEASURE_MS); };
+  const lane = async () => { while (more()) { await once(); frames++; } };
   await Promise.all(Array.from({ length: Math.max(1, streams) }, lane));
-  const fps = frames / ((performance.now() - start) / 1000);
-  return { fps, cpuMsPerFrame: (cores * 1000) / fps, latencyMs: alone[2], measuredAt: new Date().toISOString(), frames };
+  const wallMs = performance.now() - start;
+  const fps = frames / (wallMs / 1000);
+  const othersCpuShare = othersShare(machineBefore, cpus(), process.cpuUsage(processBefore), wallMs);
+  return {
+    fps, cpuMsPerFrame: (cores * 1000) / fps, latencyMs: medianOf(alone.map((a) => a.totalMs)), segmentMs: medianOf(alone.map((a) => a.segmentMs)),
+    measuredAt: new Date().toISOString(), frames, othersCpuShare: Math.round(othersCpuShare * 1000) / 1000,
+  };
+}
+
+/**
+ * Share of the machine's CPU time, over `wallMs`, that went to other processes: all cores' busy
+ * time (os.cpus, user + nice + sys + irq) less this process's (process.cpuUsage, all its threads),
+ * over cores × wall time; 0-1.
+ */
+export function othersShare(before: readonly CpuInfo[], after: readonly CpuInfo[], ours: NodeJS.CpuUsage, wallMs: number): number {
+  const busy = (cs: readonly CpuInfo[]) => cs.reduce((n, c) => n + c.times.user + c.times.nice + c.times.sys + c.times.irq, 0);
+  const machineMs = busy(after) - busy(before);
+  const oursMs = (ours.user + ours.system) / 1000;
+  const capacityMs = wallMs * Math.max(1, after.length);
+  return Math.min(1, Math.max(0, (machineMs - oursMs) / capacityMs));
 }
 
 /**
@@ -82,11 +119,30 @@ export class ProfileCostCache {
     return JSON.stringify({ cpu: cpus()[0]?.model ?? 'unknown', cores: cpus().length, provider: parts.provider, streams: parts.streams, intraOp: parts.intraOpThreads, model: file(parts.model), embedder: file(parts.embedder) });
   }
 
-  /** A cached cost (older entries without `latencyMs` count as missing). */
-  get(key: string): ProfileCost | undefined { const c = this.entries[key]; return c && typeof c.latencyMs === 'number' ? c : undefined; }
+  /**
+   * A cached cost, if it is fresh: entries older than {@link COST_MAX_AGE_MS} (and older ones
+   * without `latencyMs`) count as missing, so they are measured again.
+   */
+  get(key: string, now = Date.now()): ProfileCost | undefined {
+    const c = this.entries[key];
+    return c && typeof c.latencyMs === 'number' && now - Date.parse(c.measuredAt) < COST_MAX_AGE_MS ? c : undefined;
+  }
 
-  set(key: string, cost: ProfileCost): void {
+  /** Forgets every cached cost (they were found far from what the running pipeline sees). */
+  clear(): void {
+    this.entries = {};
+    this.save();
+  }
+
+  /** Keeps a cost, unless it was measured while other processes took the CPU ({@link CONTENDED_SHARE}): @returns whether it was kept. */
+  set(key: string, cost: ProfileCost): boolean {
+    if ((cost.othersCpuShare ?? 0) > CONTENDED_SHARE) return false;
     this.entries[key] = cost;
+    this.save();
+    return true;
+  }
+
+  private save(): void {
     if (!this.file) return;
     try {
       makeFolders(join(this.file, '..'));

@@ -169,6 +169,8 @@ export async function startEdgevis(config: EdgevisConfig, options: RuntimeOption
 
   const onTracks = (tracks: Tracks, status: CameraStatus) => {
     metrics?.observe(tracks);
+    const run = current.get(status.id);
+    if (tracks.kind === 'frame' && run) models.observeInference(run.camera, tracks.inferenceMs);
     // A camera's frame rate is known from its first frame: plan for it instead of the assumed one.
     // (A measured rate moves a little with every frame: only a change of more than 10 % counts.)
     const planned = frameRates.get(status.id), rate = status.source.frameRate;

@@ -115,6 +115,7 @@ const clipReadySchema = z.object({
   epoch: epochSchema,
   seq: seqSchema,
   clipId: z.string().describe('<camera>-<epoch>-<n>'),
+  continues: z.string().optional().describe('the clip before this one of the same activity: it was cut at its maximum length (clips.maxSeconds) and its open tracks went on in this clip'),
   eventIds: z.array(z.string()).describe('the events the clip holds (their eventId)'),
   start: z.string().describe('wall-clock time of the clip\'s first segment, ISO 8601 UTC (recordings are wall-clock, unlike the tracks\' media time)'),
   end: z.string().describe('wall-clock time of its last segment\'s end'),

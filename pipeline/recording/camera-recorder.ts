@@ -140,6 +140,16 @@ export class CameraRecorder {
     if (from === null) this.pins.delete(owner); else this.pins.set(owner, from);
   }
 
+  /**
+   * Bytes of the segments that hold anything from `from` (wall-clock ms) on, the one being written
+   * included: what a clip gathered since then pins.
+   */
+  bytesSince(from: number): number {
+    const finished = (this.media ?? []).filter((f) => f.kind === 'segment' && f.mtimeMs >= from).reduce((n, f) => n + f.bytes, 0);
+    const open = this.open ? statSync(this.open.file, { throwIfNoEntry: false })?.size ?? 0 : 0;
+    return finished + open;
+  }
+
   /** The segment being written now, if any: its file and since when (wall-clock ms). */
   get openSegment(): { file: string; openedAt: number } | null { return this.open; }
 
