@@ -184,3 +184,31 @@ t.test('recording heals: a deleted folder, an immutable folder and a full disk, 
   t.ok(full <= 70, `after space was freed: ${full.toFixed(1)} s`);
   t.equal(runtime.cameras[0].state, 'streaming', 'the camera streams');
 });
+
+t.test('segments are even (whole GOPs up to segmentSeconds) and numbered on across a camera restart', { skip, timeout: 180_000 }, async (t) => {
+  const camera = await startRtspCamera(VTEST, { fps: FPS, loop: true, codec: 'h264', gop: 2 * FPS }); // a keyframe every 2 s
+  t.teardown(() => camera.stop());
+  const dir = mkdtempSync(join(tmpdir(), 'edgevis-even-'));
+  const config = (zones: object[]) => parseConfig({
+    cameras: [{ id: 'gate', source: camera.url, record: { enabled: true, segmentSeconds: 4 }, zones }],
+    model: { path: MODEL, executionProviders: ['cpu'], classes: ['person'] }, embedder: { kind: 'histogram' },
+    recordingsDir: dir, publish: { websocket: { enabled: false }, mqtt: { enabled: false } },
+  }, 'test');
+  const runtime = await startEdgevis(config([]), { logger: quietLogger, keepAlive: true });
+  t.teardown(() => runtime.stop());
+  const folder = join(dir, 'gate');
+  const finished = () => segmentsIn(folder).filter((f) => /T\d{6}Z/.test(f));
+  await settle(() => finished().length >= 3, 60_000);
+  // A config change that restarts the camera (its zones), keeping its recording settings.
+  runtime.applyCameras(config([{ name: 'door', polygon: [[0, 0], [100, 0], [100, 100]] }]).cameras);
+  const before = finished().length;
+  await settle(() => finished().length >= before + 3, 60_000);
+  const numbers = finished().map((f) => Number(/-(\d{6})\.mkv$/.exec(f)![1])).sort((a, b) => a - b);
+  t.ok(numbers.every((n, i) => i === 0 || n - numbers[i - 1] <= 1), `numbers go on across the restart: ${numbers.join(', ')}`);
+  const index = readFileSync(join(folder, 'index.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { file: string; start: string; end: string });
+  // Whole segments of one connection (the first after each connection starts and the one cut by the restart are shorter).
+  const lengths = index.map((e) => (Date.parse(e.end) - Date.parse(e.start)) / 1000);
+  const whole = lengths.filter((s, i) => i > 0 && s > 3);
+  t.ok(whole.length >= 2 && whole.every((s) => Math.abs(s - 4) <= 0.5), `segments of 4 s (two 2-s GOPs), not 4 s and 2 s in turn: ${lengths.map((s) => s.toFixed(1)).join(', ')} s`);
+  t.ok(lengths.filter((s) => s < 3).length <= 3, `short segments only where a connection started or ended: ${lengths.map((s) => s.toFixed(1)).join(', ')}`);
+});

@@ -78,11 +78,14 @@ export class CameraRecorder {
    */
   readonly reconnectRequests = new Subject<string>();
   private nextIndex: number;
-  private open: { file: string; openedAt: number } | null = null;
+  /**
+   * The segments being written (path → wall-clock ms it opened), oldest first: usually one; two for
+   * a moment when the camera's connection is made again (the old one finishes its last segment
+   * while the new one starts its first).
+   */
+  private readonly opens = new Map<string, number>();
   /** Clips being made need the segments from these wall-clock times (ms) on. */
   private readonly pins = new Map<string, number>();
-  /** Wall-clock time at the current connection's running time 0, ms (its pipeline starts right after `target()`). */
-  private connectionStartedAt = 0;
   private readonly timer: NodeJS.Timeout;
   /** The folder's finished files, oldest first (null: list the folder at the next retention), and when it was listed. */
   private media: MediaFile[] | null = null;
@@ -113,12 +116,14 @@ export class CameraRecorder {
     if (this.failure) this.log.info({ camera: this.cameraId }, `camera '${this.cameraId}' recording again into ${this.dir}`);
     this.failure = null;
     clearTimeout(this.retryTimer);
-    this.connectionStartedAt = this.now();
+    // Wall-clock time at this connection's running time 0 (its pipeline starts right after this):
+    // each connection keeps its own, as the last one's segment can close after the next one started.
+    const startedAt = this.now();
     return {
       location: join(this.dir, `${this.cameraId}-%06d.mkv`), startIndex: this.nextIndex, segmentMs: this.settings.segmentSeconds * 1000,
       // Segment times from the pipeline's running time (messages can reach this thread in bursts).
       onFragment: (kind, file, runningTimeMs) => {
-        const at = Number.isFinite(runningTimeMs) ? this.connectionStartedAt + runningTimeMs : this.now();
+        const at = Number.isFinite(runningTimeMs) ? startedAt + runningTimeMs : this.now();
         if (kind === 'opened') this.opened(file, at); else this.closed(file, at);
       },
       onError: (reason) => this.fail(`writing ${this.open?.file ?? this.dir} failed: ${reason}`),
@@ -146,12 +151,17 @@ export class CameraRecorder {
    */
   bytesSince(from: number): number {
     const finished = (this.media ?? []).filter((f) => f.kind === 'segment' && f.mtimeMs >= from).reduce((n, f) => n + f.bytes, 0);
-    const open = this.open ? statSync(this.open.file, { throwIfNoEntry: false })?.size ?? 0 : 0;
+    const open = [...this.opens.keys()].reduce((n, file) => n + (statSync(file, { throwIfNoEntry: false })?.size ?? 0), 0);
     return finished + open;
   }
 
-  /** The segment being written now, if any: its file and since when (wall-clock ms). */
-  get openSegment(): { file: string; openedAt: number } | null { return this.open; }
+  /** The segment being written now (the newest, if two are), if any: its file and since when (wall-clock ms). */
+  get openSegment(): { file: string; openedAt: number } | null {
+    const last = [...this.opens].at(-1);
+    return last ? { file: last[0], openedAt: last[1] } : null;
+  }
+
+  private get open(): { file: string; openedAt: number } | null { return this.openSegment; }
 
   /**
    * A file written into the camera's folder by another part (an event clip, a snapshot), so
@@ -192,7 +202,7 @@ export class CameraRecorder {
     const delay = retryDelayMs(this.failures);
     this.failure = { reason, at: this.now(), retryAt: this.now() + delay };
     this.counters.writeErrors++;
-    this.open = null;
+    this.opens.clear(); // the connection ends: its open segment stays as it was cut off
     if (first || changed) this.log.warn({ camera: this.cameraId }, `camera '${this.cameraId}' recording stopped: ${reason}; inference goes on, recording is tried again in ${delay / 1000} s (then up to every ${retryDelayMs(Infinity) / 1000} s)`);
     clearTimeout(this.retryTimer);
     this.retryTimer = setTimeout(() => this.retry(), delay).unref();
@@ -210,14 +220,14 @@ export class CameraRecorder {
   }
 
   private opened(file: string, at: number): void {
-    this.open = { file, openedAt: at };
+    this.opens.set(file, at);
     const index = indexOf(file);
     if (index !== null) this.nextIndex = Math.max(this.nextIndex, index + 1);
   }
 
   private closed(file: string, at: number): void {
-    const openedAt = this.open?.file === file ? this.open.openedAt : at;
-    this.open = null;
+    const openedAt = this.opens.get(file) ?? at;
+    this.opens.delete(file);
     let bytes = 0;
     try { bytes = statSync(file).size; } catch { return; } // deleted by retention meanwhile
     const index = indexOf(file) ?? this.nextIndex;
@@ -244,22 +254,25 @@ export class CameraRecorder {
    */
   enforceRetention(): void {
     const now = this.now();
-    const open = this.open && basename(this.open.file);
+    const open = new Set([...this.opens.keys()].map((f) => basename(f)));
     const pinnedFrom = Math.min(Infinity, ...this.pins.values());
     if (!this.media || now - this.listedAt >= RESCAN_MS) {
-      this.media = listCameraMedia(this.dir, this.cameraId).filter((f) => f.name !== open);
+      this.media = listCameraMedia(this.dir, this.cameraId).filter((f) => !open.has(f.name));
       this.listedAt = now;
     }
-    // The open segment grows: its size now (one stat), the rest as known.
-    const growing = open ? statSync(join(this.dir, open), { throwIfNoEntry: false }) : undefined;
-    if (open && !growing && this.open && now - this.open.openedAt > 1000) {
+    // The open segments grow: their size now (one stat each), the rest as known.
+    const growing: MediaFile[] = [];
+    for (const [file, openedAt] of this.opens) {
+      const s = statSync(file, { throwIfNoEntry: false });
+      if (s) { growing.push({ name: basename(file), kind: 'segment', bytes: s.size, mtimeMs: s.mtimeMs }); continue; }
+      if (now - openedAt <= 1000) continue;
       // Deleted under the writer (the folder removed): it writes on into a file nobody sees.
-      this.fail(`the segment being written (${join(this.dir, open)}) was deleted, or its folder`);
+      this.fail(`the segment being written (${file}) was deleted, or its folder`);
       this.media = null;
       this.reconnectRequests.next('the recording lost its folder: reconnecting without it until it can be written again');
       return;
     }
-    let files = growing ? [...this.media, { name: open!, kind: 'segment' as const, bytes: growing.size, mtimeMs: growing.mtimeMs }] : [...this.media];
+    let files = [...this.media, ...growing];
     const deleted = new Set<MediaFile['kind']>();
     const gone = new Set<string>();
     const remove = (file: MediaFile, reason: 'quota' | 'age') => {
@@ -275,9 +288,9 @@ export class CameraRecorder {
     if (this.settings.keepSeconds !== undefined) {
       const cutoff = Math.min(now - this.settings.keepSeconds * 1000, pinnedFrom);
       // A file's mtime is when its last frame was written.
-      files = files.filter((f) => !(f.kind === 'segment' && f.name !== open && f.mtimeMs < cutoff && remove(f, 'age')));
+      files = files.filter((f) => !(f.kind === 'segment' && !open.has(f.name) && f.mtimeMs < cutoff && remove(f, 'age')));
     }
-    const keep = (f: MediaFile) => f.kind === 'segment' && (f.name === open || f.mtimeMs >= pinnedFrom);
+    const keep = (f: MediaFile) => f.kind === 'segment' && (open.has(f.name) || f.mtimeMs >= pinnedFrom);
     for (const { file, reason } of retentionVictims(files, { maxBytes: this.settings.maxBytes, maxAgeMs: this.settings.maxAgeHours * 3600_000, now, keep })) remove(file, reason);
     if (gone.size) this.media = this.media.filter((f) => !gone.has(f.name));
     // The indexes lose the lines of deleted files (they would grow for good otherwise).
