@@ -31,9 +31,9 @@ import { rawOutputSizes } from '../models/yolo-seg-model.js';
 import { YoloSegmenter } from '../models/yolo-segmenter.js';
 import { FrameCredit } from '../operators/backpressure/frame-credit.js';
 import { MessageSequence } from '../operators/wire/message-sequence.js';
-import { processFrames } from '../pipeline/camera-graph.js';
+import { processFrames } from '../pipeline/camera/camera-graph.js';
 import { listFrameFiles, readImageRgb } from '../operators/sources/frame-folder-frames.js';
-import { ModelRegistry } from '../pipeline/model-registry.js';
+import { ModelRegistry } from '../pipeline/model-selection/model-registry.js';
 import { percentile as pct } from './percentile.js';
 import { pino } from 'pino';
 

@@ -16,7 +16,7 @@
  * usage: npm run build && node dist/bench/model-profiles.js [parts=accuracy,davis,cost,live,paced,auto] [seconds=20] [profiles=all] [embedders=histogram,osnet-x0.25,osnet-x0.5]
  * Writes out/model-profiles.json (merged with earlier runs of other parts) and prints the table.
  */
-import { applyStartSettings } from '../pipeline/start-settings.js';
+import { applyStartSettings } from '../pipeline/process/start-settings.js';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -26,10 +26,10 @@ import type { EdgevisConfigInput } from '../config/schema.js';
 import { evaluateFiles } from '../eval/evaluate-files.js';
 import type { Tracks } from '../models/tracks.js';
 import type { TrackMessage } from '../operators/wire/track-messages.js';
-import { ModelRegistry, cpuInferenceLayout } from '../pipeline/model-registry.js';
-import { availableProfiles, modelDirs } from '../pipeline/model-profiles.js';
-import { measureProfileCost } from '../pipeline/profile-costs.js';
-import { replayRecording } from '../pipeline/replay.js';
+import { ModelRegistry, cpuInferenceLayout } from '../pipeline/model-selection/model-registry.js';
+import { availableProfiles, modelDirs } from '../pipeline/model-selection/model-profiles.js';
+import { measureProfileCost } from '../pipeline/model-selection/profile-costs.js';
+import { replayRecording } from '../pipeline/replay/replay.js';
 import { startEdgevis } from '../pipeline/runtime.js';
 import { startRtspCamera } from '../simulate/rtsp-camera.js';
 import { percentile } from './percentile.js';

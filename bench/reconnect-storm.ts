@@ -8,11 +8,11 @@
  *     (SIGKILL), wait `outage` seconds and reconnect together when it comes back.
  * Prints per window: the healthy camera's fps (target: ≥ 90 % of its rate before the storm), whether
  * it was ever stalled or reconnecting, the process's threads and RSS, and how many of the other
- * cameras are in each state. Started as the CLI starts (pipeline/start-settings.ts).
+ * cameras are in each state. Started as the CLI starts (pipeline/process/start-settings.ts).
  *
  * usage: npm run build && node dist/bench/reconnect-storm.js [dead=200] [flapping=50] [outage=20] [slots=4]
  */
-import { applyStartSettings } from '../pipeline/start-settings.js';
+import { applyStartSettings } from '../pipeline/process/start-settings.js';
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { createServer, type Socket } from 'node:net';

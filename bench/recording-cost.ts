@@ -16,7 +16,7 @@
  *
  * usage: npm run build && node dist/bench/recording-cost.js [seconds=30] [rounds=2]
  */
-import { applyStartSettings } from '../pipeline/start-settings.js';
+import { applyStartSettings } from '../pipeline/process/start-settings.js';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';

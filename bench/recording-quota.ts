@@ -9,7 +9,7 @@
  *
  * usage: npm run build && node dist/bench/recording-quota.js [minutes=10] [quotaMB=50]
  */
-import { applyStartSettings } from '../pipeline/start-settings.js';
+import { applyStartSettings } from '../pipeline/process/start-settings.js';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';

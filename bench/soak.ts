@@ -3,7 +3,7 @@
  * runtime with the default model, a WebSocket subscriber and an MQTT subscriber (on the embedded
  * broker) reading everything, with an outage every `period` seconds (the server killed with
  * SIGKILL, back after `outage` seconds; `period` 0 = no outage). Started as the CLI starts
- * (MALLOC_ARENA_MAX=2, --single-threaded-gc on ≤ 4 cores: see pipeline/start-settings.ts). Samples every 10 s: RSS (MB), V8 heap (MB), the
+ * (MALLOC_ARENA_MAX=2, --single-threaded-gc on ≤ 4 cores: see pipeline/process/start-settings.ts). Samples every 10 s: RSS (MB), V8 heap (MB), the
  * process's OS thread count and the camera's state; prints start / max / end, and the RSS slope
  * over the run after the first 2 minutes and over its second half (least squares, MB per hour; the
  * allocators' arenas fill during the first minutes, so a plateau shows as a flat second half). A growing thread count
@@ -11,7 +11,7 @@
  *
  * usage: npm run build && node dist/bench/soak.js [minutes=30] [period=120] [outage=15]
  */
-import { applyStartSettings } from '../pipeline/start-settings.js';
+import { applyStartSettings } from '../pipeline/process/start-settings.js';
 import { readFileSync } from 'node:fs';
 import mqtt from 'mqtt';
 import { WebSocket } from 'ws';

@@ -3,16 +3,16 @@
  * viewer, then with one viewer taking pictures at 5 and at 15 per second (reading them as a browser
  * would), in one run; prints frames/s and pictures sent. The cheapest profile (yolov8n-seg-320) and
  * the histogram embedder, so the picture encoding is as large a share of the work as it gets.
- * Started as the CLI starts (pipeline/start-settings.ts).
+ * Started as the CLI starts (pipeline/process/start-settings.ts).
  *
  * usage: npm run build && node dist/bench/viewer-cost.js [frames=300]
  */
-import { applyStartSettings } from '../pipeline/start-settings.js';
+import { applyStartSettings } from '../pipeline/process/start-settings.js';
 import { pino } from 'pino';
 import { WebSocket } from 'ws';
 import { DEFAULT_SOURCE } from '../config/command-line.js';
 import { parseConfig } from '../config/load.js';
-import { processingFps } from '../pipeline/camera-run.js';
+import { processingFps } from '../pipeline/camera/camera-status.js';
 import { startEdgevis } from '../pipeline/runtime.js';
 
 applyStartSettings();

@@ -1,4 +1,3 @@
-import type { ZoneEvent } from './analytics/zone-analytics.js';
 import type { Frame, FrameTiming } from './frame.js';
 import type { InstanceMask } from './instance-mask.js';
 
@@ -46,6 +45,12 @@ export interface TrackSummary {
  * was removed or restarted while edgevis ran (camera API, config reload).
  */
 export type TrackEndReason = 'lost-timeout' | 'end-of-stream' | 'shutdown' | 'camera-removed' | 'camera-restarted' | 'resolution-changed';
+
+/** One zone or line event of a frame (see `ZoneAnalytics` in models/analytics/). */
+export type ZoneEvent =
+  | { readonly kind: 'zone_entered'; readonly zone: string; readonly trackId: number }
+  | { readonly kind: 'zone_exited'; readonly zone: string; readonly trackId: number; readonly dwellMs: number }
+  | { readonly kind: 'line_crossed'; readonly line: string; readonly trackId: number; readonly direction: 'left-to-right' | 'right-to-left' };
 
 /**
  * Hop 3 of the graph (track → publish), for one processed frame: the state of one camera's

@@ -10,7 +10,7 @@ import t from 'tap';
 import { WebSocket } from 'ws';
 import { parseConfig } from '../config/load.js';
 import type { EdgevisConfigInput } from '../config/schema.js';
-import { isLoopback, readerAccessProblem } from '../pipeline/servers/access.js';
+import { isLoopback, readerAccessProblem } from '../pipeline/http/access.js';
 import { isUnderPrefix } from '../pipeline/publishers/mqtt-broker.js';
 import { startPublishers, closePublishers } from '../pipeline/publishers/start-publishers.js';
 import { startEdgevis } from '../pipeline/runtime.js';

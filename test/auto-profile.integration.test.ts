@@ -10,7 +10,7 @@ import t from 'tap';
 import { parseConfig } from '../config/load.js';
 import type { CameraStatusMessage, TrackMessage } from '../operators/wire/track-messages.js';
 import { startEdgevis } from '../pipeline/runtime.js';
-import { availableProfiles, modelDirs } from '../pipeline/model-profiles.js';
+import { availableProfiles, modelDirs } from '../pipeline/model-selection/model-profiles.js';
 import { haveInputs, quietLogger, SHARED, VTEST } from './helpers/fixtures.js';
 import { settle, wsCollector } from './helpers/subscribers.js';
 

@@ -8,8 +8,8 @@ import { join } from 'node:path';
 import { pino } from 'pino';
 import t from 'tap';
 import type { FrameTracks, TrackSummary } from '../models/tracks.js';
-import type { CameraRecorder } from '../pipeline/recording/camera-recorder.js';
-import { ClipMaker, type ClipSettings } from '../pipeline/recording/clip-maker.js';
+import type { CameraRecorder } from '../pipeline/media/camera-recorder.js';
+import { ClipMaker, type ClipSettings } from '../pipeline/media/clip-maker.js';
 
 const summary = (trackId: number): TrackSummary => ({ trackId, classId: 0, className: 'person', firstFrame: 0, lastFrame: 0, firstPtsMs: 0, lastPtsMs: 0, hits: 10, meanScore: 0.9 });
 const item = (frameIndex: number, started: number[] = [], ended: number[] = []): FrameTracks => ({

@@ -11,7 +11,7 @@ import { chromium, type Browser } from 'playwright-core';
 import t from 'tap';
 import { parseConfig } from '../config/load.js';
 import type { ClipReadyMessage } from '../operators/wire/message-schema.js';
-import { replayRecording } from '../pipeline/replay.js';
+import { replayRecording } from '../pipeline/replay/replay.js';
 import { startEdgevis } from '../pipeline/runtime.js';
 import { startRtspCamera } from '../simulate/rtsp-camera.js';
 import { haveInputs, MODEL, quietLogger, VTEST } from './helpers/fixtures.js';

@@ -5,7 +5,7 @@ import { connect } from 'node:net';
 import t from 'tap';
 import { parseConfig } from '../config/load.js';
 import { startEdgevis } from '../pipeline/runtime.js';
-import { cameraApi, sourceAllowed } from '../pipeline/servers/camera-api.js';
+import { cameraApi, sourceAllowed } from '../pipeline/control/camera-api.js';
 import { freePort } from '../simulate/rtsp-camera.js';
 import { haveInputs, MODEL, quietLogger } from './helpers/fixtures.js';
 

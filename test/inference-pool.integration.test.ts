@@ -7,7 +7,7 @@ import { InferencePool } from '../models/inference/inference-pool.js';
 import { WorkerSegmenter } from '../models/inference/worker-segmenter.js';
 import { YoloSegmenter } from '../models/yolo-segmenter.js';
 import { gstreamerFrames } from '../operators/sources/gstreamer-frames.js';
-import { cpuInferenceLayout } from '../pipeline/model-registry.js';
+import { cpuInferenceLayout } from '../pipeline/model-selection/model-registry.js';
 import { haveInputs, MODEL, VTEST } from './helpers/fixtures.js';
 
 t.test('cpuInferenceLayout: auto is 2 streams sharing the cores; explicit values win', async (t) => {

@@ -6,8 +6,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import t from 'tap';
 import { pino } from 'pino';
-import { CameraRecorder } from '../pipeline/recording/camera-recorder.js';
-import { listCameraMedia, retentionVictims, type MediaFile } from '../pipeline/recording/media-retention.js';
+import { CameraRecorder } from '../pipeline/media/camera-recorder.js';
+import { listCameraMedia, retentionVictims, type MediaFile } from '../pipeline/media/media-retention.js';
 
 const file = (name: string, kind: MediaFile['kind'], bytes: number, mtimeMs: number): MediaFile => ({ name, kind, bytes, mtimeMs });
 const HOUR = 3600_000;

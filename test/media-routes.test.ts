@@ -6,7 +6,7 @@ import { createServer, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import t from 'tap';
-import { mediaRoutes } from '../pipeline/servers/media-routes.js';
+import { mediaRoutes } from '../pipeline/http/media-routes.js';
 
 const root = mkdtempSync(join(tmpdir(), 'edgevis-media-routes-'));
 const outside = mkdtempSync(join(tmpdir(), 'edgevis-outside-'));

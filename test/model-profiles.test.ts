@@ -9,8 +9,8 @@ import type { Detections } from '../models/detections.js';
 import type { Frame } from '../models/frame.js';
 import type { Segmenter } from '../models/segmenter.js';
 import { SwitchableSegmenter } from '../models/switchable-segmenter.js';
-import { chooseProfile, type CameraDemand } from '../pipeline/choose-profile.js';
-import { availableProfiles, MODEL_PROFILES, resolveModel, UnknownModelError, type AvailableProfile } from '../pipeline/model-profiles.js';
+import { chooseProfile, type CameraDemand } from '../pipeline/model-selection/choose-profile.js';
+import { availableProfiles, MODEL_PROFILES, resolveModel, UnknownModelError, type AvailableProfile } from '../pipeline/model-selection/model-profiles.js';
 import { blankFrame } from './helpers/fixtures.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'edgevis-profiles-'));

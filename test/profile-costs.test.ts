@@ -11,9 +11,9 @@ import t from 'tap';
 import type { Detections } from '../models/detections.js';
 import type { Frame } from '../models/frame.js';
 import type { Segmenter } from '../models/segmenter.js';
-import { AutoModel, DRIFT_WINDOW_MS } from '../pipeline/auto-model.js';
-import type { CameraDemand, ProfileChoice } from '../pipeline/choose-profile.js';
-import { COST_MAX_AGE_MS, othersShare, ProfileCostCache, type ProfileCost } from '../pipeline/profile-costs.js';
+import { AutoModel, DRIFT_WINDOW_MS } from '../pipeline/model-selection/auto-model.js';
+import type { CameraDemand, ProfileChoice } from '../pipeline/model-selection/choose-profile.js';
+import { COST_MAX_AGE_MS, othersShare, ProfileCostCache, type ProfileCost } from '../pipeline/model-selection/profile-costs.js';
 
 const cost = (over: Partial<ProfileCost> = {}): ProfileCost => ({ fps: 40, cpuMsPerFrame: 50, latencyMs: 30, segmentMs: 25, measuredAt: new Date().toISOString(), frames: 80, othersCpuShare: 0, ...over });
 const cpu = (busy: number, idle: number): CpuInfo => ({ model: 'x', speed: 1, times: { user: busy, nice: 0, sys: 0, idle, irq: 0 } });

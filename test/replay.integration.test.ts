@@ -17,8 +17,8 @@ import { MemoryTracker } from '../models/tracking/memory-tracker.js';
 import { YoloSegmenter } from '../models/yolo-segmenter.js';
 import type { Segmenter } from '../models/segmenter.js';
 import type { TracksMessage } from '../operators/wire/track-messages.js';
-import { cameraGraph } from '../pipeline/camera-graph.js';
-import { replayRecording } from '../pipeline/replay.js';
+import { cameraGraph } from '../pipeline/camera/camera-graph.js';
+import { replayRecording } from '../pipeline/replay/replay.js';
 import { haveInputs, MODEL, quietLogger, VTEST } from './helpers/fixtures.js';
 
 const skip = !haveInputs && 'vtest.avi or model missing';

@@ -1,8 +1,8 @@
 // The status line scales (issue 24): a few cameras one by one; many cameras as a summary by state
 // with the worst three, never over 1,000 characters (101 cameras wrote ~16 KB every second).
 import t from 'tap';
-import type { CameraStatus } from '../pipeline/camera-run.js';
-import { formatStatusLine, STATUS_LINE_MAX } from '../pipeline/status-line.js';
+import type { CameraStatus } from '../pipeline/camera/camera-status.js';
+import { formatStatusLine, STATUS_LINE_MAX } from '../pipeline/camera/status-line.js';
 
 const camera = (id: string, over: Partial<CameraStatus> = {}): CameraStatus => ({
   id, state: 'streaming', reason: 'frames arriving', reconnects: 0, sampling: { received: 100, dropped: 0, skippedBySource: 0 },

@@ -4,7 +4,7 @@ import { join, resolve } from 'node:path';
 import t from 'tap';
 import { parseConfig } from '../config/load.js';
 import { evaluateFiles } from '../eval/evaluate-files.js';
-import { replayRecording } from '../pipeline/replay.js';
+import { replayRecording } from '../pipeline/replay/replay.js';
 import { haveInputs, MODEL, quietLogger, SHARED, VTEST } from './helpers/fixtures.js';
 
 const GT = resolve(SHARED, 'datasets/pets09-s2l1/gt/gt.txt');

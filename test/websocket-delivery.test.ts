@@ -1,6 +1,6 @@
 import t from 'tap';
 import { WebSocket } from 'ws';
-import { deliveryFor } from '../pipeline/servers/websocket-server.js';
+import { deliveryFor } from '../pipeline/publishers/websocket-server.js';
 import type { TrackMessage } from '../operators/wire/track-messages.js';
 
 const snapshot: TrackMessage = { schema: 'edgevis.tracks.v3', type: 'tracks', camera: 'a', epoch: 0, seq: 7, frameIndex: 3, ptsMs: 300, width: 4, height: 4, tracks: [] };
@@ -26,7 +26,7 @@ t.test('camera filter and closed sockets', async (t) => {
 });
 
 t.test('WebSocket request paths and options are decided before the handshake; malformed ones are errors, not exceptions', async (t) => {
-  const { subscriptionOf } = await import('../pipeline/servers/websocket-server.js');
+  const { subscriptionOf } = await import('../pipeline/publishers/websocket-server.js');
   t.match(subscriptionOf('/'), { camera: null, masks: true });
   t.match(subscriptionOf('/cameras/door%201'), { camera: 'door 1' });
   t.same(subscriptionOf('/cameras/%E0%A4%A'), { status: 400, error: 'malformed percent-encoding in the camera id' });
@@ -48,7 +48,7 @@ t.test('per-subscriber filters: kinds and snapshot rate', async (t) => {
 });
 
 t.test('bearer tokens: parsed from the header, compared in constant time', async (t) => {
-  const { bearerToken, tokenMatches } = await import('../pipeline/servers/access.js');
+  const { bearerToken, tokenMatches } = await import('../pipeline/http/access.js');
   t.equal(bearerToken({ headers: { authorization: 'Bearer abc123' } }), 'abc123');
   t.equal(bearerToken({ headers: { authorization: 'Basic abc' } }), null);
   t.equal(bearerToken({ headers: {} }), null);
@@ -58,7 +58,7 @@ t.test('bearer tokens: parsed from the header, compared in constant time', async
 });
 
 t.test('resume beyond the buffer: a gap message names what is no longer held, then the held events follow', async (t) => {
-  const { TrackWebSocketServer } = await import('../pipeline/servers/websocket-server.js');
+  const { TrackWebSocketServer } = await import('../pipeline/publishers/websocket-server.js');
   const server = await TrackWebSocketServer.start('127.0.0.1', 0, MAX);
   t.teardown(() => server.close());
   for (let seq = 1; seq <= 1100; seq++) {

@@ -1,3 +1,5 @@
+import type { ZoneEvent } from '../tracks.js';
+
 /**
  * Zones and lines on one camera's tracks (Frigate zones, supervision's PolygonZone / LineZone,
  * DeepStream analytics ROI and line crossing), decided from one anchor point per track: the
@@ -62,12 +64,6 @@ export function sideOfLine(p: Point, line: LineSpec, hysteresisPx: number): -1 |
   const signed = ((p[0] - ax) * dy - (p[1] - ay) * dx) / len;
   return signed >= hysteresisPx ? 1 : signed <= -hysteresisPx ? -1 : 0;
 }
-
-/** One zone or line event of a frame. */
-export type ZoneEvent =
-  | { readonly kind: 'zone_entered'; readonly zone: string; readonly trackId: number }
-  | { readonly kind: 'zone_exited'; readonly zone: string; readonly trackId: number; readonly dwellMs: number }
-  | { readonly kind: 'line_crossed'; readonly line: string; readonly trackId: number; readonly direction: 'left-to-right' | 'right-to-left' };
 
 /**
  * The zone and line state of one camera: feed it each frame's tracks (id and box) with the frame's

@@ -82,7 +82,7 @@ export function gstLaunchLine(spec: SourceSpec): string {
  * pictures lost their top slices and the recording its bottom ones, concealed until the next
  * keyframe (test/recording-pictures.integration.test.ts compares both with the source).
  */
-const RECORDING_PARSE = `decodebin name=${RECORDING_PARSER} caps="video/x-h264,parsed=true;video/x-h265,parsed=true;image/jpeg" ! capsfilter caps="video/x-h264;video/x-h265;image/jpeg"`;
+export const RECORDING_PARSE = `decodebin name=${RECORDING_PARSER} caps="video/x-h264,parsed=true;video/x-h265,parsed=true;image/jpeg" ! capsfilter caps="video/x-h264;video/x-h265;image/jpeg"`;
 
 /** The recording branch's queue: leaky, so a slow disk or encoder drops recorded data, never the frames the model waits for. */
 const recordingQueue = `queue name=${RECORDING_QUEUE} leaky=downstream max-size-buffers=0 max-size-bytes=0 max-size-time=${3 * 1e9}`;

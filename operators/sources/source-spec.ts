@@ -21,7 +21,7 @@ export interface SourceSpec {
   readonly recording?: RecordingTarget;
 }
 
-/** Where and how a connection records the camera's stream in segments (see pipeline/recording/). */
+/** Where and how a connection records the camera's stream in segments (see pipeline/media/). */
 export interface RecordingTarget {
   /** Segment file pattern with one printf integer for the segment number, e.g. `/rec/gate/gate-%06d.mkv`. */
   readonly location: string;

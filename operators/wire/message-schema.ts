@@ -126,7 +126,7 @@ const clipReadySchema = z.object({
   }).strict(),
 }).strict().describe('an event clip was written (MP4, from the pre-roll before its first event to the post-roll after its tracks ended), naming the events it holds (topic <prefix>/<camera>/events)');
 
-/** States a camera reports (see `CameraState` in pipeline/camera-run.ts). */
+/** States a camera reports (see `CameraState` in pipeline/camera/camera-run.ts). */
 export const CAMERA_STATES = ['starting', 'connecting', 'streaming', 'stalled', 'reconnecting', 'ended', 'failed', 'stopped'] as const;
 
 const cameraStatusMessageSchema = z.object({

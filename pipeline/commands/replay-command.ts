@@ -2,10 +2,10 @@ import { SingleBar } from 'cli-progress';
 import { resolve } from 'node:path';
 import { ConfigError, configFromCommandLine } from '../../config/command-line.js';
 import type { EdgevisConfig } from '../../config/schema.js';
-import { processingFps, type CameraStatus } from '../camera-run.js';
-import { createLogger } from '../logger.js';
-import { replayRecording } from '../replay.js';
-import { droppedFrames } from '../status-line.js';
+import { processingFps, type CameraStatus } from '../camera/camera-status.js';
+import { createLogger } from '../process/logger.js';
+import { replayRecording } from '../replay/replay.js';
+import { droppedFrames } from '../camera/camera-status.js';
 
 /** Flags of `edgevis replay`. */
 export interface ReplayFlags {

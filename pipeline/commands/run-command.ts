@@ -2,16 +2,17 @@ import { dirname, resolve } from 'node:path';
 import { ConfigError, configFromCommandLine, type CommandLineConfig } from '../../config/command-line.js';
 import type { EdgevisConfig } from '../../config/schema.js';
 import type { TrackPublisher } from '../../operators/publish-tracks.js';
-import type { CameraStatus } from '../camera-run.js';
-import { reloadCamerasOnChange } from '../config-reload.js';
+import type { CameraStatus } from '../camera/camera-status.js';
+import { reloadCamerasOnChange } from '../control/config-reload.js';
 import { readSecret } from '../publishers/secrets.js';
-import { cameraApi } from '../servers/camera-api.js';
-import { createLogger } from '../logger.js';
+import { cameraApi } from '../control/camera-api.js';
+import { createLogger } from '../process/logger.js';
 import { redactSource } from '../../operators/sources/source-error.js';
-import { exitNow, mallocArenas } from '../process-control.js';
-import { runEpoch, stateDirOf } from '../run-epoch.js';
+import { exitNow, mallocArenas } from '../process/process-control.js';
+import { runEpoch, stateDirOf } from '../process/run-epoch.js';
 import { startEdgevis } from '../runtime.js';
-import { corruptNote, droppedFrames, formatStatusLine } from '../status-line.js';
+import { corruptNote, formatStatusLine } from '../camera/status-line.js';
+import { droppedFrames } from '../camera/camera-status.js';
 
 /** Longest clean stop after SIGINT/SIGTERM before the process exits anyway, ms. */
 const STOP_TIMEOUT_MS = 10_000;

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { createServer, type AddressInfo, type Server } from 'node:net';
 import { createServer as createTlsServer } from 'node:tls';
 import { Aedes, type Client } from 'aedes';
-import { tokenMatches } from '../servers/access.js';
+import { tokenMatches } from '../http/access.js';
 
 /** User name and password of an MQTT client. */
 export interface MqttCredentials {

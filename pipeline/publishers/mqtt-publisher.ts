@@ -2,7 +2,7 @@ import mqtt, { type MqttClient } from 'mqtt';
 import type { TrackPublisher } from '../../operators/publish-tracks.js';
 import { topicOf, withoutMasks, type TrackMessage } from '../../operators/wire/track-messages.js';
 import { redactSource } from '../../operators/sources/source-error.js';
-import type { Logger } from '../logger.js';
+import type { Logger } from '../process/logger.js';
 import { EmbeddedMqttBroker, type MqttCredentials } from './mqtt-broker.js';
 
 /** The retained online/offline topic of one edgevis process, so several can share a broker. */

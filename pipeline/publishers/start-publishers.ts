@@ -2,11 +2,11 @@ import type { PublishConfig } from '../../config/schema.js';
 import type { TrackPublisher } from '../../operators/publish-tracks.js';
 import { MqttTrackPublisher } from './mqtt-publisher.js';
 import { readFileSync } from 'node:fs';
-import type { Logger } from '../logger.js';
-import { isLoopback } from '../servers/access.js';
+import type { Logger } from '../process/logger.js';
+import { isLoopback } from '../http/access.js';
 import { readSecret } from './secrets.js';
-import type { HttpEdge } from '../servers/http-edge.js';
-import { TrackWebSocketServer } from '../servers/websocket-server.js';
+import type { HttpEdge } from '../http/http-edge.js';
+import { TrackWebSocketServer } from './websocket-server.js';
 
 /** The publishers of a process, in start order, and where subscribers reach them. */
 export interface Publishers {
