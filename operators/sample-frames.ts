@@ -1,4 +1,4 @@
-import { Observable, type OperatorFunction } from 'rxjs';
+import { asapScheduler, Observable, type OperatorFunction, type SchedulerLike } from 'rxjs';
 import type { Frame } from '../models/frame.js';
 import type { FrameCredit } from './backpressure/frame-credit.js';
 
@@ -29,9 +29,11 @@ export interface SamplingStats {
  * frames:  -a-b-c-d-e-|       (model busy while b, c arrive)
  * latest:  -a-----c---e-|     b dropped, d dropped
  * ```
+ * @param scheduler where a frame waiting for credit is handed on once it is granted (asap: after the
+ *   code that released the credit, never inside it; a TestScheduler runs it in virtual time)
  * @see segmentInstances, releaseFrame
  */
-export function sampleFrames(policy: SamplingPolicy, credit: FrameCredit, stats: SamplingStats): OperatorFunction<Frame, Frame> {
+export function sampleFrames(policy: SamplingPolicy, credit: FrameCredit, stats: SamplingStats, scheduler: SchedulerLike = asapScheduler): OperatorFunction<Frame, Frame> {
   return (source) => new Observable<Frame>((subscriber) => {
     let pending: Frame | null = null;
     let waiting = false;
@@ -40,7 +42,7 @@ export function sampleFrames(policy: SamplingPolicy, credit: FrameCredit, stats:
     const emitWhenFree = () => {
       if (waiting || !pending) return;
       waiting = true;
-      void credit.acquire().then(() => {
+      credit.request(() => scheduler.schedule(() => {
         waiting = false;
         const frame = pending;
         pending = null;
@@ -48,7 +50,7 @@ export function sampleFrames(policy: SamplingPolicy, credit: FrameCredit, stats:
         if (frame) subscriber.next(frame); else credit.release();
         if (pending) emitWhenFree();
         else if (sourceDone) subscriber.complete();
-      });
+      }));
     };
     const sub = source.subscribe({
       next: (frame) => {

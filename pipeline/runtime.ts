@@ -108,171 +108,237 @@ export interface RuntimeOptions {
 
 /**
  * Starts edgevis in named steps (as Frigate's `FrigateApp.start()`):
- * 1. start publishers (so no message of the first frame is lost);
- * 2. let the caller connect (`beforeCameras`);
- * 3. load models, lazily and shared, through one registry;
- * 4. start each camera's run. A camera whose source or model fails reports its error and
- *    stops; the other cameras keep running. Cameras can be added, removed and restarted later.
+ * 1. {@link Runtime.startPublishers}: MQTT, WebSocket and the extra publishers, so no message of the
+ *    first frame is lost;
+ * 2. {@link Runtime.serveRoutes}: metrics, health, the viewer and the media files on the HTTP port;
+ * 3. {@link Runtime.letCallerConnect}: the caller's `beforeCameras` (subscribers connect first);
+ * 4. {@link Runtime.startCameras}: each camera's run; models are loaded lazily and shared through
+ *    one registry ({@link ModelRegistry}). A camera whose source or model fails reports its error
+ *    and stops; the others keep running. Cameras can be added, removed and restarted later.
  * @throws Error when a server cannot listen or an external broker is unreachable (nothing is left running then)
  */
 export async function startEdgevis(config: EdgevisConfig, options: RuntimeOptions): Promise<EdgevisRuntime> {
-  const log = options.logger;
-  const nodeId = nodeIdOf(config, hostname());
-  const publishers = await startPublishers(config.publish, options.extraPublishers, log, nodeId);
-  const closeAll = () => closePublishers(publishers.all, (err, p) => log.warn({ err: err.message, publisher: p.name }, 'error while closing a publisher'));
-  const current = new Map<string, CameraRun>();
-  const cameraStatuses = () => [...current.values()].map((r) => r.status);
-  const cameraConfigs = () => [...current.values()].map((r) => r.camera);
-  // One HTTP port: WebSocket, metrics, health (and the camera API and viewer, added by their owners).
-  const previews = publishers.websocket ? new PreviewHub(log) : null;
-  const models = new ModelRegistry(config, log);
-  const recorders = new Map<string, CameraRecorder>();
-  const recorderKeys = new Map<string, string>();
-  const recordingsDir = config.recordingsDir ?? join(stateDirOf(config.stateDir) ?? process.cwd(), 'recordings');
-  const modelInfo = () => [...current.values()].flatMap((r) => { const m = models.modelOf(r.camera); return m ? [{ camera: r.camera.id, ...m }] : []; });
-  const recordingInfo = () => [...recorders.values()].filter((r) => r.settings.enabled).map((r) => ({ camera: r.cameraId, up: r.state.state === 'recording', counters: r.counters }));
-  const metrics = publishers.httpEdge ? new EdgevisMetrics(cameraStatuses, publishers.all, previews ? () => previews.stats : undefined, () => models.workerRestarts, modelInfo, recordingInfo) : null;
-  // What `auto` plans for: the cameras in the set that still run, with their frame rates.
-  models.demandSource = () => [...current.values()].filter((r) => !['ended', 'failed', 'stopped'].includes(r.status.state)).map((r) => cameraDemand(r.camera, r.status));
-  // A new choice is each camera's news: its state message carries the model.
-  models.onAutoChoice = () => { for (const r of current.values()) if (models.modelOf(r.camera)?.reason.startsWith('auto')) r.publishStatus(); };
-  const frameRates = new Map<string, number | undefined>();
-  if (publishers.httpEdge && metrics) {
-    publishers.httpEdge.route(metrics.route());
-    publishers.httpEdge.route(healthRoutes(cameraStatuses, publishers.all));
+  const runtime = await Runtime.startPublishers(config, options);
+  runtime.serveRoutes();
+  await runtime.letCallerConnect();
+  runtime.startCameras();
+  return runtime.api();
+}
+
+/** The running edgevis behind {@link EdgevisRuntime}: its publishers, models, recorders and camera set. */
+class Runtime {
+  private readonly log: Logger;
+  private readonly current = new Map<string, CameraRun>();
+  /** Ids subscribers may ask for: configured cameras (before they start) and cameras added since. */
+  private readonly knownCameras: Set<string>;
+  private readonly previews: PreviewHub | null;
+  private readonly models: ModelRegistry;
+  private readonly recorders = new Map<string, CameraRecorder>();
+  private readonly recorderKeys = new Map<string, string>();
+  private readonly recordingsDir: string;
+  private readonly metrics: EdgevisMetrics | null;
+  private readonly frameRates = new Map<string, number | undefined>();
+  private readonly settled = new Set<CameraRun>();
+  private readonly connectionSlots: ConnectionSlots;
+  private readonly defaultTracker: (camera: CameraConfig) => Tracker;
+  private stopping: Promise<void> | null = null;
+  private resolveDone!: (statuses: readonly CameraStatus[]) => void;
+  private readonly done = new Promise<readonly CameraStatus[]>((r) => { this.resolveDone = r; });
+
+  /** Step 1: the publishers; the runtime around them. */
+  static async startPublishers(config: EdgevisConfig, options: RuntimeOptions): Promise<Runtime> {
+    const nodeId = nodeIdOf(config, hostname());
+    const publishers = await startPublishers(config.publish, options.extraPublishers, options.logger, nodeId);
+    return new Runtime(config, options, publishers, nodeId);
   }
-  // Subscribers may ask for a configured camera before it starts, never for an unknown one.
-  const knownCameras = new Set(config.cameras.map((c) => c.id));
-  if (publishers.websocket) publishers.websocket.cameraExists = (id) => knownCameras.has(id);
-  if (publishers.websocket && previews) {
-    publishers.websocket.previews = previews;
-    publishers.httpEdge!.route(viewerRoutes(cameraStatuses, cameraConfigs));
+
+  private constructor(private readonly config: EdgevisConfig, private readonly options: RuntimeOptions,
+    private readonly publishers: Awaited<ReturnType<typeof startPublishers>>, private readonly nodeId: string) {
+    this.log = options.logger;
+    this.previews = publishers.websocket ? new PreviewHub(this.log) : null;
+    this.models = new ModelRegistry(config, this.log);
+    this.recordingsDir = config.recordingsDir ?? join(stateDirOf(config.stateDir) ?? process.cwd(), 'recordings');
+    this.knownCameras = new Set(config.cameras.map((c) => c.id));
+    this.connectionSlots = new ConnectionSlots(config.maxConcurrentConnects);
+    this.defaultTracker = options.createTracker ?? ((camera: CameraConfig) => new MemoryTracker(camera.id, config.tracker));
+    const previews = this.previews;
+    this.metrics = publishers.httpEdge ? new EdgevisMetrics(() => this.cameraStatuses(), publishers.all, previews ? () => previews.stats : undefined, () => this.models.workerRestarts, () => this.modelInfo(), () => this.recordingInfo()) : null;
+    // What `auto` plans for: the cameras in the set that still run, with their frame rates.
+    this.models.demandSource = () => [...this.current.values()].filter((r) => !['ended', 'failed', 'stopped'].includes(r.status.state)).map((r) => cameraDemand(r.camera, r.status));
+    // A new choice is each camera's news: its state message carries the model.
+    this.models.onAutoChoice = () => { for (const r of this.current.values()) if (this.models.modelOf(r.camera)?.reason.startsWith('auto')) r.publishStatus(); };
   }
-  if (publishers.httpEdge) publishers.httpEdge.route(mediaRoutes(recordingsDir, (id) => knownCameras.has(id)));
-  if (options.beforeCameras) {
+
+  /** Step 2: one HTTP port for WebSocket, metrics, health, the viewer and the media (the camera API is added by its owner). */
+  serveRoutes(): void {
+    const { httpEdge, websocket } = this.publishers;
+    if (!httpEdge) return;
+    if (this.metrics) {
+      httpEdge.route(this.metrics.route());
+      httpEdge.route(healthRoutes(() => this.cameraStatuses(), this.publishers.all));
+    }
+    // Subscribers may ask for a configured camera before it starts, never for an unknown one.
+    if (websocket) websocket.cameraExists = (id) => this.knownCameras.has(id);
+    if (websocket && this.previews) {
+      websocket.previews = this.previews;
+      httpEdge.route(viewerRoutes(() => this.cameraStatuses(), () => this.cameraConfigs()));
+    }
+    httpEdge.route(mediaRoutes(this.recordingsDir, (id) => this.knownCameras.has(id)));
+  }
+
+  /** Step 3: the caller connects (subscribers first); if it fails, nothing is left running. */
+  async letCallerConnect(): Promise<void> {
+    if (!this.options.beforeCameras) return;
     try {
-      await options.beforeCameras({ websocketUrl: publishers.websocketUrl, mqttUrl: publishers.mqttUrl });
+      await this.options.beforeCameras({ websocketUrl: this.publishers.websocketUrl, mqttUrl: this.publishers.mqttUrl });
     } catch (err) {
-      await closeAll();
+      await this.closePublishers();
       throw err;
     }
   }
-  const defaultTracker = options.createTracker ?? ((camera: CameraConfig) => new MemoryTracker(camera.id, config.tracker));
-  const settled = new Set<CameraRun>();
-  const connectionSlots = new ConnectionSlots(config.maxConcurrentConnects);
-  let stopping: Promise<void> | null = null;
-  let resolveDone!: (statuses: readonly CameraStatus[]) => void;
-  const done = new Promise<readonly CameraStatus[]>((r) => { resolveDone = r; });
-  const checkDone = () => {
-    if ((options.keepAlive && !stopping) || [...current.values()].some((r) => !settled.has(r))) return;
-    resolveDone(cameraStatuses());
-  };
 
-  const onTracks = (tracks: Tracks, status: CameraStatus) => {
-    metrics?.observe(tracks);
-    const run = current.get(status.id);
-    if (tracks.kind === 'frame' && run) models.observeInference(run.camera, tracks.inferenceMs);
+  /** Step 4: each configured camera's run. */
+  startCameras(): void {
+    for (const camera of this.config.cameras) this.launch(camera);
+  }
+
+  /** The {@link EdgevisRuntime} the caller holds. */
+  api(): EdgevisRuntime {
+    const { publishers } = this;
+    const self = this;
+    return {
+      websocketUrl: publishers.websocketUrl, mqttUrl: publishers.mqttUrl, embeddedBroker: publishers.embeddedBroker, httpEdge: publishers.httpEdge,
+      publishers: publishers.all,
+      get cameras() { return self.cameraStatuses(); },
+      get cameraConfigs() { return self.cameraConfigs(); },
+      done: this.done,
+      addCamera: (camera) => this.addCamera(camera),
+      removeCamera: (id) => this.removeCamera(id),
+      restartCamera: (id, camera) => this.restartCamera(id, camera),
+      applyCameras: (cameras) => this.applyCameras(cameras),
+      stop: () => this.stop(),
+    };
+  }
+
+  private cameraStatuses(): CameraStatus[] { return [...this.current.values()].map((r) => r.status); }
+  private cameraConfigs(): CameraConfig[] { return [...this.current.values()].map((r) => r.camera); }
+  private modelInfo() { return [...this.current.values()].flatMap((r) => { const m = this.models.modelOf(r.camera); return m ? [{ camera: r.camera.id, ...m }] : []; }); }
+  private recordingInfo() { return [...this.recorders.values()].filter((r) => r.settings.enabled).map((r) => ({ camera: r.cameraId, up: r.state.state === 'recording', counters: r.counters })); }
+
+  private closePublishers(): Promise<void> {
+    return closePublishers(this.publishers.all, (err, p) => this.log.warn({ err: err.message, publisher: p.name }, 'error while closing a publisher'));
+  }
+
+  private checkDone(): void {
+    if ((this.options.keepAlive && !this.stopping) || [...this.current.values()].some((r) => !this.settled.has(r))) return;
+    this.resolveDone(this.cameraStatuses());
+  }
+
+  private onTracks(tracks: Tracks, status: CameraStatus): void {
+    this.metrics?.observe(tracks);
+    const run = this.current.get(status.id);
+    if (tracks.kind === 'frame' && run) this.models.observeInference(run.camera, tracks.inferenceMs);
     // A camera's frame rate is known from its first frame: plan for it instead of the assumed one.
     // (A measured rate moves a little with every frame: only a change of more than 10 % counts.)
-    const planned = frameRates.get(status.id), rate = status.source.frameRate;
-    if (tracks.kind === 'frame' && rate !== undefined && (planned === undefined || Math.abs(rate - planned) > 0.1 * planned)) { frameRates.set(status.id, rate); void models.replan(); }
-    options.onTracks?.(tracks, status);
-  };
+    const planned = this.frameRates.get(status.id), rate = status.source.frameRate;
+    if (tracks.kind === 'frame' && rate !== undefined && (planned === undefined || Math.abs(rate - planned) > 0.1 * planned)) { this.frameRates.set(status.id, rate); void this.models.replan(); }
+    this.options.onTracks?.(tracks, status);
+  }
 
   /**
    * The camera's recorder when it records, makes clips or writes snapshots (kept across restarts of
    * the camera while those settings stay): it writes the segments and holds the camera's folder to
    * `record.maxBytes` and `record.maxAgeHours` whichever of them fill it.
    */
-  const recorderOf = (camera: CameraConfig): CameraRecorder | undefined => {
+  private recorderOf(camera: CameraConfig): CameraRecorder | undefined {
     const key = JSON.stringify([camera.record, camera.clips, camera.snapshots.enabled]);
-    const had = recorders.get(camera.id);
-    if (had && recorderKeys.get(camera.id) === key) return had;
+    const had = this.recorders.get(camera.id);
+    if (had && this.recorderKeys.get(camera.id) === key) return had;
     had?.close();
-    recorders.delete(camera.id);
+    this.recorders.delete(camera.id);
     // Clips without a recording keep a pre-roll buffer of short segments instead.
     const settings = camera.record.enabled ? camera.record
       : camera.clips.enabled ? { ...camera.record, enabled: true, segmentSeconds: 2, keepSeconds: camera.clips.preRollSeconds + camera.clips.postRollSeconds + 30 }
         : camera.snapshots.enabled ? camera.record // recording off: retention only
           : null;
     if (!settings) return undefined;
-    const recorder = new CameraRecorder(camera.id, join(recordingsDir, camera.id), settings, log);
-    recorders.set(camera.id, recorder);
-    recorderKeys.set(camera.id, key);
+    const recorder = new CameraRecorder(camera.id, join(this.recordingsDir, camera.id), settings, this.log);
+    this.recorders.set(camera.id, recorder);
+    this.recorderKeys.set(camera.id, key);
     return recorder;
-  };
-  const launch = (camera: CameraConfig, tracker?: Tracker | null, sequence?: MessageSequence): CameraRun => {
+  }
+
+  private launch(camera: CameraConfig, tracker?: Tracker | null, sequence?: MessageSequence): CameraRun {
+    const { models, previews, recordingsDir } = this;
     const run = new CameraRun(camera, {
-      recorder: recorderOf(camera), snapshotsDir: join(recordingsDir, camera.id, 'snapshots'), clipsDir: join(recordingsDir, camera.id, 'clips'),
-      models, publishers: publishers.all, withMasks: config.publish.masks, createTracker: tracker ? () => tracker : defaultTracker, logger: log, onTracks, sequence, nodeId,
-      onSegmented: previews ? (d) => previews.offer(d) : undefined, epoch: options.epoch ?? 0, connectionSlots,
+      recorder: this.recorderOf(camera), snapshotsDir: join(recordingsDir, camera.id, 'snapshots'), clipsDir: join(recordingsDir, camera.id, 'clips'),
+      models, publishers: this.publishers.all, withMasks: this.config.publish.masks, createTracker: tracker ? () => tracker : this.defaultTracker, logger: this.log,
+      onTracks: (tracks, status) => this.onTracks(tracks, status), sequence, nodeId: this.nodeId,
+      onSegmented: previews ? (d) => previews.offer(d) : undefined, epoch: this.options.epoch ?? 0, connectionSlots: this.connectionSlots,
     });
-    current.set(camera.id, run);
-    void run.done.then(() => { settled.add(run); checkDone(); void models.replan(); });
+    this.current.set(camera.id, run);
+    void run.done.then(() => { this.settled.add(run); this.checkDone(); void models.replan(); });
     return run;
-  };
-  const runOf = (id: string) => {
-    const run = current.get(id);
+  }
+
+  private runOf(id: string): CameraRun {
+    const run = this.current.get(id);
     if (!run) throw new CameraSetError('unknown', id);
     return run;
-  };
-  const addCamera = (camera: CameraConfig) => {
-    if (current.has(camera.id)) throw new CameraSetError('exists', camera.id);
-    log.info({ camera: camera.id }, `camera '${camera.id}' added`);
-    knownCameras.add(camera.id);
-    const status = launch(camera).status;
-    void models.replan();
-    return status;
-  };
-  const removeCamera = (id: string) => {
-    const run = runOf(id);
-    current.delete(id);
-    knownCameras.delete(id);
-    run.stop('camera-removed');
-    settled.delete(run);
-    recorders.get(id)?.close();
-    recorders.delete(id);
-    for (const p of publishers.all) p.forgetCamera?.(id); // e.g. its retained MQTT status is cleared
-    frameRates.delete(id);
-    log.info({ camera: id }, `camera '${id}' removed`);
-    void models.replan();
-    checkDone();
-  };
-  const restartCamera = (id: string, camera?: CameraConfig) => {
-    const run = runOf(id);
-    const tracker = run.stop('camera-restarted');
-    settled.delete(run);
-    log.info({ camera: id }, `camera '${id}' restarting${camera ? ' with a new config' : ''}`);
-    return launch(camera ?? run.camera, tracker, run.sequence).status;
-  };
+  }
 
-  for (const camera of config.cameras) launch(camera);
-  const stop = () => {
-    stopping ??= (async () => {
-      for (const run of current.values()) run.stop();
-      for (const r of recorders.values()) r.close();
+  private addCamera(camera: CameraConfig): CameraStatus {
+    if (this.current.has(camera.id)) throw new CameraSetError('exists', camera.id);
+    this.log.info({ camera: camera.id }, `camera '${camera.id}' added`);
+    this.knownCameras.add(camera.id);
+    const status = this.launch(camera).status;
+    void this.models.replan();
+    return status;
+  }
+
+  private removeCamera(id: string): void {
+    const run = this.runOf(id);
+    this.current.delete(id);
+    this.knownCameras.delete(id);
+    run.stop('camera-removed');
+    this.settled.delete(run);
+    this.recorders.get(id)?.close();
+    this.recorders.delete(id);
+    for (const p of this.publishers.all) p.forgetCamera?.(id); // e.g. its retained MQTT status is cleared
+    this.frameRates.delete(id);
+    this.log.info({ camera: id }, `camera '${id}' removed`);
+    void this.models.replan();
+    this.checkDone();
+  }
+
+  private restartCamera(id: string, camera?: CameraConfig): CameraStatus {
+    const run = this.runOf(id);
+    const tracker = run.stop('camera-restarted');
+    this.settled.delete(run);
+    this.log.info({ camera: id }, `camera '${id}' restarting${camera ? ' with a new config' : ''}`);
+    return this.launch(camera ?? run.camera, tracker, run.sequence).status;
+  }
+
+  private applyCameras(cameras: readonly CameraConfig[]): CameraDiff {
+    const diff = diffCameras([...this.current.values()].map((r) => r.camera), cameras);
+    for (const id of diff.removed) this.removeCamera(id);
+    for (const camera of diff.changed) this.restartCamera(camera.id, camera);
+    for (const camera of diff.added) this.addCamera(camera);
+    return diff;
+  }
+
+  /** Stops the cameras, writes the last snapshots and clips (at most 3 s), closes the publishers, frees the models. Idempotent. */
+  private stop(): Promise<void> {
+    this.stopping ??= (async () => {
+      for (const run of this.current.values()) run.stop();
+      for (const r of this.recorders.values()) r.close();
       // The snapshots of the tracks the stop ended go out before the publishers close.
-      await Promise.race([Promise.all([...current.values()].map((r) => r.flushSnapshots())), new Promise((r) => setTimeout(r, 3000).unref())]);
-      await closeAll();
-      await previews?.close();
-      await models.dispose();
-      checkDone();
+      await Promise.race([Promise.all([...this.current.values()].map((r) => r.flushSnapshots())), new Promise((r) => setTimeout(r, 3000).unref())]);
+      await this.closePublishers();
+      await this.previews?.close();
+      await this.models.dispose();
+      this.checkDone();
     })();
-    return stopping;
-  };
-  return {
-    websocketUrl: publishers.websocketUrl, mqttUrl: publishers.mqttUrl, embeddedBroker: publishers.embeddedBroker, httpEdge: publishers.httpEdge,
-    publishers: publishers.all,
-    get cameras() { return cameraStatuses(); },
-    get cameraConfigs() { return cameraConfigs(); },
-    done, addCamera, removeCamera, restartCamera,
-    applyCameras(cameras) {
-      const diff = diffCameras([...current.values()].map((r) => r.camera), cameras);
-      for (const id of diff.removed) removeCamera(id);
-      for (const camera of diff.changed) restartCamera(camera.id, camera);
-      for (const camera of diff.added) addCamera(camera);
-      return diff;
-    },
-    stop,
-  };
+    return this.stopping;
+  }
 }

@@ -16,8 +16,16 @@ export class FrameCredit {
 
   /** Resolves when a frame may be read. */
   acquire(): Promise<void> {
-    if (this.available > 0) { this.available--; return Promise.resolve(); }
-    return new Promise((resolve) => this.waiters.push(resolve));
+    return new Promise((resolve) => this.request(resolve));
+  }
+
+  /**
+   * Calls `granted` once a frame may be read: at once (synchronously) when a credit is free, else
+   * from the {@link release} that frees one, in the order asked.
+   */
+  request(granted: () => void): void {
+    if (this.available > 0) { this.available--; granted(); return; }
+    this.waiters.push(granted);
   }
 
   /** Returns one credit (a frame finished or was dropped). */

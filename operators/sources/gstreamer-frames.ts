@@ -2,13 +2,15 @@ import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import type GstModule from 'gstreamer-superficial';
 import type { AppSink, BusMessage, SampleCaps } from 'gstreamer-superficial';
-import { Observable } from 'rxjs';
+import { Observable, type Subscriber } from 'rxjs';
 import type { Frame } from '../../models/frame.js';
 import { rgbByteLength } from '../../models/frame.js';
 import type { FrameCredit } from '../backpressure/frame-credit.js';
 import { aviStatedFrames } from './avi-header.js';
 import { FrameBufferPool } from './frame-buffer-pool.js';
-import { APPSINK_NAME, gstLaunchLine, RECORDING_ENCODER, RECORDING_PARSER, RECORDING_QUEUE, RECORDING_SINK } from './gst-launch.js';
+import { explainGstError, isRecordingElement } from './gst-errors.js';
+import { APPSINK_NAME, gstLaunchLine } from './gst-launch.js';
+import { nextFrameTiming, parseFramerate } from './source-continuity.js';
 import { SourceError } from './source-error.js';
 import { isLive, schemeOf, type SourceProgress, type SourceSpec } from './source-spec.js';
 
@@ -45,178 +47,219 @@ export function gstreamerFrames(spec: SourceSpec, credit?: FrameCredit, progress
   return new Observable<Frame>((subscriber) => {
     const problem = preflight(spec);
     if (problem) { subscriber.error(problem); return undefined; }
-    const live = isLive(spec);
-    let pipeline: InstanceType<typeof GstModule.Pipeline>;
-    try {
-      pipeline = new (loadGstreamer().Pipeline)(gstLaunchLine(spec));
-    } catch (err) {
-      const bindingMissing = gstreamer === undefined;
-      if (spec.recording && !bindingMissing) {
-        // Most likely the recording branch (x264enc for a USB camera is in plugins-ugly): the camera
-        // is rebuilt without recording, which the recorder retries later.
-        const why = `the recording branch could not be built (${(err as Error).message}): install gstreamer1.0-plugins-ugly (x264enc) and gstreamer1.0-plugins-bad (h264parse)`;
-        spec.recording.onError(why);
-        subscriber.error(new SourceError('recording-failed', spec.cameraId, spec.source, `recording failed (${why})`, 'The camera goes on without recording meanwhile.'));
-        return undefined;
-      }
-      subscriber.error(new SourceError('gstreamer', spec.cameraId, spec.source, bindingMissing
-        ? `the GStreamer binding did not load (${(err as Error).message.split('\n')[0]})`
-        : `GStreamer could not build the pipeline (${(err as Error).message})`,
-      bindingMissing
-        ? 'Run ./setup.sh: it installs GStreamer\'s development packages and builds the binding (gstreamer-superficial).'
-        : 'Check that the GStreamer plugins are installed (gstreamer1.0-plugins-base/good, gstreamer1.0-libav).'));
-      return undefined;
+    const built = buildPipeline(spec);
+    if (built instanceof SourceError) { subscriber.error(built); return undefined; }
+    const connection = new GstreamerConnection(spec, built, subscriber, credit, progress);
+    connection.start();
+    return () => connection.unsubscribe();
+  });
+}
+
+/**
+ * Builds the camera's GStreamer pipeline, or the error that says why it could not be: the binding
+ * missing, or an element missing (a recording branch that cannot be built is the recording's
+ * failure: the recorder is told, and the camera is rebuilt without it).
+ */
+function buildPipeline(spec: SourceSpec): InstanceType<typeof GstModule.Pipeline> | SourceError {
+  try {
+    return new (loadGstreamer().Pipeline)(gstLaunchLine(spec));
+  } catch (err) {
+    const bindingMissing = gstreamer === undefined;
+    if (spec.recording && !bindingMissing) {
+      // Most likely the recording branch (x264enc for a USB camera is in plugins-ugly): the camera
+      // is rebuilt without recording, which the recorder retries later.
+      const why = `the recording branch could not be built (${(err as Error).message}): install gstreamer1.0-plugins-ugly (x264enc) and gstreamer1.0-plugins-bad (h264parse)`;
+      spec.recording.onError(why);
+      return new SourceError('recording-failed', spec.cameraId, spec.source, `recording failed (${why})`, 'The camera goes on without recording meanwhile.');
     }
-    const sink = pipeline.findChild(APPSINK_NAME) as AppSink;
-    let closed = false;
-    let stopped = false;
-    let frameIndex = 0;
-    let lastIndex = -1;
-    let firstIndex = -1;
-    let holdingCredit = false;
-    let pullIssuedAt = 0;
-    // Frames are pulled into buffers the graph gave back (recycleFramePixels, after the embedder).
-    const pool = new FrameBufferPool((credit?.capacity ?? 1) + 1);
-    let target: Uint8Array | undefined;
-    // A live stream that declares no frame rate (RTP/JPEG says 0/1): its rate measured from the
-    // samples reaching the appsink (dropped ones included), once 3 s of them were seen.
-    let rateFrom: { at: number; samples: number } | null = null;
-    const measureArrivalRate = (samplesSeen: number | undefined) => {
-      if (samplesSeen === undefined || !progress) return;
-      const now = performance.now();
-      if (!rateFrom) { rateFrom = { at: now, samples: samplesSeen }; return; }
-      const seconds = (now - rateFrom.at) / 1000;
-      if (seconds >= 3) progress.frameRate = Math.round(((samplesSeen - rateFrom.samples) / seconds) * 10) / 10;
-    };
-    const releaseHeldCredit = () => { if (holdingCredit) { holdingCredit = false; credit?.release(); } };
+    return new SourceError('gstreamer', spec.cameraId, spec.source, bindingMissing
+      ? `the GStreamer binding did not load (${(err as Error).message.split('\n')[0]})`
+      : `GStreamer could not build the pipeline (${(err as Error).message})`,
+    bindingMissing
+      ? 'Run ./setup.sh: it installs GStreamer\'s development packages and builds the binding (gstreamer-superficial).'
+      : 'Check that the GStreamer plugins are installed (gstreamer1.0-plugins-base/good, gstreamer1.0-libav).');
+  }
+}
 
-    const finish = (err?: Error) => {
-      if (closed) return;
-      closed = true;
-      pool.close();
-      releaseHeldCredit();
-      if (err) subscriber.error(err); else subscriber.complete();
-    };
+/**
+ * One subscription's pipeline: pulls a frame whenever the graph has credit, turns each sample
+ * into a {@link Frame}, watches the bus, and stops (EOS drained, or at once for a file).
+ */
+class GstreamerConnection {
+  private readonly sink: AppSink;
+  private readonly live: boolean;
+  private closed = false;
+  private stopped = false;
+  /** Frames delivered so far. */
+  private delivered = 0;
+  private lastIndex = -1;
+  private firstIndex = -1;
+  private holdingCredit = false;
+  private pullIssuedAt = 0;
+  /** Frames are pulled into buffers the graph gave back (recycleFramePixels, after the tracker). */
+  private readonly pool: FrameBufferPool;
+  private target: Uint8Array | undefined;
+  /**
+   * A live stream that declares no frame rate (RTP/JPEG says 0/1): its rate measured from the
+   * samples reaching the appsink (dropped ones included), once 3 s of them were seen.
+   */
+  private rateFrom: { at: number; samples: number } | null = null;
+  private drainTimer: NodeJS.Timeout | undefined;
 
+  constructor(private readonly spec: SourceSpec, private readonly pipeline: InstanceType<typeof GstModule.Pipeline>, private readonly subscriber: Subscriber<Frame>,
+    private readonly credit?: FrameCredit, private readonly progress?: SourceProgress) {
+    this.sink = pipeline.findChild(APPSINK_NAME) as AppSink;
+    this.live = isLive(spec);
+    this.pool = new FrameBufferPool((credit?.capacity ?? 1) + 1);
+  }
+
+  start(): void {
     // Keep the messages posted while the pipeline goes to NULL (the destructor flushes the bus): the
     // binding's bus poller, woken by each message without holding a thread, ends after the one that
     // finds the pipeline back in NULL.
-    pipeline['auto-flush-bus'] = false;
-    let drainTimer: NodeJS.Timeout | undefined;
-    const stopPipeline = () => { clearTimeout(drainTimer); if (!stopped) { stopped = true; pipeline.stop(); } };
-    // One poller per pipeline; it ends once the pipeline is back in NULL.
-    pipeline.pollBus((msg: BusMessage) => {
-      const rec = spec.recording;
-      if (rec && msg.type === 'element' && typeof msg.name === 'string' && msg.name.startsWith('splitmuxsink-fragment-')) {
-        rec.onFragment(msg.name.endsWith('opened') ? 'opened' : 'closed', String(msg.location), Number(msg['running-time']) / 1e6);
-        return;
-      }
-      if (rec && msg.type === 'error' && !closed && isRecordingElement(String(msg.name ?? ''))) {
-        // The recording branch failed; with a tee the decoding stops with it, so the connection is
-        // rebuilt, without recording until the recorder retries.
-        stopPipeline();
-        rec.onError(String(msg.message ?? 'unknown error'));
-        finish(new SourceError('recording-failed', spec.cameraId, spec.source, `recording failed (${String(msg.message ?? 'unknown error')})`, 'Check the recordings folder: free space, permissions (the camera goes on without recording meanwhile).'));
-        return;
-      }
-      if (msg.type === 'error' && !closed) {
-        stopPipeline();
-        finish(explainGstError(spec, String(msg.message ?? 'unknown error'), frameIndex));
-      } else if (closed && (msg.type === 'eos' || msg.type === 'error')) {
-        stopPipeline(); // unsubscribed and drained
-      }
-      // On 'eos' while running nothing is done here: the appsink may still hold decoded frames
-      // (the bus message can overtake them), and pull() returns null only once they were all handed over.
-    });
+    this.pipeline['auto-flush-bus'] = false;
+    this.pipeline.pollBus((msg: BusMessage) => this.onBusMessage(msg));
+    this.pipeline.play();
+    void this.pullNext();
+  }
 
-    const onSample = (buf: Uint8Array | null, caps: SampleCaps) => {
-      // A target the frame did not fit (another size, end of stream) goes back to the pool.
-      if (target && buf !== target) pool.giveBack(target.buffer as ArrayBuffer);
-      target = undefined;
-      if (closed) { releaseHeldCredit(); return; }
-      if (!buf) { // end of stream, after every queued frame was pulled (or flushing after stop)
-        stopPipeline();
-        warnIfEndedEarly(spec, lastIndex + 1, progress);
-        finish();
-        return;
-      }
-      const width = Number(caps.width), height = Number(caps.height);
-      if (!(width > 0 && height > 0) || buf.length !== rgbByteLength(width, height)) {
-        stopPipeline();
-        finish(new SourceError('gstreamer', spec.cameraId, spec.source, `unexpected sample ${width}x${height} with ${buf.length} bytes`, 'Report this with the output of gst-discoverer-1.0 on the source.'));
-        return;
-      }
-      const fps = parseFramerate(caps.framerate);
-      if (progress && fps) progress.frameRate = fps;
-      else if (progress && live) measureArrivalRate(caps.samplesSeen);
-      if (frameIndex === 0 && progress && spec.kind === 'file' && fps) {
-        // The container's stated length: the duration, or for an AVI its header's frame count (avidemux
-        // reports only what it found when the index is missing, so a truncated AVI would look complete).
-        const seconds = pipeline.queryDuration();
-        const stated = Math.max(seconds > 0 ? Math.round(seconds * fps) : 0, aviStatedFrames(spec.source) ?? 0);
-        if (stated > 0) progress.expectedFrames = Math.min(stated, spec.maxFrames ?? Infinity);
-      }
-      let ptsMs: number;
-      let index: number;
-      if (live || fps === null) {
-        // The frame's own timestamp; the pipeline's position when it is pulled can already be a frame
-        // or more later (a slower model pulls later), which shifted paced files' frame indices by one.
-        const position = typeof caps.ptsMs === 'number' ? caps.ptsMs / 1000 : pipeline.queryPosition();
-        ptsMs = position >= 0 ? Math.round(position * 1e6) / 1e3 : (fps ? (frameIndex * 1000) / fps : frameIndex);
-        index = fps ? Math.max(lastIndex + 1, Math.round((ptsMs * fps) / 1000)) : lastIndex + 1;
-        // A paced file keeps media time on its frame grid, so frame n has the same time as in a full-speed replay.
-        if (spec.kind === 'file' && fps) ptsMs = Math.round((index * 1e6) / fps) / 1e3;
-      } else {
-        index = frameIndex;
-        ptsMs = Math.round((index * 1e6) / fps) / 1e3;
-      }
-      lastIndex = index;
-      frameIndex++;
-      const now = performance.now();
-      if (progress) progress.waitingSince = null;
-      holdingCredit = false; // the frame carries the credit downstream now
-      pool.adopt(buf);
-      subscriber.next({ cameraId: spec.cameraId, frameIndex: index, ptsMs, width, height, ...(fps ? { frameIntervalMs: 1000 / fps } : {}), rgb: buf, timing: { receivedAt: now, sourceWaitMs: now - pullIssuedAt } });
-      // maxFrames counts frames of the media since the first one: delivered ones for a file read in full,
-      // the span of indices for a paced or live source (frames dropped in its appsink count too).
-      if (firstIndex < 0) firstIndex = index;
-      if (spec.maxFrames !== undefined && (live ? index - firstIndex + 1 : frameIndex) >= spec.maxFrames) {
-        stopPipeline();
-        finish();
-        return;
-      }
-      void pullNext();
-    };
+  unsubscribe(): void {
+    this.closed = true;
+    this.pool.close();
+    if (this.progress) this.progress.waitingSince = null;
+    // A credit taken for a pull that never delivered goes back, or the next connection of a live camera would wait forever.
+    this.releaseHeldCredit();
+    if (this.stopped) return;
+    // A file has no session to close, and its streaming thread may be blocked on a full appsink or
+    // waiting on the clock (realtime), where EOS would not get through: stop at once.
+    if (this.spec.kind === 'file') { this.stopPipeline(); return; }
+    // Drain with EOS so decoders and the RTSP session close cleanly, then stop; force after a timeout.
+    this.pipeline.sendEOS();
+    // Not unref'd: the pipeline must reach NULL even when nothing else keeps the process alive.
+    this.drainTimer = setTimeout(() => this.stopPipeline(), EOS_DRAIN_TIMEOUT_MS);
+  }
 
-    const pullNext = async () => {
-      if (credit) await credit.acquire();
-      if (closed || stopped) { credit?.release(); return; }
-      holdingCredit = credit !== undefined;
-      pullIssuedAt = performance.now();
-      if (progress) progress.waitingSince = pullIssuedAt;
-      target = pool.take();
-      sink.pull(onSample, target, 'RGB'); // packed RGB, converted on a libuv thread into the target
-    };
+  private onBusMessage(msg: BusMessage): void {
+    const rec = this.spec.recording;
+    if (rec && msg.type === 'element' && typeof msg.name === 'string' && msg.name.startsWith('splitmuxsink-fragment-')) {
+      rec.onFragment(msg.name.endsWith('opened') ? 'opened' : 'closed', String(msg.location), Number(msg['running-time']) / 1e6);
+      return;
+    }
+    if (rec && msg.type === 'error' && !this.closed && isRecordingElement(String(msg.name ?? ''))) {
+      // The recording branch failed; with a tee the decoding stops with it, so the connection is
+      // rebuilt, without recording until the recorder retries.
+      this.stopPipeline();
+      rec.onError(String(msg.message ?? 'unknown error'));
+      this.finish(new SourceError('recording-failed', this.spec.cameraId, this.spec.source, `recording failed (${String(msg.message ?? 'unknown error')})`, 'Check the recordings folder: free space, permissions (the camera goes on without recording meanwhile).'));
+      return;
+    }
+    if (msg.type === 'error' && !this.closed) {
+      this.stopPipeline();
+      this.finish(explainGstError(this.spec, String(msg.message ?? 'unknown error'), this.delivered));
+    } else if (this.closed && (msg.type === 'eos' || msg.type === 'error')) {
+      this.stopPipeline(); // unsubscribed and drained
+    }
+    // On 'eos' while running nothing is done here: the appsink may still hold decoded frames
+    // (the bus message can overtake them), and pull() returns null only once they were all handed over.
+  }
 
-    pipeline.play();
-    void pullNext();
+  private async pullNext(): Promise<void> {
+    if (this.credit) await this.credit.acquire();
+    if (this.closed || this.stopped) { this.credit?.release(); return; }
+    this.holdingCredit = this.credit !== undefined;
+    this.pullIssuedAt = performance.now();
+    if (this.progress) this.progress.waitingSince = this.pullIssuedAt;
+    this.target = this.pool.take();
+    this.sink.pull((buf, caps) => this.onSample(buf, caps), this.target, 'RGB'); // packed RGB, converted on a libuv thread into the target
+  }
 
-    return () => {
-      closed = true;
-      pool.close();
-      if (progress) progress.waitingSince = null;
-      // A credit taken for a pull that never delivered goes back, or the next connection of a live camera would wait forever.
-      releaseHeldCredit();
-      if (stopped) return;
-      // A file has no session to close, and its streaming thread may be blocked on a full appsink or
-      // waiting on the clock (realtime), where EOS would not get through: stop at once.
-      if (spec.kind === 'file') { stopPipeline(); return; }
-      // Drain with EOS so decoders and the RTSP session close cleanly, then stop; force after a timeout.
-      pipeline.sendEOS();
-      // Not unref'd: the pipeline must reach NULL even when nothing else keeps the process alive.
-      drainTimer = setTimeout(stopPipeline, EOS_DRAIN_TIMEOUT_MS);
-    };
-  });
+  private onSample(buf: Uint8Array | null, caps: SampleCaps): void {
+    // A target the frame did not fit (another size, end of stream) goes back to the pool.
+    if (this.target && buf !== this.target) this.pool.giveBack(this.target.buffer as ArrayBuffer);
+    this.target = undefined;
+    if (this.closed) { this.releaseHeldCredit(); return; }
+    if (!buf) { // end of stream, after every queued frame was pulled (or flushing after stop)
+      this.stopPipeline();
+      warnIfEndedEarly(this.spec, this.lastIndex + 1, this.progress);
+      this.finish();
+      return;
+    }
+    const width = Number(caps.width), height = Number(caps.height);
+    if (!(width > 0 && height > 0) || buf.length !== rgbByteLength(width, height)) {
+      this.stopPipeline();
+      this.finish(new SourceError('gstreamer', this.spec.cameraId, this.spec.source, `unexpected sample ${width}x${height} with ${buf.length} bytes`, 'Report this with the output of gst-discoverer-1.0 on the source.'));
+      return;
+    }
+    const fps = parseFramerate(caps.framerate);
+    this.learnAboutSource(fps, caps);
+    // A live frame's own timestamp: the pipeline's position when it is pulled can already be a frame
+    // or more later (a slower model pulls later), which shifted paced files' frame indices by one.
+    const { index, ptsMs } = nextFrameTiming({ timedByStream: this.live || fps === null, fps, onFrameGrid: this.spec.kind === 'file' }, this.delivered, this.lastIndex,
+      () => (typeof caps.ptsMs === 'number' ? caps.ptsMs / 1000 : this.pipeline.queryPosition()));
+    this.deliver(buf, width, height, fps, index, ptsMs);
+    if (this.reachedMaxFrames(index)) { this.stopPipeline(); this.finish(); return; }
+    void this.pullNext();
+  }
+
+  /** What the first samples tell about the source: its frame rate (declared, or measured), a file's stated length. */
+  private learnAboutSource(fps: number | null, caps: SampleCaps): void {
+    const progress = this.progress;
+    if (!progress) return;
+    if (fps) progress.frameRate = fps;
+    else if (this.live) this.measureArrivalRate(caps.samplesSeen);
+    if (this.delivered === 0 && this.spec.kind === 'file' && fps) {
+      // The container's stated length: the duration, or for an AVI its header's frame count (avidemux
+      // reports only what it found when the index is missing, so a truncated AVI would look complete).
+      const seconds = this.pipeline.queryDuration();
+      const stated = Math.max(seconds > 0 ? Math.round(seconds * fps) : 0, aviStatedFrames(this.spec.source) ?? 0);
+      if (stated > 0) progress.expectedFrames = Math.min(stated, this.spec.maxFrames ?? Infinity);
+    }
+  }
+
+  private measureArrivalRate(samplesSeen: number | undefined): void {
+    if (samplesSeen === undefined || !this.progress) return;
+    const now = performance.now();
+    if (!this.rateFrom) { this.rateFrom = { at: now, samples: samplesSeen }; return; }
+    const seconds = (now - this.rateFrom.at) / 1000;
+    if (seconds >= 3) this.progress.frameRate = Math.round(((samplesSeen - this.rateFrom.samples) / seconds) * 10) / 10;
+  }
+
+  private deliver(buf: Uint8Array, width: number, height: number, fps: number | null, index: number, ptsMs: number): void {
+    this.lastIndex = index;
+    this.delivered++;
+    if (this.firstIndex < 0) this.firstIndex = index;
+    const now = performance.now();
+    if (this.progress) this.progress.waitingSince = null;
+    this.holdingCredit = false; // the frame carries the credit downstream now
+    this.pool.adopt(buf);
+    this.subscriber.next({ cameraId: this.spec.cameraId, frameIndex: index, ptsMs, width, height, ...(fps ? { frameIntervalMs: 1000 / fps } : {}), rgb: buf, timing: { receivedAt: now, sourceWaitMs: now - this.pullIssuedAt } });
+  }
+
+  /**
+   * maxFrames counts frames of the media since the first one: delivered ones for a file read in full,
+   * the span of indices for a paced or live source (frames dropped in its appsink count too).
+   */
+  private reachedMaxFrames(index: number): boolean {
+    const { maxFrames } = this.spec;
+    return maxFrames !== undefined && (this.live ? index - this.firstIndex + 1 : this.delivered) >= maxFrames;
+  }
+
+  private releaseHeldCredit(): void {
+    if (this.holdingCredit) { this.holdingCredit = false; this.credit?.release(); }
+  }
+
+  private stopPipeline(): void {
+    clearTimeout(this.drainTimer);
+    if (!this.stopped) { this.stopped = true; this.pipeline.stop(); }
+  }
+
+  private finish(err?: Error): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.pool.close();
+    this.releaseHeldCredit();
+    if (err) this.subscriber.error(err); else this.subscriber.complete();
+  }
 }
 
 /**
@@ -245,36 +288,4 @@ function preflight(spec: SourceSpec): SourceError | null {
       : new SourceError('not-found', spec.cameraId, spec.source, 'video device does not exist', 'Check that the camera is plugged in (`ls /dev/video*`) and that this user may read it (group video).');
   }
   return null;
-}
-
-/** Turns a GStreamer error message into a SourceError with a fix for the common causes. */
-export function explainGstError(spec: SourceSpec, message: string, framesSoFar: number): SourceError {
-  const after = framesSoFar > 0 ? ` after ${framesSoFar} frames` : '';
-  if (spec.kind === 'http' && /not found|404/i.test(message)) {
-    return new SourceError('stream-not-found', spec.cameraId, spec.source, `HTTP stream not found (${message})`, 'Check the path in the URL.');
-  }
-  if ((spec.kind === 'rtsp' || spec.kind === 'http') && /could not open resource|could not connect|connection refused|failed to connect|could not resolve|cannot connect/i.test(message)) {
-    return new SourceError('unreachable', spec.cameraId, spec.source, `${spec.kind === 'rtsp' ? 'RTSP' : 'HTTP'} server not reachable${after} (${message})`, `Check that the camera is on, the URL (host, port, path) and credentials are right, and that the network allows ${spec.kind === 'rtsp' ? 'RTSP over TCP' : 'HTTP'}.`);
-  }
-  if (spec.kind === 'rtsp' && /not found|404/i.test(message)) {
-    return new SourceError('stream-not-found', spec.cameraId, spec.source, `RTSP stream path not found (${message})`, 'Check the stream path in the URL.');
-  }
-  if (/could not determine type|no suitable plugins|missing plugin|not negotiated|decode|stream error|demux/i.test(message)) {
-    return new SourceError('undecodable', spec.cameraId, spec.source, `cannot decode the input${after} (${message})`, 'The input is corrupt or in a format without an installed decoder; check it plays with `gst-launch-1.0 playbin uri=file://<path>` and install gstreamer1.0-libav / plugins-good.');
-  }
-  return new SourceError('gstreamer', spec.cameraId, spec.source, `GStreamer error${after}: ${message}`, 'Run with LOG_LEVEL=debug and GST_DEBUG=3 for details.');
-}
-
-/** Parses a GStreamer fraction such as "10/1"; null for 0/1 (variable) or missing. */
-export function parseFramerate(text: string | undefined): number | null {
-  const m = typeof text === 'string' ? text.match(/^(\d+)\/(\d+)$/) : null;
-  if (!m) return null;
-  const num = Number(m[1]), den = Number(m[2]);
-  return num > 0 && den > 0 ? num / den : null;
-}
-
-/** Whether an element path (`/GstPipeline:pipeline0/GstSplitMuxSink:recsegments/GstFileSink:sink`) is in the recording branch. */
-function isRecordingElement(path: string): boolean {
-  const names = [RECORDING_SINK, RECORDING_QUEUE, RECORDING_ENCODER, RECORDING_PARSER];
-  return path.split('/').some((part) => names.some((name) => part.endsWith(`:${name}`)));
 }

@@ -1,8 +1,10 @@
 import { performance } from 'node:perf_hooks';
-import { Observable, type Subscription } from 'rxjs';
+import { Observable, type Subscriber, type Subscription } from 'rxjs';
 import type { Frame } from '../../models/frame.js';
 import type { ConnectionSlots, SlotTicket } from './connection-slots.js';
 import { isRetryableSourceError, SourceError } from './source-error.js';
+import { continuationOffset, learnStepMs, type LastFrame } from './source-continuity.js';
+import { slowStreamReason, watchdogVerdict } from './stall-watch.js';
 
 /**
  * Health of a supervised live source (DeepStream's RTSP reconnect, Frigate's camera watchdog):
@@ -102,155 +104,177 @@ export function backoffDelayMs(attempt: number, initialMs: number, maxMs: number
  */
 export function superviseLiveSource(connect: () => Observable<Frame>, options: SupervisionOptions, onHealth: (change: SourceHealthChange) => void): Observable<Frame> {
   return new Observable<Frame>((subscriber) => {
-    const random = options.random ?? Math.random;
-    let inner: Subscription | null = null;
-    let watchdog: NodeJS.Timeout | undefined;
-    let retryTimer: NodeJS.Timeout | undefined;
-    let state: SourceHealth | null = null;
-    let attempt = 0, reconnects = 0;
-    // Continuity of frame index and media time across connections.
-    let last: { frameIndex: number; ptsMs: number; at: number } | null = null;
-    let stepMs = 100;
-    let offset = { index: 0, pts: 0 };
-    let freshConnection = true;
-    let slot: SlotTicket | null = null;
-    const releaseSlot = () => { slot?.release(); slot = null; };
-
-    // Slow-stall watch: how long the pulls of the current window waited for the source.
-    let slowTimer: NodeJS.Timeout | undefined;
-    let waitedMs = 0, waits = 0;
-    const slowRatio = options.slowStallRatio ?? 0, slowWindowMs = options.slowStallWindowMs ?? 60_000;
-    const watchRate = () => {
-      clearInterval(slowTimer);
-      if (!(slowRatio > 0)) return;
-      waitedMs = 0; waits = 0;
-      slowTimer = setInterval(() => {
-        const meanWaitMs = waits ? waitedMs / waits : 0;
-        waitedMs = 0; waits = 0;
-        // A camera at its promised rate makes a pull wait at most about one frame interval.
-        if (meanWaitMs <= stepMs / slowRatio) return;
-        const reason = `frames came every ${meanWaitMs.toFixed(0)} ms on average over ${slowWindowMs / 1000} s, the stream promises one every ${stepMs.toFixed(0)} ms`;
-        clearInterval(slowTimer);
-        inner?.unsubscribe();
-        inner = null;
-        report('stalled', reason, 'slow-stream');
-        lost(reason, 'slow-stream');
-      }, slowWindowMs);
-    };
-
-    const report = (next: SourceHealth, reason: string, code?: string) => {
-      if (next === state) return;
-      state = next;
-      onHealth({ state: next, reason, ...(code ? { code } : {}), attempt, reconnects });
-    };
-    /** Tears the connection down when no frame comes in time: the first frame of a connection gets `connectTimeoutMs`, later ones `stallTimeoutMs`. */
-    const armWatchdog = (connecting: boolean) => {
-      clearTimeout(watchdog);
-      const ms = connecting ? options.connectTimeoutMs : options.stallTimeoutMs;
-      const fire = () => {
-        // Only time spent waiting for the camera counts: while the consumer is busy, no pull is out.
-        const since = options.sourceWaitingSince?.();
-        if (since === null) { watchdog = setTimeout(fire, ms); return; }
-        if (since !== undefined && performance.now() - since < ms) { watchdog = setTimeout(fire, ms - (performance.now() - since)); return; }
-        inner?.unsubscribe();
-        inner = null;
-        if (connecting) { lost(`no frame within ${ms} ms of connecting`, 'connect-timeout'); return; }
-        const reason = `no frame for ${ms} ms`;
-        report('stalled', reason, 'stalled');
-        lost(reason, 'stalled');
-      };
-      watchdog = setTimeout(fire, ms);
-    };
-    const lost = (reason: string, code: string, err?: unknown) => {
-      releaseSlot();
-      clearTimeout(watchdog);
-      clearInterval(slowTimer);
-      attempt++;
-      if (options.maxReconnects > 0 && attempt > options.maxReconnects) {
-        report('failed', `gave up after ${options.maxReconnects} reconnect attempts: ${reason}`, code);
-        subscriber.error(err ?? new Error(reason));
-        return;
-      }
-      const delay = backoffDelayMs(attempt, options.backoffInitialMs, options.backoffMaxMs, random);
-      report('reconnecting', reason, code);
-      retryTimer = setTimeout(connectOnce, delay);
-    };
-    const connectOnce = () => {
-      if (subscriber.closed) return;
-      if (state === null) report('connecting', 'opening the source');
-      if (options.connectionSlots) {
-        const ticket = options.connectionSlots.request(attempt);
-        slot = ticket;
-        void ticket.granted.then(() => { if (slot === ticket && !subscriber.closed) connectNow(); });
-        return;
-      }
-      connectNow();
-    };
-    const connectNow = () => {
-      freshConnection = true;
-      armWatchdog(true);
-      inner = connect().subscribe({
-        next: (frame) => {
-          armWatchdog(false);
-          const continued = freshConnection && last !== null;
-          if (freshConnection) {
-            freshConnection = false;
-            releaseSlot(); // connected: the slot goes to the next camera in line
-            if (last) {
-              reconnects++;
-              // Continue after the last delivered frame, advanced by the outage's wall time.
-              const gapMs = Math.max(stepMs, performance.now() - last.at);
-              offset = { index: last.frameIndex + Math.max(1, Math.round(gapMs / stepMs)) - frame.frameIndex, pts: last.ptsMs + gapMs - frame.ptsMs };
-            }
-            attempt = 0;
-            report('streaming', 'frames arriving');
-            watchRate();
-          } else if (frame.timing?.sourceWaitMs !== undefined) {
-            waitedMs += frame.timing.sourceWaitMs; waits++;
-          }
-          const out: Frame = { ...frame, frameIndex: frame.frameIndex + offset.index, ptsMs: Math.round((frame.ptsMs + offset.pts) * 1e3) / 1e3 };
-          // The frame interval, learnt within a connection (an outage is no frame interval).
-          if (last && !continued && out.frameIndex > last.frameIndex) stepMs = (out.ptsMs - last.ptsMs) / (out.frameIndex - last.frameIndex) || stepMs;
-          last = { frameIndex: out.frameIndex, ptsMs: out.ptsMs, at: performance.now() };
-          subscriber.next(out);
-        },
-        error: (err: unknown) => {
-          inner = null;
-          const code = err instanceof SourceError ? err.code : 'unexpected';
-          if (!isRetryableSourceError(err)) {
-            releaseSlot();
-            clearTimeout(watchdog);
-            clearInterval(slowTimer);
-            report('failed', (err as Error).message, code);
-            subscriber.error(err);
-            return;
-          }
-          lost((err as Error).message, code, err);
-        },
-        complete: () => {
-          inner = null;
-          lost('the stream ended (the camera disconnected or restarted)', 'stream-ended');
-        },
-      });
-    };
-    const requests = options.reconnectRequests?.subscribe((reason) => {
-      if (state !== 'streaming' || !inner) return;
-      inner.unsubscribe();
-      inner = null;
-      releaseSlot();
-      clearTimeout(watchdog);
-      clearInterval(slowTimer);
-      report('reconnecting', reason, 'reconfigure');
-      connectOnce();
-    });
-    connectOnce();
-    return () => {
-      requests?.unsubscribe();
-      releaseSlot();
-      clearTimeout(watchdog);
-      clearInterval(slowTimer);
-      clearTimeout(retryTimer);
-      inner?.unsubscribe();
-    };
+    const supervision = new Supervision(connect, options, onHealth, subscriber);
+    supervision.start();
+    return () => supervision.stop();
   });
+}
+
+/** One subscription's supervision: the current connection, its watchdogs, the reconnect timer and the continuity of frames. */
+class Supervision {
+  private inner: Subscription | null = null;
+  private watchdog: NodeJS.Timeout | undefined;
+  private retryTimer: NodeJS.Timeout | undefined;
+  private slowTimer: NodeJS.Timeout | undefined;
+  private requests: Subscription | undefined;
+  private state: SourceHealth | null = null;
+  private attempt = 0;
+  private reconnects = 0;
+  /** Continuity of frame index and media time across connections. */
+  private last: LastFrame | null = null;
+  private stepMs = 100;
+  private offset = { index: 0, pts: 0 };
+  private freshConnection = true;
+  private slot: SlotTicket | null = null;
+  /** The slow-stall watch's window: how long its pulls waited for the source. */
+  private waitedMs = 0;
+  private waits = 0;
+  private readonly random: () => number;
+
+  constructor(private readonly connect: () => Observable<Frame>, private readonly options: SupervisionOptions,
+    private readonly onHealth: (change: SourceHealthChange) => void, private readonly subscriber: Subscriber<Frame>) {
+    this.random = options.random ?? Math.random;
+  }
+
+  start(): void {
+    this.requests = this.options.reconnectRequests?.subscribe((reason) => this.reconnectNow(reason));
+    this.connectOnce();
+  }
+
+  stop(): void {
+    this.requests?.unsubscribe();
+    this.releaseSlot();
+    this.clearWatches();
+    clearTimeout(this.retryTimer);
+    this.inner?.unsubscribe();
+  }
+
+  private report(next: SourceHealth, reason: string, code?: string): void {
+    if (next === this.state) return;
+    this.state = next;
+    this.onHealth({ state: next, reason, ...(code ? { code } : {}), attempt: this.attempt, reconnects: this.reconnects });
+  }
+
+  private releaseSlot(): void { this.slot?.release(); this.slot = null; }
+
+  private clearWatches(): void { clearTimeout(this.watchdog); clearInterval(this.slowTimer); }
+
+  /** Tears the current connection down (it is no longer wanted). */
+  private dropConnection(): void { this.inner?.unsubscribe(); this.inner = null; }
+
+  /** A reconnect asked for from outside: a streaming connection is made again at once; otherwise the reconnect under way will do. */
+  private reconnectNow(reason: string): void {
+    if (this.state !== 'streaming' || !this.inner) return;
+    this.dropConnection();
+    this.releaseSlot();
+    this.clearWatches();
+    this.report('reconnecting', reason, 'reconfigure');
+    this.connectOnce();
+  }
+
+  /** Tears the connection down when no frame comes in time: the first frame of a connection gets `connectTimeoutMs`, later ones `stallTimeoutMs`. */
+  private armWatchdog(connecting: boolean): void {
+    clearTimeout(this.watchdog);
+    const ms = connecting ? this.options.connectTimeoutMs : this.options.stallTimeoutMs;
+    const fire = () => {
+      const verdict = watchdogVerdict(this.options.sourceWaitingSince?.(), performance.now(), ms);
+      if (verdict !== 'stall') { this.watchdog = setTimeout(fire, verdict.recheckInMs); return; }
+      this.dropConnection();
+      if (connecting) { this.lost(`no frame within ${ms} ms of connecting`, 'connect-timeout'); return; }
+      const reason = `no frame for ${ms} ms`;
+      this.report('stalled', reason, 'stalled');
+      this.lost(reason, 'stalled');
+    };
+    this.watchdog = setTimeout(fire, ms);
+  }
+
+  /** Slow-stall watch: every window, the mean wait of its pulls against the promised frame interval. */
+  private watchRate(): void {
+    clearInterval(this.slowTimer);
+    const ratio = this.options.slowStallRatio ?? 0, windowMs = this.options.slowStallWindowMs ?? 60_000;
+    if (!(ratio > 0)) return;
+    this.waitedMs = 0; this.waits = 0;
+    this.slowTimer = setInterval(() => {
+      const reason = slowStreamReason(this.waits ? this.waitedMs / this.waits : 0, this.stepMs, ratio, windowMs);
+      this.waitedMs = 0; this.waits = 0;
+      if (!reason) return;
+      clearInterval(this.slowTimer);
+      this.dropConnection();
+      this.report('stalled', reason, 'slow-stream');
+      this.lost(reason, 'slow-stream');
+    }, windowMs);
+  }
+
+  /** The connection is gone: give up past `maxReconnects`, else connect again after the backoff. */
+  private lost(reason: string, code: string, err?: unknown): void {
+    this.releaseSlot();
+    this.clearWatches();
+    this.attempt++;
+    const { maxReconnects } = this.options;
+    if (maxReconnects > 0 && this.attempt > maxReconnects) {
+      this.report('failed', `gave up after ${maxReconnects} reconnect attempts: ${reason}`, code);
+      this.subscriber.error(err ?? new Error(reason));
+      return;
+    }
+    const delay = backoffDelayMs(this.attempt, this.options.backoffInitialMs, this.options.backoffMaxMs, this.random);
+    this.report('reconnecting', reason, code);
+    this.retryTimer = setTimeout(() => this.connectOnce(), delay);
+  }
+
+  private connectOnce(): void {
+    if (this.subscriber.closed) return;
+    if (this.state === null) this.report('connecting', 'opening the source');
+    const slots = this.options.connectionSlots;
+    if (!slots) { this.connectNow(); return; }
+    const ticket = slots.request(this.attempt);
+    this.slot = ticket;
+    void ticket.granted.then(() => { if (this.slot === ticket && !this.subscriber.closed) this.connectNow(); });
+  }
+
+  private connectNow(): void {
+    this.freshConnection = true;
+    this.armWatchdog(true);
+    this.inner = this.connect().subscribe({
+      next: (frame) => this.onFrame(frame),
+      error: (err: unknown) => this.onError(err),
+      complete: () => {
+        this.inner = null;
+        this.lost('the stream ended (the camera disconnected or restarted)', 'stream-ended');
+      },
+    });
+  }
+
+  private onFrame(frame: Frame): void {
+    this.armWatchdog(false);
+    const continued = this.freshConnection && this.last !== null;
+    if (this.freshConnection) this.connected(frame);
+    else if (frame.timing?.sourceWaitMs !== undefined) { this.waitedMs += frame.timing.sourceWaitMs; this.waits++; }
+    const out: Frame = { ...frame, frameIndex: frame.frameIndex + this.offset.index, ptsMs: Math.round((frame.ptsMs + this.offset.pts) * 1e3) / 1e3 };
+    this.stepMs = learnStepMs(this.last, out, !continued, this.stepMs);
+    this.last = { frameIndex: out.frameIndex, ptsMs: out.ptsMs, at: performance.now() };
+    this.subscriber.next(out);
+  }
+
+  /** A connection's first frame: the slot goes to the next camera in line, and its frames continue the ones before. */
+  private connected(first: Frame): void {
+    this.freshConnection = false;
+    this.releaseSlot();
+    if (this.last) {
+      this.reconnects++;
+      this.offset = continuationOffset(this.last, first, this.stepMs, performance.now());
+    }
+    this.attempt = 0;
+    this.report('streaming', 'frames arriving');
+    this.watchRate();
+  }
+
+  private onError(err: unknown): void {
+    this.inner = null;
+    const code = err instanceof SourceError ? err.code : 'unexpected';
+    if (isRetryableSourceError(err)) { this.lost((err as Error).message, code, err); return; }
+    this.releaseSlot();
+    this.clearWatches();
+    this.report('failed', (err as Error).message, code);
+    this.subscriber.error(err);
+  }
 }
