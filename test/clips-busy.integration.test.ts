@@ -14,7 +14,7 @@ import type { ClipReadyMessage } from '../operators/wire/message-schema.js';
 import { startEdgevis } from '../pipeline/runtime.js';
 import { startRtspCamera } from '../simulate/rtsp-camera.js';
 import { haveInputs, MODEL, quietLogger, VTEST } from './helpers/fixtures.js';
-import { wsCollector } from './helpers/subscribers.js';
+import { settle, wsCollector } from './helpers/subscribers.js';
 
 const x264 = (() => { try { execFileSync('gst-inspect-1.0', ['x264enc'], { stdio: 'ignore' }); return true; } catch { return false; } })();
 const FPS = 10, GOP = 10, MAX_S = 10, SEGMENT_S = 2, QUOTA = 8_000_000, RUN_MS = 45_000;
@@ -64,7 +64,9 @@ t.test('a busy scene: clips that end, continue each other, decode, and a quota t
   }
   const readyBeforeStop = ws.messages.filter((m) => m.type === 'clip_ready').length;
   await runtime.stop();
-  await new Promise((r) => setTimeout(r, 200));
+  // The last clip_ready may still be on its way to the subscriber: wait for every clip the index lists.
+  const indexedClips = () => readFileSync(join(folder, 'clips', 'index.jsonl'), 'utf8').trim().split('\n').length;
+  await settle(() => ws.messages.filter((m) => m.type === 'clip_ready').length >= indexedClips(), 5000);
   const clips = ws.messages.filter((m): m is ClipReadyMessage => m.type === 'clip_ready');
   t.ok(readyBeforeStop >= 2, `clips end while people stay in view: ${readyBeforeStop} clip_ready in ${RUN_MS / 1000} s`);
   t.equal(new Set(clips.map((c) => c.clipId)).size, clips.length, `each clip announced once (${clips.map((c) => c.clipId).join(', ')})`);

@@ -12,7 +12,7 @@ import type { TrackEventMessage, TrackMessage } from '../operators/wire/track-me
 import { startEdgevis } from '../pipeline/runtime.js';
 import { freePort } from '../simulate/rtsp-camera.js';
 import { haveInputs, MODEL, quietLogger, VTEST } from './helpers/fixtures.js';
-import { settle, wsCollector } from './helpers/subscribers.js';
+import { settle, wsCollector, exited, listening } from './helpers/subscribers.js';
 
 const MOSQUITTO = '/usr/sbin/mosquitto';
 const isEvent = (m: TrackMessage): m is TrackEventMessage => m.type === 'track_started' || m.type === 'track_ended';
@@ -24,7 +24,7 @@ t.test('mosquitto killed mid-run and restarted: every lifecycle event still arri
   let broker: ChildProcess | null = null;
   const startBroker = async () => {
     broker = spawn(MOSQUITTO, ['-c', join(dir, 'mosquitto.conf')], { stdio: 'ignore' });
-    await new Promise((r) => setTimeout(r, 400));
+    await listening(port);
   };
   t.teardown(() => { broker?.kill('SIGKILL'); });
   await startBroker();
@@ -51,7 +51,7 @@ t.test('mosquitto killed mid-run and restarted: every lifecycle event still arri
   await new Promise((r) => setTimeout(r, 8000));
   broker!.kill('SIGKILL');
   await runtime.done;
-  await new Promise((r) => setTimeout(r, 1500));
+  await exited(broker!);
   await startBroker();
 
   const expected = ws.messages.filter(isEvent);

@@ -10,7 +10,7 @@ import { parseConfig } from '../config/load.js';
 import { startEdgevis } from '../pipeline/runtime.js';
 import { freePort } from '../simulate/rtsp-camera.js';
 import { haveInputs, MODEL, quietLogger, VTEST } from './helpers/fixtures.js';
-import { settle } from './helpers/subscribers.js';
+import { settle, exited, listening } from './helpers/subscribers.js';
 
 const MOSQUITTO = '/usr/sbin/mosquitto';
 
@@ -20,7 +20,7 @@ t.test('two nodes into one mosquitto: both nodes\' cameras and statuses, told ap
   writeFileSync(join(dir, 'mosquitto.conf'), `listener ${port} 127.0.0.1\nallow_anonymous true\npersistence false\n`);
   const broker = spawn(MOSQUITTO, ['-c', join(dir, 'mosquitto.conf')], { stdio: 'ignore' });
   t.teardown(() => { broker.kill('SIGKILL'); });
-  await new Promise((r) => setTimeout(r, 400));
+  await listening(port);
   const url = `mqtt://127.0.0.1:${port}`;
   const got: { topic: string; payload: string }[] = [];
   const subscriber = await mqtt.connectAsync(url, { protocolVersion: 4, reconnectPeriod: 0 });

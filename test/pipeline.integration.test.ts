@@ -10,7 +10,7 @@ import type { TrackEventMessage, TracksMessage } from '../operators/wire/track-m
 import { startEdgevis } from '../pipeline/runtime.js';
 import { freePort } from '../simulate/rtsp-camera.js';
 import { haveInputs, MODEL, quietLogger, VTEST } from './helpers/fixtures.js';
-import { mqttCollector, settle, wsCollector } from './helpers/subscribers.js';
+import { mqttCollector, settle, wsCollector, exited, listening } from './helpers/subscribers.js';
 
 const schema = JSON.parse(readFileSync(new URL('../operators/wire/track-messages.schema.json', import.meta.url), 'utf8'));
 const validate = new Ajv({ allErrors: true, strict: false }).compile(schema);
@@ -72,7 +72,7 @@ t.test('external broker: a real mosquitto on 127.0.0.1 receives the tracks', { s
   writeFileSync(join(dir, 'mosquitto.conf'), `listener ${port} 127.0.0.1\nallow_anonymous true\nmax_queued_messages 0\npersistence false\n`);
   const broker = spawn('/usr/sbin/mosquitto', ['-c', join(dir, 'mosquitto.conf')], { stdio: 'ignore' });
   t.teardown(() => { broker.kill(); });
-  await new Promise((r) => setTimeout(r, 500));
+  await listening(port);
   const url = `mqtt://127.0.0.1:${port}`;
   let mq!: Awaited<ReturnType<typeof mqttCollector>>;
   const runtime = await startEdgevis(parseConfig(config(30, { url }), 'test'), {

@@ -16,7 +16,7 @@ import { startEdgevis } from '../pipeline/runtime.js';
 import { freePort } from '../simulate/rtsp-camera.js';
 import { CLI, startCli, writeConfig } from './helpers/cli-process.js';
 import { haveInputs, MODEL, quietLogger, VTEST } from './helpers/fixtures.js';
-import { settle, wsCollector } from './helpers/subscribers.js';
+import { settle, wsCollector, exited, listening } from './helpers/subscribers.js';
 
 const MOSQUITTO = '/usr/sbin/mosquitto';
 const deadCamera = async () => `rtsp://127.0.0.1:${await freePort()}/nothing`; // nothing listens there
@@ -50,19 +50,25 @@ t.test('retained MQTT camera states: published again after a broker restart with
   const dir = mkdtempSync(join(tmpdir(), 'edgevis-retained-'));
   writeFileSync(join(dir, 'mosquitto.conf'), `listener ${port} 127.0.0.1\nallow_anonymous true\npersistence false\n`);
   let broker: ChildProcess | null = null;
-  const startBroker = async () => { broker = spawn(MOSQUITTO, ['-c', join(dir, 'mosquitto.conf')], { stdio: 'ignore' }); await new Promise((r) => setTimeout(r, 400)); };
+  const startBroker = async () => { broker = spawn(MOSQUITTO, ['-c', join(dir, 'mosquitto.conf')], { stdio: 'ignore' }); await listening(port); };
   t.teardown(() => { broker?.kill('SIGKILL'); });
   await startBroker();
   const url = `mqtt://127.0.0.1:${port}`;
-  /** What a subscriber that connects now gets as retained camera states. */
-  const retainedStates = async () => {
-    const client = await mqtt.connectAsync(url, { protocolVersion: 4, reconnectPeriod: 0 });
-    const got = new Map<string, string>();
-    client.on('message', (topic, payload, packet) => { if (packet.retain && !topic.includes('/nodes/')) got.set(topic, String(payload)); });
-    await client.subscribeAsync('edgevis/+/status', { qos: 1 });
-    await new Promise((r) => setTimeout(r, 500));
-    await client.endAsync(true);
-    return got;
+  /**
+   * What a subscriber that connects now gets as retained camera states, asked again until there are
+   * `expected` of them (a broker sends retained messages right after the subscription), at most 10 s.
+   */
+  const retainedStates = async (expected: number) => {
+    const end = Date.now() + 10_000;
+    for (;;) {
+      const client = await mqtt.connectAsync(url, { protocolVersion: 4, reconnectPeriod: 0 });
+      const got = new Map<string, string>();
+      client.on('message', (topic, payload, packet) => { if (packet.retain && !topic.includes('/nodes/')) got.set(topic, String(payload)); });
+      await client.subscribeAsync('edgevis/+/status', { qos: 1 });
+      await settle(() => got.size >= expected, 1000);
+      await client.endAsync(true);
+      if (got.size === expected || Date.now() > end) return got;
+    }
   };
   const runtime = await startEdgevis(parseConfig({
     cameras: [{ id: 'yard', source: await deadCamera(), reconnectDelayMs: 300, reconnectMaxDelayMs: 1000 }, { id: 'door', source: await deadCamera(), reconnectDelayMs: 300, reconnectMaxDelayMs: 1000 }],
@@ -71,21 +77,19 @@ t.test('retained MQTT camera states: published again after a broker restart with
   }, 'test'), { logger: quietLogger, keepAlive: true });
   t.teardown(() => runtime.stop());
   await settle(() => runtime.cameras.every((c) => c.state === 'reconnecting'), 20_000);
-  let states = await retainedStates();
+  let states = await retainedStates(2);
   t.same([...states.keys()].sort(), ['edgevis/door/status', 'edgevis/yard/status'], 'both states are retained');
 
   broker!.kill('SIGKILL');
-  await new Promise((r) => setTimeout(r, 500));
+  await exited(broker!);
   await startBroker(); // empty: it kept nothing
   await settle(() => runtime.publishers.find((p) => p.name === 'mqtt')?.health?.().ok === true, 10_000);
-  await new Promise((r) => setTimeout(r, 300));
-  states = await retainedStates();
+  states = await retainedStates(2);
   t.same([...states.keys()].sort(), ['edgevis/door/status', 'edgevis/yard/status'], 'after the broker restart both states are retained again');
   t.match(JSON.parse(states.get('edgevis/yard/status') ?? '{}'), { type: 'camera_status', camera: 'yard', state: 'reconnecting' });
 
   runtime.removeCamera('yard');
-  await new Promise((r) => setTimeout(r, 300));
-  states = await retainedStates();
+  states = await retainedStates(1);
   t.same([...states.keys()], ['edgevis/door/status'], 'a removed camera\'s retained state is cleared');
 });
 

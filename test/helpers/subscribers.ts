@@ -25,3 +25,24 @@ export async function settle(predicate: () => boolean, ms = 3000): Promise<void>
   const end = Date.now() + ms;
   while (!predicate() && Date.now() < end) await new Promise((r) => setTimeout(r, 50));
 }
+
+/** Waits until a TCP server accepts connections on 127.0.0.1:`port` (a broker just spawned), at most `ms`. @throws Error when it never does */
+export async function listening(port: number, ms = 10_000): Promise<void> {
+  const { connect } = await import('node:net');
+  const end = Date.now() + ms;
+  for (;;) {
+    const ok = await new Promise<boolean>((resolve) => {
+      const socket = connect(port, '127.0.0.1', () => { socket.destroy(); resolve(true); });
+      socket.once('error', () => resolve(false));
+    });
+    if (ok) return;
+    if (Date.now() > end) throw new Error(`nothing listens on 127.0.0.1:${port} after ${ms} ms`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+/** Waits until the child process exited (a broker killed), at most `ms`. */
+export function exited(child: import('node:child_process').ChildProcess, ms = 10_000): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
+  return new Promise((resolve) => { const timer = setTimeout(resolve, ms); child.once('exit', () => { clearTimeout(timer); resolve(); }); });
+}
