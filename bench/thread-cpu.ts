@@ -19,7 +19,9 @@ export function threadCpu(): ThreadCpu {
         const name = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
         const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
         threads.set(Number(tid), { name, ms: (Number(fields[11]) + Number(fields[12])) * 10 });
-      } catch { /* the thread ended meanwhile */ }
+      } catch {
+        /* the thread ended meanwhile */
+      }
     }
     return threads;
   } catch {
@@ -28,7 +30,12 @@ export function threadCpu(): ThreadCpu {
 }
 
 /** CPU per frame, ms, by role, between two readings (threads that ended meanwhile are not counted). */
-export interface CpuPerFrame { total: number; main: number; gstreamer: number; node: number }
+export interface CpuPerFrame {
+  total: number;
+  main: number;
+  gstreamer: number;
+  node: number;
+}
 
 /** The CPU each role used per frame between `before` and `after`; null without /proc. */
 export function cpuPerFrame(before: ThreadCpu, after: ThreadCpu, frames: number): CpuPerFrame | null {
@@ -36,7 +43,12 @@ export function cpuPerFrame(before: ThreadCpu, after: ThreadCpu, frames: number)
   const out = { total: 0, main: 0, gstreamer: 0, node: 0 };
   for (const [tid, { name, ms }] of after) {
     const used = (ms - (before.get(tid)?.ms ?? 0)) / frames;
-    const role = tid === process.pid ? 'main' : name.startsWith('node') || name.startsWith('v8:') || name.startsWith('libuv') ? 'node' : 'gstreamer';
+    const role =
+      tid === process.pid
+        ? 'main'
+        : name.startsWith('node') || name.startsWith('v8:') || name.startsWith('libuv')
+          ? 'node'
+          : 'gstreamer';
     out[role] += used;
     out.total += used;
   }

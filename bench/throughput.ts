@@ -48,14 +48,31 @@ const CPU_STREAMS = Number(process.argv[5] ?? 0);
 const INTRA_OP_THREADS = Number(process.argv[6] ?? 0);
 const log = pino({ level: process.env.LOG_LEVEL ?? 'warn' });
 
-const configFor = (cameras: EdgevisConfig['cameras'] | Record<string, unknown>[], embedder: 'osnet' | 'histogram') => parseConfig({
-  cameras, embedder: { kind: embedder }, model: { classes: ['person'], cpuStreams: CPU_STREAMS, intraOpThreads: INTRA_OP_THREADS }, publish: { websocket: { enabled: false }, mqtt: { enabled: false } },
-}, 'throughput bench');
+const configFor = (cameras: EdgevisConfig['cameras'] | Record<string, unknown>[], embedder: 'osnet' | 'histogram') =>
+  parseConfig(
+    {
+      cameras,
+      embedder: { kind: embedder },
+      model: { classes: ['person'], cpuStreams: CPU_STREAMS, intraOpThreads: INTRA_OP_THREADS },
+      publish: { websocket: { enabled: false }, mqtt: { enabled: false } },
+    },
+    'throughput bench',
+  );
 
 const f1 = (v: number) => v.toFixed(1);
 
 // ---- 1. bare models ------------------------------------------------------------------------
-const frames = await lastValueFrom(gstreamerFrames({ cameraId: 'bench', kind: 'file', source: DEFAULT_SOURCE, realtime: false, folderFps: 10, rtspLatencyMs: 200, maxFrames: FRAMES }).pipe(take(FRAMES), toArray()));
+const frames = await lastValueFrom(
+  gstreamerFrames({
+    cameraId: 'bench',
+    kind: 'file',
+    source: DEFAULT_SOURCE,
+    realtime: false,
+    folderFps: 10,
+    rtspLatencyMs: 200,
+    maxFrames: FRAMES,
+  }).pipe(take(FRAMES), toArray()),
+);
 const base = configFor([{ id: 'bench', source: DEFAULT_SOURCE }], 'osnet');
 // The same lookup the model registry does (model.path > model.dir > $EDGEVIS_MODEL_DIR > ../shared/models).
 const lookup = resolveModelFile(base.model, base.model.file ?? 'yolov8n-seg_fp32.onnx', projectRoot());
@@ -64,7 +81,11 @@ const segPath = lookup.found;
 const { segmenter: mainSegmenter } = await YoloSegmenter.load(segPath, base.model);
 const osnetPath = segPath.replace(/[^/]+$/, base.embedder.file);
 const [W, H] = [mainSegmenter.inputWidth, mainSegmenter.inputHeight];
-const tensors = frames.map((f) => { const t = new Float32Array(3 * W * H); letterboxToTensor(f.rgb, computeLetterbox(f.width, f.height, W, H), t); return { data: t, batch: 1 }; });
+const tensors = frames.map((f) => {
+  const t = new Float32Array(3 * W * H);
+  letterboxToTensor(f.rgb, computeLetterbox(f.width, f.height, W, H), t);
+  return { data: t, batch: 1 };
+});
 const detections: Detections[] = [];
 for (const f of frames) detections.push(await mainSegmenter.segment(f));
 await mainSegmenter.dispose();
@@ -77,20 +98,35 @@ const segMsOneStream = (await bareRun(segmentation, oneStream.streams, oneStream
 const bareSegFps = (1000 * FRAMES) / segMs;
 
 /** OSNet alone on the crops the pipeline embedded (frame index → flags; all when absent), batched per frame as the embedder does, in the given layout. */
-async function bareOsnet(wanted: Map<number, Uint8Array | null>, l = layout): Promise<{ ms: number; cpuMs: number; crops: number }> {
+async function bareOsnet(
+  wanted: Map<number, Uint8Array | null>,
+  l = layout,
+): Promise<{ ms: number; cpuMs: number; crops: number }> {
   const crops = detections.map((d) => {
     const flags = wanted.get(d.frame.frameIndex);
     const rows = Array.from({ length: d.count }, (_, i) => i).filter((i) => !flags || flags[i]);
     const c = new Float32Array(rows.length * 3 * 256 * 128);
-    rows.forEach((row, i) => cropResizeNormalise(d.frame.rgb, d.frame.width, d.frame.height, d.boxes, 4 * row, 128, 256, c, i * 3 * 256 * 128));
+    rows.forEach((row, i) => {
+      cropResizeNormalise(d.frame.rgb, d.frame.width, d.frame.height, d.boxes, 4 * row, 128, 256, c, i * 3 * 256 * 128);
+    });
     return { data: c, batch: rows.length };
   });
-  const { wallMs: ms, cpuMs } = await bareRun({ model: osnetPath, inputs: crops, dims: [3, 256, 128] }, l.streams, l.intraOpThreads);
+  const { wallMs: ms, cpuMs } = await bareRun(
+    { model: osnetPath, inputs: crops, dims: [3, 256, 128] },
+    l.streams,
+    l.intraOpThreads,
+  );
   return { ms, cpuMs, crops: crops.reduce((n, c) => n + c.batch, 0) };
 }
-console.log(`bare models (${FRAMES} frames of ${DEFAULT_SOURCE}, ${segPath.split('/').pop()} at ${W}x${H}, CPU, sessions alone in worker threads):`);
-console.log(`  segmenter, ${layout.streams} stream(s) × ${layout.intraOpThreads} thread(s) (the pipeline's layout): ${f1(segMs / FRAMES)} ms/frame = ${f1(bareSegFps)} fps`);
-console.log(`  segmenter, 1 stream × ${oneStream.intraOpThreads} threads (one inference on every core): ${f1(segMsOneStream / FRAMES)} ms/frame = ${f1((1000 * FRAMES) / segMsOneStream)} fps`);
+console.log(
+  `bare models (${FRAMES} frames of ${DEFAULT_SOURCE}, ${segPath.split('/').pop()} at ${W}x${H}, CPU, sessions alone in worker threads):`,
+);
+console.log(
+  `  segmenter, ${layout.streams} stream(s) × ${layout.intraOpThreads} thread(s) (the pipeline's layout): ${f1(segMs / FRAMES)} ms/frame = ${f1(bareSegFps)} fps`,
+);
+console.log(
+  `  segmenter, 1 stream × ${oneStream.intraOpThreads} threads (one inference on every core): ${f1(segMsOneStream / FRAMES)} ms/frame = ${f1((1000 * FRAMES) / segMsOneStream)} fps`,
+);
 
 // ---- 2. pipeline on the same frames ----------------------------------------------------------
 /**
@@ -103,40 +139,93 @@ async function runGraph(config: EdgevisConfig, seconds?: number) {
   const registry = new ModelRegistry(config, log);
   /** Which instances the embedder was asked for, per frame index (null = all), as the graph ran. */
   const wanted = new Map<number, Uint8Array | null>();
-  const recording = (e: Embedder | null): Embedder | null => e && {
-    dim: e.dim, name: e.name, dispose: () => e.dispose(),
-    embed: (d, w) => { wanted.set(d.frame.frameIndex, w ? w.slice() : null); return e.embed(d, w); },
-  };
+  const recording = (e: Embedder | null): Embedder | null =>
+    e && {
+      dim: e.dim,
+      name: e.name,
+      dispose: () => e.dispose(),
+      embed: (d, w) => {
+        wanted.set(d.frame.frameIndex, w ? w.slice() : null);
+        return e.embed(d, w);
+      },
+    };
   const stages: FrameTiming[] = [];
   const stats = config.cameras.map(() => ({ received: 0, dropped: 0, skippedBySource: 0 }));
   const processed = config.cameras.map(() => ({ n: 0, first: 0, last: 0, warm: 0 }));
-  const parts = await Promise.all(config.cameras.map(async (c: CameraConfig) => ({
-    segmenter: await registry.segmenterFor(c), embedder: recording(await registry.embedder()),
-    tracker: new MemoryTracker(c.id, config.tracker), publishers: [], withMasks: true, sequence: new MessageSequence(),
-  })));
+  const parts = await Promise.all(
+    config.cameras.map(async (c: CameraConfig) => ({
+      segmenter: await registry.segmenterFor(c),
+      embedder: recording(await registry.embedder()),
+      tracker: new MemoryTracker(c.id, config.tracker),
+      publishers: [],
+      withMasks: true,
+      sequence: new MessageSequence(),
+    })),
+  );
   const lag = monitorEventLoopDelay({ resolution: 1 });
   lag.enable();
   const cpuBefore = threadCpu();
-  const subs = config.cameras.map((c, i) => new Promise<void>((resolve) => {
-    const sub = cameraGraph(c, parts[i], stats[i]).subscribe({
-      next: (t) => { if (t.kind !== 'frame') return; if (t.timing) stages.push(t.timing); const p = processed[i]; const now = performance.now(); if (p.n === 0) p.first = now; if (p.n === warmFrames) p.warm = now; p.last = now; p.n++; },
-      complete: resolve, error: (e) => { log.error(e.message); resolve(); },
-    });
-    if (seconds) setTimeout(() => { sub.unsubscribe(); resolve(); }, seconds * 1000);
-  }));
+  const subs = config.cameras.map(
+    (c, i) =>
+      new Promise<void>((resolve) => {
+        const sub = cameraGraph(c, parts[i], stats[i]).subscribe({
+          next: (t) => {
+            if (t.kind !== 'frame') return;
+            if (t.timing) stages.push(t.timing);
+            const p = processed[i];
+            const now = performance.now();
+            if (p.n === 0) p.first = now;
+            if (p.n === warmFrames) p.warm = now;
+            p.last = now;
+            p.n++;
+          },
+          complete: resolve,
+          error: (e) => {
+            log.error(e.message);
+            resolve();
+          },
+        });
+        if (seconds)
+          setTimeout(() => {
+            sub.unsubscribe();
+            resolve();
+          }, seconds * 1000);
+      }),
+  );
   await Promise.all(subs);
-  const cpu = cpuPerFrame(cpuBefore, threadCpu(), processed.reduce((n, p) => n + p.n, 0));
+  const cpu = cpuPerFrame(
+    cpuBefore,
+    threadCpu(),
+    processed.reduce((n, p) => n + p.n, 0),
+  );
   lag.disable();
   await registry.dispose();
   const fps = processed.map((p) => (p.n > 1 ? ((p.n - 1) * 1000) / (p.last - p.first) : 0));
-  const warmFps = processed.map((p) => (p.n > warmFrames + 1 ? ((p.n - 1 - warmFrames) * 1000) / (p.last - p.warm) : 0));
-  return { fps, warmFps, cpu, processed, stats, wanted, stages: stages.filter((s) => s.publishedAt !== undefined), lagP50: lag.percentile(50) / 1e6, lagP99: lag.percentile(99) / 1e6, lagMax: lag.max / 1e6 };
+  const warmFps = processed.map((p) =>
+    p.n > warmFrames + 1 ? ((p.n - 1 - warmFrames) * 1000) / (p.last - p.warm) : 0,
+  );
+  return {
+    fps,
+    warmFps,
+    cpu,
+    processed,
+    stats,
+    wanted,
+    stages: stages.filter((s) => s.publishedAt !== undefined),
+    lagP50: lag.percentile(50) / 1e6,
+    lagP99: lag.percentile(99) / 1e6,
+    lagMax: lag.max / 1e6,
+  };
 }
 
-console.log(`\npipeline on the same ${FRAMES} frames (file, every frame, inference in the worker; bare rates: the segmenter above, plus OSNet on the crops this run embedded):`);
+console.log(
+  `\npipeline on the same ${FRAMES} frames (file, every frame, inference in the worker; bare rates: the segmenter above, plus OSNet on the crops this run embedded):`,
+);
 for (const embedder of ['osnet', 'histogram'] as const) {
   const r = await runGraph(configFor([{ id: 'file', source: DEFAULT_SOURCE, maxFrames: FRAMES }], embedder));
-  let bare = bareSegFps, extra = '', bareCpuMs = segCpuMs / FRAMES;
+  let bare = bareSegFps,
+    extra = '',
+    bareCpuMs = segCpuMs / FRAMES;
   if (embedder === 'osnet') {
     const o = await bareOsnet(r.wanted);
     bareCpuMs += o.cpuMs / FRAMES;
@@ -147,12 +236,16 @@ for (const embedder of ['osnet', 'histogram'] as const) {
   } else {
     extra = ` (1 stream × ${oneStream.intraOpThreads} threads: ratio ${(r.fps[0] / ((1000 * FRAMES) / segMsOneStream)).toFixed(2)})`;
   }
-  console.log(`  ${embedder.padEnd(9)}: ${f1(r.fps[0])} fps, ratio to the bare model${embedder === 'osnet' ? 's' : ''} ${(r.fps[0] / bare).toFixed(2)}`
-    + ` (after the first ${warmFrames} frames, as the bare sessions after their warm-up runs: ${f1(r.warmFps[0])} fps, ratio ${(r.warmFps[0] / bare).toFixed(2)})${extra}; event-loop delay p50 ${f1(r.lagP50)} ms, p99 ${f1(r.lagP99)} ms, max ${f1(r.lagMax)} ms`);
+  console.log(
+    `  ${embedder.padEnd(9)}: ${f1(r.fps[0])} fps, ratio to the bare model${embedder === 'osnet' ? 's' : ''} ${(r.fps[0] / bare).toFixed(2)}` +
+      ` (after the first ${warmFrames} frames, as the bare sessions after their warm-up runs: ${f1(r.warmFps[0])} fps, ratio ${(r.warmFps[0] / bare).toFixed(2)})${extra}; event-loop delay p50 ${f1(r.lagP50)} ms, p99 ${f1(r.lagP99)} ms, max ${f1(r.lagMax)} ms`,
+  );
   // Where the cores go: with the models keeping every core busy, the ratio cannot exceed the bare sessions' CPU per frame over the pipeline's.
   if (r.cpu) {
-    console.log(`             CPU per frame ${r.cpu.total.toFixed(2)} ms (main thread ${r.cpu.main.toFixed(2)}, GStreamer decode + colour conversion ${r.cpu.gstreamer.toFixed(2)}, inference workers and Node's other threads ${r.cpu.node.toFixed(2)})`
-      + ` against ${bareCpuMs.toFixed(2)} ms for the bare sessions: ceiling of the ratio on cores the models fill ${(bareCpuMs / r.cpu.total).toFixed(2)}, cores busy ${((r.cpu.total * r.fps[0]) / (1000 * availableParallelism())).toFixed(2)}`);
+    console.log(
+      `             CPU per frame ${r.cpu.total.toFixed(2)} ms (main thread ${r.cpu.main.toFixed(2)}, GStreamer decode + colour conversion ${r.cpu.gstreamer.toFixed(2)}, inference workers and Node's other threads ${r.cpu.node.toFixed(2)})` +
+        ` against ${bareCpuMs.toFixed(2)} ms for the bare sessions: ceiling of the ratio on cores the models fill ${(bareCpuMs / r.cpu.total).toFixed(2)}, cores busy ${((r.cpu.total * r.fps[0]) / (1000 * availableParallelism())).toFixed(2)}`,
+    );
   }
 }
 
@@ -163,34 +256,61 @@ const WARM_MS = 3000;
 async function runLive(n: number, embedder: 'osnet' | 'histogram') {
   const server = await startRtspCamera(DEFAULT_SOURCE, { fps: 25, loop: true, mount: 'bench' });
   try {
-    return await runGraph(configFor(Array.from({ length: n }, (_, i) => ({ id: `cam${i + 1}`, source: server.url, slowStallRatio: 0 })), embedder), LIVE_SECONDS + WARM_MS / 1000);
+    return await runGraph(
+      configFor(
+        Array.from({ length: n }, (_, i) => ({ id: `cam${i + 1}`, source: server.url, slowStallRatio: 0 })),
+        embedder,
+      ),
+      LIVE_SECONDS + WARM_MS / 1000,
+    );
   } finally {
     await server.stop();
   }
 }
-{
-  console.log(`\nlive camera (simulated RTSP, 25 fps, ${LIVE_SECONDS} s, after ${WARM_MS / 1000} s warm-up), latency from the source handing a frame over to its snapshot published, ms:`);
-  for (const embedder of ['osnet', 'histogram'] as const) {
-    const r = await runLive(1, embedder);
-    const st = r.stages.filter((s) => s.receivedAt - r.stages[0].receivedAt > WARM_MS);
-    const total = st.map((s) => s.publishedAt! - s.receivedAt);
-    const stage = (f: (s: FrameTiming) => number) => `${f1(pct(st.map(f), 50))}/${f1(pct(st.map(f), 95))}`;
-    const embedded = (s: FrameTiming) => s.embedEndAt ?? s.segmentEndAt!;
-    const received = r.stats[0].received + r.stats[0].skippedBySource;
-    console.log(`  ${embedder.padEnd(9)}: p50 ${f1(pct(total, 50))}  p95 ${f1(pct(total, 95))}  p99 ${f1(pct(total, 99))}; ${f1(r.fps[0])} fps processed, ${((100 * (r.stats[0].dropped + r.stats[0].skippedBySource)) / Math.max(1, received)).toFixed(0)} % of frames dropped; event-loop p99 ${f1(r.lagP99)} ms`);
-    console.log(`             stages p50/p95: wait ${stage((s) => s.segmentStartAt! - s.receivedAt)}, segment ${stage((s) => s.segmentEndAt! - s.segmentStartAt!)} (of which in the worker ${stage((s) => s.segmentWorkerMs ?? 0)}), embed ${stage((s) => embedded(s) - s.segmentEndAt!)}, track ${stage((s) => s.trackEndAt! - embedded(s))}, encode+publish ${stage((s) => s.publishedAt! - s.trackEndAt!)}`);
-    console.log(`             beyond inference (total − segment − embed stages) p95 ${f1(pct(st.map((s) => s.publishedAt! - s.receivedAt - (embedded(s) - s.segmentStartAt!)), 95))}, beyond the worker's segmentation time p95 ${f1(pct(st.map((s) => s.publishedAt! - s.receivedAt - (s.segmentWorkerMs ?? 0) - (embedded(s) - s.segmentEndAt!)), 95))}`);
-  }
-  console.log(`\ncameras on one simulated RTSP stream (25 fps each, OSNet, ${LIVE_SECONDS} s):`);
-  console.log('  cameras | fps per camera (min-max) | total fps | p95 latency ms | fair share | stages, ms');
-  for (const n of CAMERA_COUNTS) {
-    const r = await runLive(n, 'osnet');
-    const st = r.stages.filter((s) => s.receivedAt - r.stages[0].receivedAt > WARM_MS);
-    const total = r.fps.reduce((a, b) => a + b, 0);
-    const p95 = pct(st.map((s) => s.publishedAt! - s.receivedAt), 95);
-    const med = (f: (s: FrameTiming) => number) => f1(pct(st.map(f), 50));
-    console.log(`  ${String(n).padStart(7)} | ${f1(Math.min(...r.fps))}-${f1(Math.max(...r.fps))} | ${f1(total)} | ${f1(p95)} | ${(Math.min(...r.fps) / Math.max(...r.fps)).toFixed(2)}`
-      + ` | p50 wait ${med((s) => s.segmentStartAt! - s.receivedAt)}, segment ${med((s) => s.segmentEndAt! - s.segmentStartAt!)} (worker ${med((s) => s.segmentWorkerMs ?? 0)}), embed ${med((s) => (s.embedEndAt ?? s.segmentEndAt!) - s.segmentEndAt!)}`);
-  }
+console.log(
+  `\nlive camera (simulated RTSP, 25 fps, ${LIVE_SECONDS} s, after ${WARM_MS / 1000} s warm-up), latency from the source handing a frame over to its snapshot published, ms:`,
+);
+for (const embedder of ['osnet', 'histogram'] as const) {
+  const r = await runLive(1, embedder);
+  const st = r.stages.filter((s) => s.receivedAt - r.stages[0].receivedAt > WARM_MS);
+  const total = st.map((s) => s.publishedAt! - s.receivedAt);
+  const stage = (f: (s: FrameTiming) => number) => `${f1(pct(st.map(f), 50))}/${f1(pct(st.map(f), 95))}`;
+  const embedded = (s: FrameTiming) => s.embedEndAt ?? s.segmentEndAt!;
+  const received = r.stats[0].received + r.stats[0].skippedBySource;
+  console.log(
+    `  ${embedder.padEnd(9)}: p50 ${f1(pct(total, 50))}  p95 ${f1(pct(total, 95))}  p99 ${f1(pct(total, 99))}; ${f1(r.fps[0])} fps processed, ${((100 * (r.stats[0].dropped + r.stats[0].skippedBySource)) / Math.max(1, received)).toFixed(0)} % of frames dropped; event-loop p99 ${f1(r.lagP99)} ms`,
+  );
+  console.log(
+    `             stages p50/p95: wait ${stage((s) => s.segmentStartAt! - s.receivedAt)}, segment ${stage((s) => s.segmentEndAt! - s.segmentStartAt!)} (of which in the worker ${stage((s) => s.segmentWorkerMs ?? 0)}), embed ${stage((s) => embedded(s) - s.segmentEndAt!)}, track ${stage((s) => s.trackEndAt! - embedded(s))}, encode+publish ${stage((s) => s.publishedAt! - s.trackEndAt!)}`,
+  );
+  console.log(
+    `             beyond inference (total − segment − embed stages) p95 ${f1(
+      pct(
+        st.map((s) => s.publishedAt! - s.receivedAt - (embedded(s) - s.segmentStartAt!)),
+        95,
+      ),
+    )}, beyond the worker's segmentation time p95 ${f1(
+      pct(
+        st.map((s) => s.publishedAt! - s.receivedAt - (s.segmentWorkerMs ?? 0) - (embedded(s) - s.segmentEndAt!)),
+        95,
+      ),
+    )}`,
+  );
+}
+console.log(`\ncameras on one simulated RTSP stream (25 fps each, OSNet, ${LIVE_SECONDS} s):`);
+console.log('  cameras | fps per camera (min-max) | total fps | p95 latency ms | fair share | stages, ms');
+for (const n of CAMERA_COUNTS) {
+  const r = await runLive(n, 'osnet');
+  const st = r.stages.filter((s) => s.receivedAt - r.stages[0].receivedAt > WARM_MS);
+  const total = r.fps.reduce((a, b) => a + b, 0);
+  const p95 = pct(
+    st.map((s) => s.publishedAt! - s.receivedAt),
+    95,
+  );
+  const med = (f: (s: FrameTiming) => number) => f1(pct(st.map(f), 50));
+  console.log(
+    `  ${String(n).padStart(7)} | ${f1(Math.min(...r.fps))}-${f1(Math.max(...r.fps))} | ${f1(total)} | ${f1(p95)} | ${(Math.min(...r.fps) / Math.max(...r.fps)).toFixed(2)}` +
+      ` | p50 wait ${med((s) => s.segmentStartAt! - s.receivedAt)}, segment ${med((s) => s.segmentEndAt! - s.segmentStartAt!)} (worker ${med((s) => s.segmentWorkerMs ?? 0)}), embed ${med((s) => (s.embedEndAt ?? s.segmentEndAt!) - s.segmentEndAt!)}`,
+  );
 }
 process.exit(0);

@@ -17,11 +17,15 @@ import { startEdgevis } from '../pipeline/runtime.js';
 
 applyStartSettings();
 const FRAMES = Number(process.argv[2] ?? 300);
-const config = parseConfig({
-  cameras: [{ id: 'pets', source: DEFAULT_SOURCE, maxFrames: FRAMES }],
-  embedder: { kind: 'histogram' }, model: { profile: 'yolov8n-seg-320', classes: ['person'] },
-  publish: { websocket: { port: 0 }, mqtt: { enabled: false } },
-}, 'viewer-cost bench');
+const config = parseConfig(
+  {
+    cameras: [{ id: 'pets', source: DEFAULT_SOURCE, maxFrames: FRAMES }],
+    embedder: { kind: 'histogram' },
+    model: { profile: 'yolov8n-seg-320', classes: ['person'] },
+    publish: { websocket: { port: 0 }, mqtt: { enabled: false } },
+  },
+  'viewer-cost bench',
+);
 
 async function run(previewFps: number | null): Promise<{ fps: number; pictures: number }> {
   let pictures = 0;
@@ -31,7 +35,9 @@ async function run(previewFps: number | null): Promise<{ fps: number; pictures: 
     beforeCameras: async ({ websocketUrl }) => {
       if (previewFps === null) return;
       viewer = new WebSocket(`${websocketUrl}cameras/pets?preview=${previewFps}`);
-      viewer.on('message', (_d, binary) => { if (binary) pictures++; });
+      viewer.on('message', (_d, binary) => {
+        if (binary) pictures++;
+      });
       await new Promise((r) => viewer!.once('open', r));
     },
   });
@@ -46,6 +52,8 @@ const none = await run(null);
 console.log(`  no viewer:                 ${none.fps.toFixed(1)} fps`);
 for (const rate of [5, 15]) {
   const r = await run(rate);
-  console.log(`  one viewer, ${String(rate).padStart(2)} pictures/s: ${r.fps.toFixed(1)} fps (${(r.fps / none.fps).toFixed(2)} of no viewer), ${r.pictures} pictures`);
+  console.log(
+    `  one viewer, ${String(rate).padStart(2)} pictures/s: ${r.fps.toFixed(1)} fps (${(r.fps / none.fps).toFixed(2)} of no viewer), ${r.pictures} pictures`,
+  );
 }
 process.exit(0);

@@ -14,6 +14,9 @@ export const CAMERA_ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/;
 export const RESERVED_CAMERA_IDS: readonly string[] = ['nodes'];
 
 /** zod schema of a camera id (config and wire format share it). */
-export const cameraIdSchema = z.string()
+export const cameraIdSchema = z
+  .string()
   .regex(CAMERA_ID_PATTERN, 'camera id must be 1-64 letters, digits, "_" or "-" (it is used in MQTT topics)')
-  .refine((id) => !RESERVED_CAMERA_IDS.includes(id), { message: `camera id is reserved (${RESERVED_CAMERA_IDS.join(', ')}: a topic segment of edgevis itself); choose another` });
+  .refine((id) => !RESERVED_CAMERA_IDS.includes(id), {
+    message: `camera id is reserved (${RESERVED_CAMERA_IDS.join(', ')}: a topic segment of edgevis itself); choose another`,
+  });

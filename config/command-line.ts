@@ -38,7 +38,9 @@ export interface CommandLineConfig {
 export async function configFromCommandLine(flags: CommandLineConfig): Promise<EdgevisConfig> {
   const file = flags.config ? await readConfigFile(flags.config) : {};
   const sources = flags.source?.length ? flags.source : flags.config ? null : [DEFAULT_SOURCE];
-  const listed = sources ? sources.map((source, i) => ({ id: sources.length > 1 ? `cam${i + 1}` : 'cam1', source })) : file.cameras;
+  const listed = sources
+    ? sources.map((source, i) => ({ id: sources.length > 1 ? `cam${i + 1}` : 'cam1', source }))
+    : file.cameras;
   const cameraPatch = { realtime: flags.realtime || undefined, maxFrames: flags.maxFrames, folderFps: flags.folderFps };
   const publish = isRecord(file.publish) ? file.publish : undefined;
   const input = {
@@ -46,12 +48,20 @@ export async function configFromCommandLine(flags: CommandLineConfig): Promise<E
     cameras: Array.isArray(listed) ? listed.map((c) => overlay(c, cameraPatch)) : listed,
     // --model takes a path (pins that file) or a name: a profile, 'auto', or a file in the model folders.
     model: overlay(typeof file.model === 'string' ? { profile: file.model } : file.model, {
-      ...(flags.model && (flags.model.includes('/') || flags.model.endsWith('.onnx')) ? { path: resolve(flags.model) } : flags.model ? { profile: flags.model, path: undefined, file: undefined } : {}),
+      ...(flags.model && (flags.model.includes('/') || flags.model.endsWith('.onnx'))
+        ? { path: resolve(flags.model) }
+        : flags.model
+          ? { profile: flags.model, path: undefined, file: undefined }
+          : {}),
       classes: flags.classes?.length ? [...flags.classes] : undefined,
     }),
     publish: overlay(file.publish, {
       websocket: overlay(publish?.websocket, { enabled: flags.ws === false ? false : undefined, port: flags.wsPort }),
-      mqtt: overlay(publish?.mqtt, { enabled: flags.mqtt === false ? false : undefined, url: flags.mqttUrl || undefined, brokerPort: flags.mqttPort }),
+      mqtt: overlay(publish?.mqtt, {
+        enabled: flags.mqtt === false ? false : undefined,
+        url: flags.mqttUrl || undefined,
+        brokerPort: flags.mqttPort,
+      }),
     }),
   };
   return parseConfig(input, flags.config ? `${flags.config} + command line` : 'command line');

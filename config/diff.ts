@@ -27,5 +27,7 @@ export function diffCameras(before: readonly CameraConfig[], after: readonly Cam
 
 /** Top-level sections other than `cameras` that differ (they take effect only after a restart of the process). */
 export function sectionsNeedingRestart(before: EdgevisConfig, after: EdgevisConfig): string[] {
-  return (Object.keys(after) as (keyof EdgevisConfig)[]).filter((k) => k !== 'cameras' && !isDeepStrictEqual(before[k], after[k]));
+  return (Object.keys(after) as (keyof EdgevisConfig)[]).filter(
+    (k) => k !== 'cameras' && !isDeepStrictEqual(before[k], after[k]),
+  );
 }

@@ -3,7 +3,13 @@ import { dirname, isAbsolute, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
-import { cameraSchema, configSchema, type CameraConfig, type EdgevisConfig, type EdgevisConfigInput } from './schema.js';
+import {
+  cameraSchema,
+  configSchema,
+  type CameraConfig,
+  type EdgevisConfig,
+  type EdgevisConfigInput,
+} from './schema.js';
 
 /** A config that does not validate; `message` lists each field path with its problem. */
 export class ConfigError extends Error {
@@ -27,7 +33,9 @@ export function parseConfig(input: unknown, origin: string): EdgevisConfig {
   const result = configSchema.safeParse(input);
   if (result.success) return deepFreeze(result.data);
   const lines = result.error.issues.map((issue) => `  - ${formatPath(issue.path)}: ${issue.message}`);
-  throw new ConfigError(`invalid config (${origin}):\n${lines.join('\n')}\nSee README.md "Configuration" or \`edgevis config-schema\` for every field and its default.`);
+  throw new ConfigError(
+    `invalid config (${origin}):\n${lines.join('\n')}\nSee README.md "Configuration" or \`edgevis config-schema\` for every field and its default.`,
+  );
 }
 
 /**
@@ -40,7 +48,9 @@ export function parseCameraConfig(input: unknown, origin: string, baseDir: strin
   const result = cameraSchema.safeParse(resolved.cameras[0]);
   if (result.success) return deepFreeze(result.data);
   const lines = result.error.issues.map((issue) => `  - ${formatPath(issue.path)}: ${issue.message}`);
-  throw new ConfigError(`invalid camera (${origin}):\n${lines.join('\n')}\nSee \`edgevis config-schema\` (cameras[]) for every field and its default.`);
+  throw new ConfigError(
+    `invalid camera (${origin}):\n${lines.join('\n')}\nSee \`edgevis config-schema\` (cameras[]) for every field and its default.`,
+  );
 }
 
 function formatPath(path: readonly PropertyKey[]): string {
@@ -57,7 +67,8 @@ function deepFreeze<T>(value: T): T {
 }
 
 /** Whether a parsed YAML/JSON value is a mapping. */
-export const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+export const isRecord = (v: unknown): v is Record<string, unknown> =>
+  typeof v === 'object' && v !== null && !Array.isArray(v);
 
 /**
  * Makes every relative path of a raw (not yet validated) config absolute against `baseDir`:
@@ -68,7 +79,10 @@ export const isRecord = (v: unknown): v is Record<string, unknown> => typeof v =
  */
 export function resolveConfigPaths(raw: unknown, baseDir: string): unknown {
   if (!isRecord(raw)) return raw;
-  const abs = (p: unknown) => (typeof p === 'string' && p !== '' && !isAbsolute(p) && !/^[a-z][a-z0-9+.-]*:\/\//i.test(p) ? resolve(baseDir, p) : p);
+  const abs = (p: unknown) =>
+    typeof p === 'string' && p !== '' && !isAbsolute(p) && !/^[a-z][a-z0-9+.-]*:\/\//i.test(p)
+      ? resolve(baseDir, p)
+      : p;
   const withPaths = (section: unknown, keys: readonly string[], when: (v: string) => boolean = () => true) => {
     if (!isRecord(section)) return section;
     const out = { ...section };
@@ -79,17 +93,27 @@ export function resolveConfigPaths(raw: unknown, baseDir: string): unknown {
     ...raw,
     ...(typeof raw.stateDir === 'string' ? { stateDir: abs(raw.stateDir) } : {}),
     ...(typeof raw.recordingsDir === 'string' ? { recordingsDir: abs(raw.recordingsDir) } : {}),
-    ...(Array.isArray(raw.cameras) ? {
-      cameras: raw.cameras.map((c) => withPaths(withPaths(c, ['source']), ['model'], (m) => m.includes('/'))),
-    } : {}),
+    ...(Array.isArray(raw.cameras)
+      ? {
+          cameras: raw.cameras.map((c) => withPaths(withPaths(c, ['source']), ['model'], (m) => m.includes('/'))),
+        }
+      : {}),
     ...('model' in raw ? { model: withPaths(raw.model, ['path', 'dir']) } : {}),
     ...('embedder' in raw ? { embedder: withPaths(raw.embedder, ['path']) } : {}),
     ...('api' in raw ? { api: withPaths(raw.api, ['tokenFile']) } : {}),
-    ...(isRecord(raw.publish) ? { publish: {
-      ...raw.publish,
-      ...('websocket' in raw.publish ? { websocket: withPaths(raw.publish.websocket, ['tokenFile', 'certFile', 'keyFile']) } : {}),
-      ...('mqtt' in raw.publish ? { mqtt: withPaths(raw.publish.mqtt, ['passwordFile', 'caFile', 'brokerCertFile', 'brokerKeyFile']) } : {}),
-    } } : {}),
+    ...(isRecord(raw.publish)
+      ? {
+          publish: {
+            ...raw.publish,
+            ...('websocket' in raw.publish
+              ? { websocket: withPaths(raw.publish.websocket, ['tokenFile', 'certFile', 'keyFile']) }
+              : {}),
+            ...('mqtt' in raw.publish
+              ? { mqtt: withPaths(raw.publish.mqtt, ['passwordFile', 'caFile', 'brokerCertFile', 'brokerKeyFile']) }
+              : {}),
+          },
+        }
+      : {}),
   };
 }
 
@@ -103,7 +127,9 @@ export async function readConfigFile(path: string): Promise<Record<string, unkno
   try {
     text = await readFile(path, 'utf8');
   } catch (err) {
-    throw new ConfigError(`config file ${path} cannot be read (${(err as NodeJS.ErrnoException).code}); pass an existing YAML file with --config`);
+    throw new ConfigError(
+      `config file ${path} cannot be read (${(err as NodeJS.ErrnoException).code}); pass an existing YAML file with --config`,
+    );
   }
   let raw: unknown;
   try {
@@ -111,7 +137,10 @@ export async function readConfigFile(path: string): Promise<Record<string, unkno
   } catch (err) {
     throw new ConfigError(`config file ${path} is not valid YAML: ${(err as Error).message}`);
   }
-  if (!isRecord(raw)) throw new ConfigError(`config file ${path} must hold a mapping (cameras, model, tracker, publish), not ${Array.isArray(raw) ? 'a list' : typeof raw}`);
+  if (!isRecord(raw))
+    throw new ConfigError(
+      `config file ${path} must hold a mapping (cameras, model, tracker, publish), not ${Array.isArray(raw) ? 'a list' : typeof raw}`,
+    );
   return resolveConfigPaths(raw, dirname(resolve(path))) as Record<string, unknown>;
 }
 

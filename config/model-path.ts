@@ -14,10 +14,17 @@ export interface ModelLookup {
  *
  * @param file file name to look for inside the folders
  */
-export function resolveModelFile(model: Pick<ModelConfig, 'path' | 'dir'>, file: string, projectDir: string, env = process.env): ModelLookup {
+export function resolveModelFile(
+  model: Pick<ModelConfig, 'path' | 'dir'>,
+  file: string,
+  projectDir: string,
+  env = process.env,
+): ModelLookup {
   if (model.path) return { found: existsSync(model.path) ? model.path : null, candidates: [model.path] };
   if (isAbsolute(file) && existsSync(file)) return { found: file, candidates: [file] };
-  const dirs = [model.dir, env.EDGEVIS_MODEL_DIR, resolve(projectDir, '..', 'shared', 'models')].filter((d): d is string => !!d);
+  const dirs = [model.dir, env.EDGEVIS_MODEL_DIR, resolve(projectDir, '..', 'shared', 'models')].filter(
+    (d): d is string => !!d,
+  );
   const candidates = dirs.map((d) => join(d, file));
   return { found: candidates.find((c) => existsSync(c)) ?? null, candidates };
 }

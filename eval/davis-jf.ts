@@ -22,7 +22,10 @@ export function boundaryMap(mask: ArrayLike<number>, width: number, height: numb
   const at = (x: number, y: number) => (x < width && y < height && mask[y * width + x] ? 1 : 0);
   for (let y = 0; y < height; y++) {
     for (let x = 0; x < width; x++) {
-      const s = at(x, y), e = at(x + 1, y), so = at(x, y + 1), se = at(x + 1, y + 1);
+      const s = at(x, y),
+        e = at(x + 1, y),
+        so = at(x, y + 1),
+        se = at(x + 1, y + 1);
       let v: number;
       if (y === height - 1 && x === width - 1) v = 0;
       else if (y === height - 1) v = s ^ e;
@@ -48,7 +51,8 @@ function dilate(map: Uint8Array, width: number, height: number, offsets: readonl
     for (let x = 0; x < width; x++) {
       if (!map[y * width + x]) continue;
       for (const [dx, dy] of offsets) {
-        const u = x + dx, v = y + dy;
+        const u = x + dx,
+          v = y + dy;
         if (u >= 0 && v >= 0 && u < width && v < height) out[v * width + u] = 1;
       }
     }
@@ -64,23 +68,43 @@ export function boundaryTolerancePx(width: number, height: number, boundTh = 0.0
 /** Contour accuracy F of two row-major 0/1 masks (see the module comment for edge cases). */
 export function boundaryF(gt: ArrayLike<number>, pred: ArrayLike<number>, width: number, height: number): number {
   const offsets = diskOffsets(boundaryTolerancePx(width, height));
-  const fgB = boundaryMap(pred, width, height), gtB = boundaryMap(gt, width, height);
-  const fgDil = dilate(fgB, width, height, offsets), gtDil = dilate(gtB, width, height, offsets);
-  let nFg = 0, nGt = 0, fgMatch = 0, gtMatch = 0;
+  const fgB = boundaryMap(pred, width, height),
+    gtB = boundaryMap(gt, width, height);
+  const fgDil = dilate(fgB, width, height, offsets),
+    gtDil = dilate(gtB, width, height, offsets);
+  let nFg = 0,
+    nGt = 0,
+    fgMatch = 0,
+    gtMatch = 0;
   for (let k = 0; k < fgB.length; k++) {
-    nFg += fgB[k]; nGt += gtB[k];
-    fgMatch += fgB[k] & gtDil[k]; gtMatch += gtB[k] & fgDil[k];
+    nFg += fgB[k];
+    nGt += gtB[k];
+    fgMatch += fgB[k] & gtDil[k];
+    gtMatch += gtB[k] & fgDil[k];
   }
   let precision: number, recall: number;
-  if (nFg === 0 && nGt > 0) { precision = 1; recall = 0; }
-  else if (nFg > 0 && nGt === 0) { precision = 0; recall = 1; }
-  else if (nFg === 0 && nGt === 0) { precision = 1; recall = 1; }
-  else { precision = fgMatch / nFg; recall = gtMatch / nGt; }
+  if (nFg === 0 && nGt > 0) {
+    precision = 1;
+    recall = 0;
+  } else if (nFg > 0 && nGt === 0) {
+    precision = 0;
+    recall = 1;
+  } else if (nFg === 0 && nGt === 0) {
+    precision = 1;
+    recall = 1;
+  } else {
+    precision = fgMatch / nFg;
+    recall = gtMatch / nGt;
+  }
   return precision + recall === 0 ? 0 : (2 * precision * recall) / (precision + recall);
 }
 
 /** Mean, recall (fraction of frames > 0.5) and decay (first quarter minus last quarter) of per-frame values. */
-export interface DavisStatistics { readonly mean: number; readonly recall: number; readonly decay: number }
+export interface DavisStatistics {
+  readonly mean: number;
+  readonly recall: number;
+  readonly decay: number;
+}
 
 /** DAVIS `db_statistics` over one object's per-frame J or F values. */
 export function davisStatistics(values: readonly number[]): DavisStatistics {
@@ -90,6 +114,9 @@ export function davisStatistics(values: readonly number[]): DavisStatistics {
   const recall = values.filter((v) => v > 0.5).length / n;
   // ids = round(linspace(1, n, 5) + 1e-10) - 1, bins [ids[i], ids[i+1]] inclusive
   const ids = Array.from({ length: 5 }, (_, i) => Math.round(1 + ((n - 1) * i) / 4 + 1e-10) - 1);
-  const binMean = (i: number) => { const bin = values.slice(ids[i], ids[i + 1] + 1); return bin.reduce((s, v) => s + v, 0) / bin.length; };
+  const binMean = (i: number) => {
+    const bin = values.slice(ids[i], ids[i + 1] + 1);
+    return bin.reduce((s, v) => s + v, 0) / bin.length;
+  };
   return { mean, recall, decay: binMean(0) - binMean(3) };
 }

@@ -8,7 +8,10 @@ export type EvaluationInputCode = 'not-found' | 'unreadable' | 'unknown-format' 
 /** Bad or missing evaluation input; the message names the path (or flag) and what to pass instead. */
 export class EvaluationInputError extends Error {
   override readonly name = 'EvaluationInputError';
-  constructor(readonly code: EvaluationInputCode, message: string) {
+  constructor(
+    readonly code: EvaluationInputCode,
+    message: string,
+  ) {
     super(message);
   }
 }

@@ -12,8 +12,13 @@ export interface FrameRange {
  */
 export function parseFrameRange(text: string): FrameRange {
   const m = text.trim().match(/^(\d+)(?:\s*-\s*(\d+))?$/);
-  const first = m ? Number(m[1]) : NaN, last = m ? Number(m[2] ?? m[1]) : NaN;
-  if (!m || first < 1 || last < first) throw new EvaluationInputError('bad-frame-range', `--frames '${text}': expected A-B with 1 ≤ A ≤ B (1-based frame numbers, e.g. 1-400)`);
+  const first = m ? Number(m[1]) : NaN,
+    last = m ? Number(m[2] ?? m[1]) : NaN;
+  if (!m || first < 1 || last < first)
+    throw new EvaluationInputError(
+      'bad-frame-range',
+      `--frames '${text}': expected A-B with 1 ≤ A ≤ B (1-based frame numbers, e.g. 1-400)`,
+    );
   return { first, last };
 }
 

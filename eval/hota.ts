@@ -45,10 +45,13 @@ export interface HotaScores {
  */
 export function hotaCounts(seq: ScoredSequence): HotaCounts {
   const A = HOTA_ALPHAS.length;
-  const tp = new Array<number>(A).fill(0), fn = new Array<number>(A).fill(0), fp = new Array<number>(A).fill(0);
+  const tp = new Array<number>(A).fill(0),
+    fn = new Array<number>(A).fill(0),
+    fp = new Array<number>(A).fill(0);
   const locSum = new Array<number>(A).fill(0);
   const potential = zeros(seq.numGtIds, seq.numPredIds);
-  const gtCount = new Array<number>(seq.numGtIds).fill(0), predCount = new Array<number>(seq.numPredIds).fill(0);
+  const gtCount = new Array<number>(seq.numGtIds).fill(0),
+    predCount = new Array<number>(seq.numPredIds).fill(0);
 
   // First pass: global alignment between ids (every frame counts its ids, even without matches).
   for (const f of seq.frames) {
@@ -70,8 +73,14 @@ export function hotaCounts(seq: ScoredSequence): HotaCounts {
   const matches = HOTA_ALPHAS.map(() => zeros(seq.numGtIds, seq.numPredIds));
   // Second pass: per-frame matching that maximises alignment × similarity.
   for (const f of seq.frames) {
-    if (f.gtIds.length === 0) { for (let a = 0; a < A; a++) fp[a] += f.predIds.length; continue; }
-    if (f.predIds.length === 0) { for (let a = 0; a < A; a++) fn[a] += f.gtIds.length; continue; }
+    if (f.gtIds.length === 0) {
+      for (let a = 0; a < A; a++) fp[a] += f.predIds.length;
+      continue;
+    }
+    if (f.predIds.length === 0) {
+      for (let a = 0; a < A; a++) fn[a] += f.gtIds.length;
+      continue;
+    }
     const S = f.similarity;
     const score = f.gtIds.map((g, i) => f.predIds.map((p, j) => alignment[g][p] * S[i][j]));
     const pairs = assignMaxScore(score);
@@ -84,20 +93,30 @@ export function hotaCounts(seq: ScoredSequence): HotaCounts {
           matches[a][f.gtIds[i]][f.predIds[j]]++;
         }
       }
-      tp[a] += n; fn[a] += f.gtIds.length - n; fp[a] += f.predIds.length - n;
+      tp[a] += n;
+      fn[a] += f.gtIds.length - n;
+      fp[a] += f.predIds.length - n;
     });
   }
 
-  const assA = new Array<number>(A).fill(0), assRe = new Array<number>(A).fill(0), assPr = new Array<number>(A).fill(0);
+  const assA = new Array<number>(A).fill(0),
+    assRe = new Array<number>(A).fill(0),
+    assPr = new Array<number>(A).fill(0);
   for (let a = 0; a < A; a++) {
-    let sA = 0, sRe = 0, sPr = 0;
-    matches[a].forEach((row, g) => row.forEach((m, p) => {
-      if (m === 0) return;
-      sA += m * (m / Math.max(1, gtCount[g] + predCount[p] - m));
-      sRe += m * (m / Math.max(1, gtCount[g]));
-      sPr += m * (m / Math.max(1, predCount[p]));
-    }));
-    assA[a] = sA / Math.max(1, tp[a]); assRe[a] = sRe / Math.max(1, tp[a]); assPr[a] = sPr / Math.max(1, tp[a]);
+    let sA = 0,
+      sRe = 0,
+      sPr = 0;
+    matches[a].forEach((row, g) => {
+      row.forEach((m, p) => {
+        if (m === 0) return;
+        sA += m * (m / Math.max(1, gtCount[g] + predCount[p] - m));
+        sRe += m * (m / Math.max(1, gtCount[g]));
+        sPr += m * (m / Math.max(1, predCount[p]));
+      });
+    });
+    assA[a] = sA / Math.max(1, tp[a]);
+    assRe[a] = sRe / Math.max(1, tp[a]);
+    assPr[a] = sPr / Math.max(1, tp[a]);
   }
   const locA = locSum.map((s, a) => Math.max(1e-10, s) / Math.max(1e-10, tp[a]));
   return { tp, fn, fp, assA, assRe, assPr, locA };
@@ -108,11 +127,20 @@ export function combineHota(all: readonly HotaCounts[]): HotaCounts {
   const A = HOTA_ALPHAS.length;
   const sum = (k: 'tp' | 'fn' | 'fp') => Array.from({ length: A }, (_, a) => all.reduce((s, c) => s + c[k][a], 0));
   const tp = sum('tp');
-  const weightedSum = (k: 'assA' | 'assRe' | 'assPr' | 'locA') => Array.from({ length: A }, (_, a) => all.reduce((s, c) => s + c[k][a] * c.tp[a], 0));
+  const weightedSum = (k: 'assA' | 'assRe' | 'assPr' | 'locA') =>
+    Array.from({ length: A }, (_, a) => all.reduce((s, c) => s + c[k][a] * c.tp[a], 0));
   const weighted = (k: 'assA' | 'assRe' | 'assPr') => weightedSum(k).map((v, a) => v / Math.max(1e-10, tp[a]));
   // LocA is 1 by convention where there is no TP (as TrackEval: max(1e-10, Σ) / max(1e-10, TP)).
   const locA = weightedSum('locA').map((v, a) => Math.max(1e-10, v) / Math.max(1e-10, tp[a]));
-  return { tp, fn: sum('fn'), fp: sum('fp'), assA: weighted('assA'), assRe: weighted('assRe'), assPr: weighted('assPr'), locA };
+  return {
+    tp,
+    fn: sum('fn'),
+    fp: sum('fp'),
+    assA: weighted('assA'),
+    assRe: weighted('assRe'),
+    assPr: weighted('assPr'),
+    locA,
+  };
 }
 
 /** Final HOTA scores from counts (means over α). */
@@ -124,7 +152,14 @@ export function hotaScores(c: HotaCounts): HotaScores {
   const hota = detA.map((d, a) => Math.sqrt(d * c.assA[a]));
   const mean = (v: readonly number[]) => v.reduce((s, x) => s + x, 0) / A;
   return {
-    HOTA: mean(hota), DetA: mean(detA), AssA: mean(c.assA), DetRe: mean(detRe), DetPr: mean(detPr),
-    AssRe: mean(c.assRe), AssPr: mean(c.assPr), LocA: mean(c.locA), HOTA0: hota[0],
+    HOTA: mean(hota),
+    DetA: mean(detA),
+    AssA: mean(c.assA),
+    DetRe: mean(detRe),
+    DetPr: mean(detPr),
+    AssRe: mean(c.assRe),
+    AssPr: mean(c.assPr),
+    LocA: mean(c.locA),
+    HOTA0: hota[0],
   };
 }

@@ -20,8 +20,14 @@ function intersectionOverArea(a: readonly number[], b: readonly number[]): numbe
  * and lying more than half inside an ignore region is removed. Ground truth and predictions of
  * different classes never match (similarity 0), so all classes are scored together, class-aware.
  */
-export function motsSequence(name: string, gt: readonly MotsRow[], pred: readonly MotsRow[], range: FrameRange): ScoredSequence {
-  const gtBy = rowsByFrame(gt), predBy = rowsByFrame(pred);
+export function motsSequence(
+  name: string,
+  gt: readonly MotsRow[],
+  pred: readonly MotsRow[],
+  range: FrameRange,
+): ScoredSequence {
+  const gtBy = rowsByFrame(gt),
+    predBy = rowsByFrame(pred);
   const frames: RawScoredFrame[] = framesOf(range).map((frame) => {
     const all = gtBy.get(frame) ?? [];
     const g = all.filter((r) => r.classId !== MOTS_IGNORE_CLASS);
@@ -31,9 +37,18 @@ export function motsSequence(name: string, gt: readonly MotsRow[], pred: readonl
     let pRuns = p.map((r) => stringToRunLengths(r.rle.counts));
     let sim = g.map((gr, i) => p.map((pr, j) => (gr.classId === pr.classId ? runLengthIoU(gRuns[i], pRuns[j]) : 0)));
     if (ignore.length && p.length) {
-      const matched = new Set(g.length ? assignMaxScore(sim.map((row) => row.map((v) => (v < 0.5 - EPS ? -10000 : v))))
-        .filter(([i, j]) => sim[i][j] >= 0.5 - EPS).map(([, j]) => j) : []);
-      const drop = new Set(p.map((_, j) => j).filter((j) => !matched.has(j) && ignore.some((ig) => intersectionOverArea(pRuns[j], ig) > 0.5 + EPS)));
+      const matched = new Set(
+        g.length
+          ? assignMaxScore(sim.map((row) => row.map((v) => (v < 0.5 - EPS ? -10000 : v))))
+              .filter(([i, j]) => sim[i][j] >= 0.5 - EPS)
+              .map(([, j]) => j)
+          : [],
+      );
+      const drop = new Set(
+        p
+          .map((_, j) => j)
+          .filter((j) => !matched.has(j) && ignore.some((ig) => intersectionOverArea(pRuns[j], ig) > 0.5 + EPS)),
+      );
       if (drop.size) {
         p = p.filter((_, j) => !drop.has(j));
         pRuns = pRuns.filter((_, j) => !drop.has(j));
@@ -50,18 +65,26 @@ export function motsSequence(name: string, gt: readonly MotsRow[], pred: readonl
  * label to every predicted label is their mask IoU, from one pass over the pixels.
  */
 export function labelMapFrame(gt: ArrayLike<number>, pred: ArrayLike<number>): RawScoredFrame {
-  const inter = new Map<number, number>(), gtArea = new Map<number, number>(), predArea = new Map<number, number>();
+  const inter = new Map<number, number>(),
+    gtArea = new Map<number, number>(),
+    predArea = new Map<number, number>();
   for (let k = 0; k < gt.length; k++) {
-    const g = gt[k], p = pred[k];
+    const g = gt[k],
+      p = pred[k];
     if (g) gtArea.set(g, (gtArea.get(g) ?? 0) + 1);
     if (p) predArea.set(p, (predArea.get(p) ?? 0) + 1);
-    if (g && p) { const key = g * 65536 + p; inter.set(key, (inter.get(key) ?? 0) + 1); }
+    if (g && p) {
+      const key = g * 65536 + p;
+      inter.set(key, (inter.get(key) ?? 0) + 1);
+    }
   }
-  const gtIds = [...gtArea.keys()].sort((a, b) => a - b), predIds = [...predArea.keys()].sort((a, b) => a - b);
-  const similarity = gtIds.map((g) => predIds.map((p) => {
-    const i = inter.get(g * 65536 + p) ?? 0;
-    return i / (gtArea.get(g)! + predArea.get(p)! - i);
-  }));
+  const gtIds = [...gtArea.keys()].sort((a, b) => a - b),
+    predIds = [...predArea.keys()].sort((a, b) => a - b);
+  const similarity = gtIds.map((g) =>
+    predIds.map((p) => {
+      const i = inter.get(g * 65536 + p) ?? 0;
+      return i / (gtArea.get(g)! + predArea.get(p)! - i);
+    }),
+  );
   return { gtIds, predIds, similarity };
 }
-

@@ -33,8 +33,15 @@ function corners(rows: readonly MotRow[]): number[] {
  * computes box IoU similarities.
  * @param range the scored frames (1-based, inclusive); every frame in it is a timestep
  */
-export function motChallengeSequence(name: string, gt: readonly MotRow[], pred: readonly MotRow[], range: FrameRange, benchmark: MotBenchmark): ScoredSequence {
-  const gtBy = rowsByFrame(gt), predBy = rowsByFrame(pred);
+export function motChallengeSequence(
+  name: string,
+  gt: readonly MotRow[],
+  pred: readonly MotRow[],
+  range: FrameRange,
+  benchmark: MotBenchmark,
+): ScoredSequence {
+  const gtBy = rowsByFrame(gt),
+    predBy = rowsByFrame(pred);
   const frames: RawScoredFrame[] = framesOf(range).map((frame) => {
     const g = gtBy.get(frame) ?? [];
     let p = predBy.get(frame) ?? [];
@@ -43,9 +50,11 @@ export function motChallengeSequence(name: string, gt: readonly MotRow[], pred: 
     let sim = g.map((_, i) => p.map((_, j) => boxIoU(gBoxes, i, pBoxes, j)));
     if (benchmark !== 'MOT15' && g.length > 0 && p.length > 0) {
       const matching = sim.map((row) => row.map((v) => (v < 0.5 - EPS ? 0 : v)));
-      const remove = new Set(assignMaxScore(matching)
-        .filter(([i, j]) => matching[i][j] > 0 + EPS && MOT_DISTRACTOR_CLASSES.has(g[i].classId))
-        .map(([, j]) => j));
+      const remove = new Set(
+        assignMaxScore(matching)
+          .filter(([i, j]) => matching[i][j] > 0 + EPS && MOT_DISTRACTOR_CLASSES.has(g[i].classId))
+          .map(([, j]) => j),
+      );
       if (remove.size) {
         p = p.filter((_, j) => !remove.has(j));
         pBoxes = corners(p);

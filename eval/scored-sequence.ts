@@ -35,18 +35,27 @@ export const EPS = 2.220446049250313e-16;
  * @throws Error when an id occurs twice in one frame (TrackEval's `_check_unique_ids`)
  */
 export function toScoredSequence(name: string, frames: readonly RawScoredFrame[]): ScoredSequence {
-  const gtSet = new Set<number>(), predSet = new Set<number>();
+  const gtSet = new Set<number>(),
+    predSet = new Set<number>();
   frames.forEach((f, t) => {
-    if (new Set(f.gtIds).size !== f.gtIds.length) throw new Error(`${name}: ground truth repeats a track id in frame ${t + 1}`);
-    if (new Set(f.predIds).size !== f.predIds.length) throw new Error(`${name}: predictions repeat a track id in frame ${t + 1}`);
+    if (new Set(f.gtIds).size !== f.gtIds.length)
+      throw new Error(`${name}: ground truth repeats a track id in frame ${t + 1}`);
+    if (new Set(f.predIds).size !== f.predIds.length)
+      throw new Error(`${name}: predictions repeat a track id in frame ${t + 1}`);
     for (const id of f.gtIds) gtSet.add(id);
     for (const id of f.predIds) predSet.add(id);
   });
   const gtMap = new Map([...gtSet].sort((a, b) => a - b).map((id, i) => [id, i]));
   const predMap = new Map([...predSet].sort((a, b) => a - b).map((id, i) => [id, i]));
   return {
-    name, numGtIds: gtMap.size, numPredIds: predMap.size,
-    frames: frames.map((f) => ({ gtIds: f.gtIds.map((id) => gtMap.get(id)!), predIds: f.predIds.map((id) => predMap.get(id)!), similarity: f.similarity })),
+    name,
+    numGtIds: gtMap.size,
+    numPredIds: predMap.size,
+    frames: frames.map((f) => ({
+      gtIds: f.gtIds.map((id) => gtMap.get(id)!),
+      predIds: f.predIds.map((id) => predMap.get(id)!),
+      similarity: f.similarity,
+    })),
   };
 }
 

@@ -5,8 +5,14 @@
 
 /** IoU of box i of `a` and box j of `b` (flat x1,y1,x2,y2 arrays). 0 when both are empty. */
 export function boxIoU(a: ArrayLike<number>, i: number, b: ArrayLike<number>, j: number): number {
-  const ax1 = a[4 * i], ay1 = a[4 * i + 1], ax2 = a[4 * i + 2], ay2 = a[4 * i + 3];
-  const bx1 = b[4 * j], by1 = b[4 * j + 1], bx2 = b[4 * j + 2], by2 = b[4 * j + 3];
+  const ax1 = a[4 * i],
+    ay1 = a[4 * i + 1],
+    ax2 = a[4 * i + 2],
+    ay2 = a[4 * i + 3];
+  const bx1 = b[4 * j],
+    by1 = b[4 * j + 1],
+    bx2 = b[4 * j + 2],
+    by2 = b[4 * j + 3];
   const iw = Math.min(ax2, bx2) - Math.max(ax1, bx1);
   const ih = Math.min(ay2, by2) - Math.max(ay1, by1);
   if (iw <= 0 || ih <= 0) return 0;
@@ -27,8 +33,11 @@ export function boxIoU(a: ArrayLike<number>, i: number, b: ArrayLike<number>, j:
  * @returns indices of kept boxes, by descending score (ties: lower index first)
  */
 export function nmsPerClass(
-  boxes: ArrayLike<number>, scores: ArrayLike<number>, classIds: ArrayLike<number>,
-  iouThreshold: number, maxKeep = Infinity,
+  boxes: ArrayLike<number>,
+  scores: ArrayLike<number>,
+  classIds: ArrayLike<number>,
+  iouThreshold: number,
+  maxKeep = Infinity,
 ): number[] {
   const order = Array.from({ length: scores.length }, (_, i) => i).sort((p, q) => scores[q] - scores[p] || p - q);
   const kept: number[] = [];

@@ -18,8 +18,10 @@ export function maskToRunLengths(mask: InstanceMask, frameWidth: number, frameHe
   const counts: number[] = [];
   let current = 0; // value of the run being counted
   let runStart = 0; // column-major position where the current run began
-  const x0 = Math.max(0, mask.left), x1 = Math.min(frameWidth, mask.left + mask.width);
-  const y0 = Math.max(0, mask.top), y1 = Math.min(frameHeight, mask.top + mask.height);
+  const x0 = Math.max(0, mask.left),
+    x1 = Math.min(frameWidth, mask.left + mask.width);
+  const y0 = Math.max(0, mask.top),
+    y1 = Math.min(frameHeight, mask.top + mask.height);
   // Columns are contiguous in column-major order only when the mask spans the full height.
   const fullHeight = y0 === 0 && y1 === frameHeight;
   for (let x = x0; x < x1; x++) {
@@ -49,11 +51,16 @@ export function maskToRunLengths(mask: InstanceMask, frameWidth: number, frameHe
 /** Run lengths of a full-frame row-major 0/1 mask (height × width), column-major COCO order. */
 export function fullMaskToRunLengths(data: Uint8Array, width: number, height: number): number[] {
   const counts: number[] = [];
-  let current = 0, run = 0;
+  let current = 0,
+    run = 0;
   for (let x = 0; x < width; x++) {
     for (let y = 0; y < height; y++) {
       const v = data[y * width + x] ? 1 : 0;
-      if (v !== current) { counts.push(run); run = 0; current = v; }
+      if (v !== current) {
+        counts.push(run);
+        run = 0;
+        current = v;
+      }
       run++;
     }
   }
@@ -75,7 +82,7 @@ export function runLengthsToString(counts: readonly number[]): string {
     while (more) {
       let c = x & 0x1f;
       x >>= 5; // arithmetic shift: negatives end at -1
-      more = (c & 0x10) ? x !== -1 : x !== 0;
+      more = c & 0x10 ? x !== -1 : x !== 0;
       if (more) c |= 0x20;
       s += String.fromCharCode(c + 48);
     }
@@ -91,14 +98,18 @@ export function stringToRunLengths(s: string): number[] {
   const counts: number[] = [];
   let p = 0;
   while (p < s.length) {
-    let x = 0, k = 0, more = true, c = 0;
+    let x = 0,
+      k = 0,
+      more = true,
+      c = 0;
     while (more) {
       if (p >= s.length) throw new Error(`COCO RLE string truncated at character ${p}`);
       c = s.charCodeAt(p) - 48;
       if (c < 0 || c > 63) throw new Error(`COCO RLE string has invalid character '${s[p]}' at ${p}`);
       x += (c & 0x1f) * 2 ** (5 * k);
       more = (c & 0x20) !== 0;
-      p++; k++;
+      p++;
+      k++;
     }
     if (c & 0x10) x -= 2 ** (5 * k); // sign-extend the last group
     if (counts.length > 2) x += counts[counts.length - 2];
@@ -109,7 +120,10 @@ export function stringToRunLengths(s: string): number[] {
 
 /** Encodes a box-local mask as a COCO RLE of the whole `frameWidth × frameHeight` frame. */
 export function encodeMaskRle(mask: InstanceMask, frameWidth: number, frameHeight: number): CocoRle {
-  return { size: [frameHeight, frameWidth], counts: runLengthsToString(maskToRunLengths(mask, frameWidth, frameHeight)) };
+  return {
+    size: [frameHeight, frameWidth],
+    counts: runLengthsToString(maskToRunLengths(mask, frameWidth, frameHeight)),
+  };
 }
 
 /** Encodes a full-frame row-major 0/1 mask as COCO RLE. */
@@ -137,7 +151,8 @@ export function paintRle(rle: CocoRle, out: Uint8Array | Uint16Array, value: num
   const [height, width] = rle.size;
   const counts = stringToRunLengths(rle.counts);
   const total = counts.reduce((a, b) => a + b, 0);
-  if (total !== width * height) throw new Error(`COCO RLE runs sum to ${total}, expected ${height}×${width}=${width * height}`);
+  if (total !== width * height)
+    throw new Error(`COCO RLE runs sum to ${total}, expected ${height}×${width}=${width * height}`);
   let pos = 0;
   for (let i = 0; i < counts.length; i++) {
     if (i % 2 === 1) {

@@ -44,11 +44,17 @@ export interface Detections {
  * @param embedded which rows hold an embedding (see {@link Detections.embedded}); null = all
  * @throws Error when the shapes disagree with the detection count
  */
-export function withEmbeddings(detections: Detections, embeddings: Float32Array, embeddingDim: number, embedded: Uint8Array | null = null): Detections {
+export function withEmbeddings(
+  detections: Detections,
+  embeddings: Float32Array,
+  embeddingDim: number,
+  embedded: Uint8Array | null = null,
+): Detections {
   if (embeddings.length !== detections.count * embeddingDim) {
     throw new Error(`embeddings length ${embeddings.length} != ${detections.count} instances × ${embeddingDim}`);
   }
-  if (embedded && embedded.length !== detections.count) throw new Error(`embedded flags length ${embedded.length} != ${detections.count} instances`);
+  if (embedded && embedded.length !== detections.count)
+    throw new Error(`embedded flags length ${embedded.length} != ${detections.count} instances`);
   return { ...detections, embeddings, embeddingDim, embedded };
 }
 

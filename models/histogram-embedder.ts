@@ -31,25 +31,33 @@ export class HistogramEmbedder implements Embedder {
     for (let i = 0; i < detections.count; i++) {
       if (wanted && !wanted[i]) continue;
       const base = i * this.dim;
-      const x0 = Math.max(0, Math.floor(detections.boxes[4 * i])), y0 = Math.max(0, Math.floor(detections.boxes[4 * i + 1]));
-      const x1 = Math.min(frame.width, Math.ceil(detections.boxes[4 * i + 2])), y1 = Math.min(frame.height, Math.ceil(detections.boxes[4 * i + 3]));
+      const x0 = Math.max(0, Math.floor(detections.boxes[4 * i])),
+        y0 = Math.max(0, Math.floor(detections.boxes[4 * i + 1]));
+      const x1 = Math.min(frame.width, Math.ceil(detections.boxes[4 * i + 2])),
+        y1 = Math.min(frame.height, Math.ceil(detections.boxes[4 * i + 3]));
       const mid = (y0 + y1) / 2;
       const mask = detections.masks[i];
       // With a mask, only the part of the box it covers (its pixels outside the mask are skipped anyway).
-      const ys = mask ? Math.max(y0, mask.top) : y0, ye = mask ? Math.min(y1, mask.top + mask.height) : y1;
-      const xs = mask ? Math.max(x0, mask.left) : x0, xe = mask ? Math.min(x1, mask.left + mask.width) : x1;
+      const ys = mask ? Math.max(y0, mask.top) : y0,
+        ye = mask ? Math.min(y1, mask.top + mask.height) : y1;
+      const xs = mask ? Math.max(x0, mask.left) : x0,
+        xe = mask ? Math.min(x1, mask.left + mask.width) : x1;
       for (let y = ys; y < ye; y++) {
         const part = base + (y < mid ? 0 : PART_DIM);
         const maskRow = mask ? (y - mask.top) * mask.width - mask.left : 0;
         for (let x = xs; x < xe; x++) {
           if (mask && !mask.data[maskRow + x]) continue;
           const p = (y * frame.width + x) * 3;
-          const bin = ((frame.rgb[p] >> shift) * BINS + (frame.rgb[p + 1] >> shift)) * BINS + (frame.rgb[p + 2] >> shift);
+          const bin =
+            ((frame.rgb[p] >> shift) * BINS + (frame.rgb[p + 1] >> shift)) * BINS + (frame.rgb[p + 2] >> shift);
           out[part + bin]++;
         }
       }
       let norm = 0;
-      for (let k = 0; k < this.dim; k++) { out[base + k] = Math.sqrt(out[base + k]); norm += out[base + k] ** 2; }
+      for (let k = 0; k < this.dim; k++) {
+        out[base + k] = Math.sqrt(out[base + k]);
+        norm += out[base + k] ** 2;
+      }
       norm = Math.sqrt(norm) || 1;
       for (let k = 0; k < this.dim; k++) out[base + k] /= norm;
     }

@@ -29,7 +29,12 @@ export interface Letterbox {
  * (`round(dw - 0.1)` for the left/top pad so odd padding puts the extra pixel right/bottom).
  * @throws Error if any size is not a positive integer.
  */
-export function computeLetterbox(frameWidth: number, frameHeight: number, inputWidth: number, inputHeight: number): Letterbox {
+export function computeLetterbox(
+  frameWidth: number,
+  frameHeight: number,
+  inputWidth: number,
+  inputHeight: number,
+): Letterbox {
   for (const [name, v] of Object.entries({ frameWidth, frameHeight, inputWidth, inputHeight })) {
     if (!Number.isInteger(v) || v <= 0) throw new Error(`letterbox: ${name} must be a positive integer, got ${v}`);
   }
@@ -63,9 +68,11 @@ export function inputToFrameY(lb: Letterbox, y: number): number {
  */
 export function letterboxToTensor(rgb: Uint8Array, lb: Letterbox, out: Float32Array): void {
   const { frameWidth: fw, frameHeight: fh, inputWidth: iw, inputHeight: ih } = lb;
-  if (out.length !== 3 * iw * ih) throw new Error(`letterbox tensor must have ${3 * iw * ih} floats, got ${out.length}`);
+  if (out.length !== 3 * iw * ih)
+    throw new Error(`letterbox tensor must have ${3 * iw * ih} floats, got ${out.length}`);
   if (rgb.length !== fw * fh * 3) throw new Error(`frame must have ${fw * fh * 3} bytes, got ${rgb.length}`);
-  if (nativePixels) nativePixels.letterbox(rgb, fw, fh, iw, ih, lb.resizedWidth, lb.resizedHeight, lb.padX, lb.padY, out);
+  if (nativePixels)
+    nativePixels.letterbox(rgb, fw, fh, iw, ih, lb.resizedWidth, lb.resizedHeight, lb.padX, lb.padY, out);
   else letterboxToTensorJs(rgb, lb, out);
 }
 
@@ -77,13 +84,18 @@ export function letterboxToTensorJs(rgb: Uint8Array, lb: Letterbox, out: Float32
   const { frameWidth: fw, frameHeight: fh, inputWidth: iw, inputHeight: ih } = lb;
   const plane = iw * ih;
   // Padding only: the resized area is written below.
-  const pad = 114 / 255, right = lb.padX + lb.resizedWidth, bottom = lb.padY + lb.resizedHeight;
+  const pad = 114 / 255,
+    right = lb.padX + lb.resizedWidth,
+    bottom = lb.padY + lb.resizedHeight;
   for (let c = 0; c < 3; c++) {
     const p = c * plane;
     out.fill(pad, p, p + lb.padY * iw);
     out.fill(pad, p + bottom * iw, p + plane);
     if (lb.padX > 0 || right < iw) {
-      for (let y = lb.padY; y < bottom; y++) { out.fill(pad, p + y * iw, p + y * iw + lb.padX); out.fill(pad, p + y * iw + right, p + (y + 1) * iw); }
+      for (let y = lb.padY; y < bottom; y++) {
+        out.fill(pad, p + y * iw, p + y * iw + lb.padX);
+        out.fill(pad, p + y * iw + right, p + (y + 1) * iw);
+      }
     }
   }
   const sx = fw / lb.resizedWidth;
@@ -108,14 +120,20 @@ export function letterboxToTensorJs(rgb: Uint8Array, lb: Letterbox, out: Float32
     const row1 = Math.min(y0 + 1, fh - 1) * fw * 3;
     const dstRow = (y + lb.padY) * iw + lb.padX;
     for (let x = 0; x < lb.resizedWidth; x++) {
-      const a = row0 + x0s[x], b = row0 + x1s[x], c = row1 + x0s[x], d = row1 + x1s[x];
+      const a = row0 + x0s[x],
+        b = row0 + x1s[x],
+        c = row1 + x0s[x],
+        d = row1 + x1s[x];
       const wx = wxs[x];
       const dst = dstRow + x;
-      let top = rgb[a] + (rgb[b] - rgb[a]) * wx, bottom = rgb[c] + (rgb[d] - rgb[c]) * wx;
+      let top = rgb[a] + (rgb[b] - rgb[a]) * wx,
+        bottom = rgb[c] + (rgb[d] - rgb[c]) * wx;
       out[dst] = (top + (bottom - top) * wy) * inv;
-      top = rgb[a + 1] + (rgb[b + 1] - rgb[a + 1]) * wx; bottom = rgb[c + 1] + (rgb[d + 1] - rgb[c + 1]) * wx;
+      top = rgb[a + 1] + (rgb[b + 1] - rgb[a + 1]) * wx;
+      bottom = rgb[c + 1] + (rgb[d + 1] - rgb[c + 1]) * wx;
       out[plane + dst] = (top + (bottom - top) * wy) * inv;
-      top = rgb[a + 2] + (rgb[b + 2] - rgb[a + 2]) * wx; bottom = rgb[c + 2] + (rgb[d + 2] - rgb[c + 2]) * wx;
+      top = rgb[a + 2] + (rgb[b + 2] - rgb[a + 2]) * wx;
+      bottom = rgb[c + 2] + (rgb[d + 2] - rgb[c + 2]) * wx;
       out[2 * plane + dst] = (top + (bottom - top) * wy) * inv;
     }
   }

@@ -12,11 +12,32 @@ import { createRequire } from 'node:module';
  */
 export interface NativePixels {
   /** Letterboxes a frame into a model input (see letterbox.ts `letterboxToTensor`). */
-  letterbox(rgb: Uint8Array, frameWidth: number, frameHeight: number, inputWidth: number, inputHeight: number,
-    resizedWidth: number, resizedHeight: number, padX: number, padY: number, out: Float32Array): void;
+  letterbox(
+    rgb: Uint8Array,
+    frameWidth: number,
+    frameHeight: number,
+    inputWidth: number,
+    inputHeight: number,
+    resizedWidth: number,
+    resizedHeight: number,
+    padX: number,
+    padY: number,
+    out: Float32Array,
+  ): void;
   /** Crops, resizes and ImageNet-normalises one box (see crop-resize.ts `cropResizeNormalise`). */
-  cropResizeNormalise(rgb: Uint8Array, width: number, height: number, x1: number, y1: number, x2: number, y2: number,
-    outWidth: number, outHeight: number, out: Float32Array, offset: number): void;
+  cropResizeNormalise(
+    rgb: Uint8Array,
+    width: number,
+    height: number,
+    x1: number,
+    y1: number,
+    x2: number,
+    y2: number,
+    outWidth: number,
+    outHeight: number,
+    out: Float32Array,
+    offset: number,
+  ): void;
 }
 
 /** Why the native kernels are not in use, or null when they are. */

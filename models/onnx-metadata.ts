@@ -15,13 +15,15 @@ export function readOnnxMetadata(bytes: Uint8Array): Record<string, string> {
     if (field === 14 && wireType === 2) {
       const [start, end] = reader.lengthDelimited();
       const entry = new ProtoReader(bytes, start, end);
-      let key = '', value = '';
+      let key = '',
+        value = '';
       while (!entry.done()) {
         const t = entry.tag();
         if (t.wireType === 2 && (t.field === 1 || t.field === 2)) {
           const [s, e] = entry.lengthDelimited();
           const text = decoder.decode(bytes.subarray(s, e));
-          if (t.field === 1) key = text; else value = text;
+          if (t.field === 1) key = text;
+          else value = text;
         } else entry.skip(t.wireType);
       }
       out[key] = value;
@@ -31,10 +33,17 @@ export function readOnnxMetadata(bytes: Uint8Array): Record<string, string> {
 }
 
 class ProtoReader {
-  constructor(private readonly bytes: Uint8Array, private pos: number, private readonly end: number) {}
-  done(): boolean { return this.pos >= this.end; }
+  constructor(
+    private readonly bytes: Uint8Array,
+    private pos: number,
+    private readonly end: number,
+  ) {}
+  done(): boolean {
+    return this.pos >= this.end;
+  }
   varint(): number {
-    let result = 0, shift = 0;
+    let result = 0,
+      shift = 0;
     for (;;) {
       if (this.pos >= this.end) throw new Error('ONNX protobuf: truncated varint');
       const b = this.bytes[this.pos++];
@@ -57,11 +66,20 @@ class ProtoReader {
   }
   skip(wireType: number): void {
     switch (wireType) {
-      case 0: this.varint(); return;
-      case 1: this.pos += 8; return;
-      case 2: this.lengthDelimited(); return;
-      case 5: this.pos += 4; return;
-      default: throw new Error(`ONNX protobuf: unsupported wire type ${wireType}`);
+      case 0:
+        this.varint();
+        return;
+      case 1:
+        this.pos += 8;
+        return;
+      case 2:
+        this.lengthDelimited();
+        return;
+      case 5:
+        this.pos += 4;
+        return;
+      default:
+        throw new Error(`ONNX protobuf: unsupported wire type ${wireType}`);
     }
   }
 }

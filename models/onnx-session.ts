@@ -28,7 +28,10 @@ export type ModelErrorCode = 'not-found' | 'unreadable' | 'invalid' | 'wrong-kin
 /** Raised for a model file that is missing or not loadable; the message says what to do. */
 export class ModelLoadError extends Error {
   override readonly name = 'ModelLoadError';
-  constructor(readonly code: ModelErrorCode, message: string) {
+  constructor(
+    readonly code: ModelErrorCode,
+    message: string,
+  ) {
     super(message);
   }
 }
@@ -46,19 +49,30 @@ export class ModelLoadError extends Error {
  * @param spinning let idle intra-op threads spin (ONNX Runtime's default; off unless EDGEVIS_ORT_SPINNING=1, see below)
  * @throws ModelLoadError when the file is missing, unreadable or not a valid model
  */
-export async function loadOnnxModel(path: string, providers: readonly ExecutionProvider[], intraOpThreads = 0, spinning = process.env.EDGEVIS_ORT_SPINNING === '1'): Promise<LoadedOnnxModel> {
+export async function loadOnnxModel(
+  path: string,
+  providers: readonly ExecutionProvider[],
+  intraOpThreads = 0,
+  spinning = process.env.EDGEVIS_ORT_SPINNING === '1',
+): Promise<LoadedOnnxModel> {
   let bytes: Uint8Array;
   try {
     bytes = await readFile(path);
   } catch (err) {
-    throw new ModelLoadError((err as NodeJS.ErrnoException).code === 'ENOENT' ? 'not-found' : 'unreadable', `model file ${path} cannot be read (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
+    throw new ModelLoadError(
+      (err as NodeJS.ErrnoException).code === 'ENOENT' ? 'not-found' : 'unreadable',
+      `model file ${path} cannot be read (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`,
+    );
   }
   quietOnnxRuntimeLogging();
   const order = providers.includes('cpu') ? providers : [...providers, 'cpu' as const];
   const fallbacks: { provider: ExecutionProvider; reason: string }[] = [];
   for (const provider of order) {
     const unavailable = providerUnavailableReason(provider);
-    if (unavailable) { fallbacks.push({ provider, reason: unavailable }); continue; }
+    if (unavailable) {
+      fallbacks.push({ provider, reason: unavailable });
+      continue;
+    }
     try {
       const session = await ort.InferenceSession.create(bytes, {
         executionProviders: [provider],
@@ -67,7 +81,9 @@ export async function loadOnnxModel(path: string, providers: readonly ExecutionP
         // Idle ONNX Runtime threads spin by default; with a segmenter and an embedder session (each
         // its own pool) next to GStreamer's decoders on a few cores, the spinning pool steals the
         // cores the running one needs (measured: segmentation 19 ms in the worker against 10 ms alone).
-        ...(spinning ? {} : { extra: { session: { intra_op: { allow_spinning: '0' }, inter_op: { allow_spinning: '0' } } } }),
+        ...(spinning
+          ? {}
+          : { extra: { session: { intra_op: { allow_spinning: '0' }, inter_op: { allow_spinning: '0' } } } }),
         logSeverityLevel: 3,
       });
       return { session, executionProvider: provider, fallbacks, bytes };
@@ -106,16 +122,31 @@ export function providerUnavailableReason(provider: ExecutionProvider, env = pro
   if (provider === 'cuda') {
     const dir = dirname(createRequire(import.meta.url).resolve('onnxruntime-node/package.json'));
     const lib = join(dir, 'bin', 'napi-v6', process.platform, process.arch, 'libonnxruntime_providers_cuda.so');
-    return existsSync(lib) ? null : `the CUDA provider library is not installed (${basename(lib)}; onnxruntime-node's install step downloads it unless ONNXRUNTIME_NODE_INSTALL=skip)`;
+    return existsSync(lib)
+      ? null
+      : `the CUDA provider library is not installed (${basename(lib)}; onnxruntime-node's install step downloads it unless ONNXRUNTIME_NODE_INSTALL=skip)`;
   }
   if (provider === 'webgpu') {
     const listed = (env.VK_DRIVER_FILES ?? env.VK_ICD_FILENAMES)?.split(':').filter(Boolean);
     const dirs = ['/usr/share/vulkan/icd.d', '/etc/vulkan/icd.d', '/usr/local/share/vulkan/icd.d'];
-    const manifests = listed ?? dirs.flatMap((d) => { try { return readdirSync(d).filter((f) => f.endsWith('.json')).map((f) => join(d, f)); } catch { return []; } });
-    if (manifests.length === 0) return `no Vulkan driver is installed (no ICD manifest in ${dirs.join(', ')}), which WebGPU (Dawn) needs`;
+    const manifests =
+      listed ??
+      dirs.flatMap((d) => {
+        try {
+          return readdirSync(d)
+            .filter((f) => f.endsWith('.json'))
+            .map((f) => join(d, f));
+        } catch {
+          return [];
+        }
+      });
+    if (manifests.length === 0)
+      return `no Vulkan driver is installed (no ICD manifest in ${dirs.join(', ')}), which WebGPU (Dawn) needs`;
     const hardware = manifests.filter((m) => !isSoftwareVulkanDriver(m));
-    if (hardware.length === 0) return `only a software Vulkan driver is installed (${manifests.map((m) => basename(m)).join(', ')}: the CPU behind a Vulkan API, slower than ONNX Runtime's CPU kernels)`;
-    if (!hasGpuDevice()) return 'no GPU device node (/dev/dri/renderD*, /dev/nvidia0) is present, so the Vulkan driver has no adapter to drive';
+    if (hardware.length === 0)
+      return `only a software Vulkan driver is installed (${manifests.map((m) => basename(m)).join(', ')}: the CPU behind a Vulkan API, slower than ONNX Runtime's CPU kernels)`;
+    if (!hasGpuDevice())
+      return 'no GPU device node (/dev/dri/renderD*, /dev/nvidia0) is present, so the Vulkan driver has no adapter to drive';
     return null;
   }
   return null;
@@ -137,7 +168,9 @@ export function isSoftwareVulkanDriver(manifestPath: string): boolean {
 function hasGpuDevice(): boolean {
   try {
     if (readdirSync('/dev/dri').some((f) => f.startsWith('renderD'))) return true;
-  } catch { /* no DRM devices */ }
+  } catch {
+    /* no DRM devices */
+  }
   return existsSync('/dev/nvidia0') || existsSync('/dev/dxg'); // dxg: WSL2's GPU
 }
 

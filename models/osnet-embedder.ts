@@ -31,15 +31,31 @@ export class OsnetEmbedder implements Embedder {
    * Loads an OSNet export and checks its signature.
    * @throws ModelLoadError when the file is missing, corrupt, or not [N,3,H,W] → [N,D]
    */
-  static async load(path: string, providers: readonly ExecutionProvider[], intraOpThreads = 0): Promise<{ embedder: OsnetEmbedder; fallbacks: readonly { provider: string; reason: string }[] }> {
+  static async load(
+    path: string,
+    providers: readonly ExecutionProvider[],
+    intraOpThreads = 0,
+  ): Promise<{ embedder: OsnetEmbedder; fallbacks: readonly { provider: string; reason: string }[] }> {
     const loaded = await loadOnnxModel(path, providers, intraOpThreads);
     const session = loaded.session;
-    const inMeta = session.inputMetadata[0], outMeta = session.outputMetadata[0];
-    const inShape = inMeta?.isTensor ? inMeta.shape : [], outShape = outMeta?.isTensor ? outMeta.shape : [];
+    const inMeta = session.inputMetadata[0],
+      outMeta = session.outputMetadata[0];
+    const inShape = inMeta?.isTensor ? inMeta.shape : [],
+      outShape = outMeta?.isTensor ? outMeta.shape : [];
     const [h, w, d] = [Number(inShape[2]), Number(inShape[3]), Number(outShape[1])];
-    if (session.inputNames.length !== 1 || inShape.length !== 4 || Number(inShape[1]) !== 3 || !(h > 0 && w > 0) || outShape.length !== 2 || !(d > 0)) {
+    if (
+      session.inputNames.length !== 1 ||
+      inShape.length !== 4 ||
+      Number(inShape[1]) !== 3 ||
+      !(h > 0 && w > 0) ||
+      outShape.length !== 2 ||
+      !(d > 0)
+    ) {
       await session.release();
-      throw new ModelLoadError('wrong-kind', `model ${path} is not a re-identification embedder with input [N,3,H,W] and output [N,D] (got ${JSON.stringify(inShape)} → ${JSON.stringify(outShape)})`);
+      throw new ModelLoadError(
+        'wrong-kind',
+        `model ${path} is not a re-identification embedder with input [N,3,H,W] and output [N,D] (got ${JSON.stringify(inShape)} → ${JSON.stringify(outShape)})`,
+      );
     }
     return { embedder: new OsnetEmbedder(session, d, h, w, loaded.executionProvider), fallbacks: loaded.fallbacks };
   }
@@ -52,12 +68,21 @@ export class OsnetEmbedder implements Embedder {
    * Embeddings of the detection boxes, N × dim row-major, each row of unit length.
    * @param wanted Uint8Array(N): only rows flagged 1 are computed (the others stay zero); null = all
    */
-  async embedBoxes(detections: Pick<Detections, 'frame' | 'count' | 'boxes'>, wanted: Uint8Array | null = null): Promise<Float32Array> {
+  async embedBoxes(
+    detections: Pick<Detections, 'frame' | 'count' | 'boxes'>,
+    wanted: Uint8Array | null = null,
+  ): Promise<Float32Array> {
     const out = new Float32Array(detections.count * this.dim);
     const rows = wantedRows(detections.count, wanted);
     for (let start = 0; start < rows.length; start += MAX_CROP_BATCH) {
       const batch = rows.slice(start, start + MAX_CROP_BATCH);
-      const input = this.batchInput = cropBatch(detections, batch, this.inputWidth, this.inputHeight, this.batchInput);
+      const input = (this.batchInput = cropBatch(
+        detections,
+        batch,
+        this.inputWidth,
+        this.inputHeight,
+        this.batchInput,
+      ));
       setUnitRows(await this.infer(input, batch.length), this.dim, batch, out);
     }
     return out;
@@ -70,8 +95,16 @@ export class OsnetEmbedder implements Embedder {
    * @returns the raw (not normalised) features, n × dim
    */
   async infer(input: Float32Array, n: number, into?: Float32Array): Promise<Float32Array> {
-    const [inputName] = this.session.inputNames, [outputName] = this.session.outputNames;
-    const feeds = { [inputName]: new ort.Tensor('float32', input.subarray(0, n * 3 * this.inputHeight * this.inputWidth), [n, 3, this.inputHeight, this.inputWidth]) };
+    const [inputName] = this.session.inputNames,
+      [outputName] = this.session.outputNames;
+    const feeds = {
+      [inputName]: new ort.Tensor('float32', input.subarray(0, n * 3 * this.inputHeight * this.inputWidth), [
+        n,
+        3,
+        this.inputHeight,
+        this.inputWidth,
+      ]),
+    };
     if (into) {
       const features = into.subarray(0, n * this.dim);
       await this.session.run(feeds, { [outputName]: new ort.Tensor('float32', features, [n, this.dim]) });
@@ -80,7 +113,9 @@ export class OsnetEmbedder implements Embedder {
     return (await this.session.run(feeds))[outputName].data as Float32Array;
   }
 
-  async dispose(): Promise<void> { await this.session.release(); }
+  async dispose(): Promise<void> {
+    await this.session.release();
+  }
 }
 
 /** The indices of the instances to embed: those flagged in `wanted`, or all 0..count-1. */
@@ -96,11 +131,19 @@ export function wantedRows(count: number, wanted: Uint8Array | null): number[] {
  * @param reuse a buffer to write into when it is large enough (returned), else a new one is
  * @returns the buffer holding the batch (it may be longer than the batch)
  */
-export function cropBatch(detections: Pick<Detections, 'frame' | 'boxes'>, rows: readonly number[], inputWidth: number, inputHeight: number, reuse?: Float32Array): Float32Array {
+export function cropBatch(
+  detections: Pick<Detections, 'frame' | 'boxes'>,
+  rows: readonly number[],
+  inputWidth: number,
+  inputHeight: number,
+  reuse?: Float32Array,
+): Float32Array {
   const { frame, boxes } = detections;
   const crop = 3 * inputHeight * inputWidth;
   const input = reuse && reuse.length >= rows.length * crop ? reuse : new Float32Array(rows.length * crop);
-  rows.forEach((row, i) => cropResizeNormalise(frame.rgb, frame.width, frame.height, boxes, 4 * row, inputWidth, inputHeight, input, i * crop));
+  rows.forEach((row, i) => {
+    cropResizeNormalise(frame.rgb, frame.width, frame.height, boxes, 4 * row, inputWidth, inputHeight, input, i * crop);
+  });
   return input;
 }
 

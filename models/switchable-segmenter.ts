@@ -13,14 +13,27 @@ export class SwitchableSegmenter implements Segmenter {
   private readonly inFlight = new Map<Segmenter, { count: number; drained: (() => void)[] }>();
 
   /** @param current the first model; `name` is its profile's name */
-  constructor(private current: Segmenter, public name: string) {}
+  constructor(
+    private current: Segmenter,
+    public name: string,
+  ) {}
 
   /** The model in use now. */
-  get model(): Segmenter { return this.current; }
-  get classNames(): readonly string[] { return this.current.classNames; }
-  get inputWidth(): number { return this.current.inputWidth; }
-  get inputHeight(): number { return this.current.inputHeight; }
-  get executionProvider(): string { return this.current.executionProvider; }
+  get model(): Segmenter {
+    return this.current;
+  }
+  get classNames(): readonly string[] {
+    return this.current.classNames;
+  }
+  get inputWidth(): number {
+    return this.current.inputWidth;
+  }
+  get inputHeight(): number {
+    return this.current.inputHeight;
+  }
+  get executionProvider(): string {
+    return this.current.executionProvider;
+  }
 
   segment(frame: Frame): Promise<Detections> {
     const model = this.current;
@@ -47,5 +60,7 @@ export class SwitchableSegmenter implements Segmenter {
     return old;
   }
 
-  dispose(): Promise<void> { return this.current.dispose(); }
+  dispose(): Promise<void> {
+    return this.current.dispose();
+  }
 }

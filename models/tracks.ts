@@ -44,13 +44,24 @@ export interface TrackSummary {
  * Why a track ended: lost for too long, the recording ended, edgevis was stopped, or its camera
  * was removed or restarted while edgevis ran (camera API, config reload).
  */
-export type TrackEndReason = 'lost-timeout' | 'end-of-stream' | 'shutdown' | 'camera-removed' | 'camera-restarted' | 'resolution-changed';
+export type TrackEndReason =
+  | 'lost-timeout'
+  | 'end-of-stream'
+  | 'shutdown'
+  | 'camera-removed'
+  | 'camera-restarted'
+  | 'resolution-changed';
 
 /** One zone or line event of a frame (see `ZoneAnalytics` in models/analytics/). */
 export type ZoneEvent =
   | { readonly kind: 'zone_entered'; readonly zone: string; readonly trackId: number }
   | { readonly kind: 'zone_exited'; readonly zone: string; readonly trackId: number; readonly dwellMs: number }
-  | { readonly kind: 'line_crossed'; readonly line: string; readonly trackId: number; readonly direction: 'left-to-right' | 'right-to-left' };
+  | {
+      readonly kind: 'line_crossed';
+      readonly line: string;
+      readonly trackId: number;
+      readonly direction: 'left-to-right' | 'right-to-left';
+    };
 
 /**
  * Hop 3 of the graph (track → publish), for one processed frame: the state of one camera's
@@ -85,7 +96,9 @@ export interface FrameTracks {
   /** Tracks inside each zone after this frame, by zone name. */
   readonly occupancy?: Readonly<Record<string, number>>;
   /** Event id → id of the event clip the event is part of (cameras with clips on; see `gatherClips`). */
-  readonly clipOf?: Readonly<Record<string, string>>;  /** Ended tracks whose best snapshot is being written (cameras with snapshots on; see `selectSnapshots`). */
+  readonly clipOf?: Readonly<
+    Record<string, string>
+  > /** Ended tracks whose best snapshot is being written (cameras with snapshots on; see `selectSnapshots`). */;
   readonly snapshotted?: readonly number[];
 }
 
@@ -104,7 +117,9 @@ export interface StreamEnded {
   /** Zone exits of the tracks ended here (they leave every zone). */
   readonly zoneEvents?: readonly ZoneEvent[];
   /** Event id → id of the event clip the event is part of (cameras with clips on). */
-  readonly clipOf?: Readonly<Record<string, string>>;  /** Ended tracks whose best snapshot is being written (cameras with snapshots on; see `selectSnapshots`). */
+  readonly clipOf?: Readonly<
+    Record<string, string>
+  > /** Ended tracks whose best snapshot is being written (cameras with snapshots on; see `selectSnapshots`). */;
   readonly snapshotted?: readonly number[];
 }
 

@@ -18,7 +18,13 @@ export class YoloSegDecoder {
   private best = { bestScore: new Float64Array(0), bestClass: new Int32Array(0) };
 
   /** @throws Error when `options.classes` names a class the model does not have */
-  constructor(readonly info: YoloSegModelInfo, private readonly options: Pick<YoloSegmenterOptions, 'confidenceThreshold' | 'nmsIouThreshold' | 'maxDetections' | 'classes' | 'maskThreshold'>) {
+  constructor(
+    readonly info: YoloSegModelInfo,
+    private readonly options: Pick<
+      YoloSegmenterOptions,
+      'confidenceThreshold' | 'nmsIouThreshold' | 'maxDetections' | 'classes' | 'maskThreshold'
+    >,
+  ) {
     this.allowedClasses = new Uint8Array(info.classNames.length).fill(options.classes.length === 0 ? 1 : 0);
     for (const c of options.classes) {
       const id = info.classNames.indexOf(c);
@@ -38,36 +44,52 @@ export class YoloSegDecoder {
     const { anchors: n, maskCoefficients: m } = this.info;
     const numClasses = this.info.classNames.length;
     const { confidenceThreshold, nmsIouThreshold, maxDetections, maskThreshold } = this.options;
-    const candBoxes: number[] = [], candScores: number[] = [], candClasses: number[] = [], candAnchors: number[] = [];
+    const candBoxes: number[] = [],
+      candScores: number[] = [],
+      candClasses: number[] = [],
+      candAnchors: number[] = [];
     // Best allowed class per anchor, scanning each class's row of scores in memory order (the head
     // is class-major) and only the allowed classes: with `classes: [person]` 1 row of N, not 80.
     const { bestScore, bestClass } = this.scratch(n);
-    bestScore.fill(confidenceThreshold); bestClass.fill(-1);
+    bestScore.fill(confidenceThreshold);
+    bestClass.fill(-1);
     for (let c = 0; c < numClasses; c++) {
       if (!this.allowedClasses[c]) continue;
       const row = (4 + c) * n;
       for (let i = 0; i < n; i++) {
         const s = head[row + i];
-        if (s >= bestScore[i]) { bestScore[i] = s; bestClass[i] = c; }
+        if (s >= bestScore[i]) {
+          bestScore[i] = s;
+          bestClass[i] = c;
+        }
       }
     }
     for (let i = 0; i < n; i++) {
       if (bestClass[i] < 0) continue;
-      const cx = head[i], cy = head[n + i], w = head[2 * n + i], h = head[3 * n + i];
+      const cx = head[i],
+        cy = head[n + i],
+        w = head[2 * n + i],
+        h = head[3 * n + i];
       candBoxes.push(cx - w / 2, cy - h / 2, cx + w / 2, cy + h / 2);
-      candScores.push(bestScore[i]); candClasses.push(bestClass[i]); candAnchors.push(i);
+      candScores.push(bestScore[i]);
+      candClasses.push(bestClass[i]);
+      candAnchors.push(i);
     }
     const keep = nmsPerClass(candBoxes, candScores, candClasses, nmsIouThreshold, maxDetections);
     const count = keep.length;
-    const boxes = new Float32Array(4 * count), scores = new Float32Array(count), classIds = new Int32Array(count);
+    const boxes = new Float32Array(4 * count),
+      scores = new Float32Array(count),
+      classIds = new Int32Array(count);
     const masks: InstanceMask[] = [];
     const coeffs = new Float32Array(m);
     keep.forEach((k, j) => {
       const clampX = (v: number) => Math.min(Math.max(v, 0), frame.width);
       const clampY = (v: number) => Math.min(Math.max(v, 0), frame.height);
       const box: [number, number, number, number] = [
-        clampX(inputToFrameX(lb, candBoxes[4 * k])), clampY(inputToFrameY(lb, candBoxes[4 * k + 1])),
-        clampX(inputToFrameX(lb, candBoxes[4 * k + 2])), clampY(inputToFrameY(lb, candBoxes[4 * k + 3])),
+        clampX(inputToFrameX(lb, candBoxes[4 * k])),
+        clampY(inputToFrameY(lb, candBoxes[4 * k + 1])),
+        clampX(inputToFrameX(lb, candBoxes[4 * k + 2])),
+        clampY(inputToFrameY(lb, candBoxes[4 * k + 3])),
       ];
       boxes.set(box, 4 * j);
       scores[j] = candScores[k];
@@ -77,11 +99,18 @@ export class YoloSegDecoder {
       masks.push(assembleMask(coeffs, protos, box, lb, maskThreshold));
     });
     return {
-      frame, count, boxes, scores, classIds, classNames: this.info.classNames, masks,
-      embeddings: null, embeddingDim: 0, inferenceMs: 0,
+      frame,
+      count,
+      boxes,
+      scores,
+      classIds,
+      classNames: this.info.classNames,
+      masks,
+      embeddings: null,
+      embeddingDim: 0,
+      inferenceMs: 0,
     };
   }
-
 
   /** Per-anchor scratch arrays, reused across frames. */
   private scratch(n: number): { bestScore: Float64Array; bestClass: Int32Array } {

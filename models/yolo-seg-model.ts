@@ -42,5 +42,8 @@ export interface RawOutputs {
 
 /** Lengths in floats of a model's head and prototype outputs, [head, protos]. */
 export function rawOutputSizes(info: YoloSegModelInfo): [number, number] {
-  return [(4 + info.classNames.length + info.maskCoefficients) * info.anchors, info.maskCoefficients * info.protoHeight * info.protoWidth];
+  return [
+    (4 + info.classNames.length + info.maskCoefficients) * info.anchors,
+    info.maskCoefficients * info.protoHeight * info.protoWidth,
+  ];
 }

@@ -39,23 +39,38 @@ export class YoloSegmenter implements Segmenter {
     this.decoder = new YoloSegDecoder(info, options);
   }
 
-  get classNames(): readonly string[] { return this.info.classNames; }
-  get inputWidth(): number { return this.info.inputWidth; }
-  get inputHeight(): number { return this.info.inputHeight; }
+  get classNames(): readonly string[] {
+    return this.info.classNames;
+  }
+  get inputWidth(): number {
+    return this.info.inputWidth;
+  }
+  get inputHeight(): number {
+    return this.info.inputHeight;
+  }
 
   /**
    * Loads a model file and checks that it is a YOLO-seg export.
    * @returns the segmenter and the providers that failed before the one in use
    * @throws ModelLoadError when the file is missing, corrupt, or of another kind of model
    */
-  static async load(path: string, options: YoloSegmenterOptions): Promise<{ segmenter: YoloSegmenter; fallbacks: readonly { provider: string; reason: string }[] }> {
+  static async load(
+    path: string,
+    options: YoloSegmenterOptions,
+  ): Promise<{ segmenter: YoloSegmenter; fallbacks: readonly { provider: string; reason: string }[] }> {
     const loaded = await loadOnnxModel(path, options.executionProviders, options.intraOpThreads);
     const info = describeYoloSegModel(loaded.session, readOnnxMetadata(loaded.bytes), path);
     const unknown = options.classes.filter((c) => !info.classNames.includes(c));
     if (unknown.length > 0) {
-      throw new ModelLoadError('wrong-kind', `model ${path} has no class named ${unknown.map((c) => `'${c}'`).join(', ')}; its classes are: ${info.classNames.join(', ')}`);
+      throw new ModelLoadError(
+        'wrong-kind',
+        `model ${path} has no class named ${unknown.map((c) => `'${c}'`).join(', ')}; its classes are: ${info.classNames.join(', ')}`,
+      );
     }
-    return { segmenter: new YoloSegmenter(loaded.session, info, loaded.executionProvider, options), fallbacks: loaded.fallbacks };
+    return {
+      segmenter: new YoloSegmenter(loaded.session, info, loaded.executionProvider, options),
+      fallbacks: loaded.fallbacks,
+    };
   }
 
   async segment(frame: Frame): Promise<Detections> {
@@ -77,36 +92,61 @@ export class YoloSegmenter implements Segmenter {
   async infer(input: Float32Array, into: RawOutputs): Promise<{ head: Float32Array; protos: Prototypes }> {
     const { info } = this;
     const [headName, protoName] = this.session.outputNames;
-    await this.session.run({ [info.inputName]: new ort.Tensor('float32', input, [1, 3, info.inputHeight, info.inputWidth]) }, {
-      [headName]: new ort.Tensor('float32', into.head, [1, 4 + info.classNames.length + info.maskCoefficients, info.anchors]),
-      [protoName]: new ort.Tensor('float32', into.protos, [1, info.maskCoefficients, info.protoHeight, info.protoWidth]),
-    });
+    await this.session.run(
+      { [info.inputName]: new ort.Tensor('float32', input, [1, 3, info.inputHeight, info.inputWidth]) },
+      {
+        [headName]: new ort.Tensor('float32', into.head, [
+          1,
+          4 + info.classNames.length + info.maskCoefficients,
+          info.anchors,
+        ]),
+        [protoName]: new ort.Tensor('float32', into.protos, [
+          1,
+          info.maskCoefficients,
+          info.protoHeight,
+          info.protoWidth,
+        ]),
+      },
+    );
     return { head: into.head, protos: prototypesOf(info, into.protos) };
   }
 
-  async dispose(): Promise<void> { await this.session.release(); }
+  async dispose(): Promise<void> {
+    await this.session.release();
+  }
 }
 
 /**
  * Reads a YOLO-seg model's shapes from its signature and metadata.
  * @throws ModelLoadError when the outputs are not [1, 4+C+M, N] and [1, M, h, w]
  */
-export function describeYoloSegModel(session: ort.InferenceSession, metadata: Record<string, string>, path: string): YoloSegModelInfo {
-  const notSeg = (why: string) => new ModelLoadError('wrong-kind',
-    `model ${path} is not a YOLOv8/YOLO11 segmentation export (${why}); export one with \`yolo export model=yolov8n-seg.pt format=onnx\``);
+export function describeYoloSegModel(
+  session: ort.InferenceSession,
+  metadata: Record<string, string>,
+  path: string,
+): YoloSegModelInfo {
+  const notSeg = (why: string) =>
+    new ModelLoadError(
+      'wrong-kind',
+      `model ${path} is not a YOLOv8/YOLO11 segmentation export (${why}); export one with \`yolo export model=yolov8n-seg.pt format=onnx\``,
+    );
   if (session.inputNames.length !== 1 || session.outputNames.length !== 2) {
-    throw notSeg(`expected 1 input and 2 outputs, found ${session.inputNames.length} and ${session.outputNames.length}`);
+    throw notSeg(
+      `expected 1 input and 2 outputs, found ${session.inputNames.length} and ${session.outputNames.length}`,
+    );
   }
   const inMeta = session.inputMetadata[0];
   const [out0, out1] = session.outputMetadata;
   if (!inMeta.isTensor || !out0.isTensor || !out1.isTensor) throw notSeg('non-tensor inputs or outputs');
   const imgsz = parseUltralyticsImgsz(metadata.imgsz);
-  const dim = (d: number | string | undefined, fallback: number | undefined) => (typeof d === 'number' && d > 0 ? d : fallback);
+  const dim = (d: number | string | undefined, fallback: number | undefined) =>
+    typeof d === 'number' && d > 0 ? d : fallback;
   const inputHeight = dim(inMeta.shape[2], imgsz?.[0] ?? 640)!;
   const inputWidth = dim(inMeta.shape[3], imgsz?.[1] ?? 640)!;
   const protoShape = out1.shape;
   const headShape = out0.shape;
-  if (protoShape.length !== 4 || headShape.length !== 3) throw notSeg(`output ranks ${headShape.length} and ${protoShape.length}, expected 3 and 4`);
+  if (protoShape.length !== 4 || headShape.length !== 3)
+    throw notSeg(`output ranks ${headShape.length} and ${protoShape.length}, expected 3 and 4`);
   const m = dim(protoShape[1], undefined);
   const protoHeight = dim(protoShape[2], inputHeight / 4)!;
   const protoWidth = dim(protoShape[3], inputWidth / 4)!;
@@ -116,8 +156,19 @@ export function describeYoloSegModel(session: ort.InferenceSession, metadata: Re
   const channels = dim(headShape[1], undefined);
   if (m === undefined || channels === undefined) throw notSeg('symbolic channel dimensions');
   const numClasses = channels - 4 - m;
-  if (numClasses <= 0) throw notSeg(`head has ${channels} channels, too few for 4 box values and ${m} mask coefficients`);
+  if (numClasses <= 0)
+    throw notSeg(`head has ${channels} channels, too few for 4 box values and ${m} mask coefficients`);
   let classNames = parseUltralyticsNames(metadata.names);
-  if (!classNames || classNames.length !== numClasses) classNames = Array.from({ length: numClasses }, (_, i) => `class_${i}`);
-  return { inputName: session.inputNames[0], inputWidth, inputHeight, anchors, maskCoefficients: m, protoHeight, protoWidth, classNames };
+  if (!classNames || classNames.length !== numClasses)
+    classNames = Array.from({ length: numClasses }, (_, i) => `class_${i}`);
+  return {
+    inputName: session.inputNames[0],
+    inputWidth,
+    inputHeight,
+    anchors,
+    maskCoefficients: m,
+    protoHeight,
+    protoWidth,
+    classNames,
+  };
 }

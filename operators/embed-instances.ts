@@ -9,11 +9,16 @@ import type { Embedder } from '../models/embedder.js';
  * tracker has seen frame N − 1 (the `track` stage runs synchronously downstream).
  * @see segmentInstances, trackInstances
  */
-export function embedInstances(embedder: Embedder | null, demand?: (detections: Detections) => Uint8Array | null): OperatorFunction<Detections, Detections> {
-  return embedder ? concatMap(async (detections) => {
-    const embedded = await embedder.embed(detections, demand?.(detections) ?? null);
-    const timing = detections.frame.timing;
-    if (timing) timing.embedEndAt = performance.now();
-    return embedded;
-  }) : identity;
+export function embedInstances(
+  embedder: Embedder | null,
+  demand?: (detections: Detections) => Uint8Array | null,
+): OperatorFunction<Detections, Detections> {
+  return embedder
+    ? concatMap(async (detections) => {
+        const embedded = await embedder.embed(detections, demand?.(detections) ?? null);
+        const timing = detections.frame.timing;
+        if (timing) timing.embedEndAt = performance.now();
+        return embedded;
+      })
+    : identity;
 }

@@ -31,7 +31,11 @@ export interface TrackPublisher {
  * Each message is serialised once for all publishers.
  * @see trackInstances, releaseFrame
  */
-export function publishTracks(publishers: readonly TrackPublisher[], withMasks: boolean, sequence: MessageSequence): MonoTypeOperatorFunction<Tracks> {
+export function publishTracks(
+  publishers: readonly TrackPublisher[],
+  withMasks: boolean,
+  sequence: MessageSequence,
+): MonoTypeOperatorFunction<Tracks> {
   return tap((tracks) => {
     publishMessages(publishers, toTrackMessages(tracks, withMasks, sequence.epoch), sequence);
     if (tracks.kind === 'frame' && tracks.timing) tracks.timing.publishedAt = performance.now();
@@ -39,7 +43,11 @@ export function publishTracks(publishers: readonly TrackPublisher[], withMasks: 
 }
 
 /** Stamps each message with its camera's next sequence number and sends it, in order, to every publisher; each message is serialised once. */
-export function publishMessages(publishers: readonly TrackPublisher[], messages: readonly UnsequencedMessage[], sequence: MessageSequence): void {
+export function publishMessages(
+  publishers: readonly TrackPublisher[],
+  messages: readonly UnsequencedMessage[],
+  sequence: MessageSequence,
+): void {
   for (const unsequenced of messages) {
     const message = sequence.stamp(unsequenced);
     const json = JSON.stringify(message);

@@ -9,5 +9,7 @@ import type { FrameCredit } from './backpressure/frame-credit.js';
  * @see sampleFrames
  */
 export function releaseFrame(credit: FrameCredit): MonoTypeOperatorFunction<Tracks> {
-  return tap((tracks) => { if (tracks.kind === 'frame') credit.release(); });
+  return tap((tracks) => {
+    if (tracks.kind === 'frame') credit.release();
+  });
 }

@@ -33,41 +33,57 @@ export interface SamplingStats {
  *   code that released the credit, never inside it; a TestScheduler runs it in virtual time)
  * @see segmentInstances, releaseFrame
  */
-export function sampleFrames(policy: SamplingPolicy, credit: FrameCredit, stats: SamplingStats, scheduler: SchedulerLike = asapScheduler): OperatorFunction<Frame, Frame> {
-  return (source) => new Observable<Frame>((subscriber) => {
-    let pending: Frame | null = null;
-    let waiting = false;
-    let sourceDone = false;
-    let lastIndex: number | null = null;
-    const emitWhenFree = () => {
-      if (waiting || !pending) return;
-      waiting = true;
-      credit.request(() => scheduler.schedule(() => {
-        waiting = false;
-        const frame = pending;
-        pending = null;
-        if (subscriber.closed) { credit.release(); return; }
-        if (frame) subscriber.next(frame); else credit.release();
-        if (pending) emitWhenFree();
-        else if (sourceDone) subscriber.complete();
-      }));
-    };
-    const sub = source.subscribe({
-      next: (frame) => {
-        stats.received++;
-        if (lastIndex !== null && frame.frameIndex > lastIndex + 1) stats.skippedBySource += frame.frameIndex - lastIndex - 1;
-        lastIndex = frame.frameIndex;
-        if (policy === 'every') { subscriber.next(frame); return; }
-        if (pending) stats.dropped++;
-        pending = frame;
-        emitWhenFree();
-      },
-      error: (err) => subscriber.error(err),
-      complete: () => {
-        sourceDone = true;
-        if (!pending && !waiting) subscriber.complete();
-      },
+export function sampleFrames(
+  policy: SamplingPolicy,
+  credit: FrameCredit,
+  stats: SamplingStats,
+  scheduler: SchedulerLike = asapScheduler,
+): OperatorFunction<Frame, Frame> {
+  return (source) =>
+    new Observable<Frame>((subscriber) => {
+      let pending: Frame | null = null;
+      let waiting = false;
+      let sourceDone = false;
+      let lastIndex: number | null = null;
+      const emitWhenFree = () => {
+        if (waiting || !pending) return;
+        waiting = true;
+        credit.request(() =>
+          scheduler.schedule(() => {
+            waiting = false;
+            const frame = pending;
+            pending = null;
+            if (subscriber.closed) {
+              credit.release();
+              return;
+            }
+            if (frame) subscriber.next(frame);
+            else credit.release();
+            if (pending) emitWhenFree();
+            else if (sourceDone) subscriber.complete();
+          }),
+        );
+      };
+      const sub = source.subscribe({
+        next: (frame) => {
+          stats.received++;
+          if (lastIndex !== null && frame.frameIndex > lastIndex + 1)
+            stats.skippedBySource += frame.frameIndex - lastIndex - 1;
+          lastIndex = frame.frameIndex;
+          if (policy === 'every') {
+            subscriber.next(frame);
+            return;
+          }
+          if (pending) stats.dropped++;
+          pending = frame;
+          emitWhenFree();
+        },
+        error: (err) => subscriber.error(err),
+        complete: () => {
+          sourceDone = true;
+          if (!pending && !waiting) subscriber.complete();
+        },
+      });
+      return () => sub.unsubscribe();
     });
-    return () => sub.unsubscribe();
-  });
 }

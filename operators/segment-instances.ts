@@ -16,18 +16,22 @@ import type { Segmenter } from '../models/segmenter.js';
  * @see sampleFrames, embedInstances
  */
 export function segmentInstances(segmenter: Segmenter): OperatorFunction<Frame, Detections> {
-  return (source) => source.pipe(
-    map((frame) => {
-      const timing = frame.timing;
-      if (timing) timing.segmentStartAt = performance.now();
-      const segmented = segmenter.segment(frame).then((detections) => {
-        if (timing) { timing.segmentEndAt = performance.now(); timing.segmentWorkerMs = detections.inferenceMs; }
-        return detections;
-      });
-      // A failure is delivered in order by concatMap below; until then it must not count as unhandled.
-      segmented.catch(() => undefined);
-      return segmented;
-    }),
-    concatMap((segmented) => segmented),
-  );
+  return (source) =>
+    source.pipe(
+      map((frame) => {
+        const timing = frame.timing;
+        if (timing) timing.segmentStartAt = performance.now();
+        const segmented = segmenter.segment(frame).then((detections) => {
+          if (timing) {
+            timing.segmentEndAt = performance.now();
+            timing.segmentWorkerMs = detections.inferenceMs;
+          }
+          return detections;
+        });
+        // A failure is delivered in order by concatMap below; until then it must not count as unhandled.
+        segmented.catch(() => undefined);
+        return segmented;
+      }),
+      concatMap((segmented) => segmented),
+    );
 }

@@ -13,7 +13,10 @@ import type { Tracks } from '../models/tracks.js';
  * ```
  * @see SnapshotSelector
  */
-export function selectSnapshots(selector: SnapshotSelector, onSnapshot: (snapshot: TrackSnapshot) => void): MonoTypeOperatorFunction<Tracks> {
+export function selectSnapshots(
+  selector: SnapshotSelector,
+  onSnapshot: (snapshot: TrackSnapshot) => void,
+): MonoTypeOperatorFunction<Tracks> {
   return map((tracks) => {
     const snapshots = selector.observe(tracks);
     for (const s of snapshots) onSnapshot(s);

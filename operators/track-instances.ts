@@ -19,30 +19,36 @@ import type { Tracks } from '../models/tracks.js';
  * @see embedInstances, publishTracks
  */
 export function trackInstances(tracker: Tracker): OperatorFunction<Detections, Tracks> {
-  return (source) => new Observable<Tracks>((subscriber) => {
-    let size: string | null = null;
-    return source.subscribe({
-    next: (detections) => {
-      let tracks: Tracks;
-      const frameSize = `${detections.frame.width}x${detections.frame.height}`;
-      if (size !== null && frameSize !== size) {
-        const ended = tracker.end('resolution-changed');
-        if (ended && ended.ended.length > 0) subscriber.next(ended);
-      }
-      size = frameSize;
-      try { tracks = tracker.update(detections); } catch (err) { subscriber.error(err); return; }
-      const timing = detections.frame.timing;
-      if (timing && tracks.kind === 'frame') timing.trackEndAt = performance.now();
-      // The frame goes along while its pixels are in the graph (snapshots read them; recycleFramePixels ends that).
-      if (tracks.kind === 'frame') tracks = { ...tracks, frame: detections.frame, ...(timing ? { timing } : {}) };
-      subscriber.next(tracks);
-    },
-    error: (err) => subscriber.error(err),
-    complete: () => {
-      const end = tracker.end();
-      if (end) subscriber.next(end);
-      subscriber.complete();
-    },
+  return (source) =>
+    new Observable<Tracks>((subscriber) => {
+      let size: string | null = null;
+      return source.subscribe({
+        next: (detections) => {
+          let tracks: Tracks;
+          const frameSize = `${detections.frame.width}x${detections.frame.height}`;
+          if (size !== null && frameSize !== size) {
+            const ended = tracker.end('resolution-changed');
+            if (ended && ended.ended.length > 0) subscriber.next(ended);
+          }
+          size = frameSize;
+          try {
+            tracks = tracker.update(detections);
+          } catch (err) {
+            subscriber.error(err);
+            return;
+          }
+          const timing = detections.frame.timing;
+          if (timing && tracks.kind === 'frame') timing.trackEndAt = performance.now();
+          // The frame goes along while its pixels are in the graph (snapshots read them; recycleFramePixels ends that).
+          if (tracks.kind === 'frame') tracks = { ...tracks, frame: detections.frame, ...(timing ? { timing } : {}) };
+          subscriber.next(tracks);
+        },
+        error: (err) => subscriber.error(err),
+        complete: () => {
+          const end = tracker.end();
+          if (end) subscriber.next(end);
+          subscriber.complete();
+        },
+      });
     });
-  });
 }

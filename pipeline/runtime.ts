@@ -10,7 +10,7 @@ import type { TrackPublisher } from '../operators/publish-tracks.js';
 import type { MessageSequence } from '../operators/wire/message-sequence.js';
 import { ConnectionSlots } from '../operators/sources/connection-slots.js';
 import { CameraRun } from './camera/camera-run.js';
-import { type CameraStatus } from './camera/camera-status.js';
+import type { CameraStatus } from './camera/camera-status.js';
 import { CameraRecorder } from './media/camera-recorder.js';
 import { stateDirOf } from './process/run-epoch.js';
 import { sourceSpecOf } from './camera/camera-graph.js';
@@ -44,8 +44,15 @@ export function cameraDemand(camera: CameraConfig, status: CameraStatus): Camera
 /** A camera id that is already running (add) or not running (remove, restart). */
 export class CameraSetError extends Error {
   override readonly name = 'CameraSetError';
-  constructor(readonly code: 'exists' | 'unknown', readonly cameraId: string) {
-    super(code === 'exists' ? `camera '${cameraId}' already runs; remove it first or restart it` : `no camera '${cameraId}' runs`);
+  constructor(
+    readonly code: 'exists' | 'unknown',
+    readonly cameraId: string,
+  ) {
+    super(
+      code === 'exists'
+        ? `camera '${cameraId}' already runs; remove it first or restart it`
+        : `no camera '${cameraId}' runs`,
+    );
   }
 }
 
@@ -143,7 +150,9 @@ class Runtime {
   private readonly defaultTracker: (camera: CameraConfig) => Tracker;
   private stopping: Promise<void> | null = null;
   private resolveDone!: (statuses: readonly CameraStatus[]) => void;
-  private readonly done = new Promise<readonly CameraStatus[]>((r) => { this.resolveDone = r; });
+  private readonly done = new Promise<readonly CameraStatus[]>((r) => {
+    this.resolveDone = r;
+  });
 
   /** Step 1: the publishers; the runtime around them. */
   static async startPublishers(config: EdgevisConfig, options: RuntimeOptions): Promise<Runtime> {
@@ -152,21 +161,41 @@ class Runtime {
     return new Runtime(config, options, publishers, nodeId);
   }
 
-  private constructor(private readonly config: EdgevisConfig, private readonly options: RuntimeOptions,
-    private readonly publishers: Awaited<ReturnType<typeof startPublishers>>, private readonly nodeId: string) {
+  private constructor(
+    private readonly config: EdgevisConfig,
+    private readonly options: RuntimeOptions,
+    private readonly publishers: Awaited<ReturnType<typeof startPublishers>>,
+    private readonly nodeId: string,
+  ) {
     this.log = options.logger;
     this.previews = publishers.websocket ? new PreviewHub(this.log) : null;
     this.models = new ModelRegistry(config, this.log);
     this.recordingsDir = config.recordingsDir ?? join(stateDirOf(config.stateDir) ?? process.cwd(), 'recordings');
     this.knownCameras = new Set(config.cameras.map((c) => c.id));
     this.connectionSlots = new ConnectionSlots(config.maxConcurrentConnects);
-    this.defaultTracker = options.createTracker ?? ((camera: CameraConfig) => new MemoryTracker(camera.id, config.tracker));
+    this.defaultTracker =
+      options.createTracker ?? ((camera: CameraConfig) => new MemoryTracker(camera.id, config.tracker));
     const previews = this.previews;
-    this.metrics = publishers.httpEdge ? new EdgevisMetrics(() => this.cameraStatuses(), publishers.all, previews ? () => previews.stats : undefined, () => this.models.workerRestarts, () => this.modelInfo(), () => this.recordingInfo()) : null;
+    this.metrics = publishers.httpEdge
+      ? new EdgevisMetrics(
+          () => this.cameraStatuses(),
+          publishers.all,
+          previews ? () => previews.stats : undefined,
+          () => this.models.workerRestarts,
+          () => this.modelInfo(),
+          () => this.recordingInfo(),
+        )
+      : null;
     // What `auto` plans for: the cameras in the set that still run, with their frame rates.
-    this.models.demandSource = () => [...this.current.values()].filter((r) => !['ended', 'failed', 'stopped'].includes(r.status.state)).map((r) => cameraDemand(r.camera, r.status));
+    this.models.demandSource = () =>
+      [...this.current.values()]
+        .filter((r) => !['ended', 'failed', 'stopped'].includes(r.status.state))
+        .map((r) => cameraDemand(r.camera, r.status));
     // A new choice is each camera's news: its state message carries the model.
-    this.models.onAutoChoice = () => { for (const r of this.current.values()) if (this.models.modelOf(r.camera)?.reason.startsWith('auto')) r.publishStatus(); };
+    this.models.onAutoChoice = () => {
+      for (const r of this.current.values())
+        if (this.models.modelOf(r.camera)?.reason.startsWith('auto')) r.publishStatus();
+    };
   }
 
   /** Step 2: one HTTP port for WebSocket, metrics, health, the viewer and the media (the camera API is added by its owner). */
@@ -181,7 +210,12 @@ class Runtime {
     if (websocket) websocket.cameraExists = (id) => this.knownCameras.has(id);
     if (websocket && this.previews) {
       websocket.previews = this.previews;
-      httpEdge.route(viewerRoutes(() => this.cameraStatuses(), () => this.cameraConfigs()));
+      httpEdge.route(
+        viewerRoutes(
+          () => this.cameraStatuses(),
+          () => this.cameraConfigs(),
+        ),
+      );
     }
     httpEdge.route(mediaRoutes(this.recordingsDir, (id) => this.knownCameras.has(id)));
   }
@@ -190,7 +224,10 @@ class Runtime {
   async letCallerConnect(): Promise<void> {
     if (!this.options.beforeCameras) return;
     try {
-      await this.options.beforeCameras({ websocketUrl: this.publishers.websocketUrl, mqttUrl: this.publishers.mqttUrl });
+      await this.options.beforeCameras({
+        websocketUrl: this.publishers.websocketUrl,
+        mqttUrl: this.publishers.mqttUrl,
+      });
     } catch (err) {
       await this.closePublishers();
       throw err;
@@ -207,10 +244,17 @@ class Runtime {
     const { publishers } = this;
     const self = this;
     return {
-      websocketUrl: publishers.websocketUrl, mqttUrl: publishers.mqttUrl, embeddedBroker: publishers.embeddedBroker, httpEdge: publishers.httpEdge,
+      websocketUrl: publishers.websocketUrl,
+      mqttUrl: publishers.mqttUrl,
+      embeddedBroker: publishers.embeddedBroker,
+      httpEdge: publishers.httpEdge,
       publishers: publishers.all,
-      get cameras() { return self.cameraStatuses(); },
-      get cameraConfigs() { return self.cameraConfigs(); },
+      get cameras() {
+        return self.cameraStatuses();
+      },
+      get cameraConfigs() {
+        return self.cameraConfigs();
+      },
       done: this.done,
       addCamera: (camera) => this.addCamera(camera),
       removeCamera: (id) => this.removeCamera(id),
@@ -220,17 +264,33 @@ class Runtime {
     };
   }
 
-  private cameraStatuses(): CameraStatus[] { return [...this.current.values()].map((r) => r.status); }
-  private cameraConfigs(): CameraConfig[] { return [...this.current.values()].map((r) => r.camera); }
-  private modelInfo() { return [...this.current.values()].flatMap((r) => { const m = this.models.modelOf(r.camera); return m ? [{ camera: r.camera.id, ...m }] : []; }); }
-  private recordingInfo() { return [...this.recorders.values()].filter((r) => r.settings.enabled).map((r) => ({ camera: r.cameraId, up: r.state.state === 'recording', counters: r.counters })); }
+  private cameraStatuses(): CameraStatus[] {
+    return [...this.current.values()].map((r) => r.status);
+  }
+  private cameraConfigs(): CameraConfig[] {
+    return [...this.current.values()].map((r) => r.camera);
+  }
+  private modelInfo() {
+    return [...this.current.values()].flatMap((r) => {
+      const m = this.models.modelOf(r.camera);
+      return m ? [{ camera: r.camera.id, ...m }] : [];
+    });
+  }
+  private recordingInfo() {
+    return [...this.recorders.values()]
+      .filter((r) => r.settings.enabled)
+      .map((r) => ({ camera: r.cameraId, up: r.state.state === 'recording', counters: r.counters }));
+  }
 
   private closePublishers(): Promise<void> {
-    return closePublishers(this.publishers.all, (err, p) => this.log.warn({ err: err.message, publisher: p.name }, 'error while closing a publisher'));
+    return closePublishers(this.publishers.all, (err, p) =>
+      this.log.warn({ err: err.message, publisher: p.name }, 'error while closing a publisher'),
+    );
   }
 
   private checkDone(): void {
-    if ((this.options.keepAlive && !this.stopping) || [...this.current.values()].some((r) => !this.settled.has(r))) return;
+    if ((this.options.keepAlive && !this.stopping) || [...this.current.values()].some((r) => !this.settled.has(r)))
+      return;
     this.resolveDone(this.cameraStatuses());
   }
 
@@ -240,8 +300,16 @@ class Runtime {
     if (tracks.kind === 'frame' && run) this.models.observeInference(run.camera, tracks.inferenceMs);
     // A camera's frame rate is known from its first frame: plan for it instead of the assumed one.
     // (A measured rate moves a little with every frame: only a change of more than 10 % counts.)
-    const planned = this.frameRates.get(status.id), rate = status.source.frameRate;
-    if (tracks.kind === 'frame' && rate !== undefined && (planned === undefined || Math.abs(rate - planned) > 0.1 * planned)) { this.frameRates.set(status.id, rate); void this.models.replan(); }
+    const planned = this.frameRates.get(status.id),
+      rate = status.source.frameRate;
+    if (
+      tracks.kind === 'frame' &&
+      rate !== undefined &&
+      (planned === undefined || Math.abs(rate - planned) > 0.1 * planned)
+    ) {
+      this.frameRates.set(status.id, rate);
+      void this.models.replan();
+    }
     this.options.onTracks?.(tracks, status);
   }
 
@@ -257,9 +325,17 @@ class Runtime {
     had?.close();
     this.recorders.delete(camera.id);
     // Clips without a recording keep a pre-roll buffer of short segments instead.
-    const settings = camera.record.enabled ? camera.record
-      : camera.clips.enabled ? { ...camera.record, enabled: true, segmentSeconds: 2, keepSeconds: camera.clips.preRollSeconds + camera.clips.postRollSeconds + 30 }
-        : camera.snapshots.enabled ? camera.record // recording off: retention only
+    const settings = camera.record.enabled
+      ? camera.record
+      : camera.clips.enabled
+        ? {
+            ...camera.record,
+            enabled: true,
+            segmentSeconds: 2,
+            keepSeconds: camera.clips.preRollSeconds + camera.clips.postRollSeconds + 30,
+          }
+        : camera.snapshots.enabled
+          ? camera.record // recording off: retention only
           : null;
     if (!settings) return undefined;
     const recorder = new CameraRecorder(camera.id, join(this.recordingsDir, camera.id), settings, this.log);
@@ -271,13 +347,27 @@ class Runtime {
   private launch(camera: CameraConfig, tracker?: Tracker | null, sequence?: MessageSequence): CameraRun {
     const { models, previews, recordingsDir } = this;
     const run = new CameraRun(camera, {
-      recorder: this.recorderOf(camera), snapshotsDir: join(recordingsDir, camera.id, 'snapshots'), clipsDir: join(recordingsDir, camera.id, 'clips'),
-      models, publishers: this.publishers.all, withMasks: this.config.publish.masks, createTracker: tracker ? () => tracker : this.defaultTracker, logger: this.log,
-      onTracks: (tracks, status) => this.onTracks(tracks, status), sequence, nodeId: this.nodeId,
-      onSegmented: previews ? (d) => previews.offer(d) : undefined, epoch: this.options.epoch ?? 0, connectionSlots: this.connectionSlots,
+      recorder: this.recorderOf(camera),
+      snapshotsDir: join(recordingsDir, camera.id, 'snapshots'),
+      clipsDir: join(recordingsDir, camera.id, 'clips'),
+      models,
+      publishers: this.publishers.all,
+      withMasks: this.config.publish.masks,
+      createTracker: tracker ? () => tracker : this.defaultTracker,
+      logger: this.log,
+      onTracks: (tracks, status) => this.onTracks(tracks, status),
+      sequence,
+      nodeId: this.nodeId,
+      onSegmented: previews ? (d) => previews.offer(d) : undefined,
+      epoch: this.options.epoch ?? 0,
+      connectionSlots: this.connectionSlots,
     });
     this.current.set(camera.id, run);
-    void run.done.then(() => { this.settled.add(run); this.checkDone(); void models.replan(); });
+    void run.done.then(() => {
+      this.settled.add(run);
+      this.checkDone();
+      void models.replan();
+    });
     return run;
   }
 
@@ -320,7 +410,10 @@ class Runtime {
   }
 
   private applyCameras(cameras: readonly CameraConfig[]): CameraDiff {
-    const diff = diffCameras([...this.current.values()].map((r) => r.camera), cameras);
+    const diff = diffCameras(
+      [...this.current.values()].map((r) => r.camera),
+      cameras,
+    );
     for (const id of diff.removed) this.removeCamera(id);
     for (const camera of diff.changed) this.restartCamera(camera.id, camera);
     for (const camera of diff.added) this.addCamera(camera);
@@ -333,7 +426,10 @@ class Runtime {
       for (const run of this.current.values()) run.stop();
       for (const r of this.recorders.values()) r.close();
       // The snapshots of the tracks the stop ended go out before the publishers close.
-      await Promise.race([Promise.all([...this.current.values()].map((r) => r.flushSnapshots())), new Promise((r) => setTimeout(r, 3000).unref())]);
+      await Promise.race([
+        Promise.all([...this.current.values()].map((r) => r.flushSnapshots())),
+        new Promise((r) => setTimeout(r, 3000).unref()),
+      ]);
       await this.closePublishers();
       await this.previews?.close();
       await this.models.dispose();

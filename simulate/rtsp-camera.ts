@@ -55,26 +55,50 @@ export interface RtspCameraOptions {
  * @throws Error when the server does not report READY within `timeoutMs`, or exits (e.g. undecodable file)
  */
 export async function startRtspCamera(file: string, options: RtspCameraOptions = {}): Promise<SimulatedRtspCamera> {
-  const port = options.port ?? await freePort();
-  const args = [scriptPath(), file, String(port), options.mount ?? 'camera', String(options.fps ?? 10), ...(options.loop ? ['--loop'] : []),
-    ...(options.codec ? ['--codec', options.codec] : []), ...(options.gop ? ['--gop', String(options.gop)] : [])];
+  const port = options.port ?? (await freePort());
+  const args = [
+    scriptPath(),
+    file,
+    String(port),
+    options.mount ?? 'camera',
+    String(options.fps ?? 10),
+    ...(options.loop ? ['--loop'] : []),
+    ...(options.codec ? ['--codec', options.codec] : []),
+    ...(options.gop ? ['--gop', String(options.gop)] : []),
+  ];
   const child = spawn('/usr/bin/python3', args, { stdio: ['ignore', 'pipe', 'pipe'] });
   let stderr = '';
-  child.stderr!.on('data', (d) => { stderr += String(d); });
+  child.stderr!.on('data', (d) => {
+    stderr += String(d);
+  });
   const url = await new Promise<string>((resolveUrl, reject) => {
-    const timer = setTimeout(() => reject(new Error(`RTSP camera did not start within ${options.timeoutMs ?? 10000} ms: ${stderr}`)), options.timeoutMs ?? 10000);
+    const timer = setTimeout(
+      () => reject(new Error(`RTSP camera did not start within ${options.timeoutMs ?? 10000} ms: ${stderr}`)),
+      options.timeoutMs ?? 10000,
+    );
     child.stdout!.on('data', (d) => {
       const m = String(d).match(/READY (\S+)/);
-      if (m) { clearTimeout(timer); resolveUrl(m[1]); }
+      if (m) {
+        clearTimeout(timer);
+        resolveUrl(m[1]);
+      }
     });
-    child.once('exit', (code) => { clearTimeout(timer); reject(new Error(`RTSP camera exited with ${code}: ${stderr}`)); });
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`RTSP camera exited with ${code}: ${stderr}`));
+    });
   });
   return {
-    url, process: child,
-    stop: () => new Promise<void>((done) => {
-      if (child.exitCode !== null) { done(); return; }
-      child.once('exit', () => done());
-      child.kill('SIGTERM');
-    }),
+    url,
+    process: child,
+    stop: () =>
+      new Promise<void>((done) => {
+        if (child.exitCode !== null) {
+          done();
+          return;
+        }
+        child.once('exit', () => done());
+        child.kill('SIGTERM');
+      }),
   };
 }

@@ -16,75 +16,187 @@ import { startRtspCamera } from '../simulate/rtsp-camera.js';
 import { haveInputs, MODEL, quietLogger, VTEST } from './helpers/fixtures.js';
 import { settle, wsCollector } from './helpers/subscribers.js';
 
-const x264 = (() => { try { execFileSync('gst-inspect-1.0', ['x264enc'], { stdio: 'ignore' }); return true; } catch { return false; } })();
-const FPS = 10, GOP = 10, MAX_S = 10, SEGMENT_S = 2, QUOTA = 8_000_000, RUN_MS = 45_000;
+const x264 = (() => {
+  try {
+    execFileSync('gst-inspect-1.0', ['x264enc'], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
+})();
+const FPS = 10,
+  GOP = 10,
+  MAX_S = 10,
+  SEGMENT_S = 2,
+  QUOTA = 8_000_000,
+  RUN_MS = 45_000;
 
 /** Frames an MP4 (H.264) decodes to, from its start to its end (throws when it does not decode). */
 function decodedFrames(file: string): number {
-  return execFileSync('gst-launch-1.0', ['-v', 'filesrc', `location=${file}`, '!', 'qtdemux', '!', 'h264parse', '!', 'avdec_h264', '!', 'fakesink', 'sync=false', 'silent=false'], { encoding: 'utf8', timeout: 60_000, stdio: ['ignore', 'pipe', 'ignore'] })
-    .split('\n').filter((l) => l.includes('chain')).length;
+  return execFileSync(
+    'gst-launch-1.0',
+    [
+      '-v',
+      'filesrc',
+      `location=${file}`,
+      '!',
+      'qtdemux',
+      '!',
+      'h264parse',
+      '!',
+      'avdec_h264',
+      '!',
+      'fakesink',
+      'sync=false',
+      'silent=false',
+    ],
+    { encoding: 'utf8', timeout: 60_000, stdio: ['ignore', 'pipe', 'ignore'] },
+  )
+    .split('\n')
+    .filter((l) => l.includes('chain')).length;
 }
 /** Bytes of every file under `dir`. */
 function folderBytes(dir: string): { total: number; largestSegment: number } {
-  let total = 0, largestSegment = 0;
+  let total = 0,
+    largestSegment = 0;
   const walk = (d: string) => {
     let names: string[];
-    try { names = readdirSync(d); } catch { return; }
+    try {
+      names = readdirSync(d);
+    } catch {
+      return;
+    }
     for (const name of names) {
       try {
         const s = statSync(join(d, name));
         if (s.isDirectory()) walk(join(d, name));
-        else { total += s.size; if (name.endsWith('.mkv')) largestSegment = Math.max(largestSegment, s.size); }
-      } catch { /* deleted meanwhile */ }
+        else {
+          total += s.size;
+          if (name.endsWith('.mkv')) largestSegment = Math.max(largestSegment, s.size);
+        }
+      } catch {
+        /* deleted meanwhile */
+      }
     }
   };
   walk(dir);
   return { total, largestSegment };
 }
 
-t.test('a busy scene: clips that end, continue each other, decode, and a quota that holds', { skip: (!haveInputs || !x264) && 'inputs or x264enc missing', timeout: 240_000 }, async (t) => {
-  const camera = await startRtspCamera(VTEST, { fps: FPS, loop: true, codec: 'h264', gop: GOP });
-  t.teardown(() => camera.stop());
-  const dir = mkdtempSync(join(tmpdir(), 'edgevis-busy-clips-'));
-  let ws!: Awaited<ReturnType<typeof wsCollector>>;
-  const runtime = await startEdgevis(parseConfig({
-    cameras: [{ id: 'gate', source: camera.url, record: { maxBytes: QUOTA }, clips: { enabled: true, preRollSeconds: 2, postRollSeconds: 1, events: ['track_started'], classes: ['person'], maxSeconds: MAX_S } }],
-    model: { path: MODEL, executionProviders: ['cpu'], classes: ['person'] }, embedder: { kind: 'histogram' },
-    recordingsDir: dir, publish: { websocket: { port: 0 }, mqtt: { enabled: false } },
-  }, 'test'), { logger: quietLogger, beforeCameras: async ({ websocketUrl }) => { ws = await wsCollector(`${websocketUrl}cameras/gate`); } });
-  t.teardown(() => ws.close());
-  const folder = join(dir, 'gate');
-  let worst = 0, largestSegment = 0;
-  const started = performance.now();
-  while (performance.now() - started < RUN_MS) {
-    const now = folderBytes(folder);
-    worst = Math.max(worst, now.total);
-    largestSegment = Math.max(largestSegment, now.largestSegment);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-  const readyBeforeStop = ws.messages.filter((m) => m.type === 'clip_ready').length;
-  await runtime.stop();
-  // The last clip_ready may still be on its way to the subscriber: wait for every clip the index lists.
-  const indexedClips = () => readFileSync(join(folder, 'clips', 'index.jsonl'), 'utf8').trim().split('\n').length;
-  await settle(() => ws.messages.filter((m) => m.type === 'clip_ready').length >= indexedClips(), 5000);
-  const clips = ws.messages.filter((m): m is ClipReadyMessage => m.type === 'clip_ready');
-  t.ok(readyBeforeStop >= 2, `clips end while people stay in view: ${readyBeforeStop} clip_ready in ${RUN_MS / 1000} s`);
-  t.equal(new Set(clips.map((c) => c.clipId)).size, clips.length, `each clip announced once (${clips.map((c) => c.clipId).join(', ')})`);
-  t.ok(clips.slice(1).every((c) => c.continues !== undefined), 'each later clip continues the one before (the same people stayed in view)');
-  t.ok(clips.length > readyBeforeStop, 'the clip open at the stop was finished and announced');
-  const onDisk = readdirSync(join(folder, 'clips'));
-  for (const clip of clips) {
-    const seconds = (Date.parse(clip.end) - Date.parse(clip.start)) / 1000;
-    t.ok(seconds <= MAX_S + 2 * SEGMENT_S + 1, `${clip.clipId} spans ${seconds.toFixed(1)} s (at most ${MAX_S} s, give or take a segment at each end)`);
-    if (!onDisk.includes(clip.clip.file)) continue; // the quota made room for newer files
-    const frames = decodedFrames(join(folder, 'clips', clip.clip.file));
-    t.ok(Math.abs(frames - seconds * FPS) <= GOP, `${clip.clip.file} decodes to its end: ${frames} frames for ${seconds.toFixed(1)} s`);
-  }
-  t.ok(clips.filter((c) => onDisk.includes(c.clip.file)).length >= 2, `${clips.filter((c) => onDisk.includes(c.clip.file)).length} clips still on disk were decoded (the older ones went to keep the quota)`);
-  t.same(onDisk.filter((f) => !f.endsWith('.mp4') && f !== 'index.jsonl'), [], 'no partial file left');
-  const indexed = readFileSync(join(folder, 'clips', 'index.jsonl'), 'utf8').trim().split('\n').map((l) => (JSON.parse(l) as { file: string }).file);
-  t.same(onDisk.filter((f) => f.endsWith('.mp4')).sort(), indexed.filter((f) => onDisk.includes(f)).sort(), 'every MP4 on disk is indexed');
-  t.ok(onDisk.filter((f) => f.endsWith('.mp4')).every((f) => clips.some((c) => c.clip.file === f)), 'and was announced');
-  const largestClip = Math.max(0, ...clips.map((c) => c.clip.bytes));
-  t.ok(worst <= QUOTA + largestClip + 3 * largestSegment, `the folder held at most ${(worst / 1e6).toFixed(2)} MB: quota ${(QUOTA / 1e6).toFixed(2)} MB + the largest clip ${(largestClip / 1e6).toFixed(2)} MB + segments being written (${(largestSegment / 1e6).toFixed(2)} MB each)`);
-});
+t.test(
+  'a busy scene: clips that end, continue each other, decode, and a quota that holds',
+  { skip: (!haveInputs || !x264) && 'inputs or x264enc missing', timeout: 240_000 },
+  async (t) => {
+    const camera = await startRtspCamera(VTEST, { fps: FPS, loop: true, codec: 'h264', gop: GOP });
+    t.teardown(() => camera.stop());
+    const dir = mkdtempSync(join(tmpdir(), 'edgevis-busy-clips-'));
+    let ws!: Awaited<ReturnType<typeof wsCollector>>;
+    const runtime = await startEdgevis(
+      parseConfig(
+        {
+          cameras: [
+            {
+              id: 'gate',
+              source: camera.url,
+              record: { maxBytes: QUOTA },
+              clips: {
+                enabled: true,
+                preRollSeconds: 2,
+                postRollSeconds: 1,
+                events: ['track_started'],
+                classes: ['person'],
+                maxSeconds: MAX_S,
+              },
+            },
+          ],
+          model: { path: MODEL, executionProviders: ['cpu'], classes: ['person'] },
+          embedder: { kind: 'histogram' },
+          recordingsDir: dir,
+          publish: { websocket: { port: 0 }, mqtt: { enabled: false } },
+        },
+        'test',
+      ),
+      {
+        logger: quietLogger,
+        beforeCameras: async ({ websocketUrl }) => {
+          ws = await wsCollector(`${websocketUrl}cameras/gate`);
+        },
+      },
+    );
+    t.teardown(() => ws.close());
+    const folder = join(dir, 'gate');
+    let worst = 0,
+      largestSegment = 0;
+    const started = performance.now();
+    while (performance.now() - started < RUN_MS) {
+      const now = folderBytes(folder);
+      worst = Math.max(worst, now.total);
+      largestSegment = Math.max(largestSegment, now.largestSegment);
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    const readyBeforeStop = ws.messages.filter((m) => m.type === 'clip_ready').length;
+    await runtime.stop();
+    // The last clip_ready may still be on its way to the subscriber: wait for every clip the index lists.
+    const indexedClips = () =>
+      readFileSync(join(folder, 'clips', 'index.jsonl'), 'utf8')
+        .trim()
+        .split('\n').length;
+    await settle(() => ws.messages.filter((m) => m.type === 'clip_ready').length >= indexedClips(), 5000);
+    const clips = ws.messages.filter((m): m is ClipReadyMessage => m.type === 'clip_ready');
+    t.ok(
+      readyBeforeStop >= 2,
+      `clips end while people stay in view: ${readyBeforeStop} clip_ready in ${RUN_MS / 1000} s`,
+    );
+    t.equal(
+      new Set(clips.map((c) => c.clipId)).size,
+      clips.length,
+      `each clip announced once (${clips.map((c) => c.clipId).join(', ')})`,
+    );
+    t.ok(
+      clips.slice(1).every((c) => c.continues !== undefined),
+      'each later clip continues the one before (the same people stayed in view)',
+    );
+    t.ok(clips.length > readyBeforeStop, 'the clip open at the stop was finished and announced');
+    const onDisk = readdirSync(join(folder, 'clips'));
+    for (const clip of clips) {
+      const seconds = (Date.parse(clip.end) - Date.parse(clip.start)) / 1000;
+      t.ok(
+        seconds <= MAX_S + 2 * SEGMENT_S + 1,
+        `${clip.clipId} spans ${seconds.toFixed(1)} s (at most ${MAX_S} s, give or take a segment at each end)`,
+      );
+      if (!onDisk.includes(clip.clip.file)) continue; // the quota made room for newer files
+      const frames = decodedFrames(join(folder, 'clips', clip.clip.file));
+      t.ok(
+        Math.abs(frames - seconds * FPS) <= GOP,
+        `${clip.clip.file} decodes to its end: ${frames} frames for ${seconds.toFixed(1)} s`,
+      );
+    }
+    t.ok(
+      clips.filter((c) => onDisk.includes(c.clip.file)).length >= 2,
+      `${clips.filter((c) => onDisk.includes(c.clip.file)).length} clips still on disk were decoded (the older ones went to keep the quota)`,
+    );
+    t.same(
+      onDisk.filter((f) => !f.endsWith('.mp4') && f !== 'index.jsonl'),
+      [],
+      'no partial file left',
+    );
+    const indexed = readFileSync(join(folder, 'clips', 'index.jsonl'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => (JSON.parse(l) as { file: string }).file);
+    t.same(
+      onDisk.filter((f) => f.endsWith('.mp4')).sort(),
+      indexed.filter((f) => onDisk.includes(f)).sort(),
+      'every MP4 on disk is indexed',
+    );
+    t.ok(
+      onDisk.filter((f) => f.endsWith('.mp4')).every((f) => clips.some((c) => c.clip.file === f)),
+      'and was announced',
+    );
+    const largestClip = Math.max(0, ...clips.map((c) => c.clip.bytes));
+    t.ok(
+      worst <= QUOTA + largestClip + 3 * largestSegment,
+      `the folder held at most ${(worst / 1e6).toFixed(2)} MB: quota ${(QUOTA / 1e6).toFixed(2)} MB + the largest clip ${(largestClip / 1e6).toFixed(2)} MB + segments being written (${(largestSegment / 1e6).toFixed(2)} MB each)`,
+    );
+  },
+);

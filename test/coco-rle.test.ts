@@ -1,5 +1,12 @@
 import t from 'tap';
-import { decodeRle, encodeFullMaskRle, encodeMaskRle, rleArea, runLengthsToString, stringToRunLengths } from '../models/coco-rle.js';
+import {
+  decodeRle,
+  encodeFullMaskRle,
+  encodeMaskRle,
+  rleArea,
+  runLengthsToString,
+  stringToRunLengths,
+} from '../models/coco-rle.js';
 
 t.test('hand-checked 2x2 mask: column-major runs [1,3] -> "13"', async (t) => {
   // [[0,1],[1,1]]: column 0 = 0,1; column 1 = 1,1 -> 0 1 1 1
@@ -20,22 +27,33 @@ t.test('pycocotools string form: deltas after the 2nd count, 5-bit groups, negat
 
 t.test('box-local mask encodes like the same mask expanded to the full frame', async (t) => {
   let seed = 7;
-  const rand = () => { seed = (seed * 1103515245 + 12345) % 2 ** 31; return seed / 2 ** 31; };
+  const rand = () => {
+    seed = (seed * 1103515245 + 12345) % 2 ** 31;
+    return seed / 2 ** 31;
+  };
   for (let trial = 0; trial < 20; trial++) {
-    const W = 37, H = 23;
-    const left = Math.floor(rand() * 30) - 3, top = Math.floor(rand() * 18) - 3; // may stick out of the frame
-    const width = 1 + Math.floor(rand() * 12), height = 1 + Math.floor(rand() * 10);
+    const W = 37,
+      H = 23;
+    const left = Math.floor(rand() * 30) - 3,
+      top = Math.floor(rand() * 18) - 3; // may stick out of the frame
+    const width = 1 + Math.floor(rand() * 12),
+      height = 1 + Math.floor(rand() * 10);
     const data = Uint8Array.from({ length: width * height }, () => (rand() > 0.4 ? 1 : 0));
     const full = new Uint8Array(W * H);
-    for (let y = 0; y < height; y++) for (let x = 0; x < width; x++) {
-      const fx = left + x, fy = top + y;
-      if (fx >= 0 && fy >= 0 && fx < W && fy < H) full[fy * W + fx] = data[y * width + x];
-    }
+    for (let y = 0; y < height; y++)
+      for (let x = 0; x < width; x++) {
+        const fx = left + x,
+          fy = top + y;
+        if (fx >= 0 && fy >= 0 && fx < W && fy < H) full[fy * W + fx] = data[y * width + x];
+      }
     const a = encodeMaskRle({ left, top, width, height, data }, W, H);
     const b = encodeFullMaskRle(full, W, H);
     t.same(a, b, `trial ${trial}`);
     t.same(decodeRle(a), full, `round trip ${trial}`);
-    t.equal(rleArea(a), full.reduce((s, v) => s + v, 0));
+    t.equal(
+      rleArea(a),
+      full.reduce((s, v) => s + v, 0),
+    );
   }
 });
 

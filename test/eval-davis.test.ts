@@ -29,7 +29,8 @@ t.test('boundary map marks pixels that differ from the right, lower or lower-rig
 
 t.test('contour accuracy F: tolerance ⌈0.008·diagonal⌉, shifts within it cost nothing', async (t) => {
   t.equal(boundaryTolerancePx(854, 480), 8, 'DAVIS 480p frames match boundaries within 8 px');
-  const w = 200, h = 120; // diagonal 233 → 2 px tolerance
+  const w = 200,
+    h = 120; // diagonal 233 → 2 px tolerance
   t.equal(boundaryTolerancePx(w, h), 2);
   const gt = rect(w, h, 50, 30, 120, 90);
   t.equal(boundaryF(gt, gt, w, h), 1, 'identical masks');
@@ -50,12 +51,17 @@ t.test('DAVIS statistics: mean, recall (> 0.5) and decay over quarters', async (
 
 t.test('mask IoU from COCO RLE runs equals IoU of the decoded masks', async (t) => {
   let seed = 7;
-  const rand = () => { seed = (seed * 1103515245 + 12345) % 2 ** 31; return seed / 2 ** 31; };
+  const rand = () => {
+    seed = (seed * 1103515245 + 12345) % 2 ** 31;
+    return seed / 2 ** 31;
+  };
   for (let trial = 0; trial < 20; trial++) {
-    const w = 13 + trial, h = 9 + (trial % 5);
+    const w = 13 + trial,
+      h = 9 + (trial % 5);
     const a = Uint8Array.from({ length: w * h }, () => (rand() < 0.4 ? 1 : 0));
     const b = Uint8Array.from({ length: w * h }, () => (rand() < 0.5 ? 1 : 0));
-    const ra = stringToRunLengths(encodeFullMaskRle(a, w, h).counts), rb = stringToRunLengths(encodeFullMaskRle(b, w, h).counts);
+    const ra = stringToRunLengths(encodeFullMaskRle(a, w, h).counts),
+      rb = stringToRunLengths(encodeFullMaskRle(b, w, h).counts);
     t.ok(Math.abs(runLengthIoU(ra, rb) - binaryMaskIoU(a, b)) < 1e-12, `trial ${trial}`);
   }
   t.throws(() => runLengthIoU([4], [3, 2]), /different sizes/);

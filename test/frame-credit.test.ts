@@ -7,7 +7,10 @@ t.test('FrameCredit', async (t) => {
   t.test('grants up to its capacity, then waits for a release', async (t) => {
     const credit = new FrameCredit(2);
     let granted = 0;
-    for (let i = 0; i < 3; i++) void credit.acquire().then(() => { granted++; });
+    for (let i = 0; i < 3; i++)
+      void credit.acquire().then(() => {
+        granted++;
+      });
     await flush();
     t.equal(granted, 2, 'two credits granted at once');
     credit.release();
@@ -16,10 +19,15 @@ t.test('FrameCredit', async (t) => {
   });
   t.test('never holds more than its capacity', async (t) => {
     const credit = new FrameCredit(1);
-    credit.release(); credit.release(); // releases without acquires
+    credit.release();
+    credit.release(); // releases without acquires
     let granted = 0;
-    void credit.acquire().then(() => { granted++; });
-    void credit.acquire().then(() => { granted++; });
+    void credit.acquire().then(() => {
+      granted++;
+    });
+    void credit.acquire().then(() => {
+      granted++;
+    });
     await flush();
     t.equal(granted, 1, 'extra releases do not raise the capacity');
   });

@@ -4,7 +4,14 @@ import t from 'tap';
 import { explainGstError, isRecordingElement } from '../operators/sources/gst-errors.js';
 import type { SourceSpec } from '../operators/sources/source-spec.js';
 
-const spec = (kind: SourceSpec['kind'], source: string): SourceSpec => ({ cameraId: 'gate', kind, source, realtime: false, folderFps: 10, rtspLatencyMs: 200 });
+const spec = (kind: SourceSpec['kind'], source: string): SourceSpec => ({
+  cameraId: 'gate',
+  kind,
+  source,
+  realtime: false,
+  folderFps: 10,
+  rtspLatencyMs: 200,
+});
 
 t.test('explainGstError: a code and a fix per cause', async (t) => {
   const rtsp = spec('rtsp', 'rtsp://127.0.0.1:8554/cam');
@@ -21,7 +28,7 @@ t.test('explainGstError: a code and a fix per cause', async (t) => {
   t.match(other.message, /GStreamer error after 3 frames: something new/);
 });
 
-t.test('isRecordingElement: the recording branch\'s elements by name', async (t) => {
+t.test("isRecordingElement: the recording branch's elements by name", async (t) => {
   t.ok(isRecordingElement('/GstPipeline:pipeline0/GstSplitMuxSink:recsegments/GstFileSink:sink'));
   t.ok(isRecordingElement('/GstPipeline:pipeline0/GstQueue:recqueue'));
   t.ok(isRecordingElement('/GstPipeline:pipeline0/GstDecodeBin:recparse/GstRtpH264Depay:rtph264depay0'));

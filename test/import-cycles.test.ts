@@ -20,7 +20,9 @@ function tsFiles(dir: string): string[] {
 function fileEdges(): [string, string][] {
   const edges: [string, string][] = [];
   for (const file of TOP_FOLDERS.flatMap((f) => tsFiles(join(root, f)))) {
-    for (const m of readFileSync(file, 'utf8').matchAll(/(?:import|export)[^'"]*?from\s+['"](\.[^'"]+)['"]|import\(\s*['"](\.[^'"]+)['"]\s*\)/g)) {
+    for (const m of readFileSync(file, 'utf8').matchAll(
+      /(?:import|export)[^'"]*?from\s+['"](\.[^'"]+)['"]|import\(\s*['"](\.[^'"]+)['"]\s*\)/g,
+    )) {
       const target = resolve(dirname(file), m[1] ?? m[2]).replace(/\.js$/, '.ts');
       edges.push([relative(root, file), relative(root, target)]);
     }
@@ -35,7 +37,8 @@ function fileEdges(): [string, string][] {
 function partGraphs(edges: readonly [string, string][]): Map<string, Map<string, Set<string>>> {
   const graphs = new Map<string, Map<string, Set<string>>>();
   for (const [from, to] of edges) {
-    const a = from.split(sep), b = to.split(sep);
+    const a = from.split(sep),
+      b = to.split(sep);
     // The deepest folder both lie in: their first differing path segment is the part of each.
     let i = 0;
     while (i < Math.min(a.length, b.length) - 1 && a[i] === b[i]) i++;
@@ -66,16 +69,32 @@ function cycles(edges: Map<string, Set<string>>): string[] {
 
 t.test('no import cycle among the parts of any folder', async (t) => {
   const graphs = partGraphs(fileEdges());
-  t.ok(graphs.has('.') && graphs.has('pipeline') && graphs.has('models'), `folders checked: ${[...graphs.keys()].sort().join(', ')}`);
+  t.ok(
+    graphs.has('.') && graphs.has('pipeline') && graphs.has('models'),
+    `folders checked: ${[...graphs.keys()].sort().join(', ')}`,
+  );
   for (const [folder, graph] of [...graphs].sort()) {
-    t.same(cycles(graph), [], `${folder}: ${[...graph].map(([a, bs]) => `${a} -> {${[...bs].join(', ')}}`).join('; ')}`);
+    t.same(
+      cycles(graph),
+      [],
+      `${folder}: ${[...graph].map(([a, bs]) => `${a} -> {${[...bs].join(', ')}}`).join('; ')}`,
+    );
   }
 });
 
 t.test('the part graph and the cycle finder find a cycle when there is one', async (t) => {
-  const graphs = partGraphs([['pipeline/a/x.ts', 'pipeline/b/y.ts'], ['pipeline/b/z.ts', 'pipeline/c.ts'], ['pipeline/c.ts', 'pipeline/a/w.ts'], ['pipeline/a/x.ts', 'pipeline/a/v.ts']]);
+  const graphs = partGraphs([
+    ['pipeline/a/x.ts', 'pipeline/b/y.ts'],
+    ['pipeline/b/z.ts', 'pipeline/c.ts'],
+    ['pipeline/c.ts', 'pipeline/a/w.ts'],
+    ['pipeline/a/x.ts', 'pipeline/a/v.ts'],
+  ]);
   t.same(cycles(graphs.get('pipeline')!), ['a -> b -> c.ts -> a'], 'a cycle through a sub-folder and a file');
   t.same(cycles(graphs.get('pipeline/a') ?? new Map()), [], 'inside a folder: x.ts -> v.ts only');
-  const edges = new Map([['models', new Set(['config'])], ['config', new Set(['operators'])], ['operators', new Set(['models'])]]);
+  const edges = new Map([
+    ['models', new Set(['config'])],
+    ['config', new Set(['operators'])],
+    ['operators', new Set(['models'])],
+  ]);
   t.same(cycles(edges), ['config -> operators -> models -> config']);
 });

@@ -18,24 +18,54 @@ t.test('cpuInferenceLayout: auto is 2 streams sharing the cores; explicit values
   t.same(cpuInferenceLayout({ cpuStreams: 3, intraOpThreads: 2 }, 4), { streams: 3, intraOpThreads: 2 });
 });
 
-t.test('two CPU streams: same detections as the in-process segmenter, frames inferred in parallel', { skip: !haveInputs && 'needs the model and vtest.avi' }, async (t) => {
-  const options = { ...parseConfig({ cameras: [{ id: 'c', source: VTEST }] }, 'test').model, executionProviders: ['cpu' as const], classes: ['person'], intraOpThreads: 1 };
-  const frames = await lastValueFrom(gstreamerFrames({ cameraId: 'c', kind: 'file', source: VTEST, realtime: false, folderFps: 10, rtspLatencyMs: 0, maxFrames: 6 }).pipe(take(6), toArray()));
-  const { segmenter: direct } = await YoloSegmenter.load(MODEL, options);
-  const expected = [];
-  for (const f of frames) expected.push(await direct.segment(f));
-  await direct.dispose();
+t.test(
+  'two CPU streams: same detections as the in-process segmenter, frames inferred in parallel',
+  { skip: !haveInputs && 'needs the model and vtest.avi' },
+  async (t) => {
+    const options = {
+      ...parseConfig({ cameras: [{ id: 'c', source: VTEST }] }, 'test').model,
+      executionProviders: ['cpu' as const],
+      classes: ['person'],
+      intraOpThreads: 1,
+    };
+    const frames = await lastValueFrom(
+      gstreamerFrames({
+        cameraId: 'c',
+        kind: 'file',
+        source: VTEST,
+        realtime: false,
+        folderFps: 10,
+        rtspLatencyMs: 0,
+        maxFrames: 6,
+      }).pipe(take(6), toArray()),
+    );
+    const { segmenter: direct } = await YoloSegmenter.load(MODEL, options);
+    const expected = [];
+    for (const f of frames) expected.push(await direct.segment(f));
+    await direct.dispose();
 
-  const pool = new InferencePool(2);
-  t.teardown(() => pool.close());
-  const { segmenter } = await WorkerSegmenter.load(pool, MODEL, options);
-  const got = await Promise.all(frames.map((f) => segmenter.segment(f))); // all at once: both streams busy
-  t.same(got.map((d) => [...d.boxes]), expected.map((d) => [...d.boxes]), 'same boxes, frame by frame');
-  t.same(got.map((d) => d.masks.map((m) => m && [...m.data].reduce((a, b) => a + b, 0))), expected.map((d) => d.masks.map((m) => m && [...m.data].reduce((a, b) => a + b, 0))), 'same mask areas');
-  t.ok(expected.some((d) => d.count > 0), 'the frames have people in them');
-  await segmenter.dispose();
-  await t.rejects(segmenter.segment(frames[0]), /not loaded/, 'a disposed model is gone from every stream');
-});
+    const pool = new InferencePool(2);
+    t.teardown(() => pool.close());
+    const { segmenter } = await WorkerSegmenter.load(pool, MODEL, options);
+    const got = await Promise.all(frames.map((f) => segmenter.segment(f))); // all at once: both streams busy
+    t.same(
+      got.map((d) => [...d.boxes]),
+      expected.map((d) => [...d.boxes]),
+      'same boxes, frame by frame',
+    );
+    t.same(
+      got.map((d) => d.masks.map((m) => m && [...m.data].reduce((a, b) => a + b, 0))),
+      expected.map((d) => d.masks.map((m) => m && [...m.data].reduce((a, b) => a + b, 0))),
+      'same mask areas',
+    );
+    t.ok(
+      expected.some((d) => d.count > 0),
+      'the frames have people in them',
+    );
+    await segmenter.dispose();
+    await t.rejects(segmenter.segment(frames[0]), /not loaded/, 'a disposed model is gone from every stream');
+  },
+);
 
 t.test('an InferencePool needs at least one stream', async (t) => {
   t.throws(() => new InferencePool(0), /positive integer/);

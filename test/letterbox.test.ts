@@ -22,9 +22,14 @@ t.test('odd padding puts the extra pixel right/bottom (Ultralytics round(dw - 0.
 });
 
 t.test('tensor: padding is 114/255, image pixels are /255 in CHW order', async (t) => {
-  const w = 4, h = 2;
+  const w = 4,
+    h = 2;
   const rgb = new Uint8Array(w * h * 3);
-  for (let i = 0; i < w * h; i++) { rgb[3 * i] = 255; rgb[3 * i + 1] = 0; rgb[3 * i + 2] = 51; }
+  for (let i = 0; i < w * h; i++) {
+    rgb[3 * i] = 255;
+    rgb[3 * i + 1] = 0;
+    rgb[3 * i + 2] = 51;
+  }
   const lb = computeLetterbox(w, h, 8, 8); // scale 2 -> 8x4 image, 2 rows pad on top
   const out = new Float32Array(3 * 64);
   letterboxToTensor(rgb, lb, out);
@@ -39,5 +44,8 @@ t.test('tensor: padding is 114/255, image pixels are /255 in CHW order', async (
 
 t.test('bad sizes are rejected with the name of the size', async (t) => {
   t.throws(() => computeLetterbox(0, 10, 320, 320), /frameWidth/);
-  t.throws(() => letterboxToTensor(new Uint8Array(3), computeLetterbox(2, 2, 4, 4), new Float32Array(48)), /frame must have 12 bytes/);
+  t.throws(
+    () => letterboxToTensor(new Uint8Array(3), computeLetterbox(2, 2, 4, 4), new Float32Array(48)),
+    /frame must have 12 bytes/,
+  );
 });

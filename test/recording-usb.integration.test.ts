@@ -10,34 +10,97 @@ import { join } from 'node:path';
 import t from 'tap';
 import { gstLaunchLine } from '../operators/sources/gst-launch.js';
 
-const have = (element: string) => { try { execFileSync('gst-inspect-1.0', [element], { stdio: 'ignore' }); return true; } catch { return false; } };
-const skip = !(have('x264enc') && have('h264parse') && have('avdec_h264')) && 'x264enc, h264parse or avdec_h264 missing (gstreamer1.0-plugins-ugly, -bad, -libav)';
-const FPS = 10, SECONDS = 6.5, SEGMENT_S = 2;
+const have = (element: string) => {
+  try {
+    execFileSync('gst-inspect-1.0', [element], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
+};
+const skip =
+  !(have('x264enc') && have('h264parse') && have('avdec_h264')) &&
+  'x264enc, h264parse or avdec_h264 missing (gstreamer1.0-plugins-ugly, -bad, -libav)';
+const FPS = 10,
+  SECONDS = 6.5,
+  SEGMENT_S = 2;
 
 /** Frames a Matroska H.264 file decodes to, from its start to its end (throws when it does not decode). */
 function decodedFrames(file: string): number {
-  const out = execFileSync('gst-launch-1.0', ['-v', 'filesrc', `location=${file}`, '!', 'matroskademux', '!', 'h264parse', '!', 'avdec_h264', '!', 'fakesink', 'sync=false', 'silent=false'], { encoding: 'utf8', timeout: 60_000, stdio: ['ignore', 'pipe', 'ignore'] });
+  const out = execFileSync(
+    'gst-launch-1.0',
+    [
+      '-v',
+      'filesrc',
+      `location=${file}`,
+      '!',
+      'matroskademux',
+      '!',
+      'h264parse',
+      '!',
+      'avdec_h264',
+      '!',
+      'fakesink',
+      'sync=false',
+      'silent=false',
+    ],
+    { encoding: 'utf8', timeout: 60_000, stdio: ['ignore', 'pipe', 'ignore'] },
+  );
   return out.split('\n').filter((l) => l.includes('chain')).length;
 }
 
-t.test('a USB camera with recording on: decoded once, encoded to H.264 segments that play', { skip, timeout: 90_000 }, async (t) => {
-  const dir = mkdtempSync(join(tmpdir(), 'edgevis-usb-rec-'));
-  const line = gstLaunchLine({
-    cameraId: 'desk', kind: 'v4l2', source: '/dev/video7', realtime: true, folderFps: 10, rtspLatencyMs: 200,
-    recording: { location: join(dir, 'desk-%06d.mkv'), startIndex: 0, segmentMs: SEGMENT_S * 1000, onFragment: () => undefined, onError: () => undefined },
-  });
-  t.match(line, /^v4l2src device="\/dev\/video7" ! decodebin ! tee name=split /, 'one device, decoded once, then split');
-  t.match(line, /x264enc name=recencoder .*splitmuxsink name=recsegments .*send-keyframe-requests=true/, 'an H.264 encode into the segments, keyframes at the splits');
-  t.equal(line.match(/decodebin/g)?.length, 1, 'nothing decoded twice');
+t.test(
+  'a USB camera with recording on: decoded once, encoded to H.264 segments that play',
+  { skip, timeout: 90_000 },
+  async (t) => {
+    const dir = mkdtempSync(join(tmpdir(), 'edgevis-usb-rec-'));
+    const line = gstLaunchLine({
+      cameraId: 'desk',
+      kind: 'v4l2',
+      source: '/dev/video7',
+      realtime: true,
+      folderFps: 10,
+      rtspLatencyMs: 200,
+      recording: {
+        location: join(dir, 'desk-%06d.mkv'),
+        startIndex: 0,
+        segmentMs: SEGMENT_S * 1000,
+        onFragment: () => undefined,
+        onError: () => undefined,
+      },
+    });
+    t.match(
+      line,
+      /^v4l2src device="\/dev\/video7" ! decodebin ! tee name=split /,
+      'one device, decoded once, then split',
+    );
+    t.match(
+      line,
+      /x264enc name=recencoder .*splitmuxsink name=recsegments .*send-keyframe-requests=true/,
+      'an H.264 encode into the segments, keyframes at the splits',
+    );
+    t.equal(line.match(/decodebin/g)?.length, 1, 'nothing decoded twice');
 
-  const stand_in = `videotestsrc is-live=true pattern=ball num-buffers=${Math.round(FPS * SECONDS)} ! video/x-raw,width=320,height=240,framerate=${FPS}/1`;
-  // Nobody pulls from the appsink here: it must not wait for that at the end of the stream.
-  const runnable = line.replace('v4l2src device="/dev/video7"', stand_in).replace('appsink name=frames', 'appsink name=frames wait-on-eos=false');
-  execFileSync('/bin/sh', ['-c', `gst-launch-1.0 -e ${runnable}`], { timeout: 60_000, stdio: 'ignore' });
+    const stand_in = `videotestsrc is-live=true pattern=ball num-buffers=${Math.round(FPS * SECONDS)} ! video/x-raw,width=320,height=240,framerate=${FPS}/1`;
+    // Nobody pulls from the appsink here: it must not wait for that at the end of the stream.
+    const runnable = line
+      .replace('v4l2src device="/dev/video7"', stand_in)
+      .replace('appsink name=frames', 'appsink name=frames wait-on-eos=false');
+    execFileSync('/bin/sh', ['-c', `gst-launch-1.0 -e ${runnable}`], { timeout: 60_000, stdio: 'ignore' });
 
-  const segments = readdirSync(dir).filter((f) => f.endsWith('.mkv')).sort();
-  t.ok(segments.length >= 3, `segments of ${SEGMENT_S} s for ${SECONDS} s of frames: ${segments.join(', ')}`);
-  const frames = segments.map((f) => decodedFrames(join(dir, f)));
-  t.ok(frames.slice(0, -1).every((n) => Math.abs(n - SEGMENT_S * FPS) <= 2), `each full segment decodes from its first frame to its last: ${frames.join(', ')} frames (${SEGMENT_S * FPS} expected)`);
-  t.equal(frames.reduce((a, b) => a + b, 0), Math.round(FPS * SECONDS), 'every frame was recorded');
-});
+    const segments = readdirSync(dir)
+      .filter((f) => f.endsWith('.mkv'))
+      .sort();
+    t.ok(segments.length >= 3, `segments of ${SEGMENT_S} s for ${SECONDS} s of frames: ${segments.join(', ')}`);
+    const frames = segments.map((f) => decodedFrames(join(dir, f)));
+    t.ok(
+      frames.slice(0, -1).every((n) => Math.abs(n - SEGMENT_S * FPS) <= 2),
+      `each full segment decodes from its first frame to its last: ${frames.join(', ')} frames (${SEGMENT_S * FPS} expected)`,
+    );
+    t.equal(
+      frames.reduce((a, b) => a + b, 0),
+      Math.round(FPS * SECONDS),
+      'every frame was recorded',
+    );
+  },
+);

@@ -1,18 +1,36 @@
 // recycle frame pixels: see operators/recycle-frame-pixels.ts.
 import { lastValueFrom, of, toArray } from 'rxjs';
 import t from 'tap';
-import type { FrameTracks, StreamEnded, Tracks } from '../models/tracks.js';
+import type { FrameTracks, Tracks } from '../models/tracks.js';
 import { recycleFramePixels } from '../operators/recycle-frame-pixels.js';
 import { FrameBufferPool } from '../operators/sources/frame-buffer-pool.js';
-import { blankFrame, makeDetections } from './helpers/fixtures.js';
+import { blankFrame } from './helpers/fixtures.js';
 
 const item = (frameIndex: number, box: [number, number, number, number], ended: number[] = []): FrameTracks => ({
-  kind: 'frame', cameraId: 'cam', frameIndex, ptsMs: frameIndex * 100, width: 100, height: 100, detectionCount: 1, inferenceMs: 0, started: [],
+  kind: 'frame',
+  cameraId: 'cam',
+  frameIndex,
+  ptsMs: frameIndex * 100,
+  width: 100,
+  height: 100,
+  detectionCount: 1,
+  inferenceMs: 0,
+  started: [],
   active: [{ trackId: 1, classId: 0, className: 'person', score: 0.9, box, mask: null, age: frameIndex }],
-  ended: ended.map((trackId) => ({ trackId, classId: 0, className: 'person', firstFrame: 0, lastFrame: frameIndex, firstPtsMs: 0, lastPtsMs: frameIndex * 100, hits: 3, meanScore: 0.9 })),
+  ended: ended.map((trackId) => ({
+    trackId,
+    classId: 0,
+    className: 'person',
+    firstFrame: 0,
+    lastFrame: frameIndex,
+    firstPtsMs: 0,
+    lastPtsMs: frameIndex * 100,
+    hits: 3,
+    meanScore: 0.9,
+  })),
 });
 
-t.test('recycleFramePixels: the frame\'s buffer goes back to its pool and leaves the item', async (t) => {
+t.test("recycleFramePixels: the frame's buffer goes back to its pool and leaves the item", async (t) => {
   const pool = new FrameBufferPool(2);
   const pixels = new Uint8Array(4 * 4 * 3);
   pool.adopt(pixels);

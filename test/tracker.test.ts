@@ -13,7 +13,8 @@ function run(tracker: MemoryTracker, frames: Item[][], cameraId = 'cam'): FrameT
 const idAt = (tracks: FrameTracks, x: number) => tracks.active.find((a) => a.box[0] <= x && x <= a.box[2])?.trackId;
 
 t.test('two people crossing keep their ids', async (t) => {
-  const red = [1, 0, 0, 0], blue = [0, 1, 0, 0];
+  const red = [1, 0, 0, 0],
+    blue = [0, 1, 0, 0];
   const frames: Item[][] = [];
   for (let i = 0; i < 40; i++) {
     frames.push([
@@ -22,12 +23,17 @@ t.test('two people crossing keep their ids', async (t) => {
     ]);
   }
   const out = run(new MemoryTracker('cam', options), frames);
-  const redId = idAt(out[5], 90)!, blueId = idAt(out[5], 390)!;
+  const redId = idAt(out[5], 90)!,
+    blueId = idAt(out[5], 390)!;
   t.ok(redId && blueId && redId !== blueId, 'two confirmed tracks before the crossing');
   const last = out[39];
   t.equal(idAt(last, 20 + 10 * 39 + 20), redId, 'the red one, now on the right, keeps its id');
   t.equal(idAt(last, 420 - 10 * 39 + 20), blueId, 'the blue one, now on the left, keeps its id');
-  t.equal(out.reduce((n, f) => n + f.started.length, 0), 2, 'no new tracks were started');
+  t.equal(
+    out.reduce((n, f) => n + f.started.length, 0),
+    2,
+    'no new tracks were started',
+  );
 });
 
 t.test('an object occluded for 20 frames comes back with its old id', async (t) => {
@@ -42,7 +48,11 @@ t.test('an object occluded for 20 frames comes back with its old id', async (t) 
   t.ok(before, 'tracked before the occlusion');
   t.equal(out[20].active.length, 0, 'nothing published while occluded');
   t.equal(out[35].active[0]?.trackId, before, 'same id after 20 frames of occlusion');
-  t.equal(out.reduce((n, f) => n + f.ended.length, 0), 0, 'the track never ended');
+  t.equal(
+    out.reduce((n, f) => n + f.ended.length, 0),
+    0,
+    'the track never ended',
+  );
 });
 
 t.test('a lost track is re-identified by appearance after a jump (re-entry)', async (t) => {
@@ -68,8 +78,11 @@ t.test('a detection of another class does not steal a track', async (t) => {
 });
 
 t.test('two cameras never share state', async (t) => {
-  const a = new MemoryTracker('a', options), b = new MemoryTracker('b', options);
-  const frames: Item[][] = Array.from({ length: 5 }, () => [{ box: [10, 10, 50, 110] as [number, number, number, number] }]);
+  const a = new MemoryTracker('a', options),
+    b = new MemoryTracker('b', options);
+  const frames: Item[][] = Array.from({ length: 5 }, () => [
+    { box: [10, 10, 50, 110] as [number, number, number, number] },
+  ]);
   const outA = run(a, frames, 'a');
   const outB = run(b, frames, 'b');
   t.equal(outA[4].active[0].trackId, 1);
@@ -104,37 +117,79 @@ t.test('same input gives the same output', async (t) => {
   t.equal(a, b);
 });
 
-t.test('after an outage longer than maxLostSeconds every open track ends (lost-timeout), even if the person is still there', async (t) => {
-  const { MemoryTracker } = await import('../models/tracking/memory-tracker.js');
-  const { parseConfig } = await import('../config/load.js');
-  const { blankFrame, makeDetections } = await import('./helpers/fixtures.js');
-  const options = parseConfig({ cameras: [{ id: 'cam', source: 'x' }] }, 'test').tracker;
-  const tracker = new MemoryTracker('cam', options);
-  const person = (i: number) => makeDetections(blankFrame('cam', i), [{ box: [100 + i, 100, 140 + i, 200], score: 0.9 }]);
-  for (let i = 0; i < 5; i++) tracker.update(person(i));
-  const frameAfter = { ...blankFrame('cam', 405), ptsMs: 40_500 }; // 40 s later, the same person in the same place
-  const after = tracker.update(makeDetections(frameAfter, [{ box: [105, 100, 145, 200], score: 0.9 }]));
-  t.same(after.ended.map((e) => [e.trackId, e.endReason]), [[1, 'lost-timeout']], 'the old track ended');
-  t.same(after.active.map((a) => a.trackId), [], 'and was not revived (a new one starts after confirmHits)');
-});
-
-t.test('dropped frames: motion is stepped by media time, so a fast walker keeps its id across irregular gaps', async (t) => {
-  // 15 px per 100 ms frame, a 40 px wide box; frames processed irregularly (a live camera's
-  // newest-wins sampler): gaps of 1 to 4 intervals. Counting each gap as one interval, the
-  // prediction falls 30-45 px behind after a long gap and loses the overlap.
-  const processed = [0, 1, 2, 3, 4, 5, 8, 9, 13, 14, 15, 19, 20, 21, 24, 28, 29, 30, 34, 35];
-  const frameAt = (i: number, interval?: number) => ({ ...blankFrame('cam', i), ...(interval ? { frameIntervalMs: interval } : {}) });
-  const walk = (interval?: number) => {
+t.test(
+  'after an outage longer than maxLostSeconds every open track ends (lost-timeout), even if the person is still there',
+  async (t) => {
+    const { MemoryTracker } = await import('../models/tracking/memory-tracker.js');
+    const { parseConfig } = await import('../config/load.js');
+    const { blankFrame, makeDetections } = await import('./helpers/fixtures.js');
+    const options = parseConfig({ cameras: [{ id: 'cam', source: 'x' }] }, 'test').tracker;
     const tracker = new MemoryTracker('cam', options);
-    return processed.map((i) => tracker.update(makeDetections(frameAt(i, interval), [{ box: [50 + 15 * i, 100, 90 + 15 * i, 200] }])));
-  };
-  const ids = (out: FrameTracks[]) => new Set(out.flatMap((f) => f.active.map((a) => a.trackId)));
-  t.same([...ids(walk(100))], [1], 'one id from start to end with the declared 100 ms interval');
-  t.same([...ids(walk())], [1], 'and with the interval learnt from the smallest step');
-  const { KalmanBoxFilter } = await import('../models/tracking/kalman-box.js');
-  const a = new KalmanBoxFilter([0, 0, 10, 20]), b = new KalmanBoxFilter([0, 0, 10, 20]);
-  for (const k of [a, b]) { k.update([5, 0, 15, 20]); k.update([10, 0, 20, 20]); }
-  a.predict(3); b.predict(); b.predict(); b.predict();
-  t.same(Array.from(a.mean.slice(0, 4)).map((v) => v.toFixed(6)), Array.from(b.mean.slice(0, 4)).map((v) => v.toFixed(6)), 'predicting 3 intervals at once moves the box as 3 single steps do');
-  t.same(a.predictedBox(2).map((v) => v.toFixed(6)), (() => { const c = new KalmanBoxFilter([0, 0, 10, 20]); c.update([5, 0, 15, 20]); c.update([10, 0, 20, 20]); c.predict(3); c.predict(2); return c.box().map((v) => v.toFixed(6)); })(), 'predictedBox(steps) is the box predict(steps) gives');
-});
+    const person = (i: number) =>
+      makeDetections(blankFrame('cam', i), [{ box: [100 + i, 100, 140 + i, 200], score: 0.9 }]);
+    for (let i = 0; i < 5; i++) tracker.update(person(i));
+    const frameAfter = { ...blankFrame('cam', 405), ptsMs: 40_500 }; // 40 s later, the same person in the same place
+    const after = tracker.update(makeDetections(frameAfter, [{ box: [105, 100, 145, 200], score: 0.9 }]));
+    t.same(
+      after.ended.map((e) => [e.trackId, e.endReason]),
+      [[1, 'lost-timeout']],
+      'the old track ended',
+    );
+    t.same(
+      after.active.map((a) => a.trackId),
+      [],
+      'and was not revived (a new one starts after confirmHits)',
+    );
+  },
+);
+
+t.test(
+  'dropped frames: motion is stepped by media time, so a fast walker keeps its id across irregular gaps',
+  async (t) => {
+    // 15 px per 100 ms frame, a 40 px wide box; frames processed irregularly (a live camera's
+    // newest-wins sampler): gaps of 1 to 4 intervals. Counting each gap as one interval, the
+    // prediction falls 30-45 px behind after a long gap and loses the overlap.
+    const processed = [0, 1, 2, 3, 4, 5, 8, 9, 13, 14, 15, 19, 20, 21, 24, 28, 29, 30, 34, 35];
+    const frameAt = (i: number, interval?: number) => ({
+      ...blankFrame('cam', i),
+      ...(interval ? { frameIntervalMs: interval } : {}),
+    });
+    const walk = (interval?: number) => {
+      const tracker = new MemoryTracker('cam', options);
+      return processed.map((i) =>
+        tracker.update(makeDetections(frameAt(i, interval), [{ box: [50 + 15 * i, 100, 90 + 15 * i, 200] }])),
+      );
+    };
+    const ids = (out: FrameTracks[]) => new Set(out.flatMap((f) => f.active.map((a) => a.trackId)));
+    t.same([...ids(walk(100))], [1], 'one id from start to end with the declared 100 ms interval');
+    t.same([...ids(walk())], [1], 'and with the interval learnt from the smallest step');
+    const { KalmanBoxFilter } = await import('../models/tracking/kalman-box.js');
+    const a = new KalmanBoxFilter([0, 0, 10, 20]),
+      b = new KalmanBoxFilter([0, 0, 10, 20]);
+    for (const k of [a, b]) {
+      k.update([5, 0, 15, 20]);
+      k.update([10, 0, 20, 20]);
+    }
+    a.predict(3);
+    b.predict();
+    b.predict();
+    b.predict();
+    t.same(
+      Array.from(a.mean.slice(0, 4)).map((v) => v.toFixed(6)),
+      Array.from(b.mean.slice(0, 4)).map((v) => v.toFixed(6)),
+      'predicting 3 intervals at once moves the box as 3 single steps do',
+    );
+    t.same(
+      a.predictedBox(2).map((v) => v.toFixed(6)),
+      (() => {
+        const c = new KalmanBoxFilter([0, 0, 10, 20]);
+        c.update([5, 0, 15, 20]);
+        c.update([10, 0, 20, 20]);
+        c.predict(3);
+        c.predict(2);
+        return c.box().map((v) => v.toFixed(6));
+      })(),
+      'predictedBox(steps) is the box predict(steps) gives',
+    );
+  },
+);

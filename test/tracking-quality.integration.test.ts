@@ -20,16 +20,22 @@ const skip = !(haveInputs && existsSync(GT)) && 'vtest.avi, model or PETS ground
 t.test('real pipeline on a PETS09-S2L1 stretch with occlusions keeps identities', { skip }, async (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'edgevis-pets-'));
   t.teardown(() => rmSync(dir, { recursive: true, force: true }));
-  const config = parseConfig({
-    cameras: [{ id: 'pets', source: VTEST, maxFrames: 200 }],
-    model: { path: MODEL, executionProviders: ['cpu'], classes: ['person'] },
-    publish: { websocket: { enabled: false }, mqtt: { enabled: false } },
-  }, 'test');
+  const config = parseConfig(
+    {
+      cameras: [{ id: 'pets', source: VTEST, maxFrames: 200 }],
+      model: { path: MODEL, executionProviders: ['cpu'], classes: ['person'] },
+      publish: { websocket: { enabled: false }, mqtt: { enabled: false } },
+    },
+    'test',
+  );
   const metrics = await replayRecording(config, { logger: quietLogger, outDir: dir, results: true });
   t.equal(metrics.frames, 200);
   const { combined } = evaluateFiles(GT, dir, { first: 1, last: 200 });
   t.ok(combined.clear.idsw <= 25, `ID switches ${combined.clear.idsw} ≤ 25 over 200 frames`);
   t.ok(combined.identity.IDF1 >= 0.55, `IDF1 ${combined.identity.IDF1.toFixed(3)} ≥ 0.55`);
   t.ok(combined.hota.AssA >= 0.35, `AssA ${combined.hota.AssA.toFixed(3)} ≥ 0.35`);
-  t.ok(combined.predIds <= 2 * combined.gtIds, `${combined.predIds} track ids for ${combined.gtIds} people: no id churn`);
+  t.ok(
+    combined.predIds <= 2 * combined.gtIds,
+    `${combined.predIds} track ids for ${combined.gtIds} people: no id churn`,
+  );
 });

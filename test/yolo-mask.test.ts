@@ -7,7 +7,11 @@ import { assembleMask } from '../models/yolo-mask.js';
 // left half and -1 on the right half of the input.
 function protos() {
   const data = new Float32Array(2 * 256);
-  for (let y = 0; y < 16; y++) for (let x = 0; x < 16; x++) { data[y * 16 + x] = 1; data[256 + y * 16 + x] = x < 8 ? 1 : -1; }
+  for (let y = 0; y < 16; y++)
+    for (let x = 0; x < 16; x++) {
+      data[y * 16 + x] = 1;
+      data[256 + y * 16 + x] = x < 8 ? 1 : -1;
+    }
   return { data, count: 2, height: 16, width: 16 };
 }
 
@@ -22,11 +26,14 @@ t.test('mask follows the prototypes through the letterbox: left half of the fram
   const lb = computeLetterbox(128, 64, 64, 64);
   // Input x < 32 <=> frame x < 64. Coefficient 2 on proto 1 makes logits 1+2=3 (left) / 1-2=-1 (right).
   const m = assembleMask([1, 2], protos(), [0, 0, 128, 64], lb);
-  let leftOn = 0, rightOn = 0;
-  for (let y = 0; y < m.height; y++) for (let x = 0; x < m.width; x++) {
-    if (!m.data[y * m.width + x]) continue;
-    if (x < 60) leftOn++; else if (x >= 68) rightOn++;
-  }
+  let leftOn = 0,
+    rightOn = 0;
+  for (let y = 0; y < m.height; y++)
+    for (let x = 0; x < m.width; x++) {
+      if (!m.data[y * m.width + x]) continue;
+      if (x < 60) leftOn++;
+      else if (x >= 68) rightOn++;
+    }
   t.equal(leftOn, 60 * 64, 'left part fully on');
   t.equal(rightOn, 0, 'right part off');
 });

@@ -7,7 +7,10 @@ import { decode as decodePng, encode as encodePng } from 'fast-png';
 export function davisPalette(size = 256): [number, number, number][] {
   const palette: [number, number, number][] = [];
   for (let i = 0; i < size; i++) {
-    let r = 0, g = 0, b = 0, c = i;
+    let r = 0,
+      g = 0,
+      b = 0,
+      c = i;
     for (let j = 0; j < 8; j++) {
       r |= ((c >> 0) & 1) << (7 - j);
       g |= ((c >> 1) & 1) << (7 - j);
@@ -28,7 +31,8 @@ const PALETTE = davisPalette();
  */
 export function encodeIndexedPng(labels: ArrayLike<number>, width: number, height: number): Uint8Array {
   let data: Uint8Array;
-  if (labels instanceof Uint8Array && labels.length === width * height) data = labels; // already 8-bit: no copy, no check
+  if (labels instanceof Uint8Array && labels.length === width * height)
+    data = labels; // already 8-bit: no copy, no check
   else {
     data = new Uint8Array(width * height);
     for (let k = 0; k < data.length; k++) {
@@ -44,15 +48,20 @@ export function encodeIndexedPng(labels: ArrayLike<number>, width: number, heigh
  * PNGs their grey values (DAVIS 2016 uses 0 / 255); colour PNGs are rejected.
  * @throws Error naming `source` when the PNG is not a single-channel label image
  */
-export function decodeLabelPng(bytes: Uint8Array, source: string): { width: number; height: number; labels: Uint8Array } {
-  let png;
+export function decodeLabelPng(
+  bytes: Uint8Array,
+  source: string,
+): { width: number; height: number; labels: Uint8Array } {
+  let png: ReturnType<typeof decodePng>;
   try {
     png = decodePng(bytes);
   } catch (err) {
     throw new Error(`${source}: not a PNG (${(err as Error).message})`);
   }
   if (png.channels !== 1 || png.depth !== 8) {
-    throw new Error(`${source}: expected an 8-bit indexed or grey mask PNG, got ${png.channels} channel(s) at ${png.depth} bits`);
+    throw new Error(
+      `${source}: expected an 8-bit indexed or grey mask PNG, got ${png.channels} channel(s) at ${png.depth} bits`,
+    );
   }
   return { width: png.width, height: png.height, labels: Uint8Array.from(png.data as Uint8Array) };
 }

@@ -13,13 +13,19 @@ export interface PaintedInstance {
  * instance wins (painted last); ties go to the lower label, so the result is deterministic.
  * @throws Error when a mask's size differs from width × height
  */
-export function paintLabelMap(instances: readonly PaintedInstance[], width: number, height: number): Uint8Array | Uint16Array {
+export function paintLabelMap(
+  instances: readonly PaintedInstance[],
+  width: number,
+  height: number,
+): Uint8Array | Uint16Array {
   const maxLabel = instances.reduce((m, i) => Math.max(m, i.label), 0);
   const map = maxLabel > 255 ? new Uint16Array(width * height) : new Uint8Array(width * height);
   const order = [...instances].sort((a, b) => a.score - b.score || b.label - a.label);
   for (const inst of order) {
     if (inst.rle.size[0] !== height || inst.rle.size[1] !== width) {
-      throw new Error(`mask of label ${inst.label} is ${inst.rle.size[1]}x${inst.rle.size[0]}, frame is ${width}x${height}`);
+      throw new Error(
+        `mask of label ${inst.label} is ${inst.rle.size[1]}x${inst.rle.size[0]}, frame is ${width}x${height}`,
+      );
     }
     paintRle(inst.rle, map, inst.label); // only the mask's pixels are visited
   }
@@ -40,10 +46,17 @@ export function labelRunLengths(map: ArrayLike<number>, width: number, height: n
     for (let y = 0; y < height; y++, pos++) {
       const label = map[y * width + x];
       if (label === previous) continue;
-      if (previous !== 0) { runs.get(previous)!.push(pos - runStart.get(previous)!); runStart.set(previous, pos); } // its 1s end
+      if (previous !== 0) {
+        runs.get(previous)!.push(pos - runStart.get(previous)!);
+        runStart.set(previous, pos);
+      } // its 1s end
       if (label !== 0) {
         let r = runs.get(label);
-        if (!r) { r = []; runs.set(label, r); runStart.set(label, 0); }
+        if (!r) {
+          r = [];
+          runs.set(label, r);
+          runStart.set(label, 0);
+        }
         r.push(pos - runStart.get(label)!); // its 0s end
         runStart.set(label, pos);
       }

@@ -33,10 +33,22 @@ export function parseMotChallenge(text: string, source: string): MotRow[] {
     if (!trimmed) return;
     const cols = trimmed.split(/[,\s]+/).map(Number);
     if (cols.length < 7 || cols.slice(0, 7).some((v) => !Number.isFinite(v))) {
-      throw new Error(`${source}:${n + 1}: not a MOTChallenge row (need frame,id,left,top,width,height,conf[,...]): '${trimmed.slice(0, 80)}'`);
+      throw new Error(
+        `${source}:${n + 1}: not a MOTChallenge row (need frame,id,left,top,width,height,conf[,...]): '${trimmed.slice(0, 80)}'`,
+      );
     }
-    if (!Number.isInteger(cols[0]) || cols[0] < 1) throw new Error(`${source}:${n + 1}: frame must be a 1-based integer, got ${cols[0]}`);
-    rows.push({ frame: cols[0], id: cols[1], left: cols[2], top: cols[3], width: cols[4], height: cols[5], conf: cols[6], classId: cols.length > 7 && Number.isFinite(cols[7]) ? cols[7] : -1 });
+    if (!Number.isInteger(cols[0]) || cols[0] < 1)
+      throw new Error(`${source}:${n + 1}: frame must be a 1-based integer, got ${cols[0]}`);
+    rows.push({
+      frame: cols[0],
+      id: cols[1],
+      left: cols[2],
+      top: cols[3],
+      width: cols[4],
+      height: cols[5],
+      conf: cols[6],
+      classId: cols.length > 7 && Number.isFinite(cols[7]) ? cols[7] : -1,
+    });
   });
   return rows;
 }
@@ -51,7 +63,8 @@ export function rowsByFrame<T extends { frame: number }>(rows: readonly T[]): Ma
   const byFrame = new Map<number, T[]>();
   for (const r of rows) {
     const list = byFrame.get(r.frame);
-    if (list) list.push(r); else byFrame.set(r.frame, [r]);
+    if (list) list.push(r);
+    else byFrame.set(r.frame, [r]);
   }
   return byFrame;
 }

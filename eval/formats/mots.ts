@@ -22,7 +22,9 @@ export function parseMots(text: string, source: string): MotsRow[] {
     const cols = trimmed.split(' ');
     const nums = cols.slice(0, 5).map(Number);
     if (cols.length !== 6 || nums.some((v) => !Number.isInteger(v))) {
-      throw new Error(`${source}:${n + 1}: not a MOTS row (need 'frame id class_id img_h img_w rle'): '${trimmed.slice(0, 80)}'`);
+      throw new Error(
+        `${source}:${n + 1}: not a MOTS row (need 'frame id class_id img_h img_w rle'): '${trimmed.slice(0, 80)}'`,
+      );
     }
     rows.push({ frame: nums[0], id: nums[1], classId: nums[2], rle: { size: [nums[3], nums[4]], counts: cols[5] } });
   });

@@ -8,7 +8,10 @@ import { ResultFiles } from './result-files.js';
 /** Messages to the writer: a snapshot's JSON, or the end. */
 export type ResultWriterRequest = { readonly kind: 'frame'; readonly json: string } | { readonly kind: 'close' };
 /** Messages from the writer. */
-export type ResultWriterEvent = { readonly kind: 'warn'; readonly message: string } | { readonly kind: 'closed' } | { readonly kind: 'failed'; readonly message: string };
+export type ResultWriterEvent =
+  | { readonly kind: 'warn'; readonly message: string }
+  | { readonly kind: 'closed' }
+  | { readonly kind: 'failed'; readonly message: string };
 
 const post = (e: ResultWriterEvent) => parentPort!.postMessage(e);
 let files: ResultFiles | null = null;
@@ -20,7 +23,10 @@ try {
 parentPort!.on('message', (request: ResultWriterRequest) => {
   try {
     if (request.kind === 'frame') files?.writeFrame(JSON.parse(request.json) as TracksMessage);
-    else { files?.close(); post({ kind: 'closed' }); }
+    else {
+      files?.close();
+      post({ kind: 'closed' });
+    }
   } catch (err) {
     files = null; // stop writing; the replay reports it
     post({ kind: 'failed', message: (err as Error).message });

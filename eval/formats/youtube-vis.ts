@@ -23,11 +23,23 @@ export function parseYtvisResults(text: string, source: string): YtvisResult[] {
   } catch (err) {
     throw new Error(`${source}: not JSON (${(err as Error).message})`);
   }
-  if (!Array.isArray(data)) throw new Error(`${source}: a YouTube-VIS results file is a JSON array of {video_id, category_id, segmentations, score}`);
+  if (!Array.isArray(data))
+    throw new Error(
+      `${source}: a YouTube-VIS results file is a JSON array of {video_id, category_id, segmentations, score}`,
+    );
   data.forEach((r: Partial<YtvisResult>, i) => {
-    const ok = typeof r === 'object' && r !== null && Number.isInteger(r.video_id) && Number.isInteger(r.category_id) && typeof r.score === 'number'
-      && Array.isArray(r.segmentations) && r.segmentations.every((s) => s === null || (Array.isArray(s.size) && typeof s.counts === 'string'));
-    if (!ok) throw new Error(`${source}: result ${i} lacks video_id, category_id, score or per-frame segmentations (RLE or null)`);
+    const ok =
+      typeof r === 'object' &&
+      r !== null &&
+      Number.isInteger(r.video_id) &&
+      Number.isInteger(r.category_id) &&
+      typeof r.score === 'number' &&
+      Array.isArray(r.segmentations) &&
+      r.segmentations.every((s) => s === null || (Array.isArray(s.size) && typeof s.counts === 'string'));
+    if (!ok)
+      throw new Error(
+        `${source}: result ${i} lacks video_id, category_id, score or per-frame segmentations (RLE or null)`,
+      );
   });
   return data as YtvisResult[];
 }

@@ -52,7 +52,9 @@ export class SnapshotSelector {
   }
 
   /** Tracks with a kept frame. */
-  get size(): number { return this.best.size; }
+  get size(): number {
+    return this.best.size;
+  }
 
   private consider(t: TrackObservation, frame: Frame): void {
     const [x1, y1, x2, y2] = t.box;
@@ -62,10 +64,19 @@ export class SnapshotSelector {
     if (kept && (quality < kept.quality * MIN_GAIN || frame.ptsMs - kept.at < MIN_INTERVAL_MS)) return;
     if (!kept && this.best.size >= MAX_KEPT) return;
     this.best.set(t.trackId, {
-      quality, at: frame.ptsMs,
+      quality,
+      at: frame.ptsMs,
       snapshot: {
-        cameraId: frame.cameraId, trackId: t.trackId, className: t.className, score: t.score, box: [x1, y1, x2, y2],
-        frameIndex: frame.frameIndex, ptsMs: frame.ptsMs, width: frame.width, height: frame.height, rgb: frame.rgb.slice(),
+        cameraId: frame.cameraId,
+        trackId: t.trackId,
+        className: t.className,
+        score: t.score,
+        box: [x1, y1, x2, y2],
+        frameIndex: frame.frameIndex,
+        ptsMs: frame.ptsMs,
+        width: frame.width,
+        height: frame.height,
+        rgb: frame.rgb.slice(),
       },
     });
   }

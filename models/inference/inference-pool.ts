@@ -30,8 +30,12 @@ export class InferencePool implements InferenceDispatch {
    * @param streams worker threads for CPU models (≥ 1), started with the first load
    * @param onRestart told when a stream's worker exited on its own and was replaced (see InferenceQueue)
    */
-  constructor(readonly streams: number, private readonly onRestart?: (stream: number, restart: WorkerRestart) => void) {
-    if (!Number.isInteger(streams) || streams < 1) throw new Error(`inference streams must be a positive integer, got ${streams}`);
+  constructor(
+    readonly streams: number,
+    private readonly onRestart?: (stream: number, restart: WorkerRestart) => void,
+  ) {
+    if (!Number.isInteger(streams) || streams < 1)
+      throw new Error(`inference streams must be a positive integer, got ${streams}`);
     this.queues = [this.startStream(0)];
   }
 
@@ -43,7 +47,9 @@ export class InferencePool implements InferenceDispatch {
       case 'dispose': {
         const local = this.handles.get(request.model) ?? [];
         this.handles.delete(request.model);
-        await Promise.all(local.map((h, s) => (h === undefined ? undefined : this.queues[s].call({ kind: 'dispose', model: h }))));
+        await Promise.all(
+          local.map((h, s) => (h === undefined ? undefined : this.queues[s].call({ kind: 'dispose', model: h }))),
+        );
         return null as T;
       }
       case 'infer-segmenter':
@@ -53,7 +59,9 @@ export class InferencePool implements InferenceDispatch {
         // The least busy stream holding the model; a stream that gave up on its worker only when no other holds it.
         let best = -1;
         const rank = (s: number) => (this.queues[s].usable ? 0 : Infinity) + this.queues[s].depth;
-        local.forEach((h, s) => { if (h !== undefined && (best < 0 || rank(s) < rank(best))) best = s; });
+        local.forEach((h, s) => {
+          if (h !== undefined && (best < 0 || rank(s) < rank(best))) best = s;
+        });
         return this.queues[best].call<T>({ ...request, model: local[best]! }, transfer, priority);
       }
       case 'exit':
@@ -64,20 +72,28 @@ export class InferencePool implements InferenceDispatch {
   }
 
   /** Loads into the first stream; a CPU model is then loaded into every other stream too. */
-  private async load(request: Extract<InferenceRequest, { kind: 'load-segmenter' | 'load-embedder' }>): Promise<LoadedModelInfo> {
+  private async load(
+    request: Extract<InferenceRequest, { kind: 'load-segmenter' | 'load-embedder' }>,
+  ): Promise<LoadedModelInfo> {
     const first = await this.queues[0].call<LoadedModelInfo>(request);
     const local: (number | undefined)[] = [first.model];
     if (first.executionProvider === ('cpu' satisfies ExecutionProvider) && this.streams > 1) {
       // Only the provider that loaded is tried again: the others already failed in the first stream.
-      const onCpu: typeof request = request.kind === 'load-segmenter'
-        ? { ...request, options: { ...request.options, executionProviders: ['cpu'] } }
-        : { ...request, providers: ['cpu'] };
+      const onCpu: typeof request =
+        request.kind === 'load-segmenter'
+          ? { ...request, options: { ...request.options, executionProviders: ['cpu'] } }
+          : { ...request, providers: ['cpu'] };
       while (this.queues.length < this.streams) this.queues.push(this.startStream(this.queues.length));
       const others = await Promise.allSettled(this.queues.slice(1).map((q) => q.call<LoadedModelInfo>(onCpu)));
       const failed = others.find((o): o is PromiseRejectedResult => o.status === 'rejected');
-      if (failed) { // nothing half-loaded stays behind
+      if (failed) {
+        // nothing half-loaded stays behind
         const loaded = [first.model, ...others.map((o) => (o.status === 'fulfilled' ? o.value.model : undefined))];
-        await Promise.all(loaded.map((h, s) => (h === undefined ? undefined : this.queues[s].call({ kind: 'dispose', model: h }).catch(() => undefined))));
+        await Promise.all(
+          loaded.map((h, s) =>
+            h === undefined ? undefined : this.queues[s].call({ kind: 'dispose', model: h }).catch(() => undefined),
+          ),
+        );
         throw failed.reason;
       }
       for (const o of others) local.push((o as PromiseFulfilledResult<LoadedModelInfo>).value.model);

@@ -10,12 +10,35 @@ import type { YoloSegmenterOptions, YoloSegModelInfo } from '../yolo-segmenter.j
 
 export type InferenceRequest =
   /** Loads a model under handle `model` (given by the queue, so a replacement worker can load it under the same one). */
-  | { readonly kind: 'load-segmenter'; readonly path: string; readonly options: YoloSegmenterOptions; readonly model?: number }
-  | { readonly kind: 'load-embedder'; readonly path: string; readonly providers: readonly ExecutionProvider[]; readonly intraOpThreads: number; readonly model?: number }
+  | {
+      readonly kind: 'load-segmenter';
+      readonly path: string;
+      readonly options: YoloSegmenterOptions;
+      readonly model?: number;
+    }
+  | {
+      readonly kind: 'load-embedder';
+      readonly path: string;
+      readonly providers: readonly ExecutionProvider[];
+      readonly intraOpThreads: number;
+      readonly model?: number;
+    }
   /** Run a segmenter on a letterboxed input (3 × H × W floats), writing its raw outputs into `head` and `protos`; all three come back (and are reused). */
-  | { readonly kind: 'infer-segmenter'; readonly model: number; readonly tensor: Float32Array; readonly head: Float32Array; readonly protos: Float32Array }
+  | {
+      readonly kind: 'infer-segmenter';
+      readonly model: number;
+      readonly tensor: Float32Array;
+      readonly head: Float32Array;
+      readonly protos: Float32Array;
+    }
   /** Run an embedder on `count` prepared crops in `tensor`, writing the raw features into `features` (≥ count × dim); both come back (and are reused). */
-  | { readonly kind: 'infer-embedder'; readonly model: number; readonly tensor: Float32Array; readonly count: number; readonly features: Float32Array }
+  | {
+      readonly kind: 'infer-embedder';
+      readonly model: number;
+      readonly tensor: Float32Array;
+      readonly count: number;
+      readonly features: Float32Array;
+    }
   | { readonly kind: 'dispose'; readonly model: number }
   /** The queue closes: after the jobs before it, the worker releases its sessions and ends its thread (no answer). */
   | { readonly kind: 'close' }
@@ -31,7 +54,11 @@ export interface LoadedModelInfo {
 }
 
 export type SegmenterLoaded = LoadedModelInfo & { readonly info: YoloSegModelInfo };
-export type EmbedderLoaded = LoadedModelInfo & { readonly dim: number; readonly inputWidth: number; readonly inputHeight: number };
+export type EmbedderLoaded = LoadedModelInfo & {
+  readonly dim: number;
+  readonly inputWidth: number;
+  readonly inputHeight: number;
+};
 
 /** A segmenter's raw outputs (decoded on the main thread), with the input tensor handed back. */
 export interface RawSegmentationPayload {

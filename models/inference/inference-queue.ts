@@ -18,11 +18,23 @@ export class InferenceWorkerLostError extends Error {
 }
 
 /** What a restart reports: the old worker's exit code, the jobs it took with it, the models loaded again. */
-export interface WorkerRestart { readonly exitCode: number; readonly reason: string; readonly lostJobs: number; readonly models: number; readonly restartsInWindow: number }
+export interface WorkerRestart {
+  readonly exitCode: number;
+  readonly reason: string;
+  readonly lostJobs: number;
+  readonly models: number;
+  readonly restartsInWindow: number;
+}
 
 type LoadRequest = Extract<InferenceRequest, { kind: 'load-segmenter' | 'load-embedder' }>;
-const isLoad = (request: InferenceRequest): request is LoadRequest => request.kind === 'load-segmenter' || request.kind === 'load-embedder';
-interface Job { readonly id: number; readonly priority: number; readonly request: InferenceRequest; readonly transfer: readonly ArrayBuffer[] }
+const isLoad = (request: InferenceRequest): request is LoadRequest =>
+  request.kind === 'load-segmenter' || request.kind === 'load-embedder';
+interface Job {
+  readonly id: number;
+  readonly priority: number;
+  readonly request: InferenceRequest;
+  readonly transfer: readonly ArrayBuffer[];
+}
 
 /**
  * One inference queue per device: a worker thread that owns the ONNX Runtime sessions and runs
@@ -64,7 +76,10 @@ export class InferenceQueue {
   /** While closing: told when a job inside the worker answered. */
   private readonly drained = new Map<number, () => void>();
 
-  private constructor(private readonly spawn: () => Worker, private readonly onRestart?: (restart: WorkerRestart) => void) {
+  private constructor(
+    private readonly spawn: () => Worker,
+    private readonly onRestart?: (restart: WorkerRestart) => void,
+  ) {
     this.worker = this.attach(spawn());
   }
 
@@ -78,10 +93,14 @@ export class InferenceQueue {
   }
 
   /** Jobs sent and not answered yet. */
-  get depth(): number { return this.pending.size; }
+  get depth(): number {
+    return this.pending.size;
+  }
 
   /** False once the queue is closed or gave up on its worker: every job would reject. */
-  get usable(): boolean { return !this.closed && !this.givenUp; }
+  get usable(): boolean {
+    return !this.closed && !this.givenUp;
+  }
 
   /**
    * Sends a job; its buffers in `transfer` move to the worker (unusable here until the answer
@@ -113,18 +132,36 @@ export class InferenceQueue {
     this.closing ??= (async () => {
       this.closed = true;
       const closedError = new Error('the inference queue was closed');
-      if (this.workerExited) { this.failAll(closedError); return; } // gave up on it: nothing runs
-      for (const job of this.waiting) { this.pending.get(job.id)?.reject(closedError); this.pending.delete(job.id); }
+      if (this.workerExited) {
+        this.failAll(closedError);
+        return;
+      } // gave up on it: nothing runs
+      for (const job of this.waiting) {
+        this.pending.get(job.id)?.reject(closedError);
+        this.pending.delete(job.id);
+      }
       this.waiting.length = 0;
       const worker = this.worker;
-      const exited = new Promise<void>((resolve) => { worker.once('exit', () => resolve()); });
-      const within = (p: Promise<unknown>, ms: number) => Promise.race([p.then(() => true), new Promise<false>((r) => setTimeout(() => r(false), ms).unref())]);
+      const exited = new Promise<void>((resolve) => {
+        worker.once('exit', () => resolve());
+      });
+      const within = (p: Promise<unknown>, ms: number) =>
+        Promise.race([p.then(() => true), new Promise<false>((r) => setTimeout(() => r(false), ms).unref())]);
       // The jobs inside the worker run to their end (native code cannot be interrupted anyway).
-      const inside = [...this.posted].map((id) => new Promise<void>((resolve) => { this.drained.set(id, resolve); }));
+      const inside = [...this.posted].map(
+        (id) =>
+          new Promise<void>((resolve) => {
+            this.drained.set(id, resolve);
+          }),
+      );
       await within(Promise.all(inside), drainMs);
       this.failAll(closedError);
       worker.ref();
-      try { worker.postMessage({ id: 0, request: { kind: 'close' } }); } catch { /* already gone */ }
+      try {
+        worker.postMessage({ id: 0, request: { kind: 'close' } });
+      } catch {
+        /* already gone */
+      }
       if (!(await within(exited, drainMs))) await worker.terminate();
     })();
     return this.closing;
@@ -138,7 +175,9 @@ export class InferenceQueue {
       const at = this.waiting.findIndex((w) => w.priority > job.priority);
       this.waiting.splice(at < 0 ? this.waiting.length : at, 0, job);
       if (post) this.postNext();
-    }).finally(() => { if (this.pending.size === 0) this.worker.unref(); });
+    }).finally(() => {
+      if (this.pending.size === 0) this.worker.unref();
+    });
   }
 
   private attach(worker: Worker): Worker {
@@ -153,7 +192,9 @@ export class InferenceQueue {
       if (response.ok) job.resolve(response.result);
       else job.reject(reviveError(response.error));
     });
-    worker.on('error', (err) => { if (worker === this.worker) this.lastWorkerError = err; }); // 'exit' follows
+    worker.on('error', (err) => {
+      if (worker === this.worker) this.lastWorkerError = err;
+    }); // 'exit' follows
     worker.on('exit', (code) => {
       if (worker !== this.worker) return;
       this.workerExited = true;
@@ -177,16 +218,23 @@ export class InferenceQueue {
 
   /** The worker exited on its own: reject what it held, then start a new one with the same models (or give up). */
   private replace(exitCode: number): void {
-    const reason = this.lastWorkerError ? `${this.lastWorkerError.name}: ${this.lastWorkerError.message}` : `exit code ${exitCode}`;
+    const reason = this.lastWorkerError
+      ? `${this.lastWorkerError.name}: ${this.lastWorkerError.message}`
+      : `exit code ${exitCode}`;
     this.lastWorkerError = null;
     const lost = new InferenceWorkerLostError(`the inference worker exited (${reason}) while running this job`);
     const lostJobs = this.posted.size;
-    for (const id of this.posted) { this.pending.get(id)?.reject(lost); this.pending.delete(id); }
+    for (const id of this.posted) {
+      this.pending.get(id)?.reject(lost);
+      this.pending.delete(id);
+    }
     this.posted.clear();
     const now = Date.now();
     while (this.restarts.length > 0 && now - this.restarts[0] > RESTART_WINDOW_MS) this.restarts.shift();
     if (this.restarts.length >= MAX_RESTARTS) {
-      this.givenUp = new Error(`the inference worker exited ${MAX_RESTARTS + 1} times within ${RESTART_WINDOW_MS / 1000} s (last: ${reason}); it is not started again`);
+      this.givenUp = new Error(
+        `the inference worker exited ${MAX_RESTARTS + 1} times within ${RESTART_WINDOW_MS / 1000} s (last: ${reason}); it is not started again`,
+      );
       this.failAll(this.givenUp);
       return;
     }
@@ -195,7 +243,12 @@ export class InferenceQueue {
     this.worker = this.attach(this.spawn());
     // The models first, under their handles, before any waiting job. A model that no longer loads
     // leaves its jobs to fail in the worker ("not loaded"), naming it.
-    const reloads: Job[] = [...this.models.values()].map((request) => ({ id: this.nextId++, priority: -Infinity, request, transfer: [] }));
+    const reloads: Job[] = [...this.models.values()].map((request) => ({
+      id: this.nextId++,
+      priority: -Infinity,
+      request,
+      transfer: [],
+    }));
     for (const job of reloads) this.enqueue(job, false).catch(() => undefined);
     this.postNext(); // all the loads are ahead of the waiting jobs before any is sent
     this.onRestart?.({ exitCode, reason, lostJobs, models: reloads.length, restartsInWindow: this.restarts.length });

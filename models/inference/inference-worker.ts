@@ -4,7 +4,13 @@
 import { parentPort } from 'node:worker_threads';
 import { OsnetEmbedder } from '../osnet-embedder.js';
 import { YoloSegmenter } from '../yolo-segmenter.js';
-import { buffersOf, type InferenceRequest, type InferenceResponse, type RawEmbeddingsPayload, type RawSegmentationPayload } from './inference-protocol.js';
+import {
+  buffersOf,
+  type InferenceRequest,
+  type InferenceResponse,
+  type RawEmbeddingsPayload,
+  type RawSegmentationPayload,
+} from './inference-protocol.js';
 
 const models = new Map<number, YoloSegmenter | OsnetEmbedder>();
 
@@ -27,13 +33,26 @@ async function run(request: InferenceRequest): Promise<{ result: unknown; transf
       const model = handleOf(request);
       const { segmenter, fallbacks } = await YoloSegmenter.load(request.path, request.options);
       models.set(model, segmenter);
-      return { result: { model, executionProvider: segmenter.executionProvider, fallbacks, info: segmenter.info }, transfer: [] };
+      return {
+        result: { model, executionProvider: segmenter.executionProvider, fallbacks, info: segmenter.info },
+        transfer: [],
+      };
     }
     case 'load-embedder': {
       const model = handleOf(request);
       const { embedder, fallbacks } = await OsnetEmbedder.load(request.path, request.providers, request.intraOpThreads);
       models.set(model, embedder);
-      return { result: { model, executionProvider: embedder.executionProvider, fallbacks, dim: embedder.dim, inputWidth: embedder.inputWidth, inputHeight: embedder.inputHeight }, transfer: [] };
+      return {
+        result: {
+          model,
+          executionProvider: embedder.executionProvider,
+          fallbacks,
+          dim: embedder.dim,
+          inputWidth: embedder.inputWidth,
+          inputHeight: embedder.inputHeight,
+        },
+        transfer: [],
+      };
     }
     case 'infer-segmenter': {
       const started = performance.now();
@@ -49,8 +68,10 @@ async function run(request: InferenceRequest): Promise<{ result: unknown; transf
       const result: RawEmbeddingsPayload = { tensor, features, inferenceMs: performance.now() - started };
       return { result, transfer: buffersOf(tensor, features) };
     }
+    // biome-ignore lint/suspicious/noFallthroughSwitchClause: process.exit never returns
     case 'exit':
       process.exit(request.code); // ends this thread only, with that code, as a crash would
+    // biome-ignore lint/suspicious/noFallthroughSwitchClause: process.exit never returns
     case 'close': {
       // After every job before it (jobs run in order): no model is running. Sessions are released, then the thread ends.
       for (const model of models.values()) await model.dispose();
@@ -70,13 +91,22 @@ let running: Promise<void> = Promise.resolve();
 
 parentPort!.on('message', (message: { id: number; request: InferenceRequest }) => {
   // Up to two jobs are here at once (see the queue); each answers with its id.
-  running = running.then(() => run(message.request)).then(({ result, transfer }) => {
-    try {
-      parentPort!.postMessage({ id: message.id, ok: true, result } satisfies InferenceResponse, transfer);
-    } catch {
-      parentPort!.postMessage({ id: message.id, ok: true, result } satisfies InferenceResponse); // a buffer that cannot move is copied
-    }
-  }, (err: Error & { code?: string }) => {
-    parentPort!.postMessage({ id: message.id, ok: false, error: { name: err.name, message: err.message, code: err.code } } satisfies InferenceResponse);
-  });
+  running = running
+    .then(() => run(message.request))
+    .then(
+      ({ result, transfer }) => {
+        try {
+          parentPort!.postMessage({ id: message.id, ok: true, result } satisfies InferenceResponse, transfer);
+        } catch {
+          parentPort!.postMessage({ id: message.id, ok: true, result } satisfies InferenceResponse); // a buffer that cannot move is copied
+        }
+      },
+      (err: Error & { code?: string }) => {
+        parentPort!.postMessage({
+          id: message.id,
+          ok: false,
+          error: { name: err.name, message: err.message, code: err.code },
+        } satisfies InferenceResponse);
+      },
+    );
 });

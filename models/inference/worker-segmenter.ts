@@ -4,7 +4,12 @@ import { computeLetterbox, letterboxToTensor } from '../letterbox.js';
 import type { ExecutionProvider } from '../onnx-session.js';
 import type { Segmenter } from '../segmenter.js';
 import { prototypesOf, YoloSegDecoder } from '../yolo-seg-decoder.js';
-import { rawOutputSizes, type RawOutputs, type YoloSegmenterOptions, type YoloSegModelInfo } from '../yolo-seg-model.js';
+import {
+  rawOutputSizes,
+  type RawOutputs,
+  type YoloSegmenterOptions,
+  type YoloSegModelInfo,
+} from '../yolo-seg-model.js';
 import { buffersOf, type RawSegmentationPayload, type SegmenterLoaded } from './inference-protocol.js';
 import type { InferenceDispatch } from './inference-pool.js';
 import { retryIfWorkerLost } from './inference-queue.js';
@@ -13,7 +18,9 @@ import { retryIfWorkerLost } from './inference-queue.js';
 const BUFFER_POOL = 4;
 
 /** One job's buffers: the letterboxed input and the raw outputs, moved to the worker and back. */
-interface JobBuffers extends RawOutputs { readonly tensor: Float32Array }
+interface JobBuffers extends RawOutputs {
+  readonly tensor: Float32Array;
+}
 
 /**
  * A YOLO-seg segmenter whose model runs in the inference worker. The worker only runs the
@@ -27,7 +34,13 @@ export class WorkerSegmenter implements Segmenter {
   private readonly decoder: YoloSegDecoder;
   private readonly pool: JobBuffers[] = [];
 
-  private constructor(private readonly queue: InferenceDispatch, private readonly model: number, readonly info: YoloSegModelInfo, readonly executionProvider: ExecutionProvider, options: YoloSegmenterOptions) {
+  private constructor(
+    private readonly queue: InferenceDispatch,
+    private readonly model: number,
+    readonly info: YoloSegModelInfo,
+    readonly executionProvider: ExecutionProvider,
+    options: YoloSegmenterOptions,
+  ) {
     this.decoder = new YoloSegDecoder(info, options);
   }
 
@@ -35,14 +48,29 @@ export class WorkerSegmenter implements Segmenter {
    * Loads a YOLO-seg model in the worker.
    * @throws ModelLoadError (rejects) when the file is missing, corrupt, or another kind of model
    */
-  static async load(queue: InferenceDispatch, path: string, options: YoloSegmenterOptions): Promise<{ segmenter: WorkerSegmenter; fallbacks: SegmenterLoaded['fallbacks'] }> {
-    const loaded = await retryIfWorkerLost(() => queue.call<SegmenterLoaded>({ kind: 'load-segmenter', path, options }));
-    return { segmenter: new WorkerSegmenter(queue, loaded.model, loaded.info, loaded.executionProvider, options), fallbacks: loaded.fallbacks };
+  static async load(
+    queue: InferenceDispatch,
+    path: string,
+    options: YoloSegmenterOptions,
+  ): Promise<{ segmenter: WorkerSegmenter; fallbacks: SegmenterLoaded['fallbacks'] }> {
+    const loaded = await retryIfWorkerLost(() =>
+      queue.call<SegmenterLoaded>({ kind: 'load-segmenter', path, options }),
+    );
+    return {
+      segmenter: new WorkerSegmenter(queue, loaded.model, loaded.info, loaded.executionProvider, options),
+      fallbacks: loaded.fallbacks,
+    };
   }
 
-  get classNames(): readonly string[] { return this.info.classNames; }
-  get inputWidth(): number { return this.info.inputWidth; }
-  get inputHeight(): number { return this.info.inputHeight; }
+  get classNames(): readonly string[] {
+    return this.info.classNames;
+  }
+  get inputWidth(): number {
+    return this.info.inputWidth;
+  }
+  get inputHeight(): number {
+    return this.info.inputHeight;
+  }
 
   /**
    * Segments a frame; `inferenceMs` counts letterboxing, the model's run in the worker and decoding
@@ -59,7 +87,10 @@ export class WorkerSegmenter implements Segmenter {
     const job = this.pool.pop() ?? this.newBuffers();
     letterboxToTensor(frame.rgb, lb, job.tensor);
     const prepareMs = performance.now() - prepareStart;
-    const raw = await this.queue.call<RawSegmentationPayload>({ kind: 'infer-segmenter', model: this.model, ...job }, buffersOf(job.tensor, job.head, job.protos));
+    const raw = await this.queue.call<RawSegmentationPayload>(
+      { kind: 'infer-segmenter', model: this.model, ...job },
+      buffersOf(job.tensor, job.head, job.protos),
+    );
     const decodeStart = performance.now();
     const detections = this.decoder.decode(frame, lb, raw.head, prototypesOf(this.info, raw.protos)); // keeps no reference to the buffers
     if (this.pool.length < BUFFER_POOL) this.pool.push({ tensor: raw.tensor, head: raw.head, protos: raw.protos });
@@ -68,8 +99,14 @@ export class WorkerSegmenter implements Segmenter {
 
   private newBuffers(): JobBuffers {
     const [head, protos] = rawOutputSizes(this.info);
-    return { tensor: new Float32Array(3 * this.info.inputWidth * this.info.inputHeight), head: new Float32Array(head), protos: new Float32Array(protos) };
+    return {
+      tensor: new Float32Array(3 * this.info.inputWidth * this.info.inputHeight),
+      head: new Float32Array(head),
+      protos: new Float32Array(protos),
+    };
   }
 
-  async dispose(): Promise<void> { await this.queue.call({ kind: 'dispose', model: this.model }).catch(() => undefined); }
+  async dispose(): Promise<void> {
+    await this.queue.call({ kind: 'dispose', model: this.model }).catch(() => undefined);
+  }
 }

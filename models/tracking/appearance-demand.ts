@@ -27,7 +27,14 @@ import type { Track } from './track.js';
  * @param gapScale nominal frame intervals between the last frame and the coming one (≥ 1)
  * @returns Uint8Array(N), 1 = embed, or null for all (`appearanceRefreshFrames` 0)
  */
-export function appearanceDemand(det: Detections, tracks: readonly Track[], predicted: readonly Box[], o: TrackerConfig, nextUpdate: number, gapScale = 1): Uint8Array | null {
+export function appearanceDemand(
+  det: Detections,
+  tracks: readonly Track[],
+  predicted: readonly Box[],
+  o: TrackerConfig,
+  nextUpdate: number,
+  gapScale = 1,
+): Uint8Array | null {
   if (o.appearanceRefreshFrames === 0) return null;
   const want = new Uint8Array(det.count);
   const due = (t: Track) => !t.memory || t.memory.empty || nextUpdate - t.memoryUpdatedAt >= o.appearanceRefreshFrames;
@@ -40,7 +47,8 @@ export function appearanceDemand(det: Detections, tracks: readonly Track[], pred
   // IoU of every (track, detection) pair; `overlapping`: an overlap candidate (class allowing);
   // `candidate`: any candidate, counting re-identification radii as if the detection had appearance.
   const iou = tracks.map((_, r) => Array.from({ length: det.count }, (_, d) => boxIoU(predicted[r], 0, det.boxes, d)));
-  const overlapping = (r: number, d: number) => iou[r][d] >= association.minIoU && !association.classMismatch(tracks[r], d);
+  const overlapping = (r: number, d: number) =>
+    iou[r][d] >= association.minIoU && !association.classMismatch(tracks[r], d);
   const candidate = (r: number, d: number) => association.isCandidate(tracks[r], d, predicted[r], iou[r][d], true);
   const overlapsOf = (r: number) => high.reduce((n, d) => n + (overlapping(r, d) ? 1 : 0), 0);
   const claimedBy = (d: number): number => {
@@ -51,14 +59,20 @@ export function appearanceDemand(det: Detections, tracks: readonly Track[], pred
       if (owner >= 0) return -1; // two overlap candidates
       owner = r;
     }
-    return owner >= 0 && tracks[owner].state === 'confirmed' && iou[owner][d] >= 0.6 && overlapsOf(owner) === 1 ? owner : -1;
+    return owner >= 0 && tracks[owner].state === 'confirmed' && iou[owner][d] >= 0.6 && overlapsOf(owner) === 1
+      ? owner
+      : -1;
   };
   for (let d = 0; d < det.count; d++) {
     if (det.scores[d] < o.lowScoreThreshold) continue; // never associated
     const remembers = det.scores[d] >= o.memoryMinScore && !occluded[d];
     const owner = claimedBy(d);
-    if (owner >= 0) { want[d] = remembers && due(tracks[owner]) ? 1 : 0; continue; }
-    let candidates = 0, anyDue = false;
+    if (owner >= 0) {
+      want[d] = remembers && due(tracks[owner]) ? 1 : 0;
+      continue;
+    }
+    let candidates = 0,
+      anyDue = false;
     for (let r = 0; r < tracks.length; r++) {
       if (!candidate(r, d)) continue;
       const t = tracks[r];

@@ -18,14 +18,19 @@ export class AppearanceMemory {
    * @param capacity prototypes kept
    * @param momentum EMA momentum in [0, 1): ema ← m·ema + (1−m)·e
    */
-  constructor(readonly dim: number, readonly capacity: number, readonly momentum: number) {
+  constructor(
+    readonly dim: number,
+    readonly capacity: number,
+    readonly momentum: number,
+  ) {
     this.ema = new Float32Array(dim);
     this.prototypes = new Float32Array(dim * capacity);
   }
 
   /** Whether anything was memorised yet. */
-  get empty(): boolean { return !this.hasEma; }
-
+  get empty(): boolean {
+    return !this.hasEma;
+  }
 
   /** Adds an L2-normalised embedding (`source[offset .. offset+dim]`). */
   add(source: Float32Array, offset: number): void {
@@ -63,7 +68,11 @@ export class AppearanceMemory {
 
 function dot(a: Float32Array, ao: number, b: Float32Array, bo: number, n: number): number {
   // Four accumulators: the loop is the tracker's hot spot (a few per candidate pair per frame).
-  let s0 = 0, s1 = 0, s2 = 0, s3 = 0, i = 0;
+  let s0 = 0,
+    s1 = 0,
+    s2 = 0,
+    s3 = 0,
+    i = 0;
   for (; i + 3 < n; i += 4) {
     s0 += a[ao + i] * b[bo + i];
     s1 += a[ao + i + 1] * b[bo + i + 1];

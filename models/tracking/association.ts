@@ -8,7 +8,10 @@ import type { Track } from './track.js';
 export type Box = [number, number, number, number];
 
 /** Tracks and detection indices left unmatched by a stage. */
-export interface Unmatched { readonly tracks: Track[]; readonly detections: number[] }
+export interface Unmatched {
+  readonly tracks: Track[];
+  readonly detections: number[];
+}
 
 /**
  * The association stages of the memory tracker (ByteTrack, Zhang et al. 2022, with appearance as
@@ -24,10 +27,17 @@ export class FrameAssociation {
    *   MemoryTracker): the overlap gate and the re-identification radius widen with it, as the
    *   prediction's uncertainty does
    */
-  constructor(readonly det: Detections, readonly predicted: ReadonlyMap<Track, Box>, readonly options: TrackerConfig, readonly gapScale = 1) {}
+  constructor(
+    readonly det: Detections,
+    readonly predicted: ReadonlyMap<Track, Box>,
+    readonly options: TrackerConfig,
+    readonly gapScale = 1,
+  ) {}
 
   /** Minimum IoU of a motion match at this frame's gap: `minIoU` divided by the gap (a longer extrapolation overlaps less). */
-  get minIoU(): number { return this.options.minIoU / Math.max(1, this.gapScale); }
+  get minIoU(): number {
+    return this.options.minIoU / Math.max(1, this.gapScale);
+  }
 
   /** Whether the class rule forbids matching track `t` with detection `d`. */
   classMismatch(t: Track, d: number): boolean {
@@ -45,15 +55,20 @@ export class FrameAssociation {
     const { det } = this;
     const candidate = tracks.map((t) => {
       const box = this.predicted.get(t)!;
-      return detections.map((d) => { const iou = boxIoU(box, 0, det.boxes, d); return this.isCandidate(t, d, box, iou) ? iou : -1; });
+      return detections.map((d) => {
+        const iou = boxIoU(box, 0, det.boxes, d);
+        return this.isCandidate(t, d, box, iou) ? iou : -1;
+      });
     });
     const rowCount = candidate.map((row) => row.reduce((n, v) => n + (v >= 0 ? 1 : 0), 0));
     const colCount = detections.map((_, c) => candidate.reduce((n, row) => n + (row[c] >= 0 ? 1 : 0), 0));
-    const cost = candidate.map((row, r) => row.map((iou, c) => {
-      if (iou < 0) return Infinity;
-      if (rowCount[r] === 1 && colCount[c] === 1 && iou >= 0.6) return 1 - iou;
-      return this.fullCost(tracks[r], detections[c], iou);
-    }));
+    const cost = candidate.map((row, r) =>
+      row.map((iou, c) => {
+        if (iou < 0) return Infinity;
+        if (rowCount[r] === 1 && colCount[c] === 1 && iou >= 0.6) return 1 - iou;
+        return this.fullCost(tracks[r], detections[c], iou);
+      }),
+    );
     return assign(tracks, detections, matched, cost);
   }
 
@@ -61,7 +76,12 @@ export class FrameAssociation {
   matchByOverlap(tracks: Track[], detections: number[], matched: Map<Track, number>, minIoU: number): Unmatched {
     if (tracks.length === 0 || detections.length === 0) return { tracks, detections };
     const gate = minIoU / Math.max(1, this.gapScale);
-    return assign(tracks, detections, matched, tracks.map((t) => detections.map((d) => this.iouCost(t, d, gate))));
+    return assign(
+      tracks,
+      detections,
+      matched,
+      tracks.map((t) => detections.map((d) => this.iouCost(t, d, gate))),
+    );
   }
 
   /**
@@ -82,7 +102,8 @@ export class FrameAssociation {
 
   /** Association cost of a candidate pair: appearance and overlap mixed; Infinity when appearance forbids it. */
   fullCost(t: Track, d: number, iou: number): number {
-    const o = this.options, { det } = this;
+    const o = this.options,
+      { det } = this;
     const overlaps = iou >= this.minIoU;
     const app = t.memory && hasEmbedding(det, d) ? t.memory.distance(det.embeddings!, d * det.embeddingDim) : Infinity;
     if (!Number.isFinite(app)) return overlaps ? 1 - iou : Infinity;
@@ -115,7 +136,10 @@ export function occlusions(det: Detections, high: readonly number[], maxOverlap:
     for (let y = x + 1; y < high.length; y++) {
       const j = high[y];
       if (b[4 * i] >= b[4 * j + 2] || b[4 * j] >= b[4 * i + 2]) continue; // no horizontal overlap
-      if (boxIoU(b, i, b, j) > maxOverlap) { occluded[i] = 1; occluded[j] = 1; }
+      if (boxIoU(b, i, b, j) > maxOverlap) {
+        occluded[i] = 1;
+        occluded[j] = 1;
+      }
     }
   }
   return occluded;
@@ -123,10 +147,12 @@ export function occlusions(det: Detections, high: readonly number[], maxOverlap:
 
 /** Hungarian assignment on a cost matrix (Infinity = forbidden); records matches, returns the unmatched. */
 function assign(tracks: Track[], detections: number[], matched: Map<Track, number>, matrix: number[][]): Unmatched {
-  const usedT = new Set<number>(), usedD = new Set<number>();
+  const usedT = new Set<number>(),
+    usedD = new Set<number>();
   for (const [r, c] of assignMinCost(matrix)) {
     matched.set(tracks[r], detections[c]);
-    usedT.add(r); usedD.add(c);
+    usedT.add(r);
+    usedD.add(c);
   }
   return { tracks: tracks.filter((_, r) => !usedT.has(r)), detections: detections.filter((_, c) => !usedD.has(c)) };
 }

@@ -27,8 +27,18 @@ export class KalmanBoxFilter {
   constructor(box: ArrayLike<number>, offset = 0) {
     const m = boxToMeasurement(box, offset);
     const h = m[3];
-    const posStd = [2 * KalmanBoxFilter.STD_POS * h, 2 * KalmanBoxFilter.STD_POS * h, 1e-2, 2 * KalmanBoxFilter.STD_POS * h];
-    const velStd = [10 * KalmanBoxFilter.STD_VEL * h, 10 * KalmanBoxFilter.STD_VEL * h, 1e-5, 10 * KalmanBoxFilter.STD_VEL * h];
+    const posStd = [
+      2 * KalmanBoxFilter.STD_POS * h,
+      2 * KalmanBoxFilter.STD_POS * h,
+      1e-2,
+      2 * KalmanBoxFilter.STD_POS * h,
+    ];
+    const velStd = [
+      10 * KalmanBoxFilter.STD_VEL * h,
+      10 * KalmanBoxFilter.STD_VEL * h,
+      1e-5,
+      10 * KalmanBoxFilter.STD_VEL * h,
+    ];
     for (let k = 0; k < 4; k++) {
       this.mean[k] = m[k];
       this.cov[3 * k] = posStd[k] ** 2;
@@ -48,7 +58,9 @@ export class KalmanBoxFilter {
     const n = steps;
     for (let k = 0; k < 4; k++) {
       this.mean[k] += n * this.mean[4 + k];
-      const pp = this.cov[3 * k], pv = this.cov[3 * k + 1], vv = this.cov[3 * k + 2];
+      const pp = this.cov[3 * k],
+        pv = this.cov[3 * k + 1],
+        vv = this.cov[3 * k + 2];
       this.cov[3 * k] = pp + 2 * n * pv + n * n * vv + n * q[k] ** 2;
       this.cov[3 * k + 1] = pv + n * vv;
       this.cov[3 * k + 2] = vv + n * qv[k] ** 2;
@@ -62,9 +74,12 @@ export class KalmanBoxFilter {
     const h = this.mean[3];
     const r = [KalmanBoxFilter.STD_POS * h, KalmanBoxFilter.STD_POS * h, 1e-1, KalmanBoxFilter.STD_POS * h];
     for (let k = 0; k < 4; k++) {
-      const pp = this.cov[3 * k], pv = this.cov[3 * k + 1], vv = this.cov[3 * k + 2];
+      const pp = this.cov[3 * k],
+        pv = this.cov[3 * k + 1],
+        vv = this.cov[3 * k + 2];
       const s = pp + r[k] ** 2;
-      const kp = pp / s, kv = pv / s;
+      const kp = pp / s,
+        kv = pv / s;
       const innovation = m[k] - this.mean[k];
       this.mean[k] += kp * innovation;
       this.mean[4 + k] += kv * innovation;
@@ -108,6 +123,7 @@ export class KalmanBoxFilter {
 
 /** x1, y1, x2, y2 → cx, cy, w/h, h. */
 function boxToMeasurement(box: ArrayLike<number>, o: number): [number, number, number, number] {
-  const w = Math.max(box[o + 2] - box[o], 1e-3), h = Math.max(box[o + 3] - box[o + 1], 1e-3);
+  const w = Math.max(box[o + 2] - box[o], 1e-3),
+    h = Math.max(box[o + 3] - box[o + 1], 1e-3);
   return [box[o] + w / 2, box[o + 1] + h / 2, w / h, h];
 }

@@ -54,10 +54,15 @@ export class MemoryTracker implements Tracker {
   /** Number of {@link update} calls so far (the clock of the memory refresh). */
   private updates = 0;
 
-  constructor(readonly cameraId: string, private readonly options: TrackerConfig) {}
+  constructor(
+    readonly cameraId: string,
+    private readonly options: TrackerConfig,
+  ) {}
 
   /** Number of tracks held (tentative, confirmed and lost). */
-  get size(): number { return this.tracks.length; }
+  get size(): number {
+    return this.tracks.length;
+  }
 
   /**
    * Advances the tracker by one frame.
@@ -66,30 +71,41 @@ export class MemoryTracker implements Tracker {
    */
   update(det: Detections): FrameTracks {
     const frame = det.frame;
-    if (frame.cameraId !== this.cameraId) throw new Error(`tracker of camera '${this.cameraId}' got a frame of camera '${frame.cameraId}'`);
+    if (frame.cameraId !== this.cameraId)
+      throw new Error(`tracker of camera '${this.cameraId}' got a frame of camera '${frame.cameraId}'`);
     this.lastFrame = { frameIndex: frame.frameIndex, ptsMs: frame.ptsMs };
     this.updates++;
     const gap = this.gapOf(frame.ptsMs, frame.frameIntervalMs);
     this.advanceClock(frame.ptsMs);
     const o = this.options;
     // Motion is stepped by media time: frames the source or the sampler dropped count as elapsed intervals.
-    for (const t of this.tracks) { t.kalman.predict(gap); t.framesSinceUpdate += Math.max(1, Math.round(gap)); }
+    for (const t of this.tracks) {
+      t.kalman.predict(gap);
+      t.framesSinceUpdate += Math.max(1, Math.round(gap));
+    }
     // A track unmatched for longer than the limits (e.g. across a long camera outage) ends before
     // association, so it is never revived: after a long outage a person still in view gets a new id.
     const expired: TrackSummary[] = [];
     for (const t of this.tracks) {
-      if (t.framesSinceUpdate <= o.maxLostFrames && this.clockMs - t.lastMatchClockMs <= o.maxLostSeconds * 1000) continue;
+      if (t.framesSinceUpdate <= o.maxLostFrames && this.clockMs - t.lastMatchClockMs <= o.maxLostSeconds * 1000)
+        continue;
       if (t.state === 'confirmed' || t.state === 'lost') expired.push(t.summary('lost-timeout'));
       t.state = 'removed';
     }
     this.tracks = this.tracks.filter((t) => t.state !== 'removed');
 
-    const high: number[] = [], low: number[] = [];
+    const high: number[] = [],
+      low: number[] = [];
     for (let i = 0; i < det.count; i++) {
       if (det.scores[i] >= o.highScoreThreshold) high.push(i);
       else if (det.scores[i] >= o.lowScoreThreshold) low.push(i);
     }
-    const association = new FrameAssociation(det, new Map<Track, Box>(this.tracks.map((t) => [t, t.kalman.box()])), o, gap);
+    const association = new FrameAssociation(
+      det,
+      new Map<Track, Box>(this.tracks.map((t) => [t, t.kalman.box()])),
+      o,
+      gap,
+    );
     const matched = new Map<Track, number>();
     const occluded = occlusions(det, high, o.memoryMaxOverlap);
 
@@ -103,7 +119,8 @@ export class MemoryTracker implements Tracker {
     const tentative = this.tracks.filter((t) => t.state === 'tentative');
     const rest3 = association.matchByOverlap(tentative, rest1.detections, matched, o.minIoU);
 
-    const started: TrackSummary[] = [], ended: TrackSummary[] = expired;
+    const started: TrackSummary[] = [],
+      ended: TrackSummary[] = expired;
     for (const [t, d] of matched) {
       const box = detBox(det, d);
       t.match(box, det.scores[d], det.masks[d] ?? null, frame.frameIndex, frame.ptsMs, this.clockMs);
@@ -115,7 +132,10 @@ export class MemoryTracker implements Tracker {
       if (matched.has(t)) continue;
       if (t.state === 'tentative') t.state = 'removed';
       else if (t.state === 'confirmed') t.state = 'lost';
-      if (t.state === 'lost' && (t.framesSinceUpdate > o.maxLostFrames || this.clockMs - t.lastMatchClockMs > o.maxLostSeconds * 1000)) {
+      if (
+        t.state === 'lost' &&
+        (t.framesSinceUpdate > o.maxLostFrames || this.clockMs - t.lastMatchClockMs > o.maxLostSeconds * 1000)
+      ) {
         t.state = 'removed';
         ended.push(t.summary('lost-timeout'));
       }
@@ -123,9 +143,17 @@ export class MemoryTracker implements Tracker {
     this.tracks = this.tracks.filter((t) => t.state !== 'removed');
     for (const d of rest3.detections) {
       if (det.scores[d] < o.newTrackScoreThreshold) continue;
-      const t = new Track(det.classIds[d], det.classNames[det.classIds[d]], detBox(det, d), det.scores[d],
-        det.masks[d] ?? null, frame.frameIndex, frame.ptsMs, this.clockMs,
-        det.embeddings ? new AppearanceMemory(det.embeddingDim, o.memorySize, o.embeddingMomentum) : null);
+      const t = new Track(
+        det.classIds[d],
+        det.classNames[det.classIds[d]],
+        detBox(det, d),
+        det.scores[d],
+        det.masks[d] ?? null,
+        frame.frameIndex,
+        frame.ptsMs,
+        this.clockMs,
+        det.embeddings ? new AppearanceMemory(det.embeddingDim, o.memorySize, o.embeddingMomentum) : null,
+      );
       this.remember(t, d, det, occluded);
       this.tracks.push(t);
       if (o.confirmHits <= 1) started.push(this.confirm(t));
@@ -136,7 +164,9 @@ export class MemoryTracker implements Tracker {
   /** Ends every confirmed or lost track at the last processed frame (see {@link Tracker.end}). */
   end(reason: TrackEndReason = 'end-of-stream'): StreamEnded | null {
     if (!this.lastFrame) return null;
-    const ended = this.tracks.filter((t) => t.state === 'confirmed' || t.state === 'lost').map((t) => t.summary(reason));
+    const ended = this.tracks
+      .filter((t) => t.state === 'confirmed' || t.state === 'lost')
+      .map((t) => t.summary(reason));
     this.tracks = [];
     return { kind: 'stream-ended', cameraId: this.cameraId, ...this.lastFrame, ended };
   }
@@ -144,7 +174,14 @@ export class MemoryTracker implements Tracker {
   /** Which detections of the coming frame need an embedding (see appearance-demand.ts). */
   appearanceDemand(det: Detections): Uint8Array | null {
     const gap = this.gapOf(det.frame.ptsMs, det.frame.frameIntervalMs);
-    return appearanceDemand(det, this.tracks, this.tracks.map((t) => t.kalman.predictedBox(gap)), this.options, this.updates + 1, gap);
+    return appearanceDemand(
+      det,
+      this.tracks,
+      this.tracks.map((t) => t.kalman.predictedBox(gap)),
+      this.options,
+      this.updates + 1,
+      gap,
+    );
   }
 
   /**
@@ -196,12 +233,26 @@ export class MemoryTracker implements Tracker {
       .filter((t) => t.state === 'confirmed' && t.framesSinceUpdate === 0)
       .sort((a, b) => a.trackId - b.trackId)
       .map((t) => ({
-        trackId: t.trackId, classId: t.classId, className: t.className, score: t.lastScore,
-        box: t.lastBox, mask: t.lastMask, age: f.frameIndex - t.firstFrame,
+        trackId: t.trackId,
+        classId: t.classId,
+        className: t.className,
+        score: t.lastScore,
+        box: t.lastBox,
+        mask: t.lastMask,
+        age: f.frameIndex - t.firstFrame,
       }));
     return {
-      kind: 'frame', cameraId: this.cameraId, frameIndex: f.frameIndex, ptsMs: f.ptsMs, width: f.width, height: f.height,
-      active, started, ended, detectionCount: det.count, inferenceMs: det.inferenceMs,
+      kind: 'frame',
+      cameraId: this.cameraId,
+      frameIndex: f.frameIndex,
+      ptsMs: f.ptsMs,
+      width: f.width,
+      height: f.height,
+      active,
+      started,
+      ended,
+      detectionCount: det.count,
+      inferenceMs: det.inferenceMs,
     };
   }
 }

@@ -1,6 +1,6 @@
 import type { InstanceMask } from '../instance-mask.js';
 import type { TrackLifecycle, TrackSummary } from '../tracks.js';
-import { AppearanceMemory } from './appearance-memory.js';
+import type { AppearanceMemory } from './appearance-memory.js';
 import { KalmanBoxFilter } from './kalman-box.js';
 
 /** One tracked instance: motion (Kalman filter), appearance memory, lifecycle and statistics. */
@@ -31,8 +31,12 @@ export class Track {
   constructor(
     readonly classId: number,
     readonly className: string,
-    box: [number, number, number, number], score: number, mask: InstanceMask | null,
-    frameIndex: number, ptsMs: number, clockMs: number,
+    box: [number, number, number, number],
+    score: number,
+    mask: InstanceMask | null,
+    frameIndex: number,
+    ptsMs: number,
+    clockMs: number,
     memory: AppearanceMemory | null,
   ) {
     this.kalman = new KalmanBoxFilter(box);
@@ -47,7 +51,14 @@ export class Track {
   }
 
   /** Records a matched detection in the current frame. */
-  match(box: [number, number, number, number], score: number, mask: InstanceMask | null, frameIndex: number, ptsMs: number, clockMs: number): void {
+  match(
+    box: [number, number, number, number],
+    score: number,
+    mask: InstanceMask | null,
+    frameIndex: number,
+    ptsMs: number,
+    clockMs: number,
+  ): void {
     this.kalman.update(box);
     this.lastBox = box;
     this.lastScore = score;
@@ -63,9 +74,15 @@ export class Track {
   /** Summary for lifecycle events. */
   summary(endReason?: TrackSummary['endReason']): TrackSummary {
     return {
-      trackId: this.trackId, classId: this.classId, className: this.className,
-      firstFrame: this.firstFrame, lastFrame: this.lastFrame, firstPtsMs: this.firstPtsMs, lastPtsMs: this.lastPtsMs,
-      hits: this.hits, meanScore: Math.round((this.scoreSum / this.hits) * 1e4) / 1e4,
+      trackId: this.trackId,
+      classId: this.classId,
+      className: this.className,
+      firstFrame: this.firstFrame,
+      lastFrame: this.lastFrame,
+      firstPtsMs: this.firstPtsMs,
+      lastPtsMs: this.lastPtsMs,
+      hits: this.hits,
+      meanScore: Math.round((this.scoreSum / this.hits) * 1e4) / 1e4,
       ...(endReason ? { endReason } : {}),
     };
   }

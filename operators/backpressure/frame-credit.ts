@@ -10,7 +10,8 @@ export class FrameCredit {
 
   /** @param capacity frames allowed in flight (≥ 1) */
   constructor(readonly capacity = 2) {
-    if (!Number.isInteger(capacity) || capacity < 1) throw new Error(`frame credit capacity must be a positive integer, got ${capacity}`);
+    if (!Number.isInteger(capacity) || capacity < 1)
+      throw new Error(`frame credit capacity must be a positive integer, got ${capacity}`);
     this.available = capacity;
   }
 
@@ -24,7 +25,11 @@ export class FrameCredit {
    * from the {@link release} that frees one, in the order asked.
    */
   request(granted: () => void): void {
-    if (this.available > 0) { this.available--; granted(); return; }
+    if (this.available > 0) {
+      this.available--;
+      granted();
+      return;
+    }
     this.waiters.push(granted);
   }
 

@@ -16,7 +16,8 @@ export function aviStatedFrames(path: string): number | null {
     const head = Buffer.alloc(52);
     if (readSync(fd, head, 0, 52, 0) < 52) return null;
     const tag = (at: number) => head.toString('latin1', at, at + 4);
-    if (tag(0) !== 'RIFF' || tag(8) !== 'AVI ' || tag(12) !== 'LIST' || tag(20) !== 'hdrl' || tag(24) !== 'avih') return null;
+    if (tag(0) !== 'RIFF' || tag(8) !== 'AVI ' || tag(12) !== 'LIST' || tag(20) !== 'hdrl' || tag(24) !== 'avih')
+      return null;
     const frames = head.readUInt32LE(48);
     return frames > 0 ? frames : null;
   } catch {

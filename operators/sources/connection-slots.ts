@@ -24,13 +24,18 @@ export class ConnectionSlots {
 
   /** @param capacity connections at a time, ≥ 1 */
   constructor(readonly capacity: number) {
-    if (!Number.isInteger(capacity) || capacity < 1) throw new RangeError(`connection slots must be a positive integer, not ${capacity}`);
+    if (!Number.isInteger(capacity) || capacity < 1)
+      throw new RangeError(`connection slots must be a positive integer, not ${capacity}`);
   }
 
   /** Slots held now. */
-  get inUse(): number { return this.held; }
+  get inUse(): number {
+    return this.held;
+  }
   /** Attempts waiting in line. */
-  get waiting(): number { return this.line.length; }
+  get waiting(): number {
+    return this.line.length;
+  }
 
   /**
    * Asks for a slot.
@@ -39,7 +44,12 @@ export class ConnectionSlots {
   request(attempt = 0): SlotTicket {
     let state: 'waiting' | 'held' | 'done' = 'waiting';
     let grant!: () => void;
-    const granted = new Promise<void>((resolve) => { grant = () => { state = 'held'; resolve(); }; });
+    const granted = new Promise<void>((resolve) => {
+      grant = () => {
+        state = 'held';
+        resolve();
+      };
+    });
     const entry = { attempt, order: this.order++, grant };
     const at = this.line.findIndex((e) => e.attempt > attempt);
     this.line.splice(at < 0 ? this.line.length : at, 0, entry);

@@ -31,8 +31,17 @@ export class FrameBufferPool {
    * A new frame size drops the free buffers of the old one.
    */
   adopt(rgb: Uint8Array): void {
-    if (this.closed || rgb.byteOffset !== 0 || rgb.byteLength !== rgb.buffer.byteLength || !(rgb.buffer instanceof ArrayBuffer)) return;
-    if (rgb.byteLength !== this.byteLength) { this.free.length = 0; this.byteLength = rgb.byteLength; }
+    if (
+      this.closed ||
+      rgb.byteOffset !== 0 ||
+      rgb.byteLength !== rgb.buffer.byteLength ||
+      !(rgb.buffer instanceof ArrayBuffer)
+    )
+      return;
+    if (rgb.byteLength !== this.byteLength) {
+      this.free.length = 0;
+      this.byteLength = rgb.byteLength;
+    }
     owners.set(rgb.buffer, this);
   }
 
@@ -44,7 +53,8 @@ export class FrameBufferPool {
 
   /** Takes a buffer back: a recycled frame's memory (see recycleFrameBuffer), or a pull's target the frame did not fit. */
   giveBack(buffer: ArrayBuffer): void {
-    if (!this.closed && buffer.byteLength === this.byteLength && this.free.length < this.capacity) this.free.push(new Uint8Array(buffer));
+    if (!this.closed && buffer.byteLength === this.byteLength && this.free.length < this.capacity)
+      this.free.push(new Uint8Array(buffer));
   }
 }
 

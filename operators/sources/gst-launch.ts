@@ -44,17 +44,22 @@ export function gstLaunchLine(spec: SourceSpec): string {
     // One connection for both: the stream is depayloaded and parsed once, then a tee hands it to the
     // decoder and, as it is (no re-encoding), to the segment writer. The writer's queue is leaky: a
     // slow disk drops recorded data, never the frames the model waits for.
-    const source = spec.kind === 'rtsp'
-      ? `rtspsrc location=${gstQuote(spec.source)} latency=${spec.rtspLatencyMs} protocols=tcp ! capsfilter caps="application/x-rtp,media=video"`
-      : `souphttpsrc location=${gstQuote(spec.source)} is-live=true do-timestamp=true`;
-    return `${source} ! tee name=split `
-      + `split. ! queue ! decodebin ! ${sink} `
-      + `split. ! ${recordingQueue} ! ${RECORDING_PARSE} ! ${segmentWriter(rec)}`;
+    const source =
+      spec.kind === 'rtsp'
+        ? `rtspsrc location=${gstQuote(spec.source)} latency=${spec.rtspLatencyMs} protocols=tcp ! capsfilter caps="application/x-rtp,media=video"`
+        : `souphttpsrc location=${gstQuote(spec.source)} is-live=true do-timestamp=true`;
+    return (
+      `${source} ! tee name=split ` +
+      `split. ! queue ! decodebin ! ${sink} ` +
+      `split. ! ${recordingQueue} ! ${RECORDING_PARSE} ! ${segmentWriter(rec)}`
+    );
   }
   if (rec && spec.kind === 'v4l2') {
-    return `v4l2src device=${gstQuote(spec.source)} ! decodebin ! tee name=split `
-      + `split. ! queue ! ${sink} `
-      + `split. ! ${rawRecordingBranch(rec)}`;
+    return (
+      `v4l2src device=${gstQuote(spec.source)} ! decodebin ! tee name=split ` +
+      `split. ! queue ! ${sink} ` +
+      `split. ! ${rawRecordingBranch(rec)}`
+    );
   }
   switch (spec.kind) {
     case 'file':
@@ -103,8 +108,10 @@ export function segmentToleranceMs(segmentMs: number): number {
 function segmentWriter(rec: NonNullable<SourceSpec['recording']>, requestKeyframes = false): string {
   // An encoder of ours puts a keyframe where splitmuxsink asks (every max-size-time): no tolerance there.
   const maxNs = Math.round((rec.segmentMs + (requestKeyframes ? 0 : segmentToleranceMs(rec.segmentMs))) * 1e6);
-  return `splitmuxsink name=${RECORDING_SINK} location=${gstQuote(rec.location)} start-index=${rec.startIndex} max-size-time=${maxNs} ${requestKeyframes ? 'send-keyframe-requests=true ' : ''}`
-    + 'muxer-factory=matroskamux muxer-properties="properties,streamable=true"';
+  return (
+    `splitmuxsink name=${RECORDING_SINK} location=${gstQuote(rec.location)} start-index=${rec.startIndex} max-size-time=${maxNs} ${requestKeyframes ? 'send-keyframe-requests=true ' : ''}` +
+    'muxer-factory=matroskamux muxer-properties="properties,streamable=true"'
+  );
 }
 
 /**
@@ -113,6 +120,8 @@ function segmentWriter(rec: NonNullable<SourceSpec['recording']>, requestKeyfram
  * for them (a segment starts on one), then the same segments as an encoded camera's.
  */
 export function rawRecordingBranch(rec: NonNullable<SourceSpec['recording']>): string {
-  return `${recordingQueue} ! videoconvert ! x264enc name=${RECORDING_ENCODER} tune=zerolatency speed-preset=ultrafast key-int-max=300 ! h264parse `
-    + `! ${segmentWriter(rec, true)}`;
+  return (
+    `${recordingQueue} ! videoconvert ! x264enc name=${RECORDING_ENCODER} tune=zerolatency speed-preset=ultrafast key-int-max=300 ! h264parse ` +
+    `! ${segmentWriter(rec, true)}`
+  );
 }

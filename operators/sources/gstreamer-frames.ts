@@ -20,7 +20,8 @@ import { isLive, schemeOf, type SourceProgress, type SourceSpec } from './source
  * machine without GStreamer) never needs it.
  */
 let gstreamer: typeof GstModule | undefined;
-const loadGstreamer = (): typeof GstModule => (gstreamer ??= createRequire(import.meta.url)('gstreamer-superficial') as typeof GstModule);
+const loadGstreamer = (): typeof GstModule =>
+  (gstreamer ??= createRequire(import.meta.url)('gstreamer-superficial') as typeof GstModule);
 
 /** How long to wait for EOS to drain after `sendEOS()` before forcing the pipeline to NULL, ms. */
 const EOS_DRAIN_TIMEOUT_MS = 2000;
@@ -46,9 +47,15 @@ const EOS_DRAIN_TIMEOUT_MS = 2000;
 export function gstreamerFrames(spec: SourceSpec, credit?: FrameCredit, progress?: SourceProgress): Observable<Frame> {
   return new Observable<Frame>((subscriber) => {
     const problem = preflight(spec);
-    if (problem) { subscriber.error(problem); return undefined; }
+    if (problem) {
+      subscriber.error(problem);
+      return undefined;
+    }
     const built = buildPipeline(spec);
-    if (built instanceof SourceError) { subscriber.error(built); return undefined; }
+    if (built instanceof SourceError) {
+      subscriber.error(built);
+      return undefined;
+    }
     const connection = new GstreamerConnection(spec, built, subscriber, credit, progress);
     connection.start();
     return () => connection.unsubscribe();
@@ -70,14 +77,25 @@ function buildPipeline(spec: SourceSpec): InstanceType<typeof GstModule.Pipeline
       // is rebuilt without recording, which the recorder retries later.
       const why = `the recording branch could not be built (${(err as Error).message}): install gstreamer1.0-plugins-ugly (x264enc) and gstreamer1.0-plugins-bad (h264parse)`;
       spec.recording.onError(why);
-      return new SourceError('recording-failed', spec.cameraId, spec.source, `recording failed (${why})`, 'The camera goes on without recording meanwhile.');
+      return new SourceError(
+        'recording-failed',
+        spec.cameraId,
+        spec.source,
+        `recording failed (${why})`,
+        'The camera goes on without recording meanwhile.',
+      );
     }
-    return new SourceError('gstreamer', spec.cameraId, spec.source, bindingMissing
-      ? `the GStreamer binding did not load (${(err as Error).message.split('\n')[0]})`
-      : `GStreamer could not build the pipeline (${(err as Error).message})`,
-    bindingMissing
-      ? 'Run ./setup.sh: it installs GStreamer\'s development packages and builds the binding (gstreamer-superficial).'
-      : 'Check that the GStreamer plugins are installed (gstreamer1.0-plugins-base/good, gstreamer1.0-libav).');
+    return new SourceError(
+      'gstreamer',
+      spec.cameraId,
+      spec.source,
+      bindingMissing
+        ? `the GStreamer binding did not load (${(err as Error).message.split('\n')[0]})`
+        : `GStreamer could not build the pipeline (${(err as Error).message})`,
+      bindingMissing
+        ? "Run ./setup.sh: it installs GStreamer's development packages and builds the binding (gstreamer-superficial)."
+        : 'Check that the GStreamer plugins are installed (gstreamer1.0-plugins-base/good, gstreamer1.0-libav).',
+    );
   }
 }
 
@@ -106,8 +124,13 @@ class GstreamerConnection {
   private rateFrom: { at: number; samples: number } | null = null;
   private drainTimer: NodeJS.Timeout | undefined;
 
-  constructor(private readonly spec: SourceSpec, private readonly pipeline: InstanceType<typeof GstModule.Pipeline>, private readonly subscriber: Subscriber<Frame>,
-    private readonly credit?: FrameCredit, private readonly progress?: SourceProgress) {
+  constructor(
+    private readonly spec: SourceSpec,
+    private readonly pipeline: InstanceType<typeof GstModule.Pipeline>,
+    private readonly subscriber: Subscriber<Frame>,
+    private readonly credit?: FrameCredit,
+    private readonly progress?: SourceProgress,
+  ) {
     this.sink = pipeline.findChild(APPSINK_NAME) as AppSink;
     this.live = isLive(spec);
     this.pool = new FrameBufferPool((credit?.capacity ?? 1) + 1);
@@ -132,7 +155,10 @@ class GstreamerConnection {
     if (this.stopped) return;
     // A file has no session to close, and its streaming thread may be blocked on a full appsink or
     // waiting on the clock (realtime), where EOS would not get through: stop at once.
-    if (this.spec.kind === 'file') { this.stopPipeline(); return; }
+    if (this.spec.kind === 'file') {
+      this.stopPipeline();
+      return;
+    }
     // Drain with EOS so decoders and the RTSP session close cleanly, then stop; force after a timeout.
     this.pipeline.sendEOS();
     // Not unref'd: the pipeline must reach NULL even when nothing else keeps the process alive.
@@ -141,8 +167,17 @@ class GstreamerConnection {
 
   private onBusMessage(msg: BusMessage): void {
     const rec = this.spec.recording;
-    if (rec && msg.type === 'element' && typeof msg.name === 'string' && msg.name.startsWith('splitmuxsink-fragment-')) {
-      rec.onFragment(msg.name.endsWith('opened') ? 'opened' : 'closed', String(msg.location), Number(msg['running-time']) / 1e6);
+    if (
+      rec &&
+      msg.type === 'element' &&
+      typeof msg.name === 'string' &&
+      msg.name.startsWith('splitmuxsink-fragment-')
+    ) {
+      rec.onFragment(
+        msg.name.endsWith('opened') ? 'opened' : 'closed',
+        String(msg.location),
+        Number(msg['running-time']) / 1e6,
+      );
       return;
     }
     if (rec && msg.type === 'error' && !this.closed && isRecordingElement(String(msg.name ?? ''))) {
@@ -150,7 +185,15 @@ class GstreamerConnection {
       // rebuilt, without recording until the recorder retries.
       this.stopPipeline();
       rec.onError(String(msg.message ?? 'unknown error'));
-      this.finish(new SourceError('recording-failed', this.spec.cameraId, this.spec.source, `recording failed (${String(msg.message ?? 'unknown error')})`, 'Check the recordings folder: free space, permissions (the camera goes on without recording meanwhile).'));
+      this.finish(
+        new SourceError(
+          'recording-failed',
+          this.spec.cameraId,
+          this.spec.source,
+          `recording failed (${String(msg.message ?? 'unknown error')})`,
+          'Check the recordings folder: free space, permissions (the camera goes on without recording meanwhile).',
+        ),
+      );
       return;
     }
     if (msg.type === 'error' && !this.closed) {
@@ -165,7 +208,10 @@ class GstreamerConnection {
 
   private async pullNext(): Promise<void> {
     if (this.credit) await this.credit.acquire();
-    if (this.closed || this.stopped) { this.credit?.release(); return; }
+    if (this.closed || this.stopped) {
+      this.credit?.release();
+      return;
+    }
     this.holdingCredit = this.credit !== undefined;
     this.pullIssuedAt = performance.now();
     if (this.progress) this.progress.waitingSince = this.pullIssuedAt;
@@ -177,27 +223,48 @@ class GstreamerConnection {
     // A target the frame did not fit (another size, end of stream) goes back to the pool.
     if (this.target && buf !== this.target) this.pool.giveBack(this.target.buffer as ArrayBuffer);
     this.target = undefined;
-    if (this.closed) { this.releaseHeldCredit(); return; }
-    if (!buf) { // end of stream, after every queued frame was pulled (or flushing after stop)
+    if (this.closed) {
+      this.releaseHeldCredit();
+      return;
+    }
+    if (!buf) {
+      // end of stream, after every queued frame was pulled (or flushing after stop)
       this.stopPipeline();
       warnIfEndedEarly(this.spec, this.lastIndex + 1, this.progress);
       this.finish();
       return;
     }
-    const width = Number(caps.width), height = Number(caps.height);
+    const width = Number(caps.width),
+      height = Number(caps.height);
     if (!(width > 0 && height > 0) || buf.length !== rgbByteLength(width, height)) {
       this.stopPipeline();
-      this.finish(new SourceError('gstreamer', this.spec.cameraId, this.spec.source, `unexpected sample ${width}x${height} with ${buf.length} bytes`, 'Report this with the output of gst-discoverer-1.0 on the source.'));
+      this.finish(
+        new SourceError(
+          'gstreamer',
+          this.spec.cameraId,
+          this.spec.source,
+          `unexpected sample ${width}x${height} with ${buf.length} bytes`,
+          'Report this with the output of gst-discoverer-1.0 on the source.',
+        ),
+      );
       return;
     }
     const fps = parseFramerate(caps.framerate);
     this.learnAboutSource(fps, caps);
     // A live frame's own timestamp: the pipeline's position when it is pulled can already be a frame
     // or more later (a slower model pulls later), which shifted paced files' frame indices by one.
-    const { index, ptsMs } = nextFrameTiming({ timedByStream: this.live || fps === null, fps, onFrameGrid: this.spec.kind === 'file' }, this.delivered, this.lastIndex,
-      () => (typeof caps.ptsMs === 'number' ? caps.ptsMs / 1000 : this.pipeline.queryPosition()));
+    const { index, ptsMs } = nextFrameTiming(
+      { timedByStream: this.live || fps === null, fps, onFrameGrid: this.spec.kind === 'file' },
+      this.delivered,
+      this.lastIndex,
+      () => (typeof caps.ptsMs === 'number' ? caps.ptsMs / 1000 : this.pipeline.queryPosition()),
+    );
     this.deliver(buf, width, height, fps, index, ptsMs);
-    if (this.reachedMaxFrames(index)) { this.stopPipeline(); this.finish(); return; }
+    if (this.reachedMaxFrames(index)) {
+      this.stopPipeline();
+      this.finish();
+      return;
+    }
     void this.pullNext();
   }
 
@@ -219,12 +286,22 @@ class GstreamerConnection {
   private measureArrivalRate(samplesSeen: number | undefined): void {
     if (samplesSeen === undefined || !this.progress) return;
     const now = performance.now();
-    if (!this.rateFrom) { this.rateFrom = { at: now, samples: samplesSeen }; return; }
+    if (!this.rateFrom) {
+      this.rateFrom = { at: now, samples: samplesSeen };
+      return;
+    }
     const seconds = (now - this.rateFrom.at) / 1000;
     if (seconds >= 3) this.progress.frameRate = Math.round(((samplesSeen - this.rateFrom.samples) / seconds) * 10) / 10;
   }
 
-  private deliver(buf: Uint8Array, width: number, height: number, fps: number | null, index: number, ptsMs: number): void {
+  private deliver(
+    buf: Uint8Array,
+    width: number,
+    height: number,
+    fps: number | null,
+    index: number,
+    ptsMs: number,
+  ): void {
     this.lastIndex = index;
     this.delivered++;
     if (this.firstIndex < 0) this.firstIndex = index;
@@ -232,7 +309,16 @@ class GstreamerConnection {
     if (this.progress) this.progress.waitingSince = null;
     this.holdingCredit = false; // the frame carries the credit downstream now
     this.pool.adopt(buf);
-    this.subscriber.next({ cameraId: this.spec.cameraId, frameIndex: index, ptsMs, width, height, ...(fps ? { frameIntervalMs: 1000 / fps } : {}), rgb: buf, timing: { receivedAt: now, sourceWaitMs: now - this.pullIssuedAt } });
+    this.subscriber.next({
+      cameraId: this.spec.cameraId,
+      frameIndex: index,
+      ptsMs,
+      width,
+      height,
+      ...(fps ? { frameIntervalMs: 1000 / fps } : {}),
+      rgb: buf,
+      timing: { receivedAt: now, sourceWaitMs: now - this.pullIssuedAt },
+    });
   }
 
   /**
@@ -245,12 +331,18 @@ class GstreamerConnection {
   }
 
   private releaseHeldCredit(): void {
-    if (this.holdingCredit) { this.holdingCredit = false; this.credit?.release(); }
+    if (this.holdingCredit) {
+      this.holdingCredit = false;
+      this.credit?.release();
+    }
   }
 
   private stopPipeline(): void {
     clearTimeout(this.drainTimer);
-    if (!this.stopped) { this.stopped = true; this.pipeline.stop(); }
+    if (!this.stopped) {
+      this.stopped = true;
+      this.pipeline.stop();
+    }
   }
 
   private finish(err?: Error): void {
@@ -258,7 +350,8 @@ class GstreamerConnection {
     this.closed = true;
     this.pool.close();
     this.releaseHeldCredit();
-    if (err) this.subscriber.error(err); else this.subscriber.complete();
+    if (err) this.subscriber.error(err);
+    else this.subscriber.complete();
   }
 }
 
@@ -270,22 +363,45 @@ class GstreamerConnection {
 function warnIfEndedEarly(spec: SourceSpec, reached: number, progress?: SourceProgress): void {
   const expected = progress?.expectedFrames;
   if (spec.kind !== 'file' || !expected || reached >= expected * 0.95 - 1) return;
-  progress.onWarning?.(new SourceError('truncated', spec.cameraId, spec.source,
-    `the file ended after ${reached} of the ${expected} frames its header states (${Math.round((100 * reached) / expected)} %): it is truncated or damaged`,
-    'Check the file (a copy that did not finish, a recording cut off by a crash); remux it with `ffmpeg -i in -c copy out` if the header is wrong.'));
+  progress.onWarning?.(
+    new SourceError(
+      'truncated',
+      spec.cameraId,
+      spec.source,
+      `the file ended after ${reached} of the ${expected} frames its header states (${Math.round((100 * reached) / expected)} %): it is truncated or damaged`,
+      'Check the file (a copy that did not finish, a recording cut off by a crash); remux it with `ffmpeg -i in -c copy out` if the header is wrong.',
+    ),
+  );
 }
 
 /** Checks what GStreamer would otherwise report badly or not at all (a missing v4l2 device's error is lost; an ftp:// URL looks like a missing file). */
 function preflight(spec: SourceSpec): SourceError | null {
   const scheme = schemeOf(spec.source);
   if (spec.kind === 'file' && scheme !== null && scheme !== 'file') {
-    return new SourceError('unsupported-scheme', spec.cameraId, spec.source, `the URL scheme '${scheme}' is not supported`,
-      'Use rtsp://, rtsps://, http(s):// (e.g. an MJPEG IP camera), a file path, /dev/videoN or a frame folder.');
+    return new SourceError(
+      'unsupported-scheme',
+      spec.cameraId,
+      spec.source,
+      `the URL scheme '${scheme}' is not supported`,
+      'Use rtsp://, rtsps://, http(s):// (e.g. an MJPEG IP camera), a file path, /dev/videoN or a frame folder.',
+    );
   }
   if ((spec.kind === 'file' || spec.kind === 'v4l2') && !existsSync(spec.source)) {
     return spec.kind === 'file'
-      ? new SourceError('not-found', spec.cameraId, spec.source, 'file does not exist', 'Check the path (relative paths in a config file are relative to that file).')
-      : new SourceError('not-found', spec.cameraId, spec.source, 'video device does not exist', 'Check that the camera is plugged in (`ls /dev/video*`) and that this user may read it (group video).');
+      ? new SourceError(
+          'not-found',
+          spec.cameraId,
+          spec.source,
+          'file does not exist',
+          'Check the path (relative paths in a config file are relative to that file).',
+        )
+      : new SourceError(
+          'not-found',
+          spec.cameraId,
+          spec.source,
+          'video device does not exist',
+          'Check that the camera is plugged in (`ls /dev/video*`) and that this user may read it (group video).',
+        );
   }
   return null;
 }

@@ -1,15 +1,27 @@
 // Types for the parts of gstreamer-superficial (which ships none) that edgevis uses.
 declare module 'gstreamer-superficial' {
-  export interface BusMessage { type: string; message?: string; name?: string; _src_element_name?: string; [field: string]: unknown }
+  export interface BusMessage {
+    type: string;
+    message?: string;
+    name?: string;
+    _src_element_name?: string;
+    [field: string]: unknown;
+  }
   export interface SampleCaps {
-    name?: string; width?: number; height?: number; framerate?: string; format?: string;
+    name?: string;
+    width?: number;
+    height?: number;
+    framerate?: string;
+    format?: string;
     /** edgevis: the sample's timestamp in stream time, ms (absent when the buffer has none). */
     ptsMs?: number;
     /** edgevis: samples the appsink received so far, the ones it dropped included. */
     samplesSeen?: number;
     [field: string]: unknown;
   }
-  export interface GstElement { [property: string]: unknown }
+  export interface GstElement {
+    [property: string]: unknown;
+  }
   export interface AppSink extends GstElement {
     /**
      * Hands over the next sample (null at end of stream or once the pipeline stopped). edgevis's
@@ -19,7 +31,7 @@ declare module 'gstreamer-superficial' {
      * new Uint8Array; without `format`, the sample's bytes in a new Buffer (`target` unused).
      * @throws RangeError for a format other than 'RGB'; Error while another pull of this appsink waits
      */
-    pull(callback: (buf: Uint8Array | null, caps: SampleCaps) => void, target?: Uint8Array, format?: 'RGB'): void
+    pull(callback: (buf: Uint8Array | null, caps: SampleCaps) => void, target?: Uint8Array, format?: 'RGB'): void;
   }
   export class Pipeline {
     /** Whether the bus is flushed when the pipeline goes to NULL (default true). */

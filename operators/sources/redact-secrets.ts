@@ -2,7 +2,8 @@
  * Query parameters whose value is a credential in camera and broker URLs (vendors put passwords and
  * tokens there: `?user=admin&password=…`, `?token=…`, signed URLs' `sig`), compared case-blind.
  */
-const SECRET_PARAMS = /^(pass|passwd|password|pwd|pw|token|access_token|accesstoken|auth|authorization|key|apikey|api_key|secret|sig|signature|credential|credentials|session|sessionid|sid)$/i;
+const SECRET_PARAMS =
+  /^(pass|passwd|password|pwd|pw|token|access_token|accesstoken|auth|authorization|key|apikey|api_key|secret|sig|signature|credential|credentials|session|sessionid|sid)$/i;
 
 /** A URL inside free text: scheme://, then anything up to white space, quotes or brackets. */
 const URL_IN_TEXT = /[a-z][a-z0-9+.-]*:\/\/[^\s'"<>()[\]{}]+/gi;
@@ -22,15 +23,24 @@ export function redactSource(source: string): string {
   const at = authority.lastIndexOf('@');
   let shownAuthority = authority;
   if (at >= 0) {
-    const userinfo = authority.slice(0, at), host = authority.slice(at + 1);
+    const userinfo = authority.slice(0, at),
+      host = authority.slice(at + 1);
     const colon = userinfo.indexOf(':');
     shownAuthority = `${colon >= 0 ? `${userinfo.slice(0, colon)}:***` : '***'}@${host}`;
   }
-  return scheme + shownAuthority + rest.replace(/([?&;])([^=&;#]+)=([^&;#]*)/g, (all, sep: string, name: string) => {
-    let decoded = name;
-    try { decoded = decodeURIComponent(name); } catch { /* keep it as it is */ }
-    return SECRET_PARAMS.test(decoded.trim()) ? `${sep}${name}=***` : all;
-  });
+  return (
+    scheme +
+    shownAuthority +
+    rest.replace(/([?&;])([^=&;#]+)=([^&;#]*)/g, (all, sep: string, name: string) => {
+      let decoded = name;
+      try {
+        decoded = decodeURIComponent(name);
+      } catch {
+        /* keep it as it is */
+      }
+      return SECRET_PARAMS.test(decoded.trim()) ? `${sep}${name}=***` : all;
+    })
+  );
 }
 
 /** Free text (an error message, a log line, a status reason) with the credentials of every URL in it redacted ({@link redactSource}). */

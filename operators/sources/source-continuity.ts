@@ -8,7 +8,8 @@
 export function parseFramerate(text: string | undefined): number | null {
   const m = typeof text === 'string' ? text.match(/^(\d+)\/(\d+)$/) : null;
   if (!m) return null;
-  const num = Number(m[1]), den = Number(m[2]);
+  const num = Number(m[1]),
+    den = Number(m[2]);
   return num > 0 && den > 0 ? num / den : null;
 }
 
@@ -32,11 +33,17 @@ export interface FrameClock {
  * @param lastIndex the index of the last frame delivered (-1 before the first)
  * @param positionS the frame's timestamp in stream time, s (asked only for streams)
  */
-export function nextFrameTiming(clock: FrameClock, delivered: number, lastIndex: number, positionS: () => number): { index: number; ptsMs: number } {
+export function nextFrameTiming(
+  clock: FrameClock,
+  delivered: number,
+  lastIndex: number,
+  positionS: () => number,
+): { index: number; ptsMs: number } {
   const { fps } = clock;
-  if (!clock.timedByStream && fps !== null) return { index: delivered, ptsMs: Math.round((delivered * 1e6) / fps) / 1e3 };
+  if (!clock.timedByStream && fps !== null)
+    return { index: delivered, ptsMs: Math.round((delivered * 1e6) / fps) / 1e3 };
   const position = positionS();
-  const ptsMs = position >= 0 ? Math.round(position * 1e6) / 1e3 : (fps ? (delivered * 1000) / fps : delivered);
+  const ptsMs = position >= 0 ? Math.round(position * 1e6) / 1e3 : fps ? (delivered * 1000) / fps : delivered;
   const index = fps ? Math.max(lastIndex + 1, Math.round((ptsMs * fps) / 1000)) : lastIndex + 1;
   return { index, ptsMs: clock.onFrameGrid && fps ? Math.round((index * 1e6) / fps) / 1e3 : ptsMs };
 }
@@ -58,16 +65,29 @@ export interface LastFrame {
  * @param stepMs the media time between two frames, ms
  * @param now performance.now() at the new frame, ms
  */
-export function continuationOffset(last: LastFrame, first: { readonly frameIndex: number; readonly ptsMs: number }, stepMs: number, now: number): { index: number; pts: number } {
+export function continuationOffset(
+  last: LastFrame,
+  first: { readonly frameIndex: number; readonly ptsMs: number },
+  stepMs: number,
+  now: number,
+): { index: number; pts: number } {
   const gapMs = Math.max(stepMs, now - last.at);
-  return { index: last.frameIndex + Math.max(1, Math.round(gapMs / stepMs)) - first.frameIndex, pts: last.ptsMs + gapMs - first.ptsMs };
+  return {
+    index: last.frameIndex + Math.max(1, Math.round(gapMs / stepMs)) - first.frameIndex,
+    pts: last.ptsMs + gapMs - first.ptsMs,
+  };
 }
 
 /**
  * The media time between two frames, learnt from two frames of the same connection (an outage is
  * no frame interval); `stepMs` unchanged when they do not tell (the first frame of a connection, or no index step).
  */
-export function learnStepMs(previous: LastFrame | null, frame: { readonly frameIndex: number; readonly ptsMs: number }, sameConnection: boolean, stepMs: number): number {
+export function learnStepMs(
+  previous: LastFrame | null,
+  frame: { readonly frameIndex: number; readonly ptsMs: number },
+  sameConnection: boolean,
+  stepMs: number,
+): number {
   if (!previous || !sameConnection || frame.frameIndex <= previous.frameIndex) return stepMs;
   return (frame.ptsMs - previous.ptsMs) / (frame.frameIndex - previous.frameIndex) || stepMs;
 }

@@ -15,7 +15,17 @@ import { redactSecrets, redactSource } from './redact-secrets.js';
  * - `recording-failed`: writing the camera's recording failed (an unwritable folder, a full disk):
  *   the connection is rebuilt without recording (retryable; the camera itself is fine).
  */
-export type SourceErrorCode = 'not-found' | 'permission-denied' | 'empty' | 'unreachable' | 'stream-not-found' | 'undecodable' | 'truncated' | 'unsupported-scheme' | 'gstreamer' | 'recording-failed';
+export type SourceErrorCode =
+  | 'not-found'
+  | 'permission-denied'
+  | 'empty'
+  | 'unreachable'
+  | 'stream-not-found'
+  | 'undecodable'
+  | 'truncated'
+  | 'unsupported-scheme'
+  | 'gstreamer'
+  | 'recording-failed';
 
 export { redactSecrets, redactSource };
 
@@ -24,8 +34,18 @@ export class SourceError extends Error {
   override readonly name = 'SourceError';
   /** The source, its password redacted. */
   readonly source: string;
-  constructor(readonly code: SourceErrorCode, readonly cameraId: string, source: string, problem: string, fix: string) {
-    super(redactSecrets(`camera '${cameraId}' source ${redactSource(source)}: ${problem.split(source).join(redactSource(source))}. ${fix}`));
+  constructor(
+    readonly code: SourceErrorCode,
+    readonly cameraId: string,
+    source: string,
+    problem: string,
+    fix: string,
+  ) {
+    super(
+      redactSecrets(
+        `camera '${cameraId}' source ${redactSource(source)}: ${problem.split(source).join(redactSource(source))}. ${fix}`,
+      ),
+    );
     this.source = redactSource(source);
   }
 }

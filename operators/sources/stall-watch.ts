@@ -11,9 +11,14 @@
  * @param limitMs the stall limit (connect timeout for a connection's first frame)
  * @returns 'stall', or the ms after which to look again
  */
-export function watchdogVerdict(waitingSince: number | null | undefined, now: number, limitMs: number): 'stall' | { readonly recheckInMs: number } {
+export function watchdogVerdict(
+  waitingSince: number | null | undefined,
+  now: number,
+  limitMs: number,
+): 'stall' | { readonly recheckInMs: number } {
   if (waitingSince === null) return { recheckInMs: limitMs };
-  if (waitingSince !== undefined && now - waitingSince < limitMs) return { recheckInMs: limitMs - (now - waitingSince) };
+  if (waitingSince !== undefined && now - waitingSince < limitMs)
+    return { recheckInMs: limitMs - (now - waitingSince) };
   return 'stall';
 }
 

@@ -73,13 +73,17 @@ export interface SupervisionOptions {
   readonly reconnectRequests?: Observable<string>;
 }
 
-
 /**
  * Delay before reconnect attempt `attempt` (1-based): exponential backoff, capped, with ±20 %
  * jitter so that many cameras that failed together do not reconnect in lockstep (AWS
  * architecture blog, "Exponential Backoff and Jitter", 2015), in ms.
  */
-export function backoffDelayMs(attempt: number, initialMs: number, maxMs: number, random: () => number = Math.random): number {
+export function backoffDelayMs(
+  attempt: number,
+  initialMs: number,
+  maxMs: number,
+  random: () => number = Math.random,
+): number {
   const base = Math.min(maxMs, initialMs * 2 ** Math.max(0, attempt - 1));
   return Math.round(base * (0.8 + 0.4 * random()));
 }
@@ -102,7 +106,11 @@ export function backoffDelayMs(attempt: number, initialMs: number, maxMs: number
  *
  * Completes never on its own; errors with the last error once it gives up or on a permanent error.
  */
-export function superviseLiveSource(connect: () => Observable<Frame>, options: SupervisionOptions, onHealth: (change: SourceHealthChange) => void): Observable<Frame> {
+export function superviseLiveSource(
+  connect: () => Observable<Frame>,
+  options: SupervisionOptions,
+  onHealth: (change: SourceHealthChange) => void,
+): Observable<Frame> {
   return new Observable<Frame>((subscriber) => {
     const supervision = new Supervision(connect, options, onHealth, subscriber);
     supervision.start();
@@ -131,8 +139,12 @@ class Supervision {
   private waits = 0;
   private readonly random: () => number;
 
-  constructor(private readonly connect: () => Observable<Frame>, private readonly options: SupervisionOptions,
-    private readonly onHealth: (change: SourceHealthChange) => void, private readonly subscriber: Subscriber<Frame>) {
+  constructor(
+    private readonly connect: () => Observable<Frame>,
+    private readonly options: SupervisionOptions,
+    private readonly onHealth: (change: SourceHealthChange) => void,
+    private readonly subscriber: Subscriber<Frame>,
+  ) {
     this.random = options.random ?? Math.random;
   }
 
@@ -152,15 +164,30 @@ class Supervision {
   private report(next: SourceHealth, reason: string, code?: string): void {
     if (next === this.state) return;
     this.state = next;
-    this.onHealth({ state: next, reason, ...(code ? { code } : {}), attempt: this.attempt, reconnects: this.reconnects });
+    this.onHealth({
+      state: next,
+      reason,
+      ...(code ? { code } : {}),
+      attempt: this.attempt,
+      reconnects: this.reconnects,
+    });
   }
 
-  private releaseSlot(): void { this.slot?.release(); this.slot = null; }
+  private releaseSlot(): void {
+    this.slot?.release();
+    this.slot = null;
+  }
 
-  private clearWatches(): void { clearTimeout(this.watchdog); clearInterval(this.slowTimer); }
+  private clearWatches(): void {
+    clearTimeout(this.watchdog);
+    clearInterval(this.slowTimer);
+  }
 
   /** Tears the current connection down (it is no longer wanted). */
-  private dropConnection(): void { this.inner?.unsubscribe(); this.inner = null; }
+  private dropConnection(): void {
+    this.inner?.unsubscribe();
+    this.inner = null;
+  }
 
   /** A reconnect asked for from outside: a streaming connection is made again at once; otherwise the reconnect under way will do. */
   private reconnectNow(reason: string): void {
@@ -178,9 +205,15 @@ class Supervision {
     const ms = connecting ? this.options.connectTimeoutMs : this.options.stallTimeoutMs;
     const fire = () => {
       const verdict = watchdogVerdict(this.options.sourceWaitingSince?.(), performance.now(), ms);
-      if (verdict !== 'stall') { this.watchdog = setTimeout(fire, verdict.recheckInMs); return; }
+      if (verdict !== 'stall') {
+        this.watchdog = setTimeout(fire, verdict.recheckInMs);
+        return;
+      }
       this.dropConnection();
-      if (connecting) { this.lost(`no frame within ${ms} ms of connecting`, 'connect-timeout'); return; }
+      if (connecting) {
+        this.lost(`no frame within ${ms} ms of connecting`, 'connect-timeout');
+        return;
+      }
       const reason = `no frame for ${ms} ms`;
       this.report('stalled', reason, 'stalled');
       this.lost(reason, 'stalled');
@@ -191,12 +224,15 @@ class Supervision {
   /** Slow-stall watch: every window, the mean wait of its pulls against the promised frame interval. */
   private watchRate(): void {
     clearInterval(this.slowTimer);
-    const ratio = this.options.slowStallRatio ?? 0, windowMs = this.options.slowStallWindowMs ?? 60_000;
+    const ratio = this.options.slowStallRatio ?? 0,
+      windowMs = this.options.slowStallWindowMs ?? 60_000;
     if (!(ratio > 0)) return;
-    this.waitedMs = 0; this.waits = 0;
+    this.waitedMs = 0;
+    this.waits = 0;
     this.slowTimer = setInterval(() => {
       const reason = slowStreamReason(this.waits ? this.waitedMs / this.waits : 0, this.stepMs, ratio, windowMs);
-      this.waitedMs = 0; this.waits = 0;
+      this.waitedMs = 0;
+      this.waits = 0;
       if (!reason) return;
       clearInterval(this.slowTimer);
       this.dropConnection();
@@ -225,10 +261,15 @@ class Supervision {
     if (this.subscriber.closed) return;
     if (this.state === null) this.report('connecting', 'opening the source');
     const slots = this.options.connectionSlots;
-    if (!slots) { this.connectNow(); return; }
+    if (!slots) {
+      this.connectNow();
+      return;
+    }
     const ticket = slots.request(this.attempt);
     this.slot = ticket;
-    void ticket.granted.then(() => { if (this.slot === ticket && !this.subscriber.closed) this.connectNow(); });
+    void ticket.granted.then(() => {
+      if (this.slot === ticket && !this.subscriber.closed) this.connectNow();
+    });
   }
 
   private connectNow(): void {
@@ -248,8 +289,15 @@ class Supervision {
     this.armWatchdog(false);
     const continued = this.freshConnection && this.last !== null;
     if (this.freshConnection) this.connected(frame);
-    else if (frame.timing?.sourceWaitMs !== undefined) { this.waitedMs += frame.timing.sourceWaitMs; this.waits++; }
-    const out: Frame = { ...frame, frameIndex: frame.frameIndex + this.offset.index, ptsMs: Math.round((frame.ptsMs + this.offset.pts) * 1e3) / 1e3 };
+    else if (frame.timing?.sourceWaitMs !== undefined) {
+      this.waitedMs += frame.timing.sourceWaitMs;
+      this.waits++;
+    }
+    const out: Frame = {
+      ...frame,
+      frameIndex: frame.frameIndex + this.offset.index,
+      ptsMs: Math.round((frame.ptsMs + this.offset.pts) * 1e3) / 1e3,
+    };
     this.stepMs = learnStepMs(this.last, out, !continued, this.stepMs);
     this.last = { frameIndex: out.frameIndex, ptsMs: out.ptsMs, at: performance.now() };
     this.subscriber.next(out);
@@ -271,7 +319,10 @@ class Supervision {
   private onError(err: unknown): void {
     this.inner = null;
     const code = err instanceof SourceError ? err.code : 'unexpected';
-    if (isRetryableSourceError(err)) { this.lost((err as Error).message, code, err); return; }
+    if (isRetryableSourceError(err)) {
+      this.lost((err as Error).message, code, err);
+      return;
+    }
     this.releaseSlot();
     this.clearWatches();
     this.report('failed', (err as Error).message, code);

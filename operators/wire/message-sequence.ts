@@ -20,12 +20,15 @@ export class MessageSequence {
 
   /** @param epoch the run's epoch, ms since the Unix epoch (0 in a replay); must be a non-negative integer */
   constructor(readonly epoch = 0) {
-    if (!Number.isInteger(epoch) || epoch < 0) throw new RangeError(`a run epoch is a non-negative integer of ms, not ${epoch}`);
+    if (!Number.isInteger(epoch) || epoch < 0)
+      throw new RangeError(`a run epoch is a non-negative integer of ms, not ${epoch}`);
     this.next = epoch * SEQUENCE_NUMBERS_PER_MS + 1;
   }
 
   /** The number of the last message stamped (epoch × 1000 before any). */
-  get last(): number { return this.next - 1; }
+  get last(): number {
+    return this.next - 1;
+  }
 
   /** The message with the run's epoch and the camera's next sequence number. */
   stamp(message: UnsequencedMessage): TrackMessage {

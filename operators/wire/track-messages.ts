@@ -1,9 +1,22 @@
 import { encodeMaskRle } from '../../models/coco-rle.js';
 import type { Tracks } from '../../models/tracks.js';
-import { MESSAGE_SCHEMA_VERSION, type TrackJson, type TrackMessage, type TracksMessage, type UnsequencedMessage } from './message-schema.js';
+import {
+  MESSAGE_SCHEMA_VERSION,
+  type TrackJson,
+  type TrackMessage,
+  type TracksMessage,
+  type UnsequencedMessage,
+} from './message-schema.js';
 
 export { MESSAGE_SCHEMA_VERSION };
-export type { CameraStatusMessage, TrackEventMessage, TrackJson, TrackMessage, TracksMessage, UnsequencedMessage } from './message-schema.js';
+export type {
+  CameraStatusMessage,
+  TrackEventMessage,
+  TrackJson,
+  TrackMessage,
+  TracksMessage,
+  UnsequencedMessage,
+} from './message-schema.js';
 
 const round2 = (v: number) => Math.round(v * 100) / 100;
 
@@ -19,19 +32,36 @@ const round2 = (v: number) => Math.round(v * 100) / 100;
  * @param epoch the run's epoch (`MessageSequence.epoch`; 0 in a replay)
  */
 export function toTrackMessages(tracks: Tracks, withMasks: boolean, epoch: number): UnsequencedMessage[] {
-  const base = { schema: MESSAGE_SCHEMA_VERSION, camera: tracks.cameraId, frameIndex: tracks.frameIndex, ptsMs: tracks.ptsMs } as const;
+  const base = {
+    schema: MESSAGE_SCHEMA_VERSION,
+    camera: tracks.cameraId,
+    frameIndex: tracks.frameIndex,
+    ptsMs: tracks.ptsMs,
+  } as const;
   const run = `${tracks.cameraId}:${epoch}`;
   // The event clip an event is part of, last in the message (cameras with clips on).
   const clip = (eventId: string) => (tracks.clipOf?.[eventId] ? { clipId: tracks.clipOf[eventId] } : {});
   const ended = tracks.ended.map((track): UnsequencedMessage => {
     const eventId = `${run}:${track.trackId}:ended`;
-    const snapshot = tracks.snapshotted?.includes(track.trackId) ? { snapshotId: `${run}:${track.trackId}:snapshot` } : {};
+    const snapshot = tracks.snapshotted?.includes(track.trackId)
+      ? { snapshotId: `${run}:${track.trackId}:snapshot` }
+      : {};
     return { ...base, type: 'track_ended', eventId, track, ...clip(eventId), ...snapshot };
   });
   const zoneEvents = (tracks.zoneEvents ?? []).map((e): UnsequencedMessage => {
     const id = `${run}:${e.trackId}:${e.kind === 'line_crossed' ? e.line : e.zone}:${e.kind}@${tracks.frameIndex}`;
-    if (e.kind === 'line_crossed') return { ...base, type: e.kind, eventId: id, trackId: e.trackId, line: e.line, direction: e.direction, ...clip(id) };
-    if (e.kind === 'zone_exited') return { ...base, type: e.kind, eventId: id, trackId: e.trackId, zone: e.zone, dwellMs: e.dwellMs, ...clip(id) };
+    if (e.kind === 'line_crossed')
+      return {
+        ...base,
+        type: e.kind,
+        eventId: id,
+        trackId: e.trackId,
+        line: e.line,
+        direction: e.direction,
+        ...clip(id),
+      };
+    if (e.kind === 'zone_exited')
+      return { ...base, type: e.kind, eventId: id, trackId: e.trackId, zone: e.zone, dwellMs: e.dwellMs, ...clip(id) };
     return { ...base, type: e.kind, eventId: id, trackId: e.trackId, zone: e.zone, ...clip(id) };
   });
   // Zone exits of ended tracks come after their track_ended.
@@ -43,14 +73,24 @@ export function toTrackMessages(tracks: Tracks, withMasks: boolean, epoch: numbe
     }),
     ...zoneEvents,
     {
-      schema: MESSAGE_SCHEMA_VERSION, type: 'tracks', camera: tracks.cameraId, frameIndex: tracks.frameIndex, ptsMs: tracks.ptsMs,
-      width: tracks.width, height: tracks.height,
-      tracks: tracks.active.map((t): TrackJson => ({
-        id: t.trackId, classId: t.classId, className: t.className, score: Math.round(t.score * 1e4) / 1e4,
-        bbox: [round2(t.box[0]), round2(t.box[1]), round2(t.box[2] - t.box[0]), round2(t.box[3] - t.box[1])],
-        mask: withMasks && t.mask ? encodeMaskRle(t.mask, tracks.width, tracks.height) : null,
-        age: t.age,
-      })),
+      schema: MESSAGE_SCHEMA_VERSION,
+      type: 'tracks',
+      camera: tracks.cameraId,
+      frameIndex: tracks.frameIndex,
+      ptsMs: tracks.ptsMs,
+      width: tracks.width,
+      height: tracks.height,
+      tracks: tracks.active.map(
+        (t): TrackJson => ({
+          id: t.trackId,
+          classId: t.classId,
+          className: t.className,
+          score: Math.round(t.score * 1e4) / 1e4,
+          bbox: [round2(t.box[0]), round2(t.box[1]), round2(t.box[2] - t.box[0]), round2(t.box[3] - t.box[1])],
+          mask: withMasks && t.mask ? encodeMaskRle(t.mask, tracks.width, tracks.height) : null,
+          age: t.age,
+        }),
+      ),
       ...(tracks.occupancy ? { zones: tracks.occupancy } : {}),
     },
     ...ended,

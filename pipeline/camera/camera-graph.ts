@@ -23,7 +23,14 @@ import { ZoneAnalytics } from '../../models/analytics/zone-analytics.js';
 import type { ConnectionSlots } from '../../operators/sources/connection-slots.js';
 import { frameFolderFrames } from '../../operators/sources/frame-folder-frames.js';
 import { gstreamerFrames } from '../../operators/sources/gstreamer-frames.js';
-import { inferSourceKind, isCamera, isLive, type RecordingTarget, type SourceProgress, type SourceSpec } from '../../operators/sources/source-spec.js';
+import {
+  inferSourceKind,
+  isCamera,
+  isLive,
+  type RecordingTarget,
+  type SourceProgress,
+  type SourceSpec,
+} from '../../operators/sources/source-spec.js';
 import { superviseLiveSource, type SourceHealthChange } from '../../operators/sources/supervise-live-source.js';
 
 /**
@@ -36,8 +43,13 @@ const FILE_FRAMES_IN_FLIGHT = 4;
 /** Resolves a camera's config into the spec its source reads. */
 export function sourceSpecOf(camera: CameraConfig): SourceSpec {
   return {
-    cameraId: camera.id, kind: camera.kind === 'auto' ? inferSourceKind(camera.source) : camera.kind, source: camera.source,
-    realtime: camera.realtime, maxFrames: camera.maxFrames, folderFps: camera.folderFps, rtspLatencyMs: camera.rtspLatencyMs,
+    cameraId: camera.id,
+    kind: camera.kind === 'auto' ? inferSourceKind(camera.source) : camera.kind,
+    source: camera.source,
+    realtime: camera.realtime,
+    maxFrames: camera.maxFrames,
+    folderFps: camera.folderFps,
+    rtspLatencyMs: camera.rtspLatencyMs,
   };
 }
 
@@ -82,7 +94,12 @@ export interface CameraGraphParts {
  * backoff, with the same tracker and monotonic frame indices, so track ids continue; only a
  * permanent error (by code) or an exhausted `maxReconnects` ends the graph with an error.
  */
-export function cameraGraph(camera: CameraConfig, parts: CameraGraphParts, stats: SamplingStats, progress?: SourceProgress): Observable<Tracks> {
+export function cameraGraph(
+  camera: CameraConfig,
+  parts: CameraGraphParts,
+  stats: SamplingStats,
+  progress?: SourceProgress,
+): Observable<Tracks> {
   const spec = sourceSpecOf(camera);
   const live = isLive(spec);
   const credit = new FrameCredit(live ? 1 : FILE_FRAMES_IN_FLIGHT);
@@ -93,15 +110,28 @@ export function cameraGraph(camera: CameraConfig, parts: CameraGraphParts, stats
   const sourceCredit = pulled ? credit : undefined;
   const read = (s: SourceSpec) => {
     if (s.kind === 'frames') return frameFolderFrames(s, sourceCredit, progress);
-    const recording = (s.kind === 'rtsp' || s.kind === 'http' || s.kind === 'v4l2') ? parts.recorder?.target() ?? undefined : undefined;
+    const recording =
+      s.kind === 'rtsp' || s.kind === 'http' || s.kind === 'v4l2' ? (parts.recorder?.target() ?? undefined) : undefined;
     return gstreamerFrames(recording ? { ...s, recording } : s, sourceCredit, progress);
   };
   // A supervised source never ends on its own; maxFrames is counted after supervision, so reaching it is the end, not a disconnect.
   const frames$ = isSupervised(camera, spec)
-    ? superviseLiveSource(() => read({ ...spec, maxFrames: undefined }), {
-      sourceWaitingSince: () => progress?.waitingSince, stallTimeoutMs: camera.stallTimeoutMs, slowStallRatio: camera.slowStallRatio, slowStallWindowMs: camera.slowStallWindowMs, connectTimeoutMs: camera.connectTimeoutMs, connectionSlots: parts.connectionSlots, backoffInitialMs: camera.reconnectDelayMs, backoffMaxMs: camera.reconnectMaxDelayMs, maxReconnects: camera.maxReconnects,
-      reconnectRequests: parts.recorder?.reconnectRequests,
-    }, (change) => parts.onHealth?.(change)).pipe(camera.maxFrames !== undefined ? take(camera.maxFrames) : identity)
+    ? superviseLiveSource(
+        () => read({ ...spec, maxFrames: undefined }),
+        {
+          sourceWaitingSince: () => progress?.waitingSince,
+          stallTimeoutMs: camera.stallTimeoutMs,
+          slowStallRatio: camera.slowStallRatio,
+          slowStallWindowMs: camera.slowStallWindowMs,
+          connectTimeoutMs: camera.connectTimeoutMs,
+          connectionSlots: parts.connectionSlots,
+          backoffInitialMs: camera.reconnectDelayMs,
+          backoffMaxMs: camera.reconnectMaxDelayMs,
+          maxReconnects: camera.maxReconnects,
+          reconnectRequests: parts.recorder?.reconnectRequests,
+        },
+        (change) => parts.onHealth?.(change),
+      ).pipe(camera.maxFrames !== undefined ? take(camera.maxFrames) : identity)
     : read(spec);
   return processFrames(frames$, pulled ? 'every' : 'latest', credit, camera, parts, stats);
 }
@@ -116,19 +146,32 @@ export function cameraGraph(camera: CameraConfig, parts: CameraGraphParts, stats
  *   (older ones are dropped and counted in `stats`)
  * @param credit frames in the graph at once; released when a frame's tracks were published
  */
-export function processFrames(frames$: Observable<Frame>, sampling: 'every' | 'latest', credit: FrameCredit, camera: CameraConfig, parts: CameraGraphParts, stats: SamplingStats): Observable<Tracks> {
-  return frames$.pipe(
-    sampleFrames(sampling, credit, stats),
-    segmentInstances(parts.segmenter),
-    parts.onSegmented ? tap(parts.onSegmented) : identity,
-    embedInstances(parts.embedder, parts.tracker.appearanceDemand?.bind(parts.tracker)),
-    trackInstances(parts.tracker),
-  ).pipe(
-    parts.snapshots ? selectSnapshots(parts.snapshots.selector, parts.snapshots.onSnapshot) : identity,
-    recycleFramePixels(), // no stage below reads pixels: the source pulls the next frames into this memory
-    analyzeZones(camera.zones.length || camera.lines.length ? new ZoneAnalytics(camera.zones, camera.lines, camera.zoneHysteresisPx) : null),
-    parts.clips ? gatherClips(parts.clips) : identity,
-    publishTracks(parts.publishers, parts.withMasks, parts.sequence),
-    releaseFrame(credit),
-  );
+export function processFrames(
+  frames$: Observable<Frame>,
+  sampling: 'every' | 'latest',
+  credit: FrameCredit,
+  camera: CameraConfig,
+  parts: CameraGraphParts,
+  stats: SamplingStats,
+): Observable<Tracks> {
+  return frames$
+    .pipe(
+      sampleFrames(sampling, credit, stats),
+      segmentInstances(parts.segmenter),
+      parts.onSegmented ? tap(parts.onSegmented) : identity,
+      embedInstances(parts.embedder, parts.tracker.appearanceDemand?.bind(parts.tracker)),
+      trackInstances(parts.tracker),
+    )
+    .pipe(
+      parts.snapshots ? selectSnapshots(parts.snapshots.selector, parts.snapshots.onSnapshot) : identity,
+      recycleFramePixels(), // no stage below reads pixels: the source pulls the next frames into this memory
+      analyzeZones(
+        camera.zones.length || camera.lines.length
+          ? new ZoneAnalytics(camera.zones, camera.lines, camera.zoneHysteresisPx)
+          : null,
+      ),
+      parts.clips ? gatherClips(parts.clips) : identity,
+      publishTracks(parts.publishers, parts.withMasks, parts.sequence),
+      releaseFrame(credit),
+    );
 }

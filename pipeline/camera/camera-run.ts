@@ -8,7 +8,6 @@ import { publishMessages, type TrackPublisher } from '../../operators/publish-tr
 import { MESSAGE_SCHEMA_VERSION } from '../../operators/wire/message-schema.js';
 import { MessageSequence } from '../../operators/wire/message-sequence.js';
 import { toTrackMessages } from '../../operators/wire/track-messages.js';
-import type { SamplingStats } from '../../operators/sample-frames.js';
 import { redactSecrets, redactSource, type SourceError } from '../../operators/sources/source-error.js';
 import type { ConnectionSlots } from '../../operators/sources/connection-slots.js';
 import type { CameraRecorder } from '../media/camera-recorder.js';
@@ -77,31 +76,76 @@ export class CameraRun {
   /** Size of the frames processed last, pixels (null before the first). */
   private frameSize: { width: number; height: number } | null = null;
 
-  constructor(readonly camera: CameraConfig, private readonly parts: CameraRunParts) {
+  constructor(
+    readonly camera: CameraConfig,
+    private readonly parts: CameraRunParts,
+  ) {
     this.status = {
-      id: camera.id, state: 'starting', reason: 'loading models', reconnects: 0,
-      sampling: { received: 0, dropped: 0, skippedBySource: 0 }, source: { expectedFrames: null, corruptFrames: 0, onWarning: (w) => this.onSourceWarning(w) }, framesProcessed: 0, activeTracks: 0,
-      tracksStarted: 0, tracksEnded: 0, detections: 0, latencyMs: 0, inferenceMs: 0, lastFrameIndex: -1, firstFrameAt: 0, lastFrameAt: 0,
+      id: camera.id,
+      state: 'starting',
+      reason: 'loading models',
+      reconnects: 0,
+      sampling: { received: 0, dropped: 0, skippedBySource: 0 },
+      source: { expectedFrames: null, corruptFrames: 0, onWarning: (w) => this.onSourceWarning(w) },
+      framesProcessed: 0,
+      activeTracks: 0,
+      tracksStarted: 0,
+      tracksEnded: 0,
+      detections: 0,
+      latencyMs: 0,
+      inferenceMs: 0,
+      lastFrameIndex: -1,
+      firstFrameAt: 0,
+      lastFrameAt: 0,
     };
     const recorder = parts.recorder;
-    if (recorder?.settings.enabled) Object.defineProperty(this.status, 'recording', { get: () => recorder.state, enumerable: true });
+    if (recorder?.settings.enabled)
+      Object.defineProperty(this.status, 'recording', { get: () => recorder.state, enumerable: true });
     this.log = parts.logger.child({ camera: camera.id });
     this.sequence = parts.sequence ?? new MessageSequence(parts.epoch ?? 0);
-    this.done = new Promise<void>((resolve) => { this.settle = resolve; }).then(() => this.status);
-    this.snapshots = camera.snapshots.enabled && parts.snapshotsDir ? {
-      selector: new SnapshotSelector(),
-      writer: new SnapshotWriter(camera.id, parts.snapshotsDir, camera.snapshots, this.sequence.epoch, {
-        message: (m) => publishMessages(parts.publishers, [m], this.sequence),
-        jpeg: (label, jpeg) => { for (const p of parts.publishers) p.publishSnapshot?.(camera.id, label, jpeg); },
-        written: (file, bytes) => parts.recorder?.noteWritten(join('snapshots', file), 'snapshot', bytes),
-      }, this.log),
-    } : null;
-    this.clips = camera.clips.enabled && parts.recorder && parts.clipsDir
-      ? new ClipMaker(camera.id, parts.clipsDir, camera.clips, parts.recorder, this.sequence.epoch, (m) => publishMessages(parts.publishers, [m], this.sequence), this.log)
-      : null;
+    this.done = new Promise<void>((resolve) => {
+      this.settle = resolve;
+    }).then(() => this.status);
+    this.snapshots =
+      camera.snapshots.enabled && parts.snapshotsDir
+        ? {
+            selector: new SnapshotSelector(),
+            writer: new SnapshotWriter(
+              camera.id,
+              parts.snapshotsDir,
+              camera.snapshots,
+              this.sequence.epoch,
+              {
+                message: (m) => publishMessages(parts.publishers, [m], this.sequence),
+                jpeg: (label, jpeg) => {
+                  for (const p of parts.publishers) p.publishSnapshot?.(camera.id, label, jpeg);
+                },
+                written: (file, bytes) => parts.recorder?.noteWritten(join('snapshots', file), 'snapshot', bytes),
+              },
+              this.log,
+            ),
+          }
+        : null;
+    this.clips =
+      camera.clips.enabled && parts.recorder && parts.clipsDir
+        ? new ClipMaker(
+            camera.id,
+            parts.clipsDir,
+            camera.clips,
+            parts.recorder,
+            this.sequence.epoch,
+            (m) => publishMessages(parts.publishers, [m], this.sequence),
+            this.log,
+          )
+        : null;
     // Not enumerable: the counters stay out of the status messages and reports.
-    if (this.snapshots) Object.defineProperty(this.status, 'snapshotCounters', { value: this.snapshots.writer.counters, enumerable: false });
-    if (this.clips) Object.defineProperty(this.status, 'clipCounters', { value: this.clips.counters, enumerable: false });
+    if (this.snapshots)
+      Object.defineProperty(this.status, 'snapshotCounters', {
+        value: this.snapshots.writer.counters,
+        enumerable: false,
+      });
+    if (this.clips)
+      Object.defineProperty(this.status, 'clipCounters', { value: this.clips.counters, enumerable: false });
     this.setState('starting', 'loading models');
     this.start();
   }
@@ -120,25 +164,38 @@ export class CameraRun {
     // As in the graph: snapshots chosen and clips told before the end is published, so its events name them.
     const snapshots = ending && this.snapshots ? this.snapshots.selector.observe(ending) : [];
     const clipOf = ending && this.clips?.observe(ending);
-    const end = ending && { ...ending, ...(clipOf ? { clipOf } : {}), ...(snapshots.length ? { snapshotted: snapshots.map((s) => s.trackId) } : {}) };
-    if (end && end.ended.length > 0) publishMessages(this.parts.publishers, toTrackMessages(end, false, this.sequence.epoch), this.sequence);
+    const end = ending && {
+      ...ending,
+      ...(clipOf ? { clipOf } : {}),
+      ...(snapshots.length ? { snapshotted: snapshots.map((s) => s.trackId) } : {}),
+    };
+    if (end && end.ended.length > 0)
+      publishMessages(this.parts.publishers, toTrackMessages(end, false, this.sequence.epoch), this.sequence);
     for (const s of snapshots) this.snapshots!.writer.write(s);
     this.closing = this.clips?.close() ?? null;
     if (end) this.status.tracksEnded += end.ended.length;
-    const why = { shutdown: 'edgevis stopped the camera', 'camera-removed': 'the camera was removed', 'camera-restarted': 'the camera is restarting' }[reason];
+    const why = {
+      shutdown: 'edgevis stopped the camera',
+      'camera-removed': 'the camera was removed',
+      'camera-restarted': 'the camera is restarting',
+    }[reason];
     if (this.status.state !== 'ended' && this.status.state !== 'failed') this.setState('stopped', why);
     this.settle(); // an unsubscribed graph never completes on its own
     return this.tracker;
   }
 
   /** Resolves once the snapshots of ended tracks and the last clip are written (before the publishers close). */
-  async flushSnapshots(): Promise<void> { await Promise.all([this.snapshots?.writer.flush(), this.closing]); }
+  async flushSnapshots(): Promise<void> {
+    await Promise.all([this.snapshots?.writer.flush(), this.closing]);
+  }
 
   /** The last clip being made when the camera stopped. */
   private closing: Promise<void> | null = null;
 
   /** What the camera's snapshots cost and gave, for metrics (null without snapshots). */
-  get snapshotCounters(): Readonly<SnapshotWriter['counters']> | null { return this.snapshots?.writer.counters ?? null; }
+  get snapshotCounters(): Readonly<SnapshotWriter['counters']> | null {
+    return this.snapshots?.writer.counters ?? null;
+  }
 
   /** Publishes the camera's state again, unchanged (its model changed: the message carries it). */
   publishStatus(): void {
@@ -156,11 +213,29 @@ export class CameraRun {
     s.state = state;
     s.reason = reason;
     const level = state === 'failed' ? 'error' : state === 'stalled' || state === 'reconnecting' ? 'warn' : 'info';
-    this.log[level]({ state, reason, ...(code ? { code } : {}), reconnects: s.reconnects }, `camera '${this.camera.id}' ${state}: ${reason}`);
-    publishMessages(this.parts.publishers, [{
-      schema: MESSAGE_SCHEMA_VERSION, type: 'camera_status', camera: this.camera.id, node: this.parts.nodeId, state, reason, ...(code ? { code } : {}),
-      reconnects: s.reconnects, lastFrameIndex: s.lastFrameIndex, ...(model ? { model } : {}), ...(s.recording ? { recording: { ...s.recording } } : {}),
-    }], this.sequence);
+    this.log[level](
+      { state, reason, ...(code ? { code } : {}), reconnects: s.reconnects },
+      `camera '${this.camera.id}' ${state}: ${reason}`,
+    );
+    publishMessages(
+      this.parts.publishers,
+      [
+        {
+          schema: MESSAGE_SCHEMA_VERSION,
+          type: 'camera_status',
+          camera: this.camera.id,
+          node: this.parts.nodeId,
+          state,
+          reason,
+          ...(code ? { code } : {}),
+          reconnects: s.reconnects,
+          lastFrameIndex: s.lastFrameIndex,
+          ...(model ? { model } : {}),
+          ...(s.recording ? { recording: { ...s.recording } } : {}),
+        },
+      ],
+      this.sequence,
+    );
   }
 
   /** A problem that did not stop the source (a corrupt frame skipped, a truncated file): one warning line, kept as the reason. */
@@ -188,21 +263,50 @@ export class CameraRun {
       if (this.stopping) return;
       const spec = sourceSpecOf(camera);
       const shown = redactSource(spec.source);
-      this.log.info({ source: shown, kind: spec.kind, realtime: spec.realtime }, `camera '${camera.id}' reading ${spec.kind} ${shown}`);
+      this.log.info(
+        { source: shown, kind: spec.kind, realtime: spec.realtime },
+        `camera '${camera.id}' reading ${spec.kind} ${shown}`,
+      );
       const supervised = isSupervised(camera, spec);
       if (!supervised) this.setState('streaming', `reading ${spec.kind}`);
       this.tracker = parts.createTracker(camera);
-      const graph = cameraGraph(camera, {
-        segmenter, embedder, tracker: this.tracker, publishers: parts.publishers, withMasks: parts.withMasks, sequence: this.sequence,
-        onHealth: (change) => this.onHealth(change), onSegmented: parts.onSegmented, connectionSlots: parts.connectionSlots, recorder: parts.recorder,
-        ...(this.snapshots ? { snapshots: { selector: this.snapshots.selector, onSnapshot: (s: TrackSnapshot) => this.snapshots!.writer.write(s) } } : {}),
-        ...(this.clips ? { clips: this.clips } : {}),
-      }, status.sampling, status.source);
+      const graph = cameraGraph(
+        camera,
+        {
+          segmenter,
+          embedder,
+          tracker: this.tracker,
+          publishers: parts.publishers,
+          withMasks: parts.withMasks,
+          sequence: this.sequence,
+          onHealth: (change) => this.onHealth(change),
+          onSegmented: parts.onSegmented,
+          connectionSlots: parts.connectionSlots,
+          recorder: parts.recorder,
+          ...(this.snapshots
+            ? {
+                snapshots: {
+                  selector: this.snapshots.selector,
+                  onSnapshot: (s: TrackSnapshot) => this.snapshots!.writer.write(s),
+                },
+              }
+            : {}),
+          ...(this.clips ? { clips: this.clips } : {}),
+        },
+        status.sampling,
+        status.source,
+      );
       this.subscription = graph.subscribe({
-        next: (tracks) => { this.count(tracks); parts.onTracks?.(tracks, status); },
+        next: (tracks) => {
+          this.count(tracks);
+          parts.onTracks?.(tracks, status);
+        },
         error: fail,
         complete: () => {
-          this.setState('ended', `${supervised ? 'reached maxFrames' : 'end of stream'} after ${status.framesProcessed} frames, ${status.tracksStarted} tracks`);
+          this.setState(
+            'ended',
+            `${supervised ? 'reached maxFrames' : 'end of stream'} after ${status.framesProcessed} frames, ${status.tracksStarted} tracks`,
+          );
           this.settle();
         },
       });
@@ -218,11 +322,21 @@ export class CameraRun {
     const before = this.frameSize;
     this.frameSize = { width, height };
     if (before) {
-      this.log.warn({ from: `${before.width}x${before.height}`, to: `${width}x${height}` }, `camera '${this.camera.id}' frame size changed from ${before.width}x${before.height} to ${width}x${height}: its tracks ended (resolution-changed) and start again in the new size`);
+      this.log.warn(
+        { from: `${before.width}x${before.height}`, to: `${width}x${height}` },
+        `camera '${this.camera.id}' frame size changed from ${before.width}x${before.height} to ${width}x${height}: its tracks ended (resolution-changed) and start again in the new size`,
+      );
     }
     const outside = (p: readonly [number, number]) => p[0] > width || p[1] > height;
-    const names = [...this.camera.zones.filter((z) => z.polygon.some(outside)).map((z) => `zone '${z.name}'`), ...this.camera.lines.filter((l) => outside(l.from) || outside(l.to)).map((l) => `line '${l.name}'`)];
-    if (names.length) this.log.warn({ width, height, outside: names }, `camera '${this.camera.id}': ${names.join(', ')} reach outside the ${width}x${height} frame; zone and line points are frame pixels`);
+    const names = [
+      ...this.camera.zones.filter((z) => z.polygon.some(outside)).map((z) => `zone '${z.name}'`),
+      ...this.camera.lines.filter((l) => outside(l.from) || outside(l.to)).map((l) => `line '${l.name}'`),
+    ];
+    if (names.length)
+      this.log.warn(
+        { width, height, outside: names },
+        `camera '${this.camera.id}': ${names.join(', ')} reach outside the ${width}x${height} frame; zone and line points are frame pixels`,
+      );
   }
 
   private count(tracks: Tracks): void {
@@ -231,7 +345,8 @@ export class CameraRun {
     if (tracks.kind !== 'frame') return;
     const now = performance.now();
     if (s.framesProcessed === 0) s.firstFrameAt = now;
-    if (this.frameSize?.width !== tracks.width || this.frameSize?.height !== tracks.height) this.onFrameSize(tracks.width, tracks.height);
+    if (this.frameSize?.width !== tracks.width || this.frameSize?.height !== tracks.height)
+      this.onFrameSize(tracks.width, tracks.height);
     s.lastFrameAt = now;
     s.framesProcessed++;
     s.lastFrameIndex = tracks.frameIndex;

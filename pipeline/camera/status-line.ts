@@ -15,7 +15,10 @@ const REASON_MAX = 80;
 /** The state of a camera that is not `streaming`, with why when it is looking for its picture. */
 function stateNote(c: CameraStatus): string {
   if (c.state === 'streaming') return '';
-  const why = c.state === 'stalled' || c.state === 'reconnecting' || c.state === 'failed' ? `: ${clip(c.reason || c.error || '', REASON_MAX)}` : '';
+  const why =
+    c.state === 'stalled' || c.state === 'reconnecting' || c.state === 'failed'
+      ? `: ${clip(c.reason || c.error || '', REASON_MAX)}`
+      : '';
   return ` | ${c.state.toUpperCase()}${why}`;
 }
 
@@ -45,11 +48,18 @@ export function formatStatusLine(cameras: readonly CameraStatus[]): string {
   if (cameras.length <= DETAILED_CAMERAS) return clip(cameras.map(cameraPart).join('  '), STATUS_LINE_MAX);
   const byState = new Map<string, number>();
   for (const c of cameras) byState.set(c.state, (byState.get(c.state) ?? 0) + 1);
-  const states = [...byState].sort((a, b) => b[1] - a[1]).map(([state, n]) => `${n} ${state}`).join(', ');
+  const states = [...byState]
+    .sort((a, b) => b[1] - a[1])
+    .map(([state, n]) => `${n} ${state}`)
+    .join(', ');
   const fps = cameras.reduce((n, c) => n + processingFps(c), 0);
-  const active = cameras.reduce((n, c) => n + c.activeTracks, 0), started = cameras.reduce((n, c) => n + c.tracksStarted, 0);
+  const active = cameras.reduce((n, c) => n + c.activeTracks, 0),
+    started = cameras.reduce((n, c) => n + c.tracksStarted, 0);
   const dropped = cameras.reduce((n, c) => n + droppedFrames(c), 0);
-  const worst = [...cameras].sort((a, b) => badness(b) - badness(a)).slice(0, 3).filter((c) => badness(c) > 0);
+  const worst = [...cameras]
+    .sort((a, b) => badness(b) - badness(a))
+    .slice(0, 3)
+    .filter((c) => badness(c) > 0);
   const summary = `${cameras.length} cameras: ${states} | ${fps.toFixed(1)} fps in total | ${active} active tracks (${started} total) | ${dropped} dropped`;
   return clip(worst.length ? `${summary} | worst: ${worst.map(cameraPart).join('  ')}` : summary, STATUS_LINE_MAX);
 }

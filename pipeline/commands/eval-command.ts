@@ -4,7 +4,12 @@ import { parseFrameRange } from '../../eval/frame-range.js';
 import { formatScoresTable } from '../../eval/report-table.js';
 
 /** Flags of `edgevis eval`. */
-export interface EvalFlags { gt: string; pred: string; frames?: string; json?: string }
+export interface EvalFlags {
+  gt: string;
+  pred: string;
+  frames?: string;
+  json?: string;
+}
 
 /**
  * `edgevis eval`: prints the scores table (stdout) and optionally writes JSON.
@@ -15,9 +20,19 @@ export function evalCommand(flags: EvalFlags): number {
     const range = flags.frames ? parseFrameRange(flags.frames) : undefined;
     const result = evaluateFiles(flags.gt, flags.pred, range);
     const json = `${JSON.stringify({ gt: flags.gt, pred: flags.pred, ...result }, null, 2)}\n`;
-    if (flags.json === '-') { process.stdout.write(json); return 0; }
-    const what = result.kind === 'motchallenge' ? `MOTChallenge (${result.benchmark} preprocessing)` : result.kind === 'mots' ? 'MOTS' : 'DAVIS';
-    process.stdout.write(`${what} ground truth ${flags.gt}, predictions ${flags.pred}${result.range ? `, frames ${result.range.first}-${result.range.last}` : ''}\n`);
+    if (flags.json === '-') {
+      process.stdout.write(json);
+      return 0;
+    }
+    const what =
+      result.kind === 'motchallenge'
+        ? `MOTChallenge (${result.benchmark} preprocessing)`
+        : result.kind === 'mots'
+          ? 'MOTS'
+          : 'DAVIS';
+    process.stdout.write(
+      `${what} ground truth ${flags.gt}, predictions ${flags.pred}${result.range ? `, frames ${result.range.first}-${result.range.last}` : ''}\n`,
+    );
     process.stdout.write(formatScoresTable(result.sequences, result.combined, result.similarity));
     if (flags.json) writeFileSync(flags.json, json);
     return 0;

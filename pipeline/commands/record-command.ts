@@ -17,7 +17,9 @@ export interface RecordFlags {
 export async function recordCommand(source: string, flags: RecordFlags): Promise<number> {
   try {
     const r = await recordCamera(source, resolve(flags.out), flags.duration);
-    process.stdout.write(`recorded ${r.seconds.toFixed(1)} s${r.endedEarly ? ' (the source ended first)' : ''} into ${r.out}\n  replay it: edgevis replay ${r.out}\n`);
+    process.stdout.write(
+      `recorded ${r.seconds.toFixed(1)} s${r.endedEarly ? ' (the source ended first)' : ''} into ${r.out}\n  replay it: edgevis replay ${r.out}\n`,
+    );
     return 0;
   } catch (err) {
     process.stderr.write(`edgevis: ${(err as Error).message}\n`);

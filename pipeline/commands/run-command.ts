@@ -48,7 +48,10 @@ export async function runCommand(flags: RunFlags): Promise<number> {
   try {
     config = await configFromCommandLine(flags);
   } catch (err) {
-    if (err instanceof ConfigError) { process.stderr.write(`edgevis: ${err.message}\n`); return 2; }
+    if (err instanceof ConfigError) {
+      process.stderr.write(`edgevis: ${err.message}\n`);
+      return 2;
+    }
     throw err;
   }
   let apiToken: string | null;
@@ -59,12 +62,21 @@ export async function runCommand(flags: RunFlags): Promise<number> {
     return 2;
   }
   // What the process was started with (see start-settings.ts: the CLI sets these for itself when they are missing).
-  log.debug({ pid: process.pid, uvThreadpoolSize: process.env.UV_THREADPOOL_SIZE ?? null, mallocArenaMax: process.env.MALLOC_ARENA_MAX ?? null, nodeFlags: process.execArgv, notApplied: process.env.EDGEVIS_START_SETTINGS_NOTE ?? null }, 'process settings');
+  log.debug(
+    {
+      pid: process.pid,
+      uvThreadpoolSize: process.env.UV_THREADPOOL_SIZE ?? null,
+      mallocArenaMax: process.env.MALLOC_ARENA_MAX ?? null,
+      nodeFlags: process.execArgv,
+      notApplied: process.env.EDGEVIS_START_SETTINGS_NOTE ?? null,
+    },
+    'process settings',
+  );
   // The run's epoch: sequence numbers and event ids continue above every earlier run's.
   const { epoch, warning: epochWarning } = runEpoch(stateDirOf(config.stateDir));
   if (epochWarning) log.warn(epochWarning);
   log.debug({ epoch }, 'run epoch');
-  let runtime;
+  let runtime: Awaited<ReturnType<typeof startEdgevis>>;
   try {
     // With the camera API on, edgevis is a service whose cameras come and go: it runs until stopped.
     runtime = await startEdgevis(config, { logger: log, keepAlive: apiToken !== null, epoch });
@@ -83,18 +95,31 @@ export async function runCommand(flags: RunFlags): Promise<number> {
   }
   if (runtime.mqttUrl) {
     const u = new URL(runtime.mqttUrl);
-    out.write(`  MQTT:      ${runtime.mqttUrl}${runtime.embeddedBroker ? ' (embedded broker)' : ''}  topics ${prefix}/<camera>/tracks, ${prefix}/<camera>/events\n`);
+    out.write(
+      `  MQTT:      ${runtime.mqttUrl}${runtime.embeddedBroker ? ' (embedded broker)' : ''}  topics ${prefix}/<camera>/tracks, ${prefix}/<camera>/events\n`,
+    );
     out.write(`             e.g. mosquitto_sub -h ${u.hostname} -p ${u.port} -t '${prefix}/#' -v\n`);
   }
   out.write(`  cameras:   ${config.cameras.map((c) => `${c.id}=${redactSource(c.source)}`).join(', ')}\n`);
   if (apiToken !== null && runtime.httpEdge) {
-    runtime.httpEdge.route(cameraApi(runtime, apiToken, flags.config ? dirname(resolve(flags.config)) : process.cwd(), log, config.api.allowedSources));
+    runtime.httpEdge.route(
+      cameraApi(
+        runtime,
+        apiToken,
+        flags.config ? dirname(resolve(flags.config)) : process.cwd(),
+        log,
+        config.api.allowedSources,
+      ),
+    );
     out.write(`  camera API: http://${runtime.httpEdge.authority}/api/cameras  (Authorization: Bearer <token>)\n`);
   } else if (apiToken !== null) {
     log.warn('the camera API needs the WebSocket server (publish.websocket.enabled); it is off');
   }
-  const stopWatching = flags.config ? reloadCamerasOnChange(flags.config, config, () => configFromCommandLine(flags), runtime, log) : () => undefined;
-  if (flags.config) out.write(`  reload:    edit ${flags.config} or send SIGHUP (kill -HUP ${process.pid}) to apply camera changes\n`);
+  const stopWatching = flags.config
+    ? reloadCamerasOnChange(flags.config, config, () => configFromCommandLine(flags), runtime, log)
+    : () => undefined;
+  if (flags.config)
+    out.write(`  reload:    edit ${flags.config} or send SIGHUP (kill -HUP ${process.pid}) to apply camera changes\n`);
   const tty = out.isTTY;
   const timer = setInterval(() => {
     const line = formatStatusLine(runtime.cameras);
@@ -104,14 +129,25 @@ export async function runCommand(flags: RunFlags): Promise<number> {
   const onSignal = (signal: NodeJS.Signals) => {
     const now = performance.now();
     if (firstSignalAt !== null) {
-      if (now - firstSignalAt < REPEATED_SIGNAL_MS) { log.debug({ signal }, 'stop signal repeated at once (the whole process group was signalled); still stopping cleanly'); return; }
+      if (now - firstSignalAt < REPEATED_SIGNAL_MS) {
+        log.debug(
+          { signal },
+          'stop signal repeated at once (the whole process group was signalled); still stopping cleanly',
+        );
+        return;
+      }
       out.write(`\n${signal} again: forced stop (exit ${EXIT_CODES.forced})\n`);
       exitNow(EXIT_CODES.forced);
     }
     firstSignalAt = now;
-    out.write(`\n${signal}: stopping (${signal === 'SIGINT' ? 'Ctrl-C' : 'the signal'} again after a second to force)...\n`);
+    out.write(
+      `\n${signal}: stopping (${signal === 'SIGINT' ? 'Ctrl-C' : 'the signal'} again after a second to force)...\n`,
+    );
     // A clean stop is bounded: whatever hangs (a broker that does not answer), the process exits.
-    setTimeout(() => { log.error(`stop did not finish within ${STOP_TIMEOUT_MS} ms; exiting`); exitNow(EXIT_CODES.failed); }, STOP_TIMEOUT_MS).unref();
+    setTimeout(() => {
+      log.error(`stop did not finish within ${STOP_TIMEOUT_MS} ms; exiting`);
+      exitNow(EXIT_CODES.failed);
+    }, STOP_TIMEOUT_MS).unref();
     void runtime.stop();
   };
   process.on('SIGINT', onSignal);
@@ -130,7 +166,15 @@ export async function runCommand(flags: RunFlags): Promise<number> {
 function flushLog(log: ReturnType<typeof createLogger>): Promise<void> {
   return new Promise<void>((resolve) => {
     const timer = setTimeout(resolve, 1000);
-    try { log.flush(() => { clearTimeout(timer); resolve(); }); } catch { clearTimeout(timer); resolve(); }
+    try {
+      log.flush(() => {
+        clearTimeout(timer);
+        resolve();
+      });
+    } catch {
+      clearTimeout(timer);
+      resolve();
+    }
   });
 }
 
@@ -149,6 +193,11 @@ export function finalReport(cameras: readonly CameraStatus[], publishers: readon
     const perFrame = c.framesProcessed ? (c.detections / c.framesProcessed).toFixed(2) : '0';
     return `[${c.id}] ${c.state}: ${c.framesProcessed} frames, ${perFrame} instances/frame, ${c.tracksStarted} tracks, ${droppedFrames(c)} dropped${corruptNote(c)}, ${c.reconnects} reconnects${c.error ? `\n  error: ${c.error}` : ''}${c.lastWarning ? `\n  warning: ${c.lastWarning}` : ''}`;
   });
-  for (const p of publishers) lines.push(`${p.name}: ${Object.entries(p.counters).map(([k, v]) => `${v} ${k}`).join(', ')}`);
+  for (const p of publishers)
+    lines.push(
+      `${p.name}: ${Object.entries(p.counters)
+        .map(([k, v]) => `${v} ${k}`)
+        .join(', ')}`,
+    );
   return `${lines.join('\n')}\n`;
 }

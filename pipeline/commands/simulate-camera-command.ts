@@ -21,11 +21,24 @@ export interface SimulateCameraFlags {
  */
 export async function simulateCameraCommand(file: string, flags: SimulateCameraFlags): Promise<number> {
   try {
-    const camera = await startRtspCamera(file, { fps: flags.fps, loop: !!flags.loop, port: flags.port, mount: flags.mount, codec: flags.codec === 'h264' ? 'h264' : 'jpeg' });
-    process.stdout.write(`serving ${file} at ${flags.fps} fps${flags.loop ? ', looping' : ''}: ${camera.url}\n  e.g. edgevis run --source ${camera.url}\n`);
-    const stop = () => { void camera.stop().then(() => process.exit(0)); };
-    process.on('SIGINT', stop); process.on('SIGTERM', stop);
-    camera.process.once('exit', (code) => { process.exitCode = code ?? 0; });
+    const camera = await startRtspCamera(file, {
+      fps: flags.fps,
+      loop: !!flags.loop,
+      port: flags.port,
+      mount: flags.mount,
+      codec: flags.codec === 'h264' ? 'h264' : 'jpeg',
+    });
+    process.stdout.write(
+      `serving ${file} at ${flags.fps} fps${flags.loop ? ', looping' : ''}: ${camera.url}\n  e.g. edgevis run --source ${camera.url}\n`,
+    );
+    const stop = () => {
+      void camera.stop().then(() => process.exit(0));
+    };
+    process.on('SIGINT', stop);
+    process.on('SIGTERM', stop);
+    camera.process.once('exit', (code) => {
+      process.exitCode = code ?? 0;
+    });
     return 0;
   } catch (err) {
     process.stderr.write(`edgevis: ${(err as Error).message}\n`);

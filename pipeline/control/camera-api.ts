@@ -12,13 +12,20 @@ import { type HttpRoute, sendJson } from '../http/http-edge.js';
 /** Largest request body the API reads, bytes (one camera's config). */
 const MAX_BODY_BYTES = 64 * 1024;
 
-
 /** One camera as the API lists it (the source's password redacted). */
 export function cameraView(status: CameraStatus, source: string) {
   return {
-    id: status.id, source: redactSource(source), state: status.state, reason: status.reason, reconnects: status.reconnects,
-    framesProcessed: status.framesProcessed, fps: Math.round(processingFps(status) * 100) / 100, droppedFrames: droppedFrames(status),
-    activeTracks: status.activeTracks, tracksStarted: status.tracksStarted, ...(status.error ? { error: status.error, errorCode: status.errorCode } : {}),
+    id: status.id,
+    source: redactSource(source),
+    state: status.state,
+    reason: status.reason,
+    reconnects: status.reconnects,
+    framesProcessed: status.framesProcessed,
+    fps: Math.round(processingFps(status) * 100) / 100,
+    droppedFrames: droppedFrames(status),
+    activeTracks: status.activeTracks,
+    tracksStarted: status.tracksStarted,
+    ...(status.error ? { error: status.error, errorCode: status.errorCode } : {}),
   };
 }
 
@@ -33,25 +40,48 @@ export function cameraView(status: CameraStatus, source: string) {
  * Changes last until the process stops; the config file stays the durable list (reload it with SIGHUP).
  * @param baseDir folder that relative paths in a posted camera resolve against
  */
-export function cameraApi(runtime: EdgevisRuntime, token: string, baseDir: string, log: Logger, allowedSources: readonly string[] = DEFAULT_ALLOWED_SOURCES): HttpRoute {
+export function cameraApi(
+  runtime: EdgevisRuntime,
+  token: string,
+  baseDir: string,
+  log: Logger,
+  allowedSources: readonly string[] = DEFAULT_ALLOWED_SOURCES,
+): HttpRoute {
   return async (request, response, url) => {
     if (url.pathname !== '/api/cameras' && !url.pathname.startsWith('/api/cameras/')) return false;
     const presented = bearerToken(request);
     if (!presented || !tokenMatches(presented, token)) {
-      sendJson(response, 401, { error: 'missing or wrong bearer token: send "Authorization: Bearer <token>" (the token of EDGEVIS_API_TOKEN or api.tokenFile)' }, { 'www-authenticate': 'Bearer realm="edgevis"' });
+      sendJson(
+        response,
+        401,
+        {
+          error:
+            'missing or wrong bearer token: send "Authorization: Bearer <token>" (the token of EDGEVIS_API_TOKEN or api.tokenFile)',
+        },
+        { 'www-authenticate': 'Bearer realm="edgevis"' },
+      );
       return true;
     }
     const sourceOf = (id: string) => runtime.cameraConfigs.find((c) => c.id === id)?.source ?? '';
     const list = () => runtime.cameras.map((s) => cameraView(s, sourceOf(s.id)));
     if (url.pathname === '/api/cameras') {
-      if (request.method === 'GET') { sendJson(response, 200, { cameras: list() }); return true; }
-      if (request.method !== 'POST') { sendJson(response, 405, { error: 'use GET or POST' }, { allow: 'GET, POST' }); return true; }
+      if (request.method === 'GET') {
+        sendJson(response, 200, { cameras: list() });
+        return true;
+      }
+      if (request.method !== 'POST') {
+        sendJson(response, 405, { error: 'use GET or POST' }, { allow: 'GET, POST' });
+        return true;
+      }
       const body = await readJsonBody(request, response);
       if (body === undefined) return true;
       try {
         const camera = parseCameraConfig(body, 'camera API', baseDir);
         const refusal = sourceAllowed(camera.source, allowedSources);
-        if (refusal) { sendJson(response, 400, { error: refusal }); return true; }
+        if (refusal) {
+          sendJson(response, 400, { error: refusal });
+          return true;
+        }
         const status = runtime.addCamera(camera);
         log.info({ camera: camera.id }, 'camera added through the API');
         sendJson(response, 201, cameraView(status, camera.source));
@@ -64,8 +94,15 @@ export function cameraApi(runtime: EdgevisRuntime, token: string, baseDir: strin
     }
     const m = url.pathname.match(/^\/api\/cameras\/([^/]+)(\/restart)?\/?$/);
     let id: string;
-    try { id = m ? decodeURIComponent(m[1]) : ''; } catch { id = ''; }
-    if (!m || !id) { sendJson(response, 404, { error: `no such endpoint: ${url.pathname}` }); return true; }
+    try {
+      id = m ? decodeURIComponent(m[1]) : '';
+    } catch {
+      id = '';
+    }
+    if (!m || !id) {
+      sendJson(response, 404, { error: `no such endpoint: ${url.pathname}` });
+      return true;
+    }
     try {
       if (m[2] && request.method === 'POST') {
         const status = runtime.restartCamera(id);
@@ -78,7 +115,12 @@ export function cameraApi(runtime: EdgevisRuntime, token: string, baseDir: strin
         if (!view) throw new CameraSetError('unknown', id);
         sendJson(response, 200, view);
       } else {
-        sendJson(response, 405, { error: m[2] ? 'use POST to restart' : 'use GET or DELETE' }, { allow: m[2] ? 'POST' : 'GET, DELETE' });
+        sendJson(
+          response,
+          405,
+          { error: m[2] ? 'use POST to restart' : 'use GET or DELETE' },
+          { allow: m[2] ? 'POST' : 'GET, DELETE' },
+        );
       }
     } catch (err) {
       if (err instanceof CameraSetError) sendJson(response, 404, { error: err.message });
@@ -104,14 +146,21 @@ export function sourceAllowed(source: string, allowed: readonly string[]): strin
   const roots = allowed.filter((a) => a.startsWith('/')).map((a) => resolve(a));
   const list = `api.allowedSources allows ${[...schemes.map((x) => `${x}://`), ...roots].join(', ') || 'nothing'}`;
   if (scheme !== undefined && scheme !== 'file') {
-    return schemes.includes(scheme) ? null : `sources with the scheme ${scheme}:// may not be added through the API (${list}); an operator can allow it in the config`;
+    return schemes.includes(scheme)
+      ? null
+      : `sources with the scheme ${scheme}:// may not be added through the API (${list}); an operator can allow it in the config`;
   }
   let path = source;
   if (scheme === 'file') {
-    try { path = decodeURIComponent(new URL(source).pathname); } catch { return 'malformed file:// URL'; }
+    try {
+      path = decodeURIComponent(new URL(source).pathname);
+    } catch {
+      return 'malformed file:// URL';
+    }
   }
   const absolute = resolve(path);
-  if (roots.some((root) => absolute === root || absolute.startsWith(root.endsWith(sep) ? root : root + sep))) return null;
+  if (roots.some((root) => absolute === root || absolute.startsWith(root.endsWith(sep) ? root : root + sep)))
+    return null;
   return `local files and devices may not be added through the API unless they are inside a folder listed in api.allowedSources (${list})`;
 }
 
@@ -121,13 +170,19 @@ async function readJsonBody(request: IncomingMessage, response: ServerResponse):
   let size = 0;
   for await (const chunk of request) {
     size += (chunk as Buffer).length;
-    if (size > MAX_BODY_BYTES) { sendJson(response, 413, { error: `body larger than ${MAX_BODY_BYTES} bytes` }, { connection: 'close' }); request.resume(); return undefined; }
+    if (size > MAX_BODY_BYTES) {
+      sendJson(response, 413, { error: `body larger than ${MAX_BODY_BYTES} bytes` }, { connection: 'close' });
+      request.resume();
+      return undefined;
+    }
     chunks.push(chunk as Buffer);
   }
   try {
     return JSON.parse(Buffer.concat(chunks).toString('utf8'));
   } catch (err) {
-    sendJson(response, 400, { error: `the body is not JSON (${(err as Error).message}); send one camera, e.g. {"id":"door","source":"rtsp://…"}` });
+    sendJson(response, 400, {
+      error: `the body is not JSON (${(err as Error).message}); send one camera, e.g. {"id":"door","source":"rtsp://…"}`,
+    });
     return undefined;
   }
 }

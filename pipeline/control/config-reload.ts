@@ -19,32 +19,59 @@ const SETTLE_MS = 300;
  * @param load reads and validates the config again (the same flags laid over it as at start)
  * @returns a function that stops watching and removes the SIGHUP handler
  */
-export function reloadCamerasOnChange(configPath: string, initial: EdgevisConfig, load: () => Promise<EdgevisConfig>, runtime: EdgevisRuntime, log: Logger): () => void {
+export function reloadCamerasOnChange(
+  configPath: string,
+  initial: EdgevisConfig,
+  load: () => Promise<EdgevisConfig>,
+  runtime: EdgevisRuntime,
+  log: Logger,
+): () => void {
   let applied = initial;
   let lastText: string | null = null;
   let timer: NodeJS.Timeout | undefined;
   let running: Promise<void> = Promise.resolve();
   const reload = (why: string) => {
-    running = running.then(async () => {
-      const text = await readFile(configPath, 'utf8').catch(() => null);
-      if (why === 'file change' && text !== null && text === lastText) return; // a touch, not a change
-      lastText = text;
-      let next: EdgevisConfig;
-      try {
-        next = await load();
-      } catch (err) {
-        log.error({ config: configPath }, `config reload (${why}) rejected, the cameras keep running as they are: ${(err as Error).message}`);
-        return;
-      }
-      const restartOnly = sectionsNeedingRestart(applied, next);
-      if (restartOnly.length) log.warn({ sections: restartOnly }, `config reload: changes to ${restartOnly.join(', ')} take effect after a restart of edgevis`);
-      const diff = runtime.applyCameras(next.cameras);
-      applied = next;
-      log.info({ added: diff.added.map((c) => c.id), removed: diff.removed, restarted: diff.changed.map((c) => c.id), unchanged: diff.unchanged },
-        `config reloaded (${why}): ${diff.added.length} added, ${diff.removed.length} removed, ${diff.changed.length} restarted, ${diff.unchanged.length} unchanged`);
-    }).catch((err) => log.error(`config reload failed: ${(err as Error).message}`));
+    running = running
+      .then(async () => {
+        const text = await readFile(configPath, 'utf8').catch(() => null);
+        if (why === 'file change' && text !== null && text === lastText) return; // a touch, not a change
+        lastText = text;
+        let next: EdgevisConfig;
+        try {
+          next = await load();
+        } catch (err) {
+          log.error(
+            { config: configPath },
+            `config reload (${why}) rejected, the cameras keep running as they are: ${(err as Error).message}`,
+          );
+          return;
+        }
+        const restartOnly = sectionsNeedingRestart(applied, next);
+        if (restartOnly.length)
+          log.warn(
+            { sections: restartOnly },
+            `config reload: changes to ${restartOnly.join(', ')} take effect after a restart of edgevis`,
+          );
+        const diff = runtime.applyCameras(next.cameras);
+        applied = next;
+        log.info(
+          {
+            added: diff.added.map((c) => c.id),
+            removed: diff.removed,
+            restarted: diff.changed.map((c) => c.id),
+            unchanged: diff.unchanged,
+          },
+          `config reloaded (${why}): ${diff.added.length} added, ${diff.removed.length} removed, ${diff.changed.length} restarted, ${diff.unchanged.length} unchanged`,
+        );
+      })
+      .catch((err) => log.error(`config reload failed: ${(err as Error).message}`));
   };
-  void readFile(configPath, 'utf8').then((t) => { lastText = t; }, () => undefined);
+  void readFile(configPath, 'utf8').then(
+    (t) => {
+      lastText = t;
+    },
+    () => undefined,
+  );
   const onHup = () => reload('SIGHUP');
   process.on('SIGHUP', onHup);
   let watcher: FSWatcher | null = null;

@@ -29,11 +29,18 @@ export interface ReaderAccess {
  * Checks a request against the reader access rules before anything is served or upgraded.
  * @returns null when allowed, else the HTTP status (401 no or wrong token, 403 foreign browser origin) and why
  */
-export function readerAccessProblem(request: Pick<IncomingMessage, 'headers' | 'url'>, access: ReaderAccess): { status: 401 | 403; error: string } | null {
+export function readerAccessProblem(
+  request: Pick<IncomingMessage, 'headers' | 'url'>,
+  access: ReaderAccess,
+): { status: 401 | 403; error: string } | null {
   const origin = request.headers.origin;
   if (origin !== undefined) {
     let host: string | null = null;
-    try { host = new URL(origin).host; } catch { /* a malformed origin is foreign */ }
+    try {
+      host = new URL(origin).host;
+    } catch {
+      /* a malformed origin is foreign */
+    }
     if (host !== request.headers.host && !access.allowedOrigins.includes(origin)) {
       return { status: 403, error: `origin ${origin} is not allowed; add it to publish.websocket.allowedOrigins` };
     }
@@ -41,8 +48,17 @@ export function readerAccessProblem(request: Pick<IncomingMessage, 'headers' | '
   if (access.token === null) return null;
   let presented = bearerToken(request);
   if (presented === null) {
-    try { presented = new URL(request.url ?? '/', 'http://localhost').searchParams.get('token'); } catch { presented = null; }
+    try {
+      presented = new URL(request.url ?? '/', 'http://localhost').searchParams.get('token');
+    } catch {
+      presented = null;
+    }
   }
-  return presented !== null && tokenMatches(presented, access.token) ? null
-    : { status: 401, error: 'missing or wrong token: send "Authorization: Bearer <token>" or ?token=<token> (EDGEVIS_TOKEN or publish.websocket.tokenFile)' };
+  return presented !== null && tokenMatches(presented, access.token)
+    ? null
+    : {
+        status: 401,
+        error:
+          'missing or wrong token: send "Authorization: Bearer <token>" or ?token=<token> (EDGEVIS_TOKEN or publish.websocket.tokenFile)',
+      };
 }

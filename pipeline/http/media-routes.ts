@@ -1,10 +1,20 @@
 import { closeSync, createReadStream, constants, fstatSync, openSync } from 'node:fs';
 import { CAMERA_ID_PATTERN } from '../../config/camera-id.js';
-import { IndexedNames, readIndex, type ClipEntry, type SegmentEntry, type SnapshotEntry } from '../media/media-index.js';
+import {
+  IndexedNames,
+  readIndex,
+  type ClipEntry,
+  type SegmentEntry,
+  type SnapshotEntry,
+} from '../media/media-index.js';
 import { cameraFolderPath, isMediaName, mediaFilePath, type MediaKind } from '../media/media-names.js';
 import { type HttpRoute, sendJson } from './http-edge.js';
 
-const CONTENT_TYPES: Record<MediaKind, string> = { segment: 'video/x-matroska', snapshot: 'image/jpeg', clip: 'video/mp4' };
+const CONTENT_TYPES: Record<MediaKind, string> = {
+  segment: 'video/x-matroska',
+  snapshot: 'image/jpeg',
+  clip: 'video/mp4',
+};
 const KIND_OF_FOLDER: Record<string, MediaKind> = { '': 'segment', snapshots: 'snapshot', clips: 'clip' };
 
 /**
@@ -31,11 +41,18 @@ export function mediaRoutes(recordingsDir: string, cameraExists: (id: string) =>
     const m = /^\/media\/([^/]+)\/(?:(snapshots|clips)\/)?([^/]*)$/.exec(url.pathname);
     if (!m) return false;
     const [, camera, folder, file] = m;
-    if (!CAMERA_ID_PATTERN.test(camera) || !cameraExists(camera)) { sendJson(response, 404, { error: 'no such camera' }); return true; }
+    if (!CAMERA_ID_PATTERN.test(camera) || !cameraExists(camera)) {
+      sendJson(response, 404, { error: 'no such camera' });
+      return true;
+    }
     if (file === '' && !folder) {
       const range = timeRange(url.searchParams);
-      if (typeof range === 'string') { sendJson(response, 400, { error: range }); return true; }
-      const overlaps = (e: { start: string; end: string }) => Date.parse(e.end) >= range.from && Date.parse(e.start) <= range.to;
+      if (typeof range === 'string') {
+        sendJson(response, 400, { error: range });
+        return true;
+      }
+      const overlaps = (e: { start: string; end: string }) =>
+        Date.parse(e.end) >= range.from && Date.parse(e.start) <= range.to;
       const at = (e: { time: string }) => Date.parse(e.time) >= range.from && Date.parse(e.time) <= range.to;
       // A folder that is a link, or leads outside the recordings, lists nothing.
       const entries = <T extends { readonly file: string }>(kind: MediaKind): T[] => {
@@ -44,9 +61,15 @@ export function mediaRoutes(recordingsDir: string, cameraExists: (id: string) =>
       };
       sendJson(response, 200, {
         camera,
-        segments: entries<SegmentEntry>('segment').filter(overlaps).map((e) => ({ ...e, url: `/media/${camera}/${e.file}` })),
-        clips: entries<ClipEntry>('clip').filter(overlaps).map((e) => ({ ...e, url: `/media/${camera}/clips/${e.file}` })),
-        snapshots: entries<SnapshotEntry>('snapshot').filter(at).map((e) => ({ ...e, url: `/media/${camera}/snapshots/${e.file}` })),
+        segments: entries<SegmentEntry>('segment')
+          .filter(overlaps)
+          .map((e) => ({ ...e, url: `/media/${camera}/${e.file}` })),
+        clips: entries<ClipEntry>('clip')
+          .filter(overlaps)
+          .map((e) => ({ ...e, url: `/media/${camera}/clips/${e.file}` })),
+        snapshots: entries<SnapshotEntry>('snapshot')
+          .filter(at)
+          .map((e) => ({ ...e, url: `/media/${camera}/snapshots/${e.file}` })),
       });
       return true;
     }
@@ -55,24 +78,47 @@ export function mediaRoutes(recordingsDir: string, cameraExists: (id: string) =>
     const path = dir && indexed.has(dir, file) ? mediaFilePath(recordingsDir, camera, kind, file) : null;
     // O_NOFOLLOW: a link swapped in after the checks is refused by the kernel too.
     let fd: number | undefined;
-    try { if (path) fd = openSync(path, constants.O_RDONLY | constants.O_NOFOLLOW); } catch { fd = undefined; }
-    if (fd === undefined) { sendJson(response, 404, { error: `no such file: ${file}` }); return true; }
+    try {
+      if (path) fd = openSync(path, constants.O_RDONLY | constants.O_NOFOLLOW);
+    } catch {
+      fd = undefined;
+    }
+    if (fd === undefined) {
+      sendJson(response, 404, { error: `no such file: ${file}` });
+      return true;
+    }
     const stat = fstatSync(fd);
-    if (!stat.isFile()) { closeSync(fd); sendJson(response, 404, { error: `no such file: ${file}` }); return true; }
+    if (!stat.isFile()) {
+      closeSync(fd);
+      sendJson(response, 404, { error: `no such file: ${file}` });
+      return true;
+    }
     const size = stat.size;
     const range = /^bytes=(\d*)-(\d*)$/.exec(request.headers.range ?? '');
-    let start = 0, end = size - 1, status = 200;
+    let start = 0,
+      end = size - 1,
+      status = 200;
     if (range && (range[1] || range[2])) {
       start = range[1] ? Number(range[1]) : Math.max(0, size - Number(range[2]));
       end = range[1] && range[2] ? Math.min(Number(range[2]), size - 1) : size - 1;
-      if (start > end || start >= size) { closeSync(fd); response.writeHead(416, { 'content-range': `bytes */${size}` }).end(); return true; }
+      if (start > end || start >= size) {
+        closeSync(fd);
+        response.writeHead(416, { 'content-range': `bytes */${size}` }).end();
+        return true;
+      }
       status = 206;
     }
     response.writeHead(status, {
-      'content-type': CONTENT_TYPES[kind], 'content-length': end - start + 1, 'accept-ranges': 'bytes',
+      'content-type': CONTENT_TYPES[kind],
+      'content-length': end - start + 1,
+      'accept-ranges': 'bytes',
       ...(status === 206 ? { 'content-range': `bytes ${start}-${end}/${size}` } : {}),
     });
-    if (request.method === 'HEAD' || size === 0) { closeSync(fd); response.end(); return true; }
+    if (request.method === 'HEAD' || size === 0) {
+      closeSync(fd);
+      response.end();
+      return true;
+    }
     const body = createReadStream('', { fd, start, end }).on('error', () => response.destroy());
     // A client that goes away before the end: the stream (and its descriptor) closes with it.
     response.on('close', () => body.destroy());
@@ -87,9 +133,12 @@ function timeRange(query: URLSearchParams): { from: number; to: number } | strin
     const value = query.get(name);
     if (value === null || value === '') return open;
     const ms = /^\d+$/.test(value) ? Number(value) : Date.parse(value);
-    return Number.isFinite(ms) ? ms : `${name}=${value} is not a time: give ISO 8601 (2026-12-03T14:00:00Z) or ms since the Unix epoch`;
+    return Number.isFinite(ms)
+      ? ms
+      : `${name}=${value} is not a time: give ISO 8601 (2026-12-03T14:00:00Z) or ms since the Unix epoch`;
   };
-  const from = parse('from', -Infinity), to = parse('to', Infinity);
+  const from = parse('from', -Infinity),
+    to = parse('to', Infinity);
   if (typeof from === 'string') return from;
   if (typeof to === 'string') return to;
   return from <= to ? { from, to } : `from (${query.get('from')}) is after to (${query.get('to')})`;

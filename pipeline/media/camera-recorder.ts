@@ -93,7 +93,13 @@ export class CameraRecorder {
   /** What was written and deleted, for metrics. */
   readonly counters = { bytesWritten: 0, segments: 0, deletedByQuota: 0, deletedByAge: 0, writeErrors: 0 };
 
-  constructor(readonly cameraId: string, readonly dir: string, readonly settings: RecordingSettings, private readonly log: Logger, private readonly now: () => number = Date.now) {
+  constructor(
+    readonly cameraId: string,
+    readonly dir: string,
+    readonly settings: RecordingSettings,
+    private readonly log: Logger,
+    private readonly now: () => number = Date.now,
+  ) {
     this.nextIndex = this.highestIndex() + 1;
     this.timer = setInterval(() => this.enforceRetention(), RETENTION_INTERVAL_MS).unref();
   }
@@ -112,19 +118,26 @@ export class CameraRecorder {
     if (!this.settings.enabled) return null;
     if (this.failure && this.now() < this.failure.retryAt) return null;
     const problem = this.preflight();
-    if (problem) { this.fail(problem); return null; }
-    if (this.failure) this.log.info({ camera: this.cameraId }, `camera '${this.cameraId}' recording again into ${this.dir}`);
+    if (problem) {
+      this.fail(problem);
+      return null;
+    }
+    if (this.failure)
+      this.log.info({ camera: this.cameraId }, `camera '${this.cameraId}' recording again into ${this.dir}`);
     this.failure = null;
     clearTimeout(this.retryTimer);
     // Wall-clock time at this connection's running time 0 (its pipeline starts right after this):
     // each connection keeps its own, as the last one's segment can close after the next one started.
     const startedAt = this.now();
     return {
-      location: join(this.dir, `${this.cameraId}-%06d.mkv`), startIndex: this.nextIndex, segmentMs: this.settings.segmentSeconds * 1000,
+      location: join(this.dir, `${this.cameraId}-%06d.mkv`),
+      startIndex: this.nextIndex,
+      segmentMs: this.settings.segmentSeconds * 1000,
       // Segment times from the pipeline's running time (messages can reach this thread in bursts).
       onFragment: (kind, file, runningTimeMs) => {
         const at = Number.isFinite(runningTimeMs) ? startedAt + runningTimeMs : this.now();
-        if (kind === 'opened') this.opened(file, at); else this.closed(file, at);
+        if (kind === 'opened') this.opened(file, at);
+        else this.closed(file, at);
       },
       onError: (reason) => this.fail(`writing ${this.open?.file ?? this.dir} failed: ${reason}`),
     };
@@ -142,7 +155,8 @@ export class CameraRecorder {
 
   /** Keeps the segments from `from` (wall-clock ms) on while a clip needs them (null releases `owner`'s pin). */
   pin(owner: string, from: number | null): void {
-    if (from === null) this.pins.delete(owner); else this.pins.set(owner, from);
+    if (from === null) this.pins.delete(owner);
+    else this.pins.set(owner, from);
   }
 
   /**
@@ -150,8 +164,13 @@ export class CameraRecorder {
    * included: what a clip gathered since then pins.
    */
   bytesSince(from: number): number {
-    const finished = (this.media ?? []).filter((f) => f.kind === 'segment' && f.mtimeMs >= from).reduce((n, f) => n + f.bytes, 0);
-    const open = [...this.opens.keys()].reduce((n, file) => n + (statSync(file, { throwIfNoEntry: false })?.size ?? 0), 0);
+    const finished = (this.media ?? [])
+      .filter((f) => f.kind === 'segment' && f.mtimeMs >= from)
+      .reduce((n, f) => n + f.bytes, 0);
+    const open = [...this.opens.keys()].reduce(
+      (n, file) => n + (statSync(file, { throwIfNoEntry: false })?.size ?? 0),
+      0,
+    );
     return finished + open;
   }
 
@@ -161,7 +180,9 @@ export class CameraRecorder {
     return last ? { file: last[0], openedAt: last[1] } : null;
   }
 
-  private get open(): { file: string; openedAt: number } | null { return this.openSegment; }
+  private get open(): { file: string; openedAt: number } | null {
+    return this.openSegment;
+  }
 
   /**
    * A file written into the camera's folder by another part (an event clip, a snapshot), so
@@ -191,19 +212,27 @@ export class CameraRecorder {
       const free = fs.bavail * fs.bsize;
       // A segment of a 4 Mbit/s camera is ~0.5 MB per second.
       const need = 2 * this.settings.segmentSeconds * 512 * 1024;
-      if (free < need) return `the disk of ${this.dir} is full (${(free / 2 ** 20).toFixed(1)} MB free, ${(need / 2 ** 20).toFixed(1)} MB needed for two segments): free space or lower the cameras' maxBytes`;
-    } catch { /* statfs unsupported: try anyway */ }
+      if (free < need)
+        return `the disk of ${this.dir} is full (${(free / 2 ** 20).toFixed(1)} MB free, ${(need / 2 ** 20).toFixed(1)} MB needed for two segments): free space or lower the cameras' maxBytes`;
+    } catch {
+      /* statfs unsupported: try anyway */
+    }
     return null;
   }
 
   private fail(reason: string): void {
-    const first = !this.failure, changed = this.failure?.reason !== reason;
+    const first = !this.failure,
+      changed = this.failure?.reason !== reason;
     this.failures++;
     const delay = retryDelayMs(this.failures);
     this.failure = { reason, at: this.now(), retryAt: this.now() + delay };
     this.counters.writeErrors++;
     this.opens.clear(); // the connection ends: its open segment stays as it was cut off
-    if (first || changed) this.log.warn({ camera: this.cameraId }, `camera '${this.cameraId}' recording stopped: ${reason}; inference goes on, recording is tried again in ${delay / 1000} s (then up to every ${retryDelayMs(Infinity) / 1000} s)`);
+    if (first || changed)
+      this.log.warn(
+        { camera: this.cameraId },
+        `camera '${this.cameraId}' recording stopped: ${reason}; inference goes on, recording is tried again in ${delay / 1000} s (then up to every ${retryDelayMs(Infinity) / 1000} s)`,
+      );
     clearTimeout(this.retryTimer);
     this.retryTimer = setTimeout(() => this.retry(), delay).unref();
   }
@@ -212,8 +241,14 @@ export class CameraRecorder {
   private retry(): void {
     if (!this.failure) return;
     const problem = this.preflight();
-    if (problem) { this.fail(problem); return; }
-    this.log.info({ camera: this.cameraId }, `camera '${this.cameraId}': ${this.dir} can be written again; reconnecting to record`);
+    if (problem) {
+      this.fail(problem);
+      return;
+    }
+    this.log.info(
+      { camera: this.cameraId },
+      `camera '${this.cameraId}': ${this.dir} can be written again; reconnecting to record`,
+    );
     this.reconnectRequests.next(`the recording can be written again into ${this.dir}`);
     // A camera that was not streaming reconnects on its own (and records then); ask again later in case it never does.
     this.retryTimer = setTimeout(() => this.retry(), retryDelayMs(Infinity)).unref();
@@ -229,12 +264,21 @@ export class CameraRecorder {
     const openedAt = this.opens.get(file) ?? at;
     this.opens.delete(file);
     let bytes = 0;
-    try { bytes = statSync(file).size; } catch { return; } // deleted by retention meanwhile
+    try {
+      bytes = statSync(file).size;
+    } catch {
+      return;
+    } // deleted by retention meanwhile
     const index = indexOf(file) ?? this.nextIndex;
     const named = `${this.cameraId}-${compactUtc(openedAt)}-${String(index).padStart(6, '0')}.mkv`;
     try {
       renameSync(file, join(this.dir, named));
-      const entry: SegmentEntry = { file: named, start: new Date(openedAt).toISOString(), end: new Date(at).toISOString(), bytes };
+      const entry: SegmentEntry = {
+        file: named,
+        start: new Date(openedAt).toISOString(),
+        end: new Date(at).toISOString(),
+        bytes,
+      };
       appendToIndex(this.dir, entry);
     } catch (err) {
       this.fail(`indexing ${basename(file)} failed (${(err as NodeJS.ErrnoException).code})`);
@@ -264,43 +308,65 @@ export class CameraRecorder {
     const growing: MediaFile[] = [];
     for (const [file, openedAt] of this.opens) {
       const s = statSync(file, { throwIfNoEntry: false });
-      if (s) { growing.push({ name: basename(file), kind: 'segment', bytes: s.size, mtimeMs: s.mtimeMs }); continue; }
+      if (s) {
+        growing.push({ name: basename(file), kind: 'segment', bytes: s.size, mtimeMs: s.mtimeMs });
+        continue;
+      }
       if (now - openedAt <= 1000) continue;
       // Deleted under the writer (the folder removed): it writes on into a file nobody sees.
       this.fail(`the segment being written (${file}) was deleted, or its folder`);
       this.media = null;
-      this.reconnectRequests.next('the recording lost its folder: reconnecting without it until it can be written again');
+      this.reconnectRequests.next(
+        'the recording lost its folder: reconnecting without it until it can be written again',
+      );
       return;
     }
     let files = [...this.media, ...growing];
     const deleted = new Set<MediaFile['kind']>();
     const gone = new Set<string>();
     const remove = (file: MediaFile, reason: 'quota' | 'age') => {
-      try { unlinkSync(join(this.dir, file.name)); } catch (err) {
+      try {
+        unlinkSync(join(this.dir, file.name));
+      } catch (err) {
         if ((err as NodeJS.ErrnoException).code === 'ENOENT') gone.add(file.name); // deleted behind our back
         return false;
       }
       gone.add(file.name);
       deleted.add(file.kind);
-      if (reason === 'age') this.counters.deletedByAge++; else this.counters.deletedByQuota++;
+      if (reason === 'age') this.counters.deletedByAge++;
+      else this.counters.deletedByQuota++;
       return true;
     };
     if (this.settings.keepSeconds !== undefined) {
       const cutoff = Math.min(now - this.settings.keepSeconds * 1000, pinnedFrom);
       // A file's mtime is when its last frame was written.
-      files = files.filter((f) => !(f.kind === 'segment' && !open.has(f.name) && f.mtimeMs < cutoff && remove(f, 'age')));
+      files = files.filter(
+        (f) => !(f.kind === 'segment' && !open.has(f.name) && f.mtimeMs < cutoff && remove(f, 'age')),
+      );
     }
     const keep = (f: MediaFile) => f.kind === 'segment' && (open.has(f.name) || f.mtimeMs >= pinnedFrom);
-    for (const { file, reason } of retentionVictims(files, { maxBytes: this.settings.maxBytes, maxAgeMs: this.settings.maxAgeHours * 3600_000, now, keep })) remove(file, reason);
+    for (const { file, reason } of retentionVictims(files, {
+      maxBytes: this.settings.maxBytes,
+      maxAgeMs: this.settings.maxAgeHours * 3600_000,
+      now,
+      keep,
+    }))
+      remove(file, reason);
     if (gone.size) this.media = this.media.filter((f) => !gone.has(f.name));
     // The indexes lose the lines of deleted files (they would grow for good otherwise).
     try {
-      for (const kind of deleted) compactIndex(kind === 'segment' ? this.dir : join(this.dir, kind === 'clip' ? 'clips' : 'snapshots'));
-    } catch { /* retried after the next deletion */ }
+      for (const kind of deleted)
+        compactIndex(kind === 'segment' ? this.dir : join(this.dir, kind === 'clip' ? 'clips' : 'snapshots'));
+    } catch {
+      /* retried after the next deletion */
+    }
   }
 
   private highestIndex(): number {
-    return listCameraMedia(this.dir, this.cameraId).reduce((max, f) => (f.kind === 'segment' ? Math.max(max, indexOf(f.name) ?? -1) : max), -1);
+    return listCameraMedia(this.dir, this.cameraId).reduce(
+      (max, f) => (f.kind === 'segment' ? Math.max(max, indexOf(f.name) ?? -1) : max),
+      -1,
+    );
   }
 }
 
@@ -312,5 +378,8 @@ function indexOf(file: string): number | null {
 
 /** `20261203T101500Z` for a time in ms. */
 function compactUtc(ms: number): string {
-  return new Date(ms).toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
+  return new Date(ms)
+    .toISOString()
+    .replace(/[-:]/g, '')
+    .replace(/\.\d+Z$/, 'Z');
 }

@@ -69,8 +69,16 @@ export class ClipMaker {
   /** What was made, for metrics. */
   readonly counters = { clips: 0, bytes: 0, errors: 0 };
 
-  constructor(private readonly cameraId: string, private readonly dir: string, private readonly settings: ClipSettings, private readonly recorder: CameraRecorder,
-    private readonly epoch: number, private readonly publish: (message: UnsequencedMessage) => void, private readonly log: Logger, private readonly now: () => number = Date.now) {
+  constructor(
+    private readonly cameraId: string,
+    private readonly dir: string,
+    private readonly settings: ClipSettings,
+    private readonly recorder: CameraRecorder,
+    private readonly epoch: number,
+    private readonly publish: (message: UnsequencedMessage) => void,
+    private readonly log: Logger,
+    private readonly now: () => number = Date.now,
+  ) {
     this.timer = setInterval(() => this.closeIfDue(), 500).unref();
     removeLeftovers(dir);
   }
@@ -83,22 +91,34 @@ export class ClipMaker {
    */
   observe(tracks: Tracks): Record<string, string> | null {
     const now = this.now();
-    const wanted = (className: string) => this.settings.classes.length === 0 || this.settings.classes.includes(className);
+    const wanted = (className: string) =>
+      this.settings.classes.length === 0 || this.settings.classes.includes(className);
     const run = `${this.cameraId}:${this.epoch}`;
     this.cutIfTooLong(now);
     let clipOf: Record<string, string> | null = null;
-    const mark = (eventId: string) => { clipOf ??= {}; clipOf[eventId] = this.open!.id; };
+    const mark = (eventId: string) => {
+      clipOf ??= {};
+      clipOf[eventId] = this.open!.id;
+    };
     if (tracks.kind === 'frame' && this.settings.events.includes('track_started')) {
-      for (const t of tracks.started) if (wanted(t.className)) mark(this.join(`${run}:${t.trackId}:started`, t.trackId, now));
+      for (const t of tracks.started)
+        if (wanted(t.className)) mark(this.join(`${run}:${t.trackId}:started`, t.trackId, now));
     }
     for (const e of tracks.zoneEvents ?? []) {
       if (e.kind === 'zone_exited' || !this.settings.events.includes(e.kind)) continue;
-      mark(this.join(`${run}:${e.trackId}:${e.kind === 'line_crossed' ? e.line : e.zone}:${e.kind}@${tracks.frameIndex}`, e.trackId, now));
+      mark(
+        this.join(
+          `${run}:${e.trackId}:${e.kind === 'line_crossed' ? e.line : e.zone}:${e.kind}@${tracks.frameIndex}`,
+          e.trackId,
+          now,
+        ),
+      );
     }
     if (this.open) {
       for (const t of tracks.ended) if (this.open.tracks.delete(t.trackId)) mark(`${run}:${t.trackId}:ended`);
       // The post-roll counts from when the last track ended, not from each later frame.
-      if (this.open.tracks.size === 0 && this.open.endAt === null) this.open.endAt = now + this.settings.postRollSeconds * 1000;
+      if (this.open.tracks.size === 0 && this.open.endAt === null)
+        this.open.endAt = now + this.settings.postRollSeconds * 1000;
     }
     this.closeIfDue();
     return clipOf;
@@ -110,11 +130,17 @@ export class ClipMaker {
    */
   async close(withinMs = 2500): Promise<void> {
     clearInterval(this.timer);
-    if (this.open) { this.open.endAt = this.now(); this.finish(this.open); this.open = null; }
+    if (this.open) {
+      this.open.endAt = this.now();
+      this.finish(this.open);
+      this.open = null;
+    }
     let timer: NodeJS.Timeout | undefined;
     const timedOut = await Promise.race([
       Promise.all([...this.pending]).then(() => false),
-      new Promise<boolean>((resolve) => { timer = setTimeout(() => resolve(true), withinMs); }),
+      new Promise<boolean>((resolve) => {
+        timer = setTimeout(() => resolve(true), withinMs);
+      }),
     ]);
     clearTimeout(timer);
     if (!timedOut) return;
@@ -132,7 +158,14 @@ export class ClipMaker {
   }
 
   private openClip(start: number, continues?: { id: string; tracks: ReadonlySet<number> }): void {
-    this.open = { id: `${this.cameraId}-${this.epoch}-${++this.made}`, start, ...(continues ? { continues: continues.id } : {}), eventIds: [], tracks: new Set(continues?.tracks), endAt: null };
+    this.open = {
+      id: `${this.cameraId}-${this.epoch}-${++this.made}`,
+      start,
+      ...(continues ? { continues: continues.id } : {}),
+      eventIds: [],
+      tracks: new Set(continues?.tracks),
+      endAt: null,
+    };
     this.recorder.pin(this.open.id, start);
   }
 
@@ -152,7 +185,10 @@ export class ClipMaker {
     this.open = null;
     this.openClip(now, clip);
     this.finish(clip);
-    this.log.info({ clip: clip.id, next: this.open!.id }, `clip ${clip.id} reached its ${tooLong ? `maximum length (${this.settings.maxSeconds} s)` : 'share of the quota (half of record.maxBytes)'}; it goes on in ${this.open!.id}`);
+    this.log.info(
+      { clip: clip.id, next: this.open!.id },
+      `clip ${clip.id} reached its ${tooLong ? `maximum length (${this.settings.maxSeconds} s)` : 'share of the quota (half of record.maxBytes)'}; it goes on in ${this.open!.id}`,
+    );
   }
 
   private closeIfDue(): void {
@@ -165,10 +201,15 @@ export class ClipMaker {
   }
 
   private finish(clip: OpenClip): void {
-    const job = this.make(clip).catch((err: Error) => {
-      this.counters.errors++;
-      this.log.warn({ camera: this.cameraId, clip: clip.id }, `clip ${clip.id} not made: ${err.message}`);
-    }).finally(() => { this.recorder.pin(clip.id, null); this.pending.delete(job); });
+    const job = this.make(clip)
+      .catch((err: Error) => {
+        this.counters.errors++;
+        this.log.warn({ camera: this.cameraId, clip: clip.id }, `clip ${clip.id} not made: ${err.message}`);
+      })
+      .finally(() => {
+        this.recorder.pin(clip.id, null);
+        this.pending.delete(job);
+      });
     this.pending.add(job);
   }
 
@@ -176,19 +217,29 @@ export class ClipMaker {
   private async make(clip: OpenClip): Promise<void> {
     const end = clip.endAt!;
     const deadline = this.now() + this.recorder.settings.segmentSeconds * 1000 + SEGMENT_WAIT_MARGIN_MS;
-    while (this.now() < deadline && (this.recorder.openSegment?.openedAt ?? Infinity) <= end) await new Promise((r) => setTimeout(r, 250));
+    while (this.now() < deadline && (this.recorder.openSegment?.openedAt ?? Infinity) <= end)
+      await new Promise((r) => setTimeout(r, 250));
     const segments = this.recorder.segmentsBetween(clip.start, end);
     if (segments.length === 0) throw new Error('no recorded segment covers it (is the camera recording?)');
     makeFolders(this.dir);
     const file = `${clip.id}.mp4`;
-    const out = join(this.dir, file), part = join(this.dir, `${clip.id}${PART_SUFFIX}`);
+    const out = join(this.dir, file),
+      part = join(this.dir, `${clip.id}${PART_SUFFIX}`);
     // splitmuxsrc reads a glob as one stream with continuous timestamps: links to the segments in a folder of their own.
     const parts = mkdtempSync(join(tmpdir(), 'edgevis-clip-'));
     try {
-      segments.forEach((s, i) => linkSync(join(this.recorder.dir, s.file), join(parts, `part-${String(i).padStart(4, '0')}.mkv`)));
-      const job = remux(`splitmuxsrc location=${gstQuote(join(parts, '*.mkv'))} ! parsebin ! mp4mux faststart=true ! filesink location=${gstQuote(part)}`);
+      segments.forEach((s, i) => {
+        linkSync(join(this.recorder.dir, s.file), join(parts, `part-${String(i).padStart(4, '0')}.mkv`));
+      });
+      const job = remux(
+        `splitmuxsrc location=${gstQuote(join(parts, '*.mkv'))} ! parsebin ! mp4mux faststart=true ! filesink location=${gstQuote(part)}`,
+      );
       this.remuxing.add(job);
-      try { await job.done; } finally { this.remuxing.delete(job); }
+      try {
+        await job.done;
+      } finally {
+        this.remuxing.delete(job);
+      }
       renameSync(part, out);
     } catch (err) {
       rmSync(part, { force: true });
@@ -203,8 +254,15 @@ export class ClipMaker {
     const [start, last] = [segments[0].start, segments[segments.length - 1].end];
     appendToIndex<ClipEntry>(this.dir, { file, clipId: clip.id, start, end: last, eventIds: clip.eventIds, bytes });
     this.publish({
-      schema: MESSAGE_SCHEMA_VERSION, type: 'clip_ready', camera: this.cameraId, clipId: clip.id, ...(clip.continues ? { continues: clip.continues } : {}), eventIds: clip.eventIds,
-      start, end: last, clip: { file, url: `/media/${this.cameraId}/clips/${file}`, bytes },
+      schema: MESSAGE_SCHEMA_VERSION,
+      type: 'clip_ready',
+      camera: this.cameraId,
+      clipId: clip.id,
+      ...(clip.continues ? { continues: clip.continues } : {}),
+      eventIds: clip.eventIds,
+      start,
+      end: last,
+      clip: { file, url: `/media/${this.cameraId}/clips/${file}`, bytes },
     });
   }
 }
@@ -212,7 +270,11 @@ export class ClipMaker {
 /** Removes the partial MP4s a process that died while writing them left in `dir`. */
 function removeLeftovers(dir: string): void {
   let names: string[];
-  try { names = readdirSync(dir); } catch { return; }
+  try {
+    names = readdirSync(dir);
+  } catch {
+    return;
+  }
   for (const name of names) if (name.endsWith(PART_SUFFIX)) rmSync(join(dir, name), { force: true });
 }
 
@@ -232,7 +294,8 @@ function remux(line: string): { done: Promise<void>; abort(): void } {
       settled = true;
       clearTimeout(timer);
       pipeline.stop();
-      if (err) reject(err); else resolve();
+      if (err) reject(err);
+      else resolve();
     };
     fail = end;
     const timer = setTimeout(() => end(new Error('remuxing took longer than 60 s')), 60_000);
@@ -242,5 +305,8 @@ function remux(line: string): { done: Promise<void>; abort(): void } {
     });
     pipeline.play();
   });
-  return { done, abort: () => fail(new Error('the camera stopped before the clip was written: its partial file was removed')) };
+  return {
+    done,
+    abort: () => fail(new Error('the camera stopped before the clip was written: its partial file was removed')),
+  };
 }

@@ -11,7 +11,13 @@ sharp.cache(false);
  * @param quality 1-100
  * @throws (rejects) when the buffer does not hold `width × height × 3` bytes
  */
-export function encodeJpeg(rgb: Uint8Array, width: number, height: number, quality: number, overlaySvg?: string): Promise<Buffer> {
+export function encodeJpeg(
+  rgb: Uint8Array,
+  width: number,
+  height: number,
+  quality: number,
+  overlaySvg?: string,
+): Promise<Buffer> {
   let image = sharp(rgb, { raw: { width, height, channels: 3 } });
   if (overlaySvg) image = image.composite([{ input: Buffer.from(overlaySvg), top: 0, left: 0 }]);
   return image.jpeg({ quality }).toBuffer();

@@ -51,11 +51,24 @@ export function appendToIndex<T extends { readonly file: string }>(dir: string, 
  */
 export function readIndex<T extends { readonly file: string }>(dir: string): T[] {
   let text: string;
-  try { text = readFileSync(join(dir, MEDIA_INDEX), 'utf8'); } catch { return []; }
-  return text.split('\n').flatMap((line) => {
-    if (!line) return [];
-    try { return [JSON.parse(line) as T]; } catch { return []; }
-  }).filter((e) => typeof e.file === 'string' && !e.file.includes('/') && plainEntry(join(dir, e.file), 'file') !== undefined);
+  try {
+    text = readFileSync(join(dir, MEDIA_INDEX), 'utf8');
+  } catch {
+    return [];
+  }
+  return text
+    .split('\n')
+    .flatMap((line) => {
+      if (!line) return [];
+      try {
+        return [JSON.parse(line) as T];
+      } catch {
+        return [];
+      }
+    })
+    .filter(
+      (e) => typeof e.file === 'string' && !e.file.includes('/') && plainEntry(join(dir, e.file), 'file') !== undefined,
+    );
 }
 
 /** Rewrites `<dir>/index.jsonl` without the entries of deleted files (after retention), atomically (a rename). */
@@ -76,13 +89,23 @@ export class IndexedNames {
 
   /** Whether `<dir>/index.jsonl` lists `name`. */
   has(dir: string, name: string): boolean {
-    let stat;
-    try { stat = statSync(join(dir, MEDIA_INDEX)); } catch { this.cache.delete(dir); return false; }
+    let stat: import('node:fs').Stats;
+    try {
+      stat = statSync(join(dir, MEDIA_INDEX));
+    } catch {
+      this.cache.delete(dir);
+      return false;
+    }
     let known = this.cache.get(dir);
     if (!known || known.size !== stat.size || known.mtimeMs !== stat.mtimeMs) {
       const names = new Set<string>();
       for (const line of readFileSync(join(dir, MEDIA_INDEX), 'utf8').split('\n')) {
-        try { const e = JSON.parse(line) as { file?: unknown }; if (typeof e.file === 'string') names.add(e.file); } catch { /* a cut-off line */ }
+        try {
+          const e = JSON.parse(line) as { file?: unknown };
+          if (typeof e.file === 'string') names.add(e.file);
+        } catch {
+          /* a cut-off line */
+        }
       }
       known = { size: stat.size, mtimeMs: stat.mtimeMs, names };
       this.cache.set(dir, known);

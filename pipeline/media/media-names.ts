@@ -5,7 +5,11 @@ import { join } from 'node:path';
 export type MediaKind = 'segment' | 'clip' | 'snapshot';
 
 /** The sub-folder of a camera's folder that holds each kind ('' = the camera's folder itself). */
-export const MEDIA_FOLDER: Readonly<Record<MediaKind, '' | 'clips' | 'snapshots'>> = { segment: '', clip: 'clips', snapshot: 'snapshots' };
+export const MEDIA_FOLDER: Readonly<Record<MediaKind, '' | 'clips' | 'snapshots'>> = {
+  segment: '',
+  clip: 'clips',
+  snapshot: 'snapshots',
+};
 
 /**
  * Whether `name` (a bare file name) is one edgevis writes for `kind` in camera `cameraId`'s folder,
@@ -16,7 +20,8 @@ export const MEDIA_FOLDER: Readonly<Record<MediaKind, '' | 'clips' | 'snapshots'
  * Camera ids are letters, digits, `_` and `-` (CAMERA_ID_PATTERN), so they need no escaping here.
  */
 export function isMediaName(kind: MediaKind, cameraId: string, name: string): boolean {
-  const scheme = kind === 'segment' ? /^-(?:\d{8}T\d{6}Z-)?\d{6,}\.mkv$/ : kind === 'clip' ? /^-\d+-\d+\.mp4$/ : /^-\d+-\d+\.jpg$/;
+  const scheme =
+    kind === 'segment' ? /^-(?:\d{8}T\d{6}Z-)?\d{6,}\.mkv$/ : kind === 'clip' ? /^-\d+-\d+\.mp4$/ : /^-\d+-\d+\.jpg$/;
   return name.startsWith(cameraId) && scheme.test(name.slice(cameraId.length));
 }
 
@@ -46,7 +51,11 @@ export function mediaFilePath(recordingsDir: string, cameraId: string, kind: Med
   if (!folder) return null;
   const path = join(folder, name);
   if (!plainEntry(path, 'file')) return null;
-  try { return realpathSync(path) === path ? path : null; } catch { return null; }
+  try {
+    return realpathSync(path) === path ? path : null;
+  } catch {
+    return null;
+  }
 }
 
 /**
@@ -55,9 +64,17 @@ export function mediaFilePath(recordingsDir: string, cameraId: string, kind: Med
  */
 export function cameraFolderPath(recordingsDir: string, cameraId: string, kind: MediaKind): string | null {
   let root: string;
-  try { root = realpathSync(recordingsDir); } catch { return null; }
+  try {
+    root = realpathSync(recordingsDir);
+  } catch {
+    return null;
+  }
   const camera = join(root, cameraId);
   const folder = join(camera, MEDIA_FOLDER[kind]);
   if (!plainEntry(camera, 'folder') || !plainEntry(folder, 'folder')) return null;
-  try { return realpathSync(folder) === folder ? folder : null; } catch { return null; }
+  try {
+    return realpathSync(folder) === folder ? folder : null;
+  } catch {
+    return null;
+  }
 }

@@ -38,7 +38,11 @@ export function listCameraMedia(dir: string, cameraId: string): MediaFile[] {
     const sub = MEDIA_FOLDER[kind];
     if (sub && !plainEntry(join(dir, sub), 'folder')) continue;
     let names: string[];
-    try { names = readdirSync(join(dir, sub)); } catch { continue; }
+    try {
+      names = readdirSync(join(dir, sub));
+    } catch {
+      continue;
+    }
     for (const name of names) {
       if (!isMediaName(kind, cameraId, name)) continue;
       const path = sub ? join(sub, name) : name;
@@ -57,7 +61,10 @@ export function listCameraMedia(dir: string, cameraId: string): MediaFile[] {
  * @param files oldest first ({@link listCameraMedia})
  * @returns the files to delete with why, oldest first
  */
-export function retentionVictims(files: readonly MediaFile[], limits: RetentionLimits): { file: MediaFile; reason: 'quota' | 'age' }[] {
+export function retentionVictims(
+  files: readonly MediaFile[],
+  limits: RetentionLimits,
+): { file: MediaFile; reason: 'quota' | 'age' }[] {
   let total = files.reduce((n, f) => n + f.bytes, 0);
   const victims: { file: MediaFile; reason: 'quota' | 'age' }[] = [];
   for (const file of files) {

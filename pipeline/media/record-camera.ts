@@ -5,7 +5,6 @@ import { gstQuote, RECORDING_PARSE } from '../../operators/sources/gst-launch.js
 import { redactSource } from '../../operators/sources/redact-secrets.js';
 import { inferSourceKind } from '../../operators/sources/source-spec.js';
 
-
 /**
  * The GStreamer graph that records `source` into `out` (Matroska written as a stream: every
  * cluster is playable as soon as it is written, so a file cut off by a crash or kill -9 plays up
@@ -17,10 +16,14 @@ import { inferSourceKind } from '../../operators/sources/source-spec.js';
 export function recordLaunchLine(source: string, out: string, rtspLatencyMs = 200): string {
   const sink = `matroskamux streamable=true ! filesink location=${gstQuote(out)}`;
   switch (inferSourceKind(source)) {
-    case 'rtsp': return `rtspsrc location=${gstQuote(source)} latency=${rtspLatencyMs} protocols=tcp ! capsfilter caps="application/x-rtp,media=video" ! ${RECORDING_PARSE} ! queue ! ${sink}`;
-    case 'http': return `souphttpsrc location=${gstQuote(source)} is-live=true do-timestamp=true ! ${RECORDING_PARSE} ! queue ! ${sink}`;
-    case 'v4l2': return `v4l2src device=${gstQuote(source)} ! decodebin ! videoconvert ! x264enc tune=zerolatency speed-preset=ultrafast ! h264parse ! queue ! ${sink}`;
-    default: return `filesrc location=${gstQuote(source)} ! decodebin ! videoconvert ! x264enc speed-preset=ultrafast ! h264parse ! queue ! ${sink}`;
+    case 'rtsp':
+      return `rtspsrc location=${gstQuote(source)} latency=${rtspLatencyMs} protocols=tcp ! capsfilter caps="application/x-rtp,media=video" ! ${RECORDING_PARSE} ! queue ! ${sink}`;
+    case 'http':
+      return `souphttpsrc location=${gstQuote(source)} is-live=true do-timestamp=true ! ${RECORDING_PARSE} ! queue ! ${sink}`;
+    case 'v4l2':
+      return `v4l2src device=${gstQuote(source)} ! decodebin ! videoconvert ! x264enc tune=zerolatency speed-preset=ultrafast ! h264parse ! queue ! ${sink}`;
+    default:
+      return `filesrc location=${gstQuote(source)} ! decodebin ! videoconvert ! x264enc speed-preset=ultrafast ! h264parse ! queue ! ${sink}`;
   }
 }
 
@@ -39,7 +42,12 @@ export interface RecordingResult {
  * finished properly; a source that ends before is recorded to its end.
  * @throws Error naming the source (credentials masked) when GStreamer reports an error
  */
-export async function recordCamera(source: string, out: string, durationS: number, rtspLatencyMs = 200): Promise<RecordingResult> {
+export async function recordCamera(
+  source: string,
+  out: string,
+  durationS: number,
+  rtspLatencyMs = 200,
+): Promise<RecordingResult> {
   const gst = createRequire(import.meta.url)('gstreamer-superficial') as typeof GstModule;
   const pipeline = new gst.Pipeline(recordLaunchLine(source, out, rtspLatencyMs));
   pipeline['auto-flush-bus'] = false;
@@ -48,11 +56,15 @@ export async function recordCamera(source: string, out: string, durationS: numbe
   const done = new Promise<void>((resolve, reject) => {
     pipeline.pollBus((msg: BusMessage) => {
       if (msg.type === 'eos') resolve();
-      else if (msg.type === 'error') reject(new Error(`recording ${redactSource(source)} failed: ${String(msg.message ?? 'GStreamer error')}`));
+      else if (msg.type === 'error')
+        reject(new Error(`recording ${redactSource(source)} failed: ${String(msg.message ?? 'GStreamer error')}`));
     });
   });
   pipeline.play();
-  const timer = setTimeout(() => { endedEarly = false; pipeline.sendEOS(); }, durationS * 1000);
+  const timer = setTimeout(() => {
+    endedEarly = false;
+    pipeline.sendEOS();
+  }, durationS * 1000);
   try {
     await done;
   } finally {

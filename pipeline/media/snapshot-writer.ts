@@ -37,23 +37,45 @@ export class SnapshotWriter {
   /** What was written, for metrics. */
   readonly counters = { snapshots: 0, bytes: 0, errors: 0, encodeMs: 0 };
 
-  constructor(private readonly cameraId: string, private readonly dir: string, private readonly settings: SnapshotSettings, private readonly epoch: number, private readonly outlets: SnapshotOutlets, private readonly log: Logger) {}
+  constructor(
+    private readonly cameraId: string,
+    private readonly dir: string,
+    private readonly settings: SnapshotSettings,
+    private readonly epoch: number,
+    private readonly outlets: SnapshotOutlets,
+    private readonly log: Logger,
+  ) {}
 
   /** Encodes and writes one snapshot (asynchronously). */
   write(snapshot: TrackSnapshot): void {
-    const job = this.encodeAndWrite(snapshot).catch((err: Error) => {
-      this.counters.errors++;
-      this.log.warn({ camera: this.cameraId, trackId: snapshot.trackId }, `snapshot of track ${snapshot.trackId} not written: ${err.message}`);
-    }).finally(() => { this.pending.delete(job); });
+    const job = this.encodeAndWrite(snapshot)
+      .catch((err: Error) => {
+        this.counters.errors++;
+        this.log.warn(
+          { camera: this.cameraId, trackId: snapshot.trackId },
+          `snapshot of track ${snapshot.trackId} not written: ${err.message}`,
+        );
+      })
+      .finally(() => {
+        this.pending.delete(job);
+      });
     this.pending.add(job);
   }
 
   /** Resolves once every snapshot asked for so far is written (or failed). */
-  async flush(): Promise<void> { await Promise.all([...this.pending]); }
+  async flush(): Promise<void> {
+    await Promise.all([...this.pending]);
+  }
 
   private async encodeAndWrite(s: TrackSnapshot): Promise<void> {
     const started = performance.now();
-    const jpeg = await encodeJpeg(s.rgb, s.width, s.height, this.settings.quality, this.settings.overlay ? overlaySvg(s) : undefined);
+    const jpeg = await encodeJpeg(
+      s.rgb,
+      s.width,
+      s.height,
+      this.settings.quality,
+      this.settings.overlay ? overlaySvg(s) : undefined,
+    );
     this.counters.encodeMs += performance.now() - started;
     const file = `${this.cameraId}-${this.epoch}-${s.trackId}.jpg`;
     makeFolders(this.dir);
@@ -63,12 +85,29 @@ export class SnapshotWriter {
     this.counters.bytes += jpeg.length;
     const [x1, y1, x2, y2] = s.box;
     const r2 = (v: number) => Math.round(v * 100) / 100;
-    const eventId = `${this.cameraId}:${this.epoch}:${s.trackId}:snapshot`, score = Math.round(s.score * 1e4) / 1e4;
+    const eventId = `${this.cameraId}:${this.epoch}:${s.trackId}:snapshot`,
+      score = Math.round(s.score * 1e4) / 1e4;
     // The index lets `GET /media/<camera>/` list snapshots by time with their track (wall clock: recordings are).
-    appendToIndex<SnapshotEntry>(this.dir, { file, time: new Date().toISOString(), eventId, trackId: s.trackId, className: s.className, score, frameIndex: s.frameIndex, bytes: jpeg.length });
+    appendToIndex<SnapshotEntry>(this.dir, {
+      file,
+      time: new Date().toISOString(),
+      eventId,
+      trackId: s.trackId,
+      className: s.className,
+      score,
+      frameIndex: s.frameIndex,
+      bytes: jpeg.length,
+    });
     this.outlets.message({
-      schema: MESSAGE_SCHEMA_VERSION, type: 'track_snapshot', camera: this.cameraId, frameIndex: s.frameIndex, ptsMs: s.ptsMs,
-      eventId, trackId: s.trackId, className: s.className, score,
+      schema: MESSAGE_SCHEMA_VERSION,
+      type: 'track_snapshot',
+      camera: this.cameraId,
+      frameIndex: s.frameIndex,
+      ptsMs: s.ptsMs,
+      eventId,
+      trackId: s.trackId,
+      className: s.className,
+      score,
       bbox: [r2(x1), r2(y1), r2(x2 - x1), r2(y2 - y1)],
       snapshot: { file, url: `/media/${this.cameraId}/snapshots/${file}`, bytes: jpeg.length },
     });
@@ -82,8 +121,10 @@ function overlaySvg(s: TrackSnapshot): string {
   const label = `${s.className} ${s.trackId} ${(100 * s.score).toFixed(0)}%`.replace(/[<>&"']/g, '');
   const size = Math.max(12, Math.round(s.height / 40));
   const ty = y1 - size * 1.4 >= 0 ? y1 - size * 0.4 : y2 + size * 1.1;
-  return `<svg xmlns="http://www.w3.org/2000/svg" width="${s.width}" height="${s.height}">`
-    + `<rect x="${x1}" y="${y1}" width="${x2 - x1}" height="${y2 - y1}" fill="none" stroke="#00e676" stroke-width="${Math.max(2, size / 6)}"/>`
-    + `<rect x="${x1}" y="${ty - size}" width="${label.length * size * 0.62}" height="${size * 1.3}" fill="#00e676"/>`
-    + `<text x="${x1 + 2}" y="${ty}" font-family="sans-serif" font-size="${size}" fill="#000">${label}</text></svg>`;
+  return (
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${s.width}" height="${s.height}">` +
+    `<rect x="${x1}" y="${y1}" width="${x2 - x1}" height="${y2 - y1}" fill="none" stroke="#00e676" stroke-width="${Math.max(2, size / 6)}"/>` +
+    `<rect x="${x1}" y="${ty - size}" width="${label.length * size * 0.62}" height="${size * 1.3}" fill="#00e676"/>` +
+    `<text x="${x1 + 2}" y="${ty}" font-family="sans-serif" font-size="${size}" fill="#000">${label}</text></svg>`
+  );
 }

@@ -88,15 +88,23 @@ export class AutoModel {
     if (ratio < DRIFT_RATIO && ratio > 1 / DRIFT_RATIO) return;
     if (now - this.lastRemeasure < REMEASURE_MIN_INTERVAL_MS) return;
     this.lastRemeasure = now;
-    this.parts.log.warn({ profile: choice!.chosen.profile.name, measuredMs: Math.round(cost.segmentMs * 10) / 10, observedMs: Math.round(observed * 10) / 10 },
-      `${choice!.chosen.profile.name} takes ${observed.toFixed(1)} ms per frame in the running pipeline over the last ${DRIFT_WINDOW_MS / 1000} s, ${ratio.toFixed(1)}× the ${cost.segmentMs.toFixed(1)} ms measured ${cost.measuredAt}: measuring every profile again`);
+    this.parts.log.warn(
+      {
+        profile: choice!.chosen.profile.name,
+        measuredMs: Math.round(cost.segmentMs * 10) / 10,
+        observedMs: Math.round(observed * 10) / 10,
+      },
+      `${choice!.chosen.profile.name} takes ${observed.toFixed(1)} ms per frame in the running pipeline over the last ${DRIFT_WINDOW_MS / 1000} s, ${ratio.toFixed(1)}× the ${cost.segmentMs.toFixed(1)} ms measured ${cost.measuredAt}: measuring every profile again`,
+    );
     this.parts.cache.clear();
     this.costs.clear();
     void this.replan();
   }
 
   /** The current choice (null before the first). */
-  get current(): ProfileChoice | null { return this.choice; }
+  get current(): ProfileChoice | null {
+    return this.choice;
+  }
 
   /** The segmenter of every `auto` camera; the first call makes the first choice (after the cameras started together are all known). */
   segmenter(): Promise<SwitchableSegmenter> {
@@ -117,21 +125,28 @@ export class AutoModel {
   replan(): Promise<void> {
     if (!this.shared || this.replanQueued) return this.planning;
     this.replanQueued = true;
-    this.planning = this.planning.then(async () => {
-      this.replanQueued = false;
-      if (this.closed) return;
-      const shared = await this.shared!;
-      const before = this.choice!;
-      const { choice, model } = await this.plan(shared.name);
-      if (choice.chosen.profile.name === shared.name) {
-        // The same model, maybe for other reasons (a camera more or less): the cameras' states say why.
-        if (choice.reason !== before.reason) this.parts.onChoice?.(choice);
-        return;
-      }
-      const old = await shared.switchTo(model!, choice.chosen.profile.name);
-      this.announce(choice, before);
-      await old.dispose();
-    }).catch((err: Error) => { this.parts.log.error({ err: err.message }, `model choice failed; the cameras keep ${this.choice?.chosen.profile.name}`); });
+    this.planning = this.planning
+      .then(async () => {
+        this.replanQueued = false;
+        if (this.closed) return;
+        const shared = await this.shared!;
+        const before = this.choice!;
+        const { choice, model } = await this.plan(shared.name);
+        if (choice.chosen.profile.name === shared.name) {
+          // The same model, maybe for other reasons (a camera more or less): the cameras' states say why.
+          if (choice.reason !== before.reason) this.parts.onChoice?.(choice);
+          return;
+        }
+        const old = await shared.switchTo(model!, choice.chosen.profile.name);
+        this.announce(choice, before);
+        await old.dispose();
+      })
+      .catch((err: Error) => {
+        this.parts.log.error(
+          { err: err.message },
+          `model choice failed; the cameras keep ${this.choice?.chosen.profile.name}`,
+        );
+      });
     return this.planning;
   }
 
@@ -139,7 +154,10 @@ export class AutoModel {
   async dispose(): Promise<void> {
     this.closed = true;
     await this.planning;
-    await this.shared?.then((s) => s.dispose(), () => undefined);
+    await this.shared?.then(
+      (s) => s.dispose(),
+      () => undefined,
+    );
   }
 
   /** Chooses; loads the chosen model unless it is `current` (the one in use). Models loaded only to be measured are disposed. */
@@ -148,7 +166,10 @@ export class AutoModel {
     const loaded = new Map<string, Segmenter>();
     const load = async (p: AvailableProfile) => {
       let model = loaded.get(p.path);
-      if (!model) { model = await this.parts.load(p.path); loaded.set(p.path, model); }
+      if (!model) {
+        model = await this.parts.load(p.path);
+        loaded.set(p.path, model);
+      }
       return model;
     };
     // The provider shows once a model is loaded: on a GPU the cost does not decide.
@@ -156,18 +177,34 @@ export class AutoModel {
     const gpu = first !== null ? first.executionProvider !== 'cpu' : (await this.shared!).executionProvider !== 'cpu';
     const embedder = await this.parts.embedder();
     const costOf = async (p: AvailableProfile) => {
-      const key = ProfileCostCache.key({ provider: 'cpu', ...layout, model: p.path, embedder: this.parts.embedderKey() });
+      const key = ProfileCostCache.key({
+        provider: 'cpu',
+        ...layout,
+        model: p.path,
+        embedder: this.parts.embedderKey(),
+      });
       const known = this.costs.get(p.path);
       if (known && this.now() < known.until) return known.cost;
       const cached = cache.get(key);
-      if (cached) { this.costs.set(p.path, { cost: cached, until: Infinity }); return cached; }
+      if (cached) {
+        this.costs.set(p.path, { cost: cached, until: Infinity });
+        return cached;
+      }
       this.parts.log.info(`measuring what ${p.profile.name} costs on this machine (cached for a day)`);
       const model = p.profile.name === current ? (await this.shared!).model : await load(p);
       const cost = await measureProfileCost(model, embedder, layout.streams, budget.cores);
       const kept = cache.set(key, cost);
       const others = `${Math.round(100 * (cost.othersCpuShare ?? 0))} % of the CPU taken by other processes meanwhile`;
-      this.parts.log.info({ profile: p.profile.name, fps: Math.round(cost.fps * 10) / 10, cpuMsPerFrame: Math.round(cost.cpuMsPerFrame * 10) / 10, frames: cost.frames, othersCpuShare: cost.othersCpuShare },
-        `${p.profile.name}: ${cost.fps.toFixed(1)} frames/s with every inference stream busy, ${cost.cpuMsPerFrame.toFixed(1)} ms of CPU per frame, ${cost.latencyMs.toFixed(1)} ms for a frame alone (${cost.frames} frames, ${others}${kept ? '' : ': not cached, measured again in 10 minutes'})`);
+      this.parts.log.info(
+        {
+          profile: p.profile.name,
+          fps: Math.round(cost.fps * 10) / 10,
+          cpuMsPerFrame: Math.round(cost.cpuMsPerFrame * 10) / 10,
+          frames: cost.frames,
+          othersCpuShare: cost.othersCpuShare,
+        },
+        `${p.profile.name}: ${cost.fps.toFixed(1)} frames/s with every inference stream busy, ${cost.cpuMsPerFrame.toFixed(1)} ms of CPU per frame, ${cost.latencyMs.toFixed(1)} ms for a frame alone (${cost.frames} frames, ${others}${kept ? '' : ': not cached, measured again in 10 minutes'})`,
+      );
       this.costs.set(p.path, { cost, until: kept ? Infinity : this.now() + PROVISIONAL_MS });
       return cost;
     };
@@ -185,8 +222,12 @@ export class AutoModel {
 
   private announce(choice: ProfileChoice, before: ProfileChoice | null): void {
     const name = choice.chosen.profile.name;
-    this.parts.log.info({ profile: name, reason: choice.reason, ...(before ? { before: before.chosen.profile.name } : {}) },
-      before ? `model profile switched from ${before.chosen.profile.name} to ${name}: ${choice.reason}` : `model profile ${name} (auto): ${choice.reason}`);
+    this.parts.log.info(
+      { profile: name, reason: choice.reason, ...(before ? { before: before.chosen.profile.name } : {}) },
+      before
+        ? `model profile switched from ${before.chosen.profile.name} to ${name}: ${choice.reason}`
+        : `model profile ${name} (auto): ${choice.reason}`,
+    );
     this.parts.onChoice?.(choice);
   }
 }

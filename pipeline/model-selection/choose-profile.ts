@@ -43,13 +43,28 @@ export interface ProfileChoice {
  * profile satisfies measures nothing else.
  * @throws Error when `candidates` is empty
  */
-export async function chooseProfile(candidates: readonly AvailableProfile[], cameras: readonly CameraDemand[], budget: PlanBudget, costOf: (p: AvailableProfile) => Promise<{ cpuMsPerFrame: number; latencyMs: number }>, gpu = false): Promise<ProfileChoice> {
+export async function chooseProfile(
+  candidates: readonly AvailableProfile[],
+  cameras: readonly CameraDemand[],
+  budget: PlanBudget,
+  costOf: (p: AvailableProfile) => Promise<{ cpuMsPerFrame: number; latencyMs: number }>,
+  gpu = false,
+): Promise<ProfileChoice> {
   if (candidates.length === 0) throw new Error('no segmentation profile is available to choose from');
   const best = candidates[0];
-  if (gpu) return { chosen: best, reason: `the models run on a GPU: the most accurate profile (${best.profile.name})`, utilisation: null };
+  if (gpu)
+    return {
+      chosen: best,
+      reason: `the models run on a GPU: the most accurate profile (${best.profile.name})`,
+      utilisation: null,
+    };
   const live = cameras.filter((c) => c.fps !== null);
   if (live.length === 0) {
-    return { chosen: best, reason: `no live camera (${cameras.length ? 'files read at full speed: nothing waits for them' : 'no camera yet'}): the most accurate profile`, utilisation: null };
+    return {
+      chosen: best,
+      reason: `no live camera (${cameras.length ? 'files read at full speed: nothing waits for them' : 'no camera yet'}): the most accurate profile`,
+      utilisation: null,
+    };
   }
   const fps = live.reduce((sum, c) => sum + c.fps!, 0);
   const fastest = Math.max(...live.map((c) => c.fps!));
@@ -64,12 +79,24 @@ export async function chooseProfile(candidates: readonly AvailableProfile[], cam
     const perCamera = budget.headroom * (1000 / latencyMs);
     if (fps * (cost + budget.decodeMsPerFrame) <= budgetMs && fastest <= perCamera) {
       const skipped = tried.length ? `; more accurate ones would need ${tried.join(', ')}` : '';
-      return { chosen: p, reason: `${load} need ${pct(util)} of ${budget.cores} cores with ${p.profile.name} (${round1(cost)} ms of CPU per frame, ${round1(latencyMs)} ms per frame alone), within ${pct(budget.headroom)}${skipped}`, utilisation: util };
+      return {
+        chosen: p,
+        reason: `${load} need ${pct(util)} of ${budget.cores} cores with ${p.profile.name} (${round1(cost)} ms of CPU per frame, ${round1(latencyMs)} ms per frame alone), within ${pct(budget.headroom)}${skipped}`,
+        utilisation: util,
+      };
     }
-    tried.push(fastest > perCamera ? `${p.profile.name} ${round1(latencyMs)} ms per frame alone, ${round1(1000 / latencyMs)} frames/s for one camera` : `${p.profile.name} ${pct(util)}`);
+    tried.push(
+      fastest > perCamera
+        ? `${p.profile.name} ${round1(latencyMs)} ms per frame alone, ${round1(1000 / latencyMs)} frames/s for one camera`
+        : `${p.profile.name} ${pct(util)}`,
+    );
     if (!cheapest || cost < cheapest.cost) cheapest = { p, util, cost };
   }
-  return { chosen: cheapest!.p, reason: `${load}: no profile fits within ${pct(budget.headroom)} of ${budget.cores} cores (${tried.join(', ')}); the cheapest, frames will be dropped`, utilisation: cheapest!.util };
+  return {
+    chosen: cheapest!.p,
+    reason: `${load}: no profile fits within ${pct(budget.headroom)} of ${budget.cores} cores (${tried.join(', ')}); the cheapest, frames will be dropped`,
+    utilisation: cheapest!.util,
+  };
 }
 
 const round1 = (v: number) => Math.round(v * 10) / 10;

@@ -39,15 +39,27 @@ export const EXTRA_PROFILES: readonly ModelProfile[] = [
 ];
 
 /** The folders model files are looked up in, in order: `model.dir`, `$EDGEVIS_MODEL_DIR`, `<project>/../shared/models`. */
-export function modelDirs(model: Pick<ModelConfig, 'dir'>, projectDir: string, env: NodeJS.ProcessEnv = process.env): string[] {
-  return [model.dir, env.EDGEVIS_MODEL_DIR, resolve(projectDir, '..', 'shared', 'models')].filter((d): d is string => !!d);
+export function modelDirs(
+  model: Pick<ModelConfig, 'dir'>,
+  projectDir: string,
+  env: NodeJS.ProcessEnv = process.env,
+): string[] {
+  return [model.dir, env.EDGEVIS_MODEL_DIR, resolve(projectDir, '..', 'shared', 'models')].filter(
+    (d): d is string => !!d,
+  );
 }
 
 /** A profile found on disk: its definition and the file's path. */
-export interface AvailableProfile { readonly profile: ModelProfile; readonly path: string }
+export interface AvailableProfile {
+  readonly profile: ModelProfile;
+  readonly path: string;
+}
 
 /** The profiles whose file exists in one of `dirs`, in the order of `profiles`. */
-export function availableProfiles(dirs: readonly string[], profiles: readonly ModelProfile[] = MODEL_PROFILES): AvailableProfile[] {
+export function availableProfiles(
+  dirs: readonly string[],
+  profiles: readonly ModelProfile[] = MODEL_PROFILES,
+): AvailableProfile[] {
   return profiles.flatMap((profile) => {
     const path = dirs.map((d) => join(d, profile.file)).find((p) => existsSync(p));
     return path ? [{ profile, path }] : [];
@@ -66,7 +78,10 @@ export class UnknownModelError extends Error {
  * @returns the file's path and the profile it is (a file of a known profile counts as that profile; another file gets its own name)
  * @throws UnknownModelError listing the profiles that exist here and the folders looked in, when nothing matches
  */
-export function resolveModel(spec: string, dirs: readonly string[]): { path: string; profile: ModelProfile | null; name: string } {
+export function resolveModel(
+  spec: string,
+  dirs: readonly string[],
+): { path: string; profile: ModelProfile | null; name: string } {
   const all = [...MODEL_PROFILES, ...EXTRA_PROFILES];
   const named = all.find((p) => p.name === spec);
   const isPath = isAbsolute(spec) || spec.includes('/');
@@ -79,10 +94,23 @@ export function resolveModel(spec: string, dirs: readonly string[]): { path: str
   const here = availableProfiles(dirs, all).map((a) => a.profile.name);
   const profiles = `Profiles available here: ${here.length ? here.join(', ') : 'none'} (or 'auto': the most accurate one this machine can afford); known: ${all.map((p) => `${p.name} (${p.file})`).join(', ')}.`;
   if (named) {
-    throw new UnknownModelError([`model profile '${spec}' is known, but its file ${named.file} is not in the model folders; looked in:`, ...candidates.map((c) => `  - ${c}`),
-      'Fix: set model.dir or EDGEVIS_MODEL_DIR to the folder that holds it, or name another profile.', profiles].join('\n'));
+    throw new UnknownModelError(
+      [
+        `model profile '${spec}' is known, but its file ${named.file} is not in the model folders; looked in:`,
+        ...candidates.map((c) => `  - ${c}`),
+        'Fix: set model.dir or EDGEVIS_MODEL_DIR to the folder that holds it, or name another profile.',
+        profiles,
+      ].join('\n'),
+    );
   }
-  if (isPath || spec.endsWith('.onnx')) throw new UnknownModelError(`${modelNotFoundMessage(basename(spec), { found: null, candidates })}\n${profiles}`);
-  throw new UnknownModelError([`model '${spec}' is neither a profile name nor a model file; looked in:`, ...candidates.map((c) => `  - ${c}`),
-    'Fix: name one of the available profiles, give a path to an .onnx file, or set model.dir / EDGEVIS_MODEL_DIR to the folder that holds the models.', profiles].join('\n'));
+  if (isPath || spec.endsWith('.onnx'))
+    throw new UnknownModelError(`${modelNotFoundMessage(basename(spec), { found: null, candidates })}\n${profiles}`);
+  throw new UnknownModelError(
+    [
+      `model '${spec}' is neither a profile name nor a model file; looked in:`,
+      ...candidates.map((c) => `  - ${c}`),
+      'Fix: name one of the available profiles, give a path to an .onnx file, or set model.dir / EDGEVIS_MODEL_DIR to the folder that holds the models.',
+      profiles,
+    ].join('\n'),
+  );
 }

@@ -5,7 +5,14 @@ import { projectRoot } from '../../config/load.js';
 import { modelNotFoundMessage, resolveModelFile } from '../../config/model-path.js';
 import { AutoModel } from './auto-model.js';
 import type { CameraDemand, ProfileChoice } from './choose-profile.js';
-import { availableProfiles, EXTRA_PROFILES, MODEL_PROFILES, modelDirs, resolveModel, UnknownModelError } from './model-profiles.js';
+import {
+  availableProfiles,
+  EXTRA_PROFILES,
+  MODEL_PROFILES,
+  modelDirs,
+  resolveModel,
+  UnknownModelError,
+} from './model-profiles.js';
 import { costCacheDir, ProfileCostCache } from './profile-costs.js';
 import { stateDirOf } from '../process/run-epoch.js';
 import type { CameraConfig, EdgevisConfig } from '../../config/schema.js';
@@ -24,9 +31,15 @@ import { availableParallelism } from 'node:os';
  * 2 when there are 2 or more cores) and the intra-op threads of each session (0 = the cores
  * divided among the streams, at least 1).
  */
-export function cpuInferenceLayout(model: { readonly cpuStreams: number; readonly intraOpThreads: number }, cores = availableParallelism()): { streams: number; intraOpThreads: number } {
+export function cpuInferenceLayout(
+  model: { readonly cpuStreams: number; readonly intraOpThreads: number },
+  cores = availableParallelism(),
+): { streams: number; intraOpThreads: number } {
   const streams = model.cpuStreams > 0 ? model.cpuStreams : Math.min(2, Math.max(1, cores));
-  return { streams, intraOpThreads: model.intraOpThreads > 0 ? model.intraOpThreads : Math.max(1, Math.floor(cores / streams)) };
+  return {
+    streams,
+    intraOpThreads: model.intraOpThreads > 0 ? model.intraOpThreads : Math.max(1, Math.floor(cores / streams)),
+  };
 }
 
 /**
@@ -59,7 +72,11 @@ export class ModelRegistry {
   /** The embedder's model file, or its kind (the cost cache key). */
   private embedderKey: string | null = null;
 
-  constructor(private readonly config: EdgevisConfig, private readonly log: Logger, private readonly projectDir = projectRoot()) {
+  constructor(
+    private readonly config: EdgevisConfig,
+    private readonly log: Logger,
+    private readonly projectDir = projectRoot(),
+  ) {
     this.layout = cpuInferenceLayout(config.model);
     if (config.model.executionProviders.includes('webgpu')) ensureRuntimeDir();
   }
@@ -78,7 +95,11 @@ export class ModelRegistry {
     try {
       path = resolveModel(pinned, this.dirs()).path;
     } catch (err) {
-      return Promise.reject(err instanceof UnknownModelError ? new ModelLoadError('not-found', `camera '${camera.id}': ${err.message}`) : err);
+      return Promise.reject(
+        err instanceof UnknownModelError
+          ? new ModelLoadError('not-found', `camera '${camera.id}': ${err.message}`)
+          : err,
+      );
     }
     let load = this.segmenters.get(path);
     if (!load) {
@@ -95,7 +116,9 @@ export class ModelRegistry {
   modelOf(camera: CameraConfig): { profile: string; reason: string } | null {
     const pinned = this.pinnedModelOf(camera);
     if (pinned !== null) {
-      const name = [...MODEL_PROFILES, ...EXTRA_PROFILES].find((p) => p.name === pinned || p.file === basename(pinned))?.name ?? basename(pinned).replace(/\.onnx$/, '');
+      const name =
+        [...MODEL_PROFILES, ...EXTRA_PROFILES].find((p) => p.name === pinned || p.file === basename(pinned))?.name ??
+        basename(pinned).replace(/\.onnx$/, '');
       return { profile: name, reason: camera.model ? "pinned by the camera's model" : 'pinned in the config (model)' };
     }
     const choice = this.autoModel?.current;
@@ -116,7 +139,9 @@ export class ModelRegistry {
   }
 
   /** Chooses the `auto` profile again for the cameras as they are now (no-op before any camera uses it). */
-  replan(): Promise<void> { return this.autoModel?.replan() ?? Promise.resolve(); }
+  replan(): Promise<void> {
+    return this.autoModel?.replan() ?? Promise.resolve();
+  }
 
   /** The model a camera pins (a profile name, file name or path), or null for `auto`. */
   private pinnedModelOf(camera: CameraConfig): string | null {
@@ -124,7 +149,9 @@ export class ModelRegistry {
     return camera.model ?? model.path ?? model.file ?? (model.profile !== 'auto' ? model.profile : null);
   }
 
-  private dirs(): string[] { return modelDirs(this.config.model, this.projectDir); }
+  private dirs(): string[] {
+    return modelDirs(this.config.model, this.projectDir);
+  }
 
   /** The `auto` model, made on first use. */
   private auto(): AutoModel {
@@ -132,13 +159,25 @@ export class ModelRegistry {
     const candidates = availableProfiles(this.dirs());
     if (candidates.length === 0) {
       const dirs = this.dirs();
-      throw new ModelLoadError('not-found', `model.profile auto: none of the profiles' files (${MODEL_PROFILES.map((p) => p.file).join(', ')}) is in ${dirs.join(', ')}. Fix: set model.dir or EDGEVIS_MODEL_DIR to the folder that holds them, or pin a model with --model <path>.`);
+      throw new ModelLoadError(
+        'not-found',
+        `model.profile auto: none of the profiles' files (${MODEL_PROFILES.map((p) => p.file).join(', ')}) is in ${dirs.join(', ')}. Fix: set model.dir or EDGEVIS_MODEL_DIR to the folder that holds them, or pin a model with --model <path>.`,
+      );
     }
     this.autoModel = new AutoModel({
-      candidates, load: (path) => this.loadSegmenter(path), embedder: () => this.embedder(),
-      embedderKey: () => this.embedderKey, demand: () => this.demandSource(),
-      budget: { cores: availableParallelism(), headroom: this.config.model.headroom, decodeMsPerFrame: DECODE_MS_PER_FRAME },
-      layout: this.layout, cache: new ProfileCostCache(costCacheDir(stateDirOf(this.config.stateDir))), log: this.log,
+      candidates,
+      load: (path) => this.loadSegmenter(path),
+      embedder: () => this.embedder(),
+      embedderKey: () => this.embedderKey,
+      demand: () => this.demandSource(),
+      budget: {
+        cores: availableParallelism(),
+        headroom: this.config.model.headroom,
+        decodeMsPerFrame: DECODE_MS_PER_FRAME,
+      },
+      layout: this.layout,
+      cache: new ProfileCostCache(costCacheDir(stateDirOf(this.config.stateDir))),
+      log: this.log,
       onChoice: (choice) => this.onAutoChoice?.(choice),
     });
     return this.autoModel;
@@ -147,11 +186,23 @@ export class ModelRegistry {
   /** Loads a segmentation model file into the inference workers and logs where it runs. */
   private loadSegmenter(path: string): Promise<Segmenter> {
     const { model } = this.config;
-    return WorkerSegmenter.load(this.inferencePool(), path, { ...model, intraOpThreads: this.layout.intraOpThreads }).then(({ segmenter, fallbacks }) => {
+    return WorkerSegmenter.load(this.inferencePool(), path, {
+      ...model,
+      intraOpThreads: this.layout.intraOpThreads,
+    }).then(({ segmenter, fallbacks }) => {
       this.logFallbacks('segmenter', fallbacks);
-      this.log.info({ model: path, executionProvider: segmenter.executionProvider, input: `${segmenter.inputWidth}x${segmenter.inputHeight}`, classes: segmenter.classNames.length,
-        ...(segmenter.executionProvider === 'cpu' ? { cpuStreams: this.layout.streams, intraOpThreads: this.layout.intraOpThreads } : {}) },
-        `segmenter ${basename(path)} ready on ${segmenter.executionProvider.toUpperCase()} execution provider${whyNot(fallbacks)}`);
+      this.log.info(
+        {
+          model: path,
+          executionProvider: segmenter.executionProvider,
+          input: `${segmenter.inputWidth}x${segmenter.inputHeight}`,
+          classes: segmenter.classNames.length,
+          ...(segmenter.executionProvider === 'cpu'
+            ? { cpuStreams: this.layout.streams, intraOpThreads: this.layout.intraOpThreads }
+            : {}),
+        },
+        `segmenter ${basename(path)} ready on ${segmenter.executionProvider.toUpperCase()} execution provider${whyNot(fallbacks)}`,
+      );
       return segmenter;
     });
   }
@@ -170,30 +221,59 @@ export class ModelRegistry {
   private async loadEmbedder(): Promise<Embedder | null> {
     const { embedder: options, model } = this.config;
     const log = this.log;
-    if (options.kind === 'none') { this.embedderKey = 'none'; log.info('appearance embedder: none (motion and overlap only)'); return null; }
-    if (options.kind === 'histogram') { this.embedderKey = 'histogram'; log.info('appearance embedder: colour histograms'); return new HistogramEmbedder(); }
+    if (options.kind === 'none') {
+      this.embedderKey = 'none';
+      log.info('appearance embedder: none (motion and overlap only)');
+      return null;
+    }
+    if (options.kind === 'histogram') {
+      this.embedderKey = 'histogram';
+      log.info('appearance embedder: colour histograms');
+      return new HistogramEmbedder();
+    }
     const lookup = resolveModelFile({ path: options.path, dir: model.dir }, options.file, this.projectDir);
     this.embedderKey = lookup.found ?? 'histogram';
     if (!lookup.found) {
-      if (options.kind === 'osnet') throw new ModelLoadError('not-found', `re-identification ${modelNotFoundMessage(options.file, lookup)}`);
-      log.info({ looked: lookup.candidates }, `appearance embedder: colour histograms (${options.file} not found; set embedder.path for re-identification)`);
+      if (options.kind === 'osnet')
+        throw new ModelLoadError('not-found', `re-identification ${modelNotFoundMessage(options.file, lookup)}`);
+      log.info(
+        { looked: lookup.candidates },
+        `appearance embedder: colour histograms (${options.file} not found; set embedder.path for re-identification)`,
+      );
       return new HistogramEmbedder();
     }
-    const { embedder, fallbacks } = await WorkerEmbedder.load(this.inferencePool(), lookup.found, model.executionProviders, this.layout.intraOpThreads);
+    const { embedder, fallbacks } = await WorkerEmbedder.load(
+      this.inferencePool(),
+      lookup.found,
+      model.executionProviders,
+      this.layout.intraOpThreads,
+    );
     this.logFallbacks('embedder', fallbacks);
-    log.info({ model: lookup.found, executionProvider: embedder.executionProvider, dim: embedder.dim }, `appearance embedder: OSNet re-identification on ${embedder.executionProvider.toUpperCase()}${whyNot(fallbacks)}`);
+    log.info(
+      { model: lookup.found, executionProvider: embedder.executionProvider, dim: embedder.dim },
+      `appearance embedder: OSNet re-identification on ${embedder.executionProvider.toUpperCase()}${whyNot(fallbacks)}`,
+    );
     return embedder;
   }
 
   /** Inference workers that exited on their own and were replaced, since the start. */
-  get workerRestarts(): number { return this.restarts; }
+  get workerRestarts(): number {
+    return this.restarts;
+  }
 
   /** The process's inference workers, started with the first model. */
   private inferencePool(): InferencePool {
     this.pool ??= new InferencePool(this.layout.streams, (stream, r) => {
       this.restarts++;
       this.log.warn(
-        { stream, exitCode: r.exitCode, reason: r.reason, lostJobs: r.lostJobs, models: r.models, restartsInLastMinute: r.restartsInWindow },
+        {
+          stream,
+          exitCode: r.exitCode,
+          reason: r.reason,
+          lostJobs: r.lostJobs,
+          models: r.models,
+          restartsInLastMinute: r.restartsInWindow,
+        },
         `inference worker ${stream} exited (${r.reason}); replaced, ${r.models} model(s) loaded again, ${r.lostJobs} job(s) it held sent again`,
       );
     });
@@ -202,14 +282,25 @@ export class ModelRegistry {
 
   /** One debug line per execution provider that could not load a model, with why (the provider in use is logged at info). */
   private logFallbacks(what: string, fallbacks: readonly { provider: string; reason: string }[]): void {
-    for (const f of fallbacks) this.log.debug({ provider: f.provider, reason: f.reason }, `${what}: execution provider ${f.provider} unavailable, falling back`);
+    for (const f of fallbacks)
+      this.log.debug(
+        { provider: f.provider, reason: f.reason },
+        `${what}: execution provider ${f.provider} unavailable, falling back`,
+      );
   }
 
   /** Frees every session that was loaded (loads that failed are ignored). */
   async dispose(): Promise<void> {
     await this.autoModel?.dispose();
-    for (const load of this.segmenters.values()) await load.then((s) => s.dispose(), () => undefined);
-    await this.embedderLoad?.then((e) => e?.dispose(), () => undefined);
+    for (const load of this.segmenters.values())
+      await load.then(
+        (s) => s.dispose(),
+        () => undefined,
+      );
+    await this.embedderLoad?.then(
+      (e) => e?.dispose(),
+      () => undefined,
+    );
     await this.pool?.close();
   }
 }
@@ -217,7 +308,9 @@ export class ModelRegistry {
 /** Why the providers before the one in use were passed over, for the one info line that names the provider (empty when none was). */
 function whyNot(fallbacks: readonly { provider: string; reason: string }[]): string {
   // The reason's first clause (the details are in the debug lines).
-  return fallbacks.length ? ` (not ${fallbacks.map((f) => `${f.provider}: ${f.reason.split(/ \(|, which|: /)[0]}`).join('; not ')})` : '';
+  return fallbacks.length
+    ? ` (not ${fallbacks.map((f) => `${f.provider}: ${f.reason.split(/ \(|, which|: /)[0]}`).join('; not ')})`
+    : '';
 }
 
 /**
@@ -231,8 +324,12 @@ export function ensureRuntimeDir(env: NodeJS.ProcessEnv = process.env): void {
   const current = env.XDG_RUNTIME_DIR;
   try {
     if (current && statSync(current).isDirectory()) return;
-  } catch { /* not there: make one */ }
+  } catch {
+    /* not there: make one */
+  }
   try {
     env.XDG_RUNTIME_DIR = mkdtempSync(join(tmpdir(), 'edgevis-runtime-'));
-  } catch { /* a read-only /tmp: leave it */ }
+  } catch {
+    /* a read-only /tmp: leave it */
+  }
 }

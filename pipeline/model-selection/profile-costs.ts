@@ -49,7 +49,12 @@ const CROPS_PER_FRAME = 4;
  * `streams` frames in flight (one per CPU inference stream, as the pipeline keeps them), for
  * {@link MEASURE_MS} after warm-up.
  */
-export async function measureProfileCost(segmenter: Segmenter, embedder: Embedder | null, streams: number, cores: number): Promise<ProfileCost> {
+export async function measureProfileCost(
+  segmenter: Segmenter,
+  embedder: Embedder | null,
+  streams: number,
+  cores: number,
+): Promise<ProfileCost> {
   const frame = syntheticFrame(768, 576);
   const boxes = syntheticPeople(frame, segmenter.classNames, CROPS_PER_FRAME);
   const once = async () => {
@@ -64,19 +69,33 @@ export async function measureProfileCost(segmenter: Segmenter, embedder: Embedde
   const alone: { segmentMs: number; totalMs: number }[] = [];
   for (let i = 0; i < 5; i++) alone.push(await once());
   const medianOf = (xs: number[]) => xs.sort((a, b) => a - b)[Math.floor(xs.length / 2)];
-  const machineBefore = cpus(), processBefore = process.cpuUsage();
+  const machineBefore = cpus(),
+    processBefore = process.cpuUsage();
   const start = performance.now();
   let frames = 0;
   // At least MEASURE_MS and MIN_FRAMES (a slow model gets more time), at most 4 × MEASURE_MS.
-  const more = () => { const ms = performance.now() - start; return ms < MEASURE_MS || (frames < MIN_FRAMES && ms < 4 * MEASURE_MS); };
-  const lane = async () => { while (more()) { await once(); frames++; } };
+  const more = () => {
+    const ms = performance.now() - start;
+    return ms < MEASURE_MS || (frames < MIN_FRAMES && ms < 4 * MEASURE_MS);
+  };
+  const lane = async () => {
+    while (more()) {
+      await once();
+      frames++;
+    }
+  };
   await Promise.all(Array.from({ length: Math.max(1, streams) }, lane));
   const wallMs = performance.now() - start;
   const fps = frames / (wallMs / 1000);
   const othersCpuShare = othersShare(machineBefore, cpus(), process.cpuUsage(processBefore), wallMs);
   return {
-    fps, cpuMsPerFrame: (cores * 1000) / fps, latencyMs: medianOf(alone.map((a) => a.totalMs)), segmentMs: medianOf(alone.map((a) => a.segmentMs)),
-    measuredAt: new Date().toISOString(), frames, othersCpuShare: Math.round(othersCpuShare * 1000) / 1000,
+    fps,
+    cpuMsPerFrame: (cores * 1000) / fps,
+    latencyMs: medianOf(alone.map((a) => a.totalMs)),
+    segmentMs: medianOf(alone.map((a) => a.segmentMs)),
+    measuredAt: new Date().toISOString(),
+    frames,
+    othersCpuShare: Math.round(othersCpuShare * 1000) / 1000,
   };
 }
 
@@ -85,8 +104,14 @@ export async function measureProfileCost(segmenter: Segmenter, embedder: Embedde
  * time (os.cpus, user + nice + sys + irq) less this process's (process.cpuUsage, all its threads),
  * over cores × wall time; 0-1.
  */
-export function othersShare(before: readonly CpuInfo[], after: readonly CpuInfo[], ours: NodeJS.CpuUsage, wallMs: number): number {
-  const busy = (cs: readonly CpuInfo[]) => cs.reduce((n, c) => n + c.times.user + c.times.nice + c.times.sys + c.times.irq, 0);
+export function othersShare(
+  before: readonly CpuInfo[],
+  after: readonly CpuInfo[],
+  ours: NodeJS.CpuUsage,
+  wallMs: number,
+): number {
+  const busy = (cs: readonly CpuInfo[]) =>
+    cs.reduce((n, c) => n + c.times.user + c.times.nice + c.times.sys + c.times.irq, 0);
   const machineMs = busy(after) - busy(before);
   const oursMs = (ours.user + ours.system) / 1000;
   const capacityMs = wallMs * Math.max(1, after.length);
@@ -107,16 +132,39 @@ export class ProfileCostCache {
   constructor(dir: string | null) {
     this.file = dir ? join(dir, 'profile-costs.json') : null;
     if (!this.file) return;
-    try { this.entries = JSON.parse(readFileSync(this.file, 'utf8')) as Record<string, ProfileCost>; } catch { this.entries = {}; }
+    try {
+      this.entries = JSON.parse(readFileSync(this.file, 'utf8')) as Record<string, ProfileCost>;
+    } catch {
+      this.entries = {};
+    }
   }
 
   /** The key of a measurement: machine, layout, provider and the files measured. */
-  static key(parts: { provider: string; streams: number; intraOpThreads: number; model: string; embedder: string | null }): string {
+  static key(parts: {
+    provider: string;
+    streams: number;
+    intraOpThreads: number;
+    model: string;
+    embedder: string | null;
+  }): string {
     const file = (path: string | null) => {
-      if (!path || !path.startsWith('/')) return path ?? 'none';
-      try { const s = statSync(path); return `${path}:${s.size}:${Math.round(s.mtimeMs)}`; } catch { return path; }
+      if (!path?.startsWith('/')) return path ?? 'none';
+      try {
+        const s = statSync(path);
+        return `${path}:${s.size}:${Math.round(s.mtimeMs)}`;
+      } catch {
+        return path;
+      }
     };
-    return JSON.stringify({ cpu: cpus()[0]?.model ?? 'unknown', cores: cpus().length, provider: parts.provider, streams: parts.streams, intraOp: parts.intraOpThreads, model: file(parts.model), embedder: file(parts.embedder) });
+    return JSON.stringify({
+      cpu: cpus()[0]?.model ?? 'unknown',
+      cores: cpus().length,
+      provider: parts.provider,
+      streams: parts.streams,
+      intraOp: parts.intraOpThreads,
+      model: file(parts.model),
+      embedder: file(parts.embedder),
+    });
   }
 
   /**
@@ -148,7 +196,9 @@ export class ProfileCostCache {
       makeFolders(join(this.file, '..'));
       writeFileSync(`${this.file}.tmp`, `${JSON.stringify(this.entries, null, 1)}\n`);
       renameSync(`${this.file}.tmp`, this.file);
-    } catch { /* a read-only home: measured again next time */ }
+    } catch {
+      /* a read-only home: measured again next time */
+    }
   }
 }
 
@@ -165,7 +215,9 @@ function syntheticFrame(width: number, height: number): Frame {
   for (let y = 0; y < height; y++) {
     for (let x = 0; x < width; x++) {
       const i = 3 * (y * width + x);
-      rgb[i] = (x * 255) / width; rgb[i + 1] = (y * 255) / height; rgb[i + 2] = ((x ^ y) & 31) * 8;
+      rgb[i] = (x * 255) / width;
+      rgb[i + 1] = (y * 255) / height;
+      rgb[i + 2] = ((x ^ y) & 31) * 8;
     }
   }
   return { cameraId: 'profile-cost', frameIndex: 0, ptsMs: 0, width, height, rgb };
@@ -179,7 +231,15 @@ function syntheticPeople(frame: Frame, classNames: readonly string[], n: number)
     boxes.set([x, 150, x + 45, 150 + 110], 4 * i);
   }
   return {
-    frame, count: n, boxes, scores: new Float32Array(n).fill(0.9), classIds: new Int32Array(n), classNames,
-    masks: Array.from({ length: n }, () => null), embeddings: null, embeddingDim: 0, inferenceMs: 0,
+    frame,
+    count: n,
+    boxes,
+    scores: new Float32Array(n).fill(0.9),
+    classIds: new Int32Array(n),
+    classNames,
+    masks: Array.from({ length: n }, () => null),
+    embeddings: null,
+    embeddingDim: 0,
+    inferenceMs: 0,
   };
 }

@@ -10,7 +10,13 @@ export type { Logger };
 export function createLogger(level = process.env.LOG_LEVEL ?? 'info'): Logger {
   const options: LoggerOptions = { level, base: undefined, hooks: { logMethod: redactingLogMethod } };
   if (process.stderr.isTTY) {
-    return pino(options, pino.transport({ target: 'pino-pretty', options: { destination: 2, translateTime: 'SYS:HH:MM:ss', ignore: 'pid,hostname' } }));
+    return pino(
+      options,
+      pino.transport({
+        target: 'pino-pretty',
+        options: { destination: 2, translateTime: 'SYS:HH:MM:ss', ignore: 'pid,hostname' },
+      }),
+    );
   }
   return pino(options, pino.destination({ dest: 2, sync: true }));
 }
@@ -21,12 +27,28 @@ export function createLogger(level = process.env.LOG_LEVEL ?? 'info'): Logger {
  * whatever code logged it.
  */
 function redactingLogMethod(this: Logger, args: Parameters<Logger['info']>, method: (...a: unknown[]) => void): void {
-  method.apply(this, args.map((a: unknown) => {
-    if (typeof a === 'string') return redactSecrets(a);
-    if (a instanceof Error) return Object.assign(new Error(redactSecrets(a.message)), { name: a.name, code: (a as { code?: unknown }).code });
-    if (a && typeof a === 'object' && !Array.isArray(a)) {
-      return Object.fromEntries(Object.entries(a).map(([k, v]) => [k, typeof v === 'string' ? redactSecrets(v) : Array.isArray(v) ? v.map((x: unknown) => (typeof x === 'string' ? redactSecrets(x) : x)) : v]));
-    }
-    return a;
-  }));
+  method.apply(
+    this,
+    args.map((a: unknown) => {
+      if (typeof a === 'string') return redactSecrets(a);
+      if (a instanceof Error)
+        return Object.assign(new Error(redactSecrets(a.message)), {
+          name: a.name,
+          code: (a as { code?: unknown }).code,
+        });
+      if (a && typeof a === 'object' && !Array.isArray(a)) {
+        return Object.fromEntries(
+          Object.entries(a).map(([k, v]) => [
+            k,
+            typeof v === 'string'
+              ? redactSecrets(v)
+              : Array.isArray(v)
+                ? v.map((x: unknown) => (typeof x === 'string' ? redactSecrets(x) : x))
+                : v,
+          ]),
+        );
+      }
+      return a;
+    }),
+  );
 }

@@ -23,7 +23,11 @@ export function runEpoch(stateDir: string | null, now = Date.now()): { epoch: nu
   try {
     last = Number.parseInt(readFileSync(file, 'utf8').trim(), 10) || 0;
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') return { epoch: now, warning: `cannot read ${file} (${(err as NodeJS.ErrnoException).code}); the run epoch is the start time` };
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT')
+      return {
+        epoch: now,
+        warning: `cannot read ${file} (${(err as NodeJS.ErrnoException).code}); the run epoch is the start time`,
+      };
   }
   const epoch = Math.max(now, last + 1);
   try {
@@ -32,7 +36,10 @@ export function runEpoch(stateDir: string | null, now = Date.now()): { epoch: nu
     writeFileSync(`${file}.tmp`, `${epoch}\n`);
     renameSync(`${file}.tmp`, file);
   } catch (err) {
-    return { epoch, warning: `cannot record the run epoch in ${file} (${(err as NodeJS.ErrnoException).code}); the next run relies on the clock alone` };
+    return {
+      epoch,
+      warning: `cannot record the run epoch in ${file} (${(err as NodeJS.ErrnoException).code}); the next run relies on the clock alone`,
+    };
   }
   return { epoch };
 }

@@ -26,7 +26,11 @@ export interface StartSettings {
  * it waits for a camera, so the default 4 serve any number of cameras (UV_THREADPOOL_SIZE is kept
  * when set).
  */
-export function missingStartSettings(env: NodeJS.ProcessEnv = process.env, execArgv: readonly string[] = process.execArgv, cores = availableParallelism()): StartSettings {
+export function missingStartSettings(
+  env: NodeJS.ProcessEnv = process.env,
+  execArgv: readonly string[] = process.execArgv,
+  cores = availableParallelism(),
+): StartSettings {
   if (env[MARKER] || env.EDGEVIS_START_SETTINGS_OFF === '1') return { nodeFlags: [], env: {} };
   const nodeFlags = cores <= 4 && !execArgv.includes('--single-threaded-gc') ? ['--single-threaded-gc'] : [];
   const vars: Record<string, string> = env.MALLOC_ARENA_MAX ? {} : { MALLOC_ARENA_MAX: '2' };

@@ -31,18 +31,38 @@ export function isUnderPrefix(topic: string, prefix: string): boolean {
  * (or anonymously when none are set) and may subscribe only under the prefix (no `#`, no `$SYS`).
  */
 export class EmbeddedMqttBroker {
-  private constructor(private readonly broker: Aedes, private readonly server: Server, readonly publisherCredentials: MqttCredentials, private readonly secure: boolean) {}
+  private constructor(
+    private readonly broker: Aedes,
+    private readonly server: Server,
+    readonly publisherCredentials: MqttCredentials,
+    private readonly secure: boolean,
+  ) {}
 
   /** @throws Error naming the address when the port cannot be bound */
-  static async start(host: string, port: number, access: EmbeddedBrokerAccess, tls?: { cert: Buffer; key: Buffer }): Promise<EmbeddedMqttBroker> {
+  static async start(
+    host: string,
+    port: number,
+    access: EmbeddedBrokerAccess,
+    tls?: { cert: Buffer; key: Buffer },
+  ): Promise<EmbeddedMqttBroker> {
     const own: MqttCredentials = { username: 'edgevis', password: randomBytes(24).toString('hex') };
     const publishers = new WeakSet<Client>();
     const broker = await Aedes.createBroker({
       authenticate(client, username, password, done) {
         const pass = password?.toString() ?? '';
-        if (username === own.username && tokenMatches(pass, own.password)) { publishers.add(client); done(null, true); return; }
-        if (!access.readers) { done(null, true); return; }
-        if (username === access.readers.username && tokenMatches(pass, access.readers.password)) { done(null, true); return; }
+        if (username === own.username && tokenMatches(pass, own.password)) {
+          publishers.add(client);
+          done(null, true);
+          return;
+        }
+        if (!access.readers) {
+          done(null, true);
+          return;
+        }
+        if (username === access.readers.username && tokenMatches(pass, access.readers.password)) {
+          done(null, true);
+          return;
+        }
         done(Object.assign(new Error('bad user name or password'), { returnCode: 4 }), false);
       },
       authorizePublish(client, packet, callback) {
@@ -50,14 +70,22 @@ export class EmbeddedMqttBroker {
         if (client === null || (publishers.has(client) && isUnderPrefix(packet.topic, access.prefix))) callback(null);
         else callback(new Error(`publishing to ${packet.topic} is not allowed`));
       },
-      authorizeSubscribe(client, subscription, callback) {
+      authorizeSubscribe(_client, subscription, callback) {
         // A refused filter is negated (SUBACK 0x80) rather than dropping the connection, so the reader learns which.
         callback(null, isUnderPrefix(subscription.topic, access.prefix) ? subscription : null);
       },
     });
-    const server: Server = tls ? createTlsServer({ cert: tls.cert, key: tls.key }, broker.handle) : createServer(broker.handle);
+    const server: Server = tls
+      ? createTlsServer({ cert: tls.cert, key: tls.key }, broker.handle)
+      : createServer(broker.handle);
     await new Promise<void>((resolve, reject) => {
-      server.once('error', (err) => reject(new Error(`embedded MQTT broker cannot listen on ${host}:${port}: ${err.message}. Pick another port with --mqtt-port, or use an external broker with --mqtt-url.`)));
+      server.once('error', (err) =>
+        reject(
+          new Error(
+            `embedded MQTT broker cannot listen on ${host}:${port}: ${err.message}. Pick another port with --mqtt-port, or use an external broker with --mqtt-url.`,
+          ),
+        ),
+      );
       server.listen(port, host, resolve);
     });
     return new EmbeddedMqttBroker(broker, server, own, tls !== undefined);

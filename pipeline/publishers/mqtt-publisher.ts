@@ -62,8 +62,13 @@ export class MqttTrackPublisher implements TrackPublisher {
   private readonly statuses = new Map<string, { topic: string; json: string }>();
 
   private constructor(
-    private readonly client: MqttClient, readonly url: string, private readonly broker: EmbeddedMqttBroker | null,
-    private readonly prefix: string, private readonly eventQos: 0 | 1, private readonly statusTopic: string, private readonly log?: Logger,
+    private readonly client: MqttClient,
+    readonly url: string,
+    private readonly broker: EmbeddedMqttBroker | null,
+    private readonly prefix: string,
+    private readonly eventQos: 0 | 1,
+    private readonly statusTopic: string,
+    private readonly log?: Logger,
     private readonly alsoWithoutMasks = true,
   ) {
     let wasConnected = client.connected;
@@ -71,34 +76,54 @@ export class MqttTrackPublisher implements TrackPublisher {
       client.publish(statusTopic, 'online', { qos: 1, retain: true });
       // A broker that restarted without persistence lost the retained states; one that kept them gets the same again.
       // ('connect' comes after mqtt.js sent what it queued while offline, so these never overtake queued events.)
-      if (wasConnected === false) for (const { topic, json } of this.statuses.values()) client.publish(topic, json, { qos: 1, retain: true });
-      if (!wasConnected) log?.info({ broker: url, queued: this.offlineQueued }, `MQTT broker ${url} connected${this.offlineQueued ? `; ${this.offlineQueued} queued messages are being sent` : ''}`);
+      if (wasConnected === false)
+        for (const { topic, json } of this.statuses.values()) client.publish(topic, json, { qos: 1, retain: true });
+      if (!wasConnected)
+        log?.info(
+          { broker: url, queued: this.offlineQueued },
+          `MQTT broker ${url} connected${this.offlineQueued ? `; ${this.offlineQueued} queued messages are being sent` : ''}`,
+        );
       wasConnected = true;
       this.offlineQueued = 0;
       this.warnedQueueFull = false;
     });
     client.on('close', () => {
-      if (wasConnected && !this.closing) log?.warn({ broker: url }, `MQTT broker ${url} unreachable; reconnecting every 2 s, events are queued (up to ${MAX_OFFLINE_MESSAGES}) and sent after the reconnect`);
+      if (wasConnected && !this.closing)
+        log?.warn(
+          { broker: url },
+          `MQTT broker ${url} unreachable; reconnecting every 2 s, events are queued (up to ${MAX_OFFLINE_MESSAGES}) and sent after the reconnect`,
+        );
       wasConnected = false;
     });
     client.on('error', (err) => log?.debug({ broker: url, err: err.message }, 'MQTT client error'));
   }
 
   /** True when this publisher runs the embedded broker. */
-  get embeddedBroker(): boolean { return this.broker !== null; }
+  get embeddedBroker(): boolean {
+    return this.broker !== null;
+  }
 
   /** Messages published, and messages dropped while the broker was unreachable. */
-  get counters(): Readonly<Record<string, number>> { return { ...this.sent }; }
+  get counters(): Readonly<Record<string, number>> {
+    return { ...this.sent };
+  }
 
   /**
    * Starts the embedded broker when no URL is given, then connects.
    * @throws Error naming the address when the embedded broker cannot listen, or the URL when the first connection fails within `timeoutMs`
    */
   static async start(options: MqttPublisherOptions, log?: Logger, timeoutMs = 5000): Promise<MqttTrackPublisher> {
-    const broker = options.url ? null : await EmbeddedMqttBroker.start(options.brokerHost, options.brokerPort, { prefix: options.topicPrefix, readers: options.credentials ?? null }, options.brokerTls);
+    const broker = options.url
+      ? null
+      : await EmbeddedMqttBroker.start(
+          options.brokerHost,
+          options.brokerPort,
+          { prefix: options.topicPrefix, readers: options.credentials ?? null },
+          options.brokerTls,
+        );
     const url = options.url ?? broker!.url;
     // On the embedded broker edgevis is the only publisher (its own random password); on an external one it uses the configured user.
-    const login = broker ? broker.publisherCredentials : options.credentials ?? undefined;
+    const login = broker ? broker.publisherCredentials : (options.credentials ?? undefined);
     const statusTopic = nodeStatusTopic(options.topicPrefix, options.nodeId);
     const client = mqtt.connect(url, {
       protocolVersion: 4, // MQTT 3.1.1: what aedes and every broker speak
@@ -115,38 +140,67 @@ export class MqttTrackPublisher implements TrackPublisher {
     try {
       await new Promise<void>((resolve, reject) => {
         const timer = setTimeout(() => reject(new Error(`no answer within ${timeoutMs} ms`)), timeoutMs);
-        client.once('connect', () => { clearTimeout(timer); resolve(); });
-        client.once('error', (err) => { clearTimeout(timer); reject(err); });
+        client.once('connect', () => {
+          clearTimeout(timer);
+          resolve();
+        });
+        client.once('error', (err) => {
+          clearTimeout(timer);
+          reject(err);
+        });
       });
     } catch (err) {
-      if (broker) { // our own broker must work; an external one may come up later
+      if (broker) {
+        // our own broker must work; an external one may come up later
         client.end(true);
         await broker.close();
         throw new Error(`embedded MQTT broker ${url} does not answer (${(err as Error).message})`);
       }
-      log?.warn({ broker: redactSource(url) }, `MQTT broker ${redactSource(url)} not reachable yet (${(err as Error).message}); edgevis keeps trying every 2 s and queues events meanwhile. Start the broker, fix --mqtt-url, or omit it to use the embedded broker.`);
+      log?.warn(
+        { broker: redactSource(url) },
+        `MQTT broker ${redactSource(url)} not reachable yet (${(err as Error).message}); edgevis keeps trying every 2 s and queues events meanwhile. Start the broker, fix --mqtt-url, or omit it to use the embedded broker.`,
+      );
     }
-    const publisher = new MqttTrackPublisher(client, redactSource(url), broker, options.topicPrefix, options.eventQos, statusTopic, log, options.snapshotsWithoutMasks ?? true);
+    const publisher = new MqttTrackPublisher(
+      client,
+      redactSource(url),
+      broker,
+      options.topicPrefix,
+      options.eventQos,
+      statusTopic,
+      log,
+      options.snapshotsWithoutMasks ?? true,
+    );
     if (client.connected) client.publish(statusTopic, 'online', { qos: 1, retain: true });
     return publisher;
   }
 
   /** Connected to the broker, or why not. */
   health(): { ok: boolean; reason?: string } {
-    return this.client.connected ? { ok: true } : { ok: false, reason: `not connected to the MQTT broker ${this.url} (reconnecting)` };
+    return this.client.connected
+      ? { ok: true }
+      : { ok: false, reason: `not connected to the MQTT broker ${this.url} (reconnecting)` };
   }
 
   publish(message: TrackMessage, json: string): void {
     // Snapshots are superseded by the next one (QoS 0); a camera's state is retained, so a new subscriber learns it at once.
-    const options = message.type === 'tracks' ? { qos: 0 as const } : message.type === 'camera_status' ? { qos: 1 as const, retain: true } : { qos: this.eventQos };
-    if (message.type === 'camera_status') this.statuses.set(message.camera, { topic: topicOf(this.prefix, message), json });
+    const options =
+      message.type === 'tracks'
+        ? { qos: 0 as const }
+        : message.type === 'camera_status'
+          ? { qos: 1 as const, retain: true }
+          : { qos: this.eventQos };
+    if (message.type === 'camera_status')
+      this.statuses.set(message.camera, { topic: topicOf(this.prefix, message), json });
     if (!this.client.connected) {
       // Offline: mqtt.js queues what is published now and sends it after the reconnect (QoS ≥ 1 only).
       if (options.qos === 0 || this.offlineQueued >= MAX_OFFLINE_MESSAGES) {
         this.sent.droppedWhileOffline++;
         if (options.qos > 0 && !this.warnedQueueFull) {
           this.warnedQueueFull = true;
-          this.log?.warn(`MQTT offline queue full (${MAX_OFFLINE_MESSAGES} messages): further events are dropped and counted`);
+          this.log?.warn(
+            `MQTT offline queue full (${MAX_OFFLINE_MESSAGES} messages): further events are dropped and counted`,
+          );
         }
         return;
       }
@@ -162,8 +216,14 @@ export class MqttTrackPublisher implements TrackPublisher {
 
   /** Retains the JPEG on `<prefix>/<camera>/<label>/snapshot` (Frigate's convention): a subscriber sees the latest one of each kind at once. Dropped while offline. */
   publishSnapshot(cameraId: string, label: string, jpeg: Buffer): void {
-    if (!this.client.connected) { this.sent.droppedWhileOffline++; return; }
-    this.client.publish(`${this.prefix}/${cameraId}/${label.replace(/[#+/]/g, '_')}/snapshot`, jpeg, { qos: 0, retain: true });
+    if (!this.client.connected) {
+      this.sent.droppedWhileOffline++;
+      return;
+    }
+    this.client.publish(`${this.prefix}/${cameraId}/${label.replace(/[#+/]/g, '_')}/snapshot`, jpeg, {
+      qos: 0,
+      retain: true,
+    });
     this.sent.messages++;
   }
 
@@ -178,7 +238,9 @@ export class MqttTrackPublisher implements TrackPublisher {
   close(): Promise<void> {
     this.closing ??= (async () => {
       if (this.client.connected) {
-        await new Promise<void>((resolve) => this.client.publish(this.statusTopic, 'offline', { qos: 1, retain: true }, () => resolve()));
+        await new Promise<void>((resolve) =>
+          this.client.publish(this.statusTopic, 'offline', { qos: 1, retain: true }, () => resolve()),
+        );
       }
       await this.client.endAsync();
       await this.broker?.close();

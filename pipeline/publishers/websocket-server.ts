@@ -15,7 +15,8 @@ export interface SubscriberSocket {
 /** The kinds of messages a subscriber can choose. */
 export type MessageKind = 'tracks' | 'events' | 'status';
 const KINDS: readonly MessageKind[] = ['tracks', 'events', 'status'];
-const kindOf = (m: TrackMessage): MessageKind => (m.type === 'tracks' ? 'tracks' : m.type === 'camera_status' ? 'status' : 'events');
+const kindOf = (m: TrackMessage): MessageKind =>
+  m.type === 'tracks' ? 'tracks' : m.type === 'camera_status' ? 'status' : 'events';
 
 /** What one WebSocket subscriber asked for in its URL. */
 export interface Subscription {
@@ -41,7 +42,14 @@ export interface Subscription {
  * @param lastSnapshotAt when this client last got a snapshot (performance.now(), ms)
  * @returns 'send', 'skip-slow' (a snapshot held back for a slow client), 'skip-rate' or 'ignore' (closed, another camera or kind)
  */
-export function deliveryFor(message: TrackMessage, subscription: Pick<Subscription, 'camera'> & Partial<Subscription>, socket: SubscriberSocket, maxBufferedBytes: number, lastSnapshotAt = -Infinity, now = performance.now()): 'send' | 'skip-slow' | 'skip-rate' | 'ignore' {
+export function deliveryFor(
+  message: TrackMessage,
+  subscription: Pick<Subscription, 'camera'> & Partial<Subscription>,
+  socket: SubscriberSocket,
+  maxBufferedBytes: number,
+  lastSnapshotAt = -Infinity,
+  now = performance.now(),
+): 'send' | 'skip-slow' | 'skip-rate' | 'ignore' {
   const { camera } = subscription;
   if (socket.readyState !== WebSocket.OPEN || (camera !== null && camera !== message.camera)) return 'ignore';
   if (subscription.kinds && !subscription.kinds.has(kindOf(message))) return 'ignore';
@@ -86,19 +94,32 @@ export function subscriptionOf(requestUrl: string | undefined): Subscription | {
     const n = Number(v);
     return Number.isFinite(n) && n > 0 ? n : null;
   };
-  const types = q.get('types')?.split(',').map((x) => x.trim()).filter(Boolean) ?? [...KINDS];
+  const types = q
+    .get('types')
+    ?.split(',')
+    .map((x) => x.trim())
+    .filter(Boolean) ?? [...KINDS];
   const unknown = types.filter((x) => !KINDS.includes(x as MessageKind));
-  if (unknown.length) return { status: 400, error: `unknown message types ${unknown.join(', ')}: use types=${KINDS.join(',')}` };
-  const previewFps = positive('preview'), maxSnapshotFps = positive('maxFps');
+  if (unknown.length)
+    return { status: 400, error: `unknown message types ${unknown.join(', ')}: use types=${KINDS.join(',')}` };
+  const previewFps = positive('preview'),
+    maxSnapshotFps = positive('maxFps');
   if (previewFps === null) return { status: 400, error: 'preview must be a positive number of pictures per second' };
-  if (maxSnapshotFps === null) return { status: 400, error: 'maxFps must be a positive number of snapshots per second' };
+  if (maxSnapshotFps === null)
+    return { status: 400, error: 'maxFps must be a positive number of snapshots per second' };
   const sinceText = q.get('since');
   const since = sinceText === null ? undefined : Number(sinceText);
-  if (since !== undefined && !(Number.isInteger(since) && since >= 0)) return { status: 400, error: 'since must be the last sequence number received (an integer ≥ 0)' };
-  if (camera === null && (since !== undefined || previewFps !== undefined)) return { status: 400, error: 'since and preview need one camera: /cameras/<id>' };
+  if (since !== undefined && !(Number.isInteger(since) && since >= 0))
+    return { status: 400, error: 'since must be the last sequence number received (an integer ≥ 0)' };
+  if (camera === null && (since !== undefined || previewFps !== undefined))
+    return { status: 400, error: 'since and preview need one camera: /cameras/<id>' };
   return {
-    camera, kinds: new Set(types as MessageKind[]), masks: q.get('masks') !== '0',
-    ...(maxSnapshotFps !== undefined ? { maxSnapshotFps } : {}), ...(since !== undefined ? { since } : {}), ...(previewFps !== undefined ? { previewFps } : {}),
+    camera,
+    kinds: new Set(types as MessageKind[]),
+    masks: q.get('masks') !== '0',
+    ...(maxSnapshotFps !== undefined ? { maxSnapshotFps } : {}),
+    ...(since !== undefined ? { since } : {}),
+    ...(previewFps !== undefined ? { previewFps } : {}),
   };
 }
 
@@ -125,8 +146,21 @@ export class TrackWebSocketServer implements TrackPublisher {
   private readonly sent = { messages: 0, skippedSnapshots: 0 };
   private readonly clients = new Map<WebSocket, { subscription: Subscription; lastSnapshotAt: number }>();
   /** Per camera: the events and states kept for resuming (after `evictedUpTo`), the run's first number and the latest state. */
-  private readonly history = new Map<string, { buffered: { seq: number; json: string }[]; evictedUpTo: number; epoch: number; runStart: number; status: { seq: number; json: string } | null }>();
-  private readonly wss = new WebSocketServer({ noServer: true, perMessageDeflate: false, maxPayload: MAX_CLIENT_PAYLOAD_BYTES });
+  private readonly history = new Map<
+    string,
+    {
+      buffered: { seq: number; json: string }[];
+      evictedUpTo: number;
+      epoch: number;
+      runStart: number;
+      status: { seq: number; json: string } | null;
+    }
+  >();
+  private readonly wss = new WebSocketServer({
+    noServer: true,
+    perMessageDeflate: false,
+    maxPayload: MAX_CLIENT_PAYLOAD_BYTES,
+  });
   private closing: Promise<void> | null = null;
   /** Where viewer sockets (`/cameras/<id>?preview=<fps>`) are registered for pictures; none = pictures off. */
   previews: PreviewHub | null = null;
@@ -138,35 +172,67 @@ export class TrackWebSocketServer implements TrackPublisher {
    * owns the edge (other endpoints add routes to `edge`) and closes it last.
    * @throws Error (e.g. EADDRINUSE) naming the address when the port cannot be bound
    */
-  static async start(host: string, port: number, maxBufferedBytes: number, access: ReaderAccess = { token: null, allowedOrigins: [] }, maxClients = 256, tls?: { cert: Buffer; key: Buffer }): Promise<TrackWebSocketServer> {
+  static async start(
+    host: string,
+    port: number,
+    maxBufferedBytes: number,
+    access: ReaderAccess = { token: null, allowedOrigins: [] },
+    maxClients = 256,
+    tls?: { cert: Buffer; key: Buffer },
+  ): Promise<TrackWebSocketServer> {
     return new TrackWebSocketServer(await HttpEdge.listen(host, port, access, tls), maxBufferedBytes, maxClients);
   }
 
-  private constructor(readonly edge: HttpEdge, private readonly maxBufferedBytes: number, private readonly maxClients: number) {
+  private constructor(
+    readonly edge: HttpEdge,
+    private readonly maxBufferedBytes: number,
+    private readonly maxClients: number,
+  ) {
     edge.onUpgrade((request, socket, head) => {
       const subscription = subscriptionOf(request.url);
-      if ('error' in subscription) { rejectUpgrade(socket, subscription.status, subscription.error); return; }
-      if (subscription.camera !== null && !this.cameraExists(subscription.camera)) { rejectUpgrade(socket, 404, `no camera '${subscription.camera}'`); return; }
-      if (this.clients.size >= this.maxClients) { rejectUpgrade(socket, 503, `too many subscribers (${this.maxClients}); try again later`); return; }
+      if ('error' in subscription) {
+        rejectUpgrade(socket, subscription.status, subscription.error);
+        return;
+      }
+      if (subscription.camera !== null && !this.cameraExists(subscription.camera)) {
+        rejectUpgrade(socket, 404, `no camera '${subscription.camera}'`);
+        return;
+      }
+      if (this.clients.size >= this.maxClients) {
+        rejectUpgrade(socket, 503, `too many subscribers (${this.maxClients}); try again later`);
+        return;
+      }
       this.wss.handleUpgrade(request, socket, head, (ws) => {
         this.accept(ws, subscription);
-        if (subscription.previewFps !== undefined && subscription.camera !== null) this.previews?.add(ws, subscription.camera, subscription.previewFps);
+        if (subscription.previewFps !== undefined && subscription.camera !== null)
+          this.previews?.add(ws, subscription.camera, subscription.previewFps);
       });
     });
   }
 
   /** ws:// URL clients connect to. */
-  get url(): string { return `${this.edge.secure ? 'wss' : 'ws'}://${this.edge.authority}/`; }
+  get url(): string {
+    return `${this.edge.secure ? 'wss' : 'ws'}://${this.edge.authority}/`;
+  }
 
   /** Messages sent (per client) and snapshots skipped for slow clients. */
-  get counters(): Readonly<Record<string, number>> { return { ...this.sent, clients: this.clients.size }; }
+  get counters(): Readonly<Record<string, number>> {
+    return { ...this.sent, clients: this.clients.size };
+  }
 
   publish(message: TrackMessage, json: string): void {
     if (message.type !== 'tracks') this.remember(message, json);
     let maskless: string | null = null;
     const now = performance.now();
     for (const [socket, client] of this.clients) {
-      const delivery = deliveryFor(message, client.subscription, socket, this.maxBufferedBytes, client.lastSnapshotAt, now);
+      const delivery = deliveryFor(
+        message,
+        client.subscription,
+        socket,
+        this.maxBufferedBytes,
+        client.lastSnapshotAt,
+        now,
+      );
       if (delivery === 'skip-slow') this.sent.skippedSnapshots++;
       if (delivery !== 'send') continue;
       if (message.type === 'tracks') {
@@ -202,7 +268,10 @@ export class TrackWebSocketServer implements TrackPublisher {
   private remember(message: TrackMessage, json: string): void {
     let h = this.history.get(message.camera);
     // A camera's first message of this run: everything before it belongs to earlier runs (or was never numbered).
-    if (!h) { h = { buffered: [], evictedUpTo: message.seq - 1, epoch: message.epoch, runStart: message.seq, status: null }; this.history.set(message.camera, h); }
+    if (!h) {
+      h = { buffered: [], evictedUpTo: message.seq - 1, epoch: message.epoch, runStart: message.seq, status: null };
+      this.history.set(message.camera, h);
+    }
     h.buffered.push({ seq: message.seq, json });
     if (message.type === 'camera_status') h.status = { seq: message.seq, json };
     if (h.buffered.length > RESUME_BUFFER) h.evictedUpTo = h.buffered.shift()!.seq;
@@ -211,12 +280,16 @@ export class TrackWebSocketServer implements TrackPublisher {
   private accept(socket: WebSocket, subscription: Subscription): void {
     this.clients.set(socket, { subscription, lastSnapshotAt: -Infinity });
     socket.on('close', () => this.clients.delete(socket));
-    socket.on('error', () => { this.clients.delete(socket); socket.terminate(); });
+    socket.on('error', () => {
+      this.clients.delete(socket);
+      socket.terminate();
+    });
     const wantsStatus = subscription.kinds.has('status');
     if (subscription.since === undefined || subscription.camera === null) {
       // Where each camera stands now, before anything else.
       if (!wantsStatus) return;
-      for (const [camera, h] of this.history) if (h.status && (subscription.camera === null || subscription.camera === camera)) socket.send(h.status.json);
+      for (const [camera, h] of this.history)
+        if (h.status && (subscription.camera === null || subscription.camera === camera)) socket.send(h.status.json);
       return;
     }
     const h = this.history.get(subscription.camera);
@@ -225,13 +298,20 @@ export class TrackWebSocketServer implements TrackPublisher {
     const lastSeq = h.buffered.at(-1)?.seq ?? h.evictedUpTo;
     const restarted = since < h.runStart - 1 || since > lastSeq;
     if (restarted || since < h.evictedUpTo) {
-      socket.send(JSON.stringify({
-        schema: MESSAGE_SCHEMA_VERSION, type: 'gap', camera: subscription.camera, epoch: h.epoch,
-        fromSeq: restarted ? Math.min(since + 1, h.evictedUpTo) || 1 : since + 1, toSeq: Math.max(h.evictedUpTo, 1), restarted,
-        reason: restarted
-          ? `edgevis restarted (this run's epoch is ${h.epoch}): nothing of the run that numbered ${since} is held; what this run holds follows`
-          : 'events and states before these are no longer held for resuming',
-      }));
+      socket.send(
+        JSON.stringify({
+          schema: MESSAGE_SCHEMA_VERSION,
+          type: 'gap',
+          camera: subscription.camera,
+          epoch: h.epoch,
+          fromSeq: restarted ? Math.min(since + 1, h.evictedUpTo) || 1 : since + 1,
+          toSeq: Math.max(h.evictedUpTo, 1),
+          restarted,
+          reason: restarted
+            ? `edgevis restarted (this run's epoch is ${h.epoch}): nothing of the run that numbered ${since} is held; what this run holds follows`
+            : 'events and states before these are no longer held for resuming',
+        }),
+      );
     }
     const from = restarted ? h.evictedUpTo : since;
     const replayed = h.buffered.filter((m) => m.seq > from);

@@ -57,24 +57,41 @@ export async function replayRecording(config: EdgevisConfig, options: ReplayOpti
   if (config.cameras.length !== 1) throw new Error(`replay takes exactly one source, got ${config.cameras.length}`);
   let stopEarly: (() => void) | null = null;
   // An output that cannot be written (full disk) ends the replay: nothing more would be kept.
-  const recorder = new ReplayRecorder(options.outDir, options.results, (m) => options.logger.warn(m), () => stopEarly?.());
+  const recorder = new ReplayRecorder(
+    options.outDir,
+    options.results,
+    (m) => options.logger.warn(m),
+    () => stopEarly?.(),
+  );
   const started = performance.now();
   // The runtime owns the recorder like any publisher: it closes it when start-up fails or at stop.
   const runtime = await startEdgevis(config, {
-    logger: options.logger, extraPublishers: [recorder], createTracker: options.createTracker, beforeCameras: options.beforeCameras,
-    onTracks: (tracks, status) => { if (tracks.kind === 'frame') options.onProgress?.(status); },
+    logger: options.logger,
+    extraPublishers: [recorder],
+    createTracker: options.createTracker,
+    beforeCameras: options.beforeCameras,
+    onTracks: (tracks, status) => {
+      if (tracks.kind === 'frame') options.onProgress?.(status);
+    },
   });
-  stopEarly = () => { void runtime.stop(); };
+  stopEarly = () => {
+    void runtime.stop();
+  };
   if (recorder.outputFailure) stopEarly();
   const [status] = await runtime.done;
   await runtime.stop();
   const wallMs = performance.now() - started;
   const metrics: ReplayMetrics = {
-    frames: status.framesProcessed, dropped: droppedFrames(status), received: status.sampling.received + status.sampling.skippedBySource, tracksStarted: status.tracksStarted,
-    messages: recorder.counters.messages, wallMs: Math.round(wallMs),
+    frames: status.framesProcessed,
+    dropped: droppedFrames(status),
+    received: status.sampling.received + status.sampling.skippedBySource,
+    tracksStarted: status.tracksStarted,
+    messages: recorder.counters.messages,
+    wallMs: Math.round(wallMs),
     fps: Math.round(processingFps(status) * 100) / 100,
     meanInferenceMs: status.framesProcessed ? Math.round((status.inferenceMs / status.framesProcessed) * 100) / 100 : 0,
-    state: status.state, ...(recorder.outputFailure ? { error: recorder.outputFailure } : status.error ? { error: status.error } : {}),
+    state: status.state,
+    ...(recorder.outputFailure ? { error: recorder.outputFailure } : status.error ? { error: status.error } : {}),
   };
   const metricsPath = join(options.outDir, 'metrics.json');
   try {
@@ -84,4 +101,3 @@ export async function replayRecording(config: EdgevisConfig, options: ReplayOpti
   }
   return metrics;
 }
-

@@ -35,46 +35,92 @@ export function writeConfig(lines: readonly string[], prefix = 'edgevis-cli-'): 
  * Starts `node dist/pipeline/cli.js <args>` as the leader of a new process group, collecting its
  * output. `teardown` is given a function that SIGKILLs the group if it is still there.
  */
-export function startCli(args: readonly string[], env: NodeJS.ProcessEnv, teardown: (fn: () => void) => void): CliProcess {
+export function startCli(
+  args: readonly string[],
+  env: NodeJS.ProcessEnv,
+  teardown: (fn: () => void) => void,
+): CliProcess {
   const child = spawn(process.execPath, [CLI, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env, detached: true });
-  let out = '', err = '';
-  child.stdout!.on('data', (d) => { out += String(d); });
-  child.stderr!.on('data', (d) => { err += String(d); });
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null; at: number }>((r) => child.once('exit', (code, signal) => r({ code, signal, at: performance.now() })));
+  let out = '',
+    err = '';
+  child.stdout!.on('data', (d) => {
+    out += String(d);
+  });
+  child.stderr!.on('data', (d) => {
+    err += String(d);
+  });
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null; at: number }>((r) =>
+    child.once('exit', (code, signal) => r({ code, signal, at: performance.now() })),
+  );
   const pid = child.pid!;
-  teardown(() => { try { process.kill(-pid, 'SIGKILL'); } catch { /* gone */ } });
+  teardown(() => {
+    try {
+      process.kill(-pid, 'SIGKILL');
+    } catch {
+      /* gone */
+    }
+  });
   return {
-    child, pid, out: () => out, err: () => err, exited,
+    child,
+    pid,
+    out: () => out,
+    err: () => err,
+    exited,
     async waitFor(pattern, ms = 60_000) {
       await settle(() => pattern.test(out) || child.exitCode !== null, ms);
       return out.match(pattern);
     },
     signalGroup(signal) {
-      try { process.kill(-pid, signal); } catch (err) { if ((err as NodeJS.ErrnoException).code !== 'ESRCH') throw err; } // already gone: a fast stop
+      try {
+        process.kill(-pid, signal);
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code !== 'ESRCH') throw err;
+      } // already gone: a fast stop
     },
   };
 }
 
 /** Whether any process of group `pgid` is still alive. */
 export function groupAlive(pgid: number): boolean {
-  try { process.kill(-pgid, 0); return true; } catch { return false; }
+  try {
+    process.kill(-pgid, 0);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 /** A real MQTT subscriber on `<prefix>/#` that keeps every message, statuses included, with its topic and whether it came retained. */
-export async function mqttRecorder(url: string, topic = 'edgevis/#'): Promise<{ messages: { topic: string; payload: string; retain: boolean }[]; json: () => TrackMessage[]; close: () => Promise<void> }> {
+export async function mqttRecorder(
+  url: string,
+  topic = 'edgevis/#',
+): Promise<{
+  messages: { topic: string; payload: string; retain: boolean }[];
+  json: () => TrackMessage[];
+  close: () => Promise<void>;
+}> {
   const client = await mqtt.connectAsync(url, { protocolVersion: 4, reconnectPeriod: 0 });
   const messages: { topic: string; payload: string; retain: boolean }[] = [];
-  client.on('message', (t, payload, packet) => { messages.push({ topic: t, payload: String(payload), retain: packet.retain }); });
+  client.on('message', (t, payload, packet) => {
+    messages.push({ topic: t, payload: String(payload), retain: packet.retain });
+  });
   await client.subscribeAsync(topic, { qos: 1 });
   return {
     messages,
     json: () => messages.flatMap((m) => (m.payload.startsWith('{') ? [JSON.parse(m.payload) as TrackMessage] : [])),
-    close: async () => { await client.endAsync(true); },
+    close: async () => {
+      await client.endAsync(true);
+    },
   };
 }
 
 /** `promise`'s value, or null when it does not settle within `ms` (the timer never keeps the process alive). */
 export function within<T>(promise: Promise<T>, ms: number): Promise<T | null> {
   let timer: NodeJS.Timeout;
-  return Promise.race([promise, new Promise<null>((r) => { timer = setTimeout(() => r(null), ms); })]).finally(() => clearTimeout(timer));
+  return Promise.race([
+    promise,
+    new Promise<null>((r) => {
+      timer = setTimeout(() => r(null), ms);
+    }),
+  ]).finally(() => clearTimeout(timer));
 }

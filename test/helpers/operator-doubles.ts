@@ -17,19 +17,53 @@ export const flush = () => new Promise((r) => setImmediate(r));
 export class ScriptedTracker implements Tracker {
   readonly cameraId = 'cam';
   private last: Detections | null = null;
-  readonly summary: TrackSummary = { trackId: 1, classId: 0, className: 'person', firstFrame: 0, lastFrame: 0, firstPtsMs: 0, lastPtsMs: 0, hits: 1, meanScore: 0.9 };
+  readonly summary: TrackSummary = {
+    trackId: 1,
+    classId: 0,
+    className: 'person',
+    firstFrame: 0,
+    lastFrame: 0,
+    firstPtsMs: 0,
+    lastPtsMs: 0,
+    hits: 1,
+    meanScore: 0.9,
+  };
   update(d: Detections): FrameTracks {
     const first = this.last === null;
     this.last = d;
     return {
-      kind: 'frame', cameraId: 'cam', frameIndex: d.frame.frameIndex, ptsMs: d.frame.ptsMs, width: 4, height: 4,
-      active: [{ trackId: 1, classId: 0, className: 'person', score: 0.9, box: [0, 0, 2, 2], mask: null, age: d.frame.frameIndex }],
-      started: first ? [this.summary] : [], ended: [], detectionCount: d.count, inferenceMs: 0,
+      kind: 'frame',
+      cameraId: 'cam',
+      frameIndex: d.frame.frameIndex,
+      ptsMs: d.frame.ptsMs,
+      width: 4,
+      height: 4,
+      active: [
+        {
+          trackId: 1,
+          classId: 0,
+          className: 'person',
+          score: 0.9,
+          box: [0, 0, 2, 2],
+          mask: null,
+          age: d.frame.frameIndex,
+        },
+      ],
+      started: first ? [this.summary] : [],
+      ended: [],
+      detectionCount: d.count,
+      inferenceMs: 0,
     };
   }
   end(): StreamEnded | null {
     if (!this.last) return null;
-    return { kind: 'stream-ended', cameraId: 'cam', frameIndex: this.last.frame.frameIndex, ptsMs: this.last.frame.ptsMs, ended: [{ ...this.summary, endReason: 'end-of-stream' }] };
+    return {
+      kind: 'stream-ended',
+      cameraId: 'cam',
+      frameIndex: this.last.frame.frameIndex,
+      ptsMs: this.last.frame.ptsMs,
+      ended: [{ ...this.summary, endReason: 'end-of-stream' }],
+    };
   }
 }
 
@@ -38,6 +72,17 @@ export const detections = (i: number) => makeDetections(frame(i), [{ box: [0, 0,
 
 /** A publisher that records what it is given. */
 export function recordingPublisher(): TrackPublisher & { readonly got: TrackMessage[]; readonly json: string[] } {
-  const got: TrackMessage[] = [], json: string[] = [];
-  return { name: 'test', counters: {}, got, json, publish: (m, j) => { got.push(m); json.push(j); }, close: async () => undefined };
+  const got: TrackMessage[] = [],
+    json: string[] = [];
+  return {
+    name: 'test',
+    counters: {},
+    got,
+    json,
+    publish: (m, j) => {
+      got.push(m);
+      json.push(j);
+    },
+    close: async () => undefined,
+  };
 }

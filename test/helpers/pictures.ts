@@ -8,7 +8,8 @@ import { gstreamerFrames } from '../../operators/sources/gstreamer-frames.js';
 import type { SourceSpec } from '../../operators/sources/source-spec.js';
 
 /** Thumbnail size, pixels: small enough to search 800 source frames per picture, large enough to see a bad slice. */
-export const THUMB_W = 96, THUMB_H = 72;
+export const THUMB_W = 96,
+  THUMB_H = 72;
 
 /** A frame's grey thumbnail (box-filtered luma, THUMB_W × THUMB_H, values 0-255). */
 export function thumbnail(frame: Pick<Frame, 'rgb' | 'width' | 'height'>): Float32Array {
@@ -18,7 +19,8 @@ export function thumbnail(frame: Pick<Frame, 'rgb' | 'width' | 'height'>): Float
   for (let y = 0; y < height; y++) {
     const ty = Math.floor((y * THUMB_H) / height);
     for (let x = 0; x < width; x++) {
-      const i = (y * width + x) * 3, t = ty * THUMB_W + Math.floor((x * THUMB_W) / width);
+      const i = (y * width + x) * 3,
+        t = ty * THUMB_W + Math.floor((x * THUMB_W) / width);
       out[t] += 0.299 * rgb[i] + 0.587 * rgb[i + 1] + 0.114 * rgb[i + 2];
       counts[t]++;
     }
@@ -37,7 +39,9 @@ export function psnr(a: Float32Array, b: Float32Array, fromRow = 0, toRow = THUM
 
 /** The PSNR of each of `bands` horizontal bands, top first, dB: a slice of garbage lowers its band's. */
 export function bandPsnrs(a: Float32Array, b: Float32Array, bands = 4): number[] {
-  return Array.from({ length: bands }, (_, k) => psnr(a, b, Math.round((k * THUMB_H) / bands), Math.round(((k + 1) * THUMB_H) / bands)));
+  return Array.from({ length: bands }, (_, k) =>
+    psnr(a, b, Math.round((k * THUMB_H) / bands), Math.round(((k + 1) * THUMB_H) / bands)),
+  );
 }
 
 /** Share of a frame's pixels that are saturated green (decoded slices without their data: luma only, chroma 0). */
@@ -51,13 +55,23 @@ export function greenShare(frame: Pick<Frame, 'rgb' | 'width' | 'height'>): numb
 /** The source thumbnail a picture shows: the best PSNR over all of them, with its index. */
 export function bestMatch(picture: Float32Array, sources: readonly Float32Array[]): { index: number; psnr: number } {
   let best = { index: -1, psnr: -Infinity };
-  sources.forEach((s, index) => { const p = psnr(picture, s); if (p > best.psnr) best = { index, psnr: p }; });
+  sources.forEach((s, index) => {
+    const p = psnr(picture, s);
+    if (p > best.psnr) best = { index, psnr: p };
+  });
   return best;
 }
 
 /** Every frame of a file decoded by edgevis's own source, as thumbnails (the reference pictures). */
 export async function fileThumbnails(path: string): Promise<Float32Array[]> {
-  const spec: SourceSpec = { cameraId: 'reference', kind: 'file', source: path, realtime: false, folderFps: 10, rtspLatencyMs: 0 };
+  const spec: SourceSpec = {
+    cameraId: 'reference',
+    kind: 'file',
+    source: path,
+    realtime: false,
+    folderFps: 10,
+    rtspLatencyMs: 0,
+  };
   return firstValueFrom(collect(spec, Infinity).pipe(toArray()));
 }
 
@@ -78,7 +92,10 @@ export function collect(spec: SourceSpec, count: number): Observable<Picture> {
         thumb.green = greenShare(frame);
         subscriber.next(thumb);
         credit.release();
-        if (++seen >= count) { subscriber.complete(); sub.unsubscribe(); }
+        if (++seen >= count) {
+          subscriber.complete();
+          sub.unsubscribe();
+        }
       },
       error: (err: unknown) => subscriber.error(err),
       complete: () => subscriber.complete(),

@@ -35,11 +35,19 @@ export class PreviewHub {
   constructor(private readonly log: Logger) {}
 
   /** Pictures sent and pictures skipped for a backed-up viewer. */
-  get stats(): Readonly<Record<string, number>> { return { ...this.counters, viewers: this.viewers.size }; }
+  get stats(): Readonly<Record<string, number>> {
+    return { ...this.counters, viewers: this.viewers.size };
+  }
 
   /** Registers a viewer socket for one camera; it leaves when the socket closes. */
   add(socket: WebSocket, camera: string, maxFps: number): void {
-    const viewer: Viewer = { socket, camera, intervalMs: 1000 / Math.min(Math.max(maxFps, 0.2), 30), lastSentAt: 0, busy: false };
+    const viewer: Viewer = {
+      socket,
+      camera,
+      intervalMs: 1000 / Math.min(Math.max(maxFps, 0.2), 30),
+      lastSentAt: 0,
+      busy: false,
+    };
     this.viewers.add(viewer);
     socket.once('close', () => this.viewers.delete(viewer));
   }
@@ -49,7 +57,9 @@ export class PreviewHub {
     if (this.viewers.size === 0) return;
     const { frame } = detections;
     const now = performance.now();
-    const due = [...this.viewers].filter((v) => v.camera === frame.cameraId && !v.busy && now - v.lastSentAt >= v.intervalMs);
+    const due = [...this.viewers].filter(
+      (v) => v.camera === frame.cameraId && !v.busy && now - v.lastSentAt >= v.intervalMs,
+    );
     if (due.length === 0 || frame.rgb.byteLength === 0) return;
     const ready = due.filter((v) => {
       if (v.socket.bufferedAmount <= MAX_VIEWER_BUFFERED_BYTES) return true;
@@ -57,23 +67,42 @@ export class PreviewHub {
       return false;
     });
     if (ready.length === 0) return;
-    for (const v of ready) { v.busy = true; v.lastSentAt = now; }
+    for (const v of ready) {
+      v.busy = true;
+      v.lastSentAt = now;
+    }
     const rgb = frame.rgb.slice(); // the pixels go on to the embedder; the picture gets its own copy
-    const header = Buffer.from(JSON.stringify({ camera: frame.cameraId, frameIndex: frame.frameIndex, ptsMs: frame.ptsMs, width: frame.width, height: frame.height }));
-    encodeJpeg(rgb, frame.width, frame.height, PREVIEW_QUALITY).then((jpegBytes) => {
-      const length = Buffer.alloc(4);
-      length.writeUInt32BE(header.length);
-      const message = Buffer.concat([length, header, jpegBytes]);
-      for (const v of ready) {
-        v.busy = false;
-        if (v.socket.readyState === v.socket.OPEN) { v.socket.send(message, { binary: true }); this.counters.pictures++; }
-      }
-    }, (err: Error) => {
-      for (const v of ready) v.busy = false;
-      this.log.warn(`viewer picture not encoded: ${err.message}`);
-    });
+    const header = Buffer.from(
+      JSON.stringify({
+        camera: frame.cameraId,
+        frameIndex: frame.frameIndex,
+        ptsMs: frame.ptsMs,
+        width: frame.width,
+        height: frame.height,
+      }),
+    );
+    encodeJpeg(rgb, frame.width, frame.height, PREVIEW_QUALITY).then(
+      (jpegBytes) => {
+        const length = Buffer.alloc(4);
+        length.writeUInt32BE(header.length);
+        const message = Buffer.concat([length, header, jpegBytes]);
+        for (const v of ready) {
+          v.busy = false;
+          if (v.socket.readyState === v.socket.OPEN) {
+            v.socket.send(message, { binary: true });
+            this.counters.pictures++;
+          }
+        }
+      },
+      (err: Error) => {
+        for (const v of ready) v.busy = false;
+        this.log.warn(`viewer picture not encoded: ${err.message}`);
+      },
+    );
   }
 
   /** Nothing to stop: pictures are encoded on libuv's thread pool (libvips). */
-  async close(): Promise<void> { /* nothing held */ }
+  async close(): Promise<void> {
+    /* nothing held */
+  }
 }

@@ -5,7 +5,9 @@ import { fileURLToPath } from 'node:url';
 /** The folder of the page's files: `page/` beside this module in the source tree (dist/ holds no copy of them). */
 function pageFolder(): string {
   const here = dirname(fileURLToPath(import.meta.url));
-  const root = here.endsWith(join('dist', 'pipeline', 'http', 'viewer')) ? resolve(here, '..', '..', '..', '..') : resolve(here, '..', '..', '..');
+  const root = here.endsWith(join('dist', 'pipeline', 'http', 'viewer'))
+    ? resolve(here, '..', '..', '..', '..')
+    : resolve(here, '..', '..', '..');
   return join(root, 'pipeline', 'http', 'viewer', 'page');
 }
 
