@@ -1,32 +1,9 @@
 import t from 'tap';
 import { ZoneAnalytics } from '../models/analytics/zone-analytics.js';
-import type { FrameTracks, StreamEnded, Tracks } from '../models/tracks.js';
+import type { StreamEnded, Tracks } from '../models/tracks.js';
 import { analyzeZones } from '../operators/analyze-zones.js';
 import { marbles } from './helpers/marbles.js';
-
-const item = (frameIndex: number, box: [number, number, number, number], ended: number[] = []): FrameTracks => ({
-  kind: 'frame',
-  cameraId: 'cam',
-  frameIndex,
-  ptsMs: frameIndex * 100,
-  width: 100,
-  height: 100,
-  detectionCount: 1,
-  inferenceMs: 0,
-  started: [],
-  active: [{ trackId: 1, classId: 0, className: 'person', score: 0.9, box, mask: null, age: frameIndex }],
-  ended: ended.map((trackId) => ({
-    trackId,
-    classId: 0,
-    className: 'person',
-    firstFrame: 0,
-    lastFrame: frameIndex,
-    firstPtsMs: 0,
-    lastPtsMs: frameIndex * 100,
-    hits: 3,
-    meanScore: 0.9,
-  })),
-});
+import { frameTracks as item } from './helpers/operator-doubles.js';
 
 t.test('analyzeZones: zone events and occupancy on the item of the frame they happen in', async (t) => {
   marbles(t).run(({ cold, expectObservable }) => {

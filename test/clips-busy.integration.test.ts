@@ -15,6 +15,7 @@ import { startEdgevis } from '../pipeline/runtime.js';
 import { startRtspCamera } from '../simulate/rtsp-camera.js';
 import { haveInputs, MODEL, quietLogger, VTEST } from './helpers/fixtures.js';
 import { settle, wsCollector } from './helpers/subscribers.js';
+import { decodedFrames } from './helpers/decoded-frames.js';
 
 const x264 = (() => {
   try {
@@ -31,30 +32,6 @@ const FPS = 10,
   QUOTA = 8_000_000,
   RUN_MS = 45_000;
 
-/** Frames an MP4 (H.264) decodes to, from its start to its end (throws when it does not decode). */
-function decodedFrames(file: string): number {
-  return execFileSync(
-    'gst-launch-1.0',
-    [
-      '-v',
-      'filesrc',
-      `location=${file}`,
-      '!',
-      'qtdemux',
-      '!',
-      'h264parse',
-      '!',
-      'avdec_h264',
-      '!',
-      'fakesink',
-      'sync=false',
-      'silent=false',
-    ],
-    { encoding: 'utf8', timeout: 60_000, stdio: ['ignore', 'pipe', 'ignore'] },
-  )
-    .split('\n')
-    .filter((l) => l.includes('chain')).length;
-}
 /** Bytes of every file under `dir`. */
 function folderBytes(dir: string): { total: number; largestSegment: number } {
   let total = 0,
@@ -165,7 +142,7 @@ t.test(
         `${clip.clipId} spans ${seconds.toFixed(1)} s (at most ${MAX_S} s, give or take a segment at each end)`,
       );
       if (!onDisk.includes(clip.clip.file)) continue; // the quota made room for newer files
-      const frames = decodedFrames(join(folder, 'clips', clip.clip.file));
+      const frames = decodedFrames(join(folder, 'clips', clip.clip.file), 'mp4');
       t.ok(
         Math.abs(frames - seconds * FPS) <= GOP,
         `${clip.clip.file} decodes to its end: ${frames} frames for ${seconds.toFixed(1)} s`,

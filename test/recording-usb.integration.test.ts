@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import t from 'tap';
 import { gstLaunchLine } from '../operators/sources/gst-launch.js';
+import { decodedFrames } from './helpers/decoded-frames.js';
 
 const have = (element: string) => {
   try {
@@ -24,30 +25,6 @@ const skip =
 const FPS = 10,
   SECONDS = 6.5,
   SEGMENT_S = 2;
-
-/** Frames a Matroska H.264 file decodes to, from its start to its end (throws when it does not decode). */
-function decodedFrames(file: string): number {
-  const out = execFileSync(
-    'gst-launch-1.0',
-    [
-      '-v',
-      'filesrc',
-      `location=${file}`,
-      '!',
-      'matroskademux',
-      '!',
-      'h264parse',
-      '!',
-      'avdec_h264',
-      '!',
-      'fakesink',
-      'sync=false',
-      'silent=false',
-    ],
-    { encoding: 'utf8', timeout: 60_000, stdio: ['ignore', 'pipe', 'ignore'] },
-  );
-  return out.split('\n').filter((l) => l.includes('chain')).length;
-}
 
 t.test(
   'a USB camera with recording on: decoded once, encoded to H.264 segments that play',

@@ -14,6 +14,7 @@ import { startRtspCamera } from '../simulate/rtsp-camera.js';
 import { CLI, startCli, within, writeConfig } from './helpers/cli-process.js';
 import { haveInputs, MODEL, quietLogger, VTEST } from './helpers/fixtures.js';
 import { settle, wsCollector } from './helpers/subscribers.js';
+import { decodedFrames } from './helpers/decoded-frames.js';
 
 const x264 = (() => {
   try {
@@ -27,29 +28,27 @@ const skip = (!haveInputs || !x264) && 'inputs or x264enc (gstreamer1.0-plugins-
 const FPS = 10,
   GOP = 10; // a keyframe every second
 
-/** Frames a Matroska H.264 file decodes to, read to its end (throws when it does not decode). */
-function decodedFrames(file: string): number {
-  const out = execFileSync(
-    'gst-launch-1.0',
-    [
-      '-v',
-      'filesrc',
-      `location=${file}`,
-      '!',
-      'matroskademux',
-      '!',
-      'h264parse',
-      '!',
-      'avdec_h264',
-      '!',
-      'fakesink',
-      'sync=false',
-      'silent=false',
-    ],
-    { encoding: 'utf8', timeout: 60_000, stdio: ['ignore', 'pipe', 'ignore'] },
-  );
-  return out.split('\n').filter((l) => l.includes('chain')).length;
+/**
+ * A tmpfs of `size` (e.g. `3m`) mounted on a new folder for the test, unmounted at its end, or
+ * null when this user cannot mount one (not root).
+ */
+function smallDisk(t: { teardown: (fn: () => void) => void }, size: string): string | null {
+  const mountPoint = mkdtempSync(join(tmpdir(), 'edgevis-small-disk-'));
+  try {
+    execFileSync('mount', ['-t', 'tmpfs', '-o', `size=${size}`, 'tmpfs', mountPoint], { stdio: 'ignore' });
+  } catch {
+    return null;
+  }
+  t.teardown(() => {
+    try {
+      execFileSync('umount', ['-l', mountPoint], { stdio: 'ignore' });
+    } catch {
+      /* gone */
+    }
+  });
+  return mountPoint;
 }
+
 const segmentsIn = (dir: string) =>
   existsSync(dir)
     ? readdirSync(dir)
@@ -207,20 +206,11 @@ t.test(
   'the disk fills up while recording: the recording stops with the reason, inference goes on',
   { skip, timeout: 120_000 },
   async (t) => {
-    const mountPoint = mkdtempSync(join(tmpdir(), 'edgevis-small-disk-'));
-    try {
-      execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=3m', 'tmpfs', mountPoint], { stdio: 'ignore' });
-    } catch {
+    const mountPoint = smallDisk(t, '3m');
+    if (!mountPoint) {
       t.comment('this user cannot mount a small tmpfs: not tested here');
       return;
     }
-    t.teardown(() => {
-      try {
-        execFileSync('umount', ['-l', mountPoint], { stdio: 'ignore' });
-      } catch {
-        /* gone */
-      }
-    });
     const camera = await startRtspCamera(VTEST, { fps: FPS, loop: true, codec: 'h264', gop: GOP });
     t.teardown(() => camera.stop());
     const runtime = await startEdgevis(
@@ -256,22 +246,10 @@ t.test(
   'recording heals: a deleted folder, an immutable folder and a full disk, each back by itself once writing works',
   { skip, timeout: 240_000 },
   async (t) => {
-    const mountPoint = mkdtempSync(join(tmpdir(), 'edgevis-heal-'));
-    let mounted = false;
-    try {
-      execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=8m', 'tmpfs', mountPoint], { stdio: 'ignore' });
-      mounted = true;
-    } catch {
-      t.comment('this user cannot mount a tmpfs: only the deleted folder is tested');
-    }
-    t.teardown(() => {
-      if (mounted)
-        try {
-          execFileSync('umount', ['-l', mountPoint], { stdio: 'ignore' });
-        } catch {
-          /* gone */
-        }
-    });
+    const disk = smallDisk(t, '8m');
+    const mounted = disk !== null;
+    if (!mounted) t.comment('this user cannot mount a tmpfs: only the deleted folder is tested');
+    const mountPoint = disk ?? mkdtempSync(join(tmpdir(), 'edgevis-heal-'));
     const camera = await startRtspCamera(VTEST, { fps: FPS, loop: true, codec: 'h264', gop: GOP });
     t.teardown(() => camera.stop());
     const runtime = await startEdgevis(

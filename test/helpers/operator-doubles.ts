@@ -86,3 +86,32 @@ export function recordingPublisher(): TrackPublisher & { readonly got: TrackMess
     close: async () => undefined,
   };
 }
+
+/** A frame's tracks with one confirmed track (id 1) at `box` (frame pixels, 100×100 frame) and the given tracks ended. */
+export const frameTracks = (
+  frameIndex: number,
+  box: [number, number, number, number],
+  ended: number[] = [],
+): FrameTracks => ({
+  kind: 'frame',
+  cameraId: 'cam',
+  frameIndex,
+  ptsMs: frameIndex * 100,
+  width: 100,
+  height: 100,
+  detectionCount: 1,
+  inferenceMs: 0,
+  started: [],
+  active: [{ trackId: 1, classId: 0, className: 'person', score: 0.9, box, mask: null, age: frameIndex }],
+  ended: ended.map((trackId) => ({
+    trackId,
+    classId: 0,
+    className: 'person',
+    firstFrame: 0,
+    lastFrame: frameIndex,
+    firstPtsMs: 0,
+    lastPtsMs: frameIndex * 100,
+    hits: 3,
+    meanScore: 0.9,
+  })),
+});
