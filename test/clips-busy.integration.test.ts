@@ -16,6 +16,8 @@ import { startRtspCamera } from '../simulate/rtsp-camera.js';
 import { haveInputs, MODEL, quietLogger, VTEST } from './helpers/fixtures.js';
 import { settle, wsCollector } from './helpers/subscribers.js';
 import { decodedFrames } from './helpers/decoded-frames.js';
+import { firstValueFrom, toArray } from 'rxjs';
+import { bandPsnrs, bestMatch, collect, fileThumbnails } from './helpers/pictures.js';
 
 const x264 = (() => {
   try {
@@ -146,6 +148,25 @@ t.test(
       t.ok(
         Math.abs(frames - seconds * FPS) <= GOP,
         `${clip.clip.file} decodes to its end: ${frames} frames for ${seconds.toFixed(1)} s`,
+      );
+    }
+    // The pre-roll buffer records through the same split as continuous recording: its pictures are whole.
+    const kept = clips.filter((c) => onDisk.includes(c.clip.file)).at(-1);
+    if (kept) {
+      const sources = await fileThumbnails(VTEST);
+      const spec = {
+        cameraId: 'clip',
+        kind: 'file' as const,
+        source: join(folder, 'clips', kept.clip.file),
+        realtime: false,
+        folderFps: 10,
+        rtspLatencyMs: 0,
+      };
+      const pictures = await firstValueFrom(collect(spec, Infinity).pipe(toArray()));
+      const worst = Math.min(...pictures.map((p) => Math.min(...bandPsnrs(p, sources[bestMatch(p, sources).index]))));
+      t.ok(
+        worst >= 30,
+        `${kept.clip.file}: every picture close to the source frame it shows, band by band (worst ${worst.toFixed(1)} dB; a lost slice gives ~10)`,
       );
     }
     t.ok(
