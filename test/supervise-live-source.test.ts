@@ -1,4 +1,7 @@
-// The live-source supervisor on scripted sources: states, backoff, stall watchdog, monotonic indices. Fast timers.
+// The live-source supervisor on scripted sources: states, backoff, stall watchdog, monotonic indices.
+// On a fake clock (@sinonjs/fake-timers: timers and performance.now): `wait` advances it, so no
+// test depends on how busy the machine is.
+import { type Clock, install } from '@sinonjs/fake-timers';
 import t from 'tap';
 import { Observable, Subject } from 'rxjs';
 import type { Frame } from '../models/frame.js';
@@ -10,7 +13,17 @@ import {
 } from '../operators/sources/supervise-live-source.js';
 import { blankFrame } from './helpers/fixtures.js';
 
-const wait = (ms: number) => new Promise((r) => setTimeout(r, ms));
+let clock: Clock;
+t.beforeEach(() => {
+  clock = install({ toFake: ['setTimeout', 'clearTimeout', 'setInterval', 'clearInterval', 'performance'] });
+});
+t.afterEach(() => {
+  clock.uninstall();
+});
+/** Moves the fake clock on by `ms`, running the timers due and the promise callbacks between them. */
+const wait = async (ms: number) => {
+  await clock.tickAsync(ms);
+};
 const options = {
   stallTimeoutMs: 150,
   connectTimeoutMs: 150,
