@@ -253,7 +253,12 @@ const cameraStatusMessageSchema = z
     reason: z
       .string()
       .describe('why the camera is in this state, for people (an error message, "no frame for 5000 ms", …)'),
-    code: z.string().optional().describe('machine-readable cause: a source error code, stream-ended or stalled'),
+    code: z
+      .string()
+      .optional()
+      .describe(
+        'machine-readable cause: a source error code, stream-ended, connect-timeout, stalled, slow-stream, or reconfigure (a connection made again on purpose, e.g. to record again once the recordings folder can be written)',
+      ),
     reconnects: count.describe('times the camera came back after a loss (disconnect, error, stall) since it started'),
     lastFrameIndex: z.number().int().min(-1).describe('index of the last processed frame, -1 before the first'),
     model: z
