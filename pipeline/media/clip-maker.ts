@@ -27,6 +27,9 @@ export interface ClipSettings {
   readonly maxSeconds: number;
 }
 
+/** How often the open clip's pinned bytes are looked at, ms. */
+const SIZE_CHECK_MS = 500;
+
 /** Suffix of a clip's MP4 while it is written (renamed to `.mp4` once complete; never served, removed at start). */
 const PART_SUFFIX = '.mp4.part';
 
@@ -64,6 +67,8 @@ export class ClipMaker {
   private made = 0;
   private readonly timer: NodeJS.Timeout;
   private readonly pending = new Set<Promise<void>>();
+  /** When the open clip's size was last looked at (wall-clock ms). */
+  private sizeCheckedAt = -Infinity;
   /** The remuxes running now, to stop when the camera stops before they end. */
   private readonly remuxing = new Set<{ abort(): void }>();
   /** What was made, for metrics. */
@@ -179,7 +184,10 @@ export class ClipMaker {
     const tooLong = now - clip.start >= this.settings.maxSeconds * 1000;
     // Not before it holds more than its pre-roll and two segments (a tiny quota must not make a clip every half second).
     const grown = now - clip.start >= (this.settings.preRollSeconds + 2 * this.recorder.settings.segmentSeconds) * 1000;
-    const tooBig = grown && this.recorder.bytesSince(clip.start) >= this.recorder.settings.maxBytes / 2;
+    // Its size is looked at most every 500 ms (it lists the segments and stats the open one), not per frame.
+    const sizeDue = grown && now - this.sizeCheckedAt >= SIZE_CHECK_MS;
+    if (sizeDue) this.sizeCheckedAt = now;
+    const tooBig = sizeDue && this.recorder.bytesSince(clip.start) >= this.recorder.settings.maxBytes / 2;
     if (!tooLong && !tooBig) return;
     clip.endAt = now;
     this.open = null;
