@@ -294,10 +294,9 @@ class Runtime {
     this.resolveDone(this.cameraStatuses());
   }
 
-  private onTracks(tracks: Tracks, status: CameraStatus): void {
+  private onTracks(camera: CameraConfig, tracks: Tracks, status: CameraStatus): void {
     this.metrics?.observe(tracks);
-    const run = this.current.get(status.id);
-    if (tracks.kind === 'frame' && run) this.models.observeInference(run.camera, tracks.inferenceMs);
+    if (tracks.kind === 'frame') this.models.observeInference(camera, tracks.inferenceMs);
     // A camera's frame rate is known from its first frame: plan for it instead of the assumed one.
     // (A measured rate moves a little with every frame: only a change of more than 10 % counts.)
     const planned = this.frameRates.get(status.id),
@@ -355,7 +354,7 @@ class Runtime {
       withMasks: this.config.publish.masks,
       createTracker: tracker ? () => tracker : this.defaultTracker,
       logger: this.log,
-      onTracks: (tracks, status) => this.onTracks(tracks, status),
+      onTracks: (tracks, status) => this.onTracks(camera, tracks, status),
       sequence,
       nodeId: this.nodeId,
       onSegmented: previews ? (d) => previews.offer(d) : undefined,

@@ -1,3 +1,4 @@
+import { join } from 'node:path';
 import { closeSync, createReadStream, constants, fstatSync, openSync } from 'node:fs';
 import { CAMERA_ID_PATTERN } from '../../config/camera-id.js';
 import {
@@ -7,7 +8,7 @@ import {
   type SegmentEntry,
   type SnapshotEntry,
 } from '../media/media-index.js';
-import { cameraFolderPath, isMediaName, mediaFilePath, type MediaKind } from '../media/media-names.js';
+import { cameraFolderPath, isMediaName, type MediaKind } from '../media/media-names.js';
 import { type HttpRoute, sendJson } from './http-edge.js';
 
 const CONTENT_TYPES: Record<MediaKind, string> = {
@@ -75,8 +76,9 @@ export function mediaRoutes(recordingsDir: string, cameraExists: (id: string) =>
     }
     const kind = KIND_OF_FOLDER[folder ?? ''];
     const dir = isMediaName(kind, camera, file) ? cameraFolderPath(recordingsDir, camera, kind) : null;
-    const path = dir && indexed.has(dir, file) ? mediaFilePath(recordingsDir, camera, kind, file) : null;
-    // O_NOFOLLOW: a link swapped in after the checks is refused by the kernel too.
+    const path = dir && indexed.has(dir, file) ? join(dir, file) : null;
+    // The folder is real and the name has no `/`: O_NOFOLLOW refuses a link in the file's place, and
+    // fstat below anything that is not a regular file.
     let fd: number | undefined;
     try {
       if (path) fd = openSync(path, constants.O_RDONLY | constants.O_NOFOLLOW);

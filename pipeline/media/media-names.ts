@@ -39,28 +39,10 @@ export function plainEntry(path: string, want: 'file' | 'folder'): Stats | undef
 }
 
 /**
- * Where a file of a camera's media may be read, or null: the camera's folder (and the kind's
- * sub-folder) must be real folders, not links, inside the recordings folder, and the file a regular
- * file, not a link, whose real path is exactly the one asked for (so no link anywhere on the way
- * leads outside). The recordings folder itself may be a link (a mount point elsewhere).
- * @param recordingsDir the folder with one sub-folder per camera
- * @param name a bare file name (no `/`), already checked against {@link isMediaName}
- */
-export function mediaFilePath(recordingsDir: string, cameraId: string, kind: MediaKind, name: string): string | null {
-  const folder = cameraFolderPath(recordingsDir, cameraId, kind);
-  if (!folder) return null;
-  const path = join(folder, name);
-  if (!plainEntry(path, 'file')) return null;
-  try {
-    return realpathSync(path) === path ? path : null;
-  } catch {
-    return null;
-  }
-}
-
-/**
  * The real path of a camera's folder for `kind` (its own or `clips/`, `snapshots/`), or null when
- * it does not exist, is a link, or resolves outside the recordings folder.
+ * it (or the camera's folder) does not exist, is a link, or resolves outside the recordings folder.
+ * The recordings folder itself may be a link (a mount point elsewhere). A file read from the folder
+ * returned needs only its own last step guarded (`O_NOFOLLOW`): no link is left on the way there.
  */
 export function cameraFolderPath(recordingsDir: string, cameraId: string, kind: MediaKind): string | null {
   let root: string;
