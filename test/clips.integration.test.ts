@@ -1,8 +1,3 @@
-// Event clips from a simulated H.264 camera without continuous recording (a pre-roll buffer of
-// segments on disk): a person confirmed makes a clip that starts the pre-roll before the event
-// (within one GOP), the MP4 decodes, clip_ready names the event and the event names the clip; replaying the clip twice gives
-// the same events; the viewer links the clip's events to it, lists the clip and Chromium plays it in a <video>.
-import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -14,18 +9,12 @@ import type { ClipReadyMessage } from '../operators/wire/message-schema.js';
 import { replayRecording } from '../pipeline/replay/replay.js';
 import { startEdgevis } from '../pipeline/runtime.js';
 import { startRtspCamera } from '../simulate/rtsp-camera.js';
-import { haveInputs, MODEL, quietLogger, VTEST } from './helpers/fixtures.js';
+import { haveInputs, MODEL, quietLogger, VTEST, haveGstElement } from './helpers/fixtures.js';
 import { settle, wsCollector } from './helpers/subscribers.js';
+import { decodedFrames } from './helpers/decoded-frames.js';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const x264 = (() => {
-  try {
-    execFileSync('gst-inspect-1.0', ['x264enc'], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-})();
+const x264 = haveGstElement('x264enc');
 const FPS = 10,
   GOP = 10,
   PRE_ROLL_S = 2;
@@ -140,27 +129,7 @@ t.test(
       '/metrics counts the clip',
     );
     const file = join(dir, 'gate', 'clips', clip.clip.file);
-    const frames = execFileSync(
-      'gst-launch-1.0',
-      [
-        '-v',
-        'filesrc',
-        `location=${file}`,
-        '!',
-        'qtdemux',
-        '!',
-        'h264parse',
-        '!',
-        'avdec_h264',
-        '!',
-        'fakesink',
-        'sync=false',
-        'silent=false',
-      ],
-      { encoding: 'utf8', timeout: 60_000, stdio: ['ignore', 'pipe', 'ignore'] },
-    )
-      .split('\n')
-      .filter((l) => l.includes('chain')).length;
+    const frames = decodedFrames(file, 'mp4');
     const seconds = (Date.parse(clip.end) - start) / 1000;
     t.ok(
       Math.abs(frames - seconds * FPS) <= GOP,

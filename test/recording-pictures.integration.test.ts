@@ -1,12 +1,3 @@
-// Frames are intact with recording on (issue 24): a simulated H.264 camera (x264 with several slices
-// per picture, SPS/PPS repeated before each keyframe slice, as gst-rtsp-server sends it) read by
-// edgevis's own source with and without a recording branch; every picture is compared, band by band
-// (a slice each), with the source frame it shows, and must be as close to it with recording as
-// without. The recorded segments must show the same pictures. A USB camera's graph (raw frames,
-// split after the decoder) must hand the model the very same pixels with recording as without.
-// (Clips without continuous recording record their pre-roll through the same RecordingTarget and
-// graph, so this covers them too.)
-import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
@@ -18,18 +9,10 @@ import t from 'tap';
 import { gstLaunchLine } from '../operators/sources/gst-launch.js';
 import type { RecordingTarget, SourceSpec } from '../operators/sources/source-spec.js';
 import { startRtspCamera } from '../simulate/rtsp-camera.js';
-import { haveInputs, VTEST } from './helpers/fixtures.js';
+import { haveInputs, VTEST, haveGstElement } from './helpers/fixtures.js';
 import { bandPsnrs, bestMatch, collect, fileThumbnails, type Picture } from './helpers/pictures.js';
 
-const have = (element: string) => {
-  try {
-    execFileSync('gst-inspect-1.0', [element], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-};
-const skip = (!haveInputs || !have('x264enc')) && 'inputs or x264enc (gstreamer1.0-plugins-ugly) missing';
+const skip = (!haveInputs || !haveGstElement('x264enc')) && 'inputs or x264enc (gstreamer1.0-plugins-ugly) missing';
 const FRAMES = 50;
 
 function recordingInto(dir: string, errors: string[]): RecordingTarget {
@@ -126,7 +109,7 @@ t.test(
 
 t.test(
   'a USB camera with recording on: the model gets exactly the pixels it gets without',
-  { skip: !have('x264enc') && 'x264enc missing', timeout: 90_000 },
+  { skip: !haveGstElement('x264enc') && 'x264enc missing', timeout: 90_000 },
   async (t) => {
     const gst = createRequire(import.meta.url)('gstreamer-superficial') as typeof GstModule;
     const dir = mkdtempSync(join(tmpdir(), 'edgevis-usb-pictures-'));

@@ -10,17 +10,10 @@ import { join } from 'node:path';
 import t from 'tap';
 import { gstLaunchLine } from '../operators/sources/gst-launch.js';
 import { decodedFrames } from './helpers/decoded-frames.js';
+import { haveGstElement } from './helpers/fixtures.js';
 
-const have = (element: string) => {
-  try {
-    execFileSync('gst-inspect-1.0', [element], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-};
 const skip =
-  !(have('x264enc') && have('h264parse') && have('avdec_h264')) &&
+  !(haveGstElement('x264enc') && haveGstElement('h264parse') && haveGstElement('avdec_h264')) &&
   'x264enc, h264parse or avdec_h264 missing (gstreamer1.0-plugins-ugly, -bad, -libav)';
 const FPS = 10,
   SECONDS = 6.5,

@@ -12,18 +12,11 @@ import type { CameraStatusMessage } from '../operators/wire/track-messages.js';
 import { startEdgevis } from '../pipeline/runtime.js';
 import { startRtspCamera } from '../simulate/rtsp-camera.js';
 import { CLI, startCli, within, writeConfig } from './helpers/cli-process.js';
-import { haveInputs, MODEL, quietLogger, VTEST } from './helpers/fixtures.js';
+import { haveInputs, MODEL, quietLogger, VTEST, haveGstElement } from './helpers/fixtures.js';
 import { settle, wsCollector } from './helpers/subscribers.js';
 import { decodedFrames } from './helpers/decoded-frames.js';
 
-const x264 = (() => {
-  try {
-    execFileSync('gst-inspect-1.0', ['x264enc'], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-})();
+const x264 = haveGstElement('x264enc');
 const skip = (!haveInputs || !x264) && 'inputs or x264enc (gstreamer1.0-plugins-ugly) missing';
 const FPS = 10,
   GOP = 10; // a keyframe every second
@@ -47,6 +40,27 @@ function smallDisk(t: { teardown: (fn: () => void) => void }, size: string): str
     }
   });
   return mountPoint;
+}
+
+/**
+ * The config of one recording camera on the real model (persons, histograms), writing into
+ * `recordingsDir`, publishing nowhere unless `publish` says so.
+ */
+function recordingConfig(
+  camera: Record<string, unknown>,
+  recordingsDir: string,
+  publish: Record<string, unknown> = { websocket: { enabled: false }, mqtt: { enabled: false } },
+) {
+  return parseConfig(
+    {
+      cameras: [camera],
+      model: { path: MODEL, executionProviders: ['cpu'], classes: ['person'] },
+      embedder: { kind: 'histogram' },
+      recordingsDir,
+      publish,
+    },
+    'test',
+  );
 }
 
 const segmentsIn = (dir: string) =>
@@ -111,16 +125,7 @@ t.test('the quota holds while recording', { skip, timeout: 120_000 }, async (t) 
   const dir = mkdtempSync(join(tmpdir(), 'edgevis-quota-'));
   const maxBytes = 900_000;
   const runtime = await startEdgevis(
-    parseConfig(
-      {
-        cameras: [{ id: 'quota', source: camera.url, record: { enabled: true, segmentSeconds: 2, maxBytes } }],
-        model: { path: MODEL, executionProviders: ['cpu'], classes: ['person'] },
-        embedder: { kind: 'histogram' },
-        recordingsDir: dir,
-        publish: { websocket: { enabled: false }, mqtt: { enabled: false } },
-      },
-      'test',
-    ),
+    recordingConfig({ id: 'quota', source: camera.url, record: { enabled: true, segmentSeconds: 2, maxBytes } }, dir),
     { logger: quietLogger },
   );
   t.teardown(() => runtime.stop());
@@ -160,15 +165,10 @@ t.test(
     t.teardown(() => camera.stop());
     let ws!: Awaited<ReturnType<typeof wsCollector>>;
     const runtime = await startEdgevis(
-      parseConfig(
-        {
-          cameras: [{ id: 'gate', source: camera.url, record: { enabled: true, segmentSeconds: 2 } }],
-          model: { path: MODEL, executionProviders: ['cpu'], classes: ['person'] },
-          embedder: { kind: 'histogram' },
-          recordingsDir: '/proc/edgevis-recordings', // no folder can be made there, not even by root
-          publish: { websocket: { port: 0 }, mqtt: { enabled: false } },
-        },
-        'test',
+      recordingConfig(
+        { id: 'gate', source: camera.url, record: { enabled: true, segmentSeconds: 2 } },
+        '/proc/edgevis-recordings', // no folder can be made there, not even by root
+        { websocket: { port: 0 }, mqtt: { enabled: false } },
       ),
       {
         logger: quietLogger,
@@ -214,17 +214,9 @@ t.test(
     const camera = await startRtspCamera(VTEST, { fps: FPS, loop: true, codec: 'h264', gop: GOP });
     t.teardown(() => camera.stop());
     const runtime = await startEdgevis(
-      parseConfig(
-        {
-          cameras: [
-            { id: 'gate', source: camera.url, record: { enabled: true, segmentSeconds: 2, maxBytes: 50_000_000 } },
-          ], // a quota the disk cannot hold
-          model: { path: MODEL, executionProviders: ['cpu'], classes: ['person'] },
-          embedder: { kind: 'histogram' },
-          recordingsDir: mountPoint,
-          publish: { websocket: { enabled: false }, mqtt: { enabled: false } },
-        },
-        'test',
+      recordingConfig(
+        { id: 'gate', source: camera.url, record: { enabled: true, segmentSeconds: 2, maxBytes: 50_000_000 } }, // a quota the disk cannot hold
+        mountPoint,
       ),
       { logger: quietLogger },
     );
@@ -253,17 +245,9 @@ t.test(
     const camera = await startRtspCamera(VTEST, { fps: FPS, loop: true, codec: 'h264', gop: GOP });
     t.teardown(() => camera.stop());
     const runtime = await startEdgevis(
-      parseConfig(
-        {
-          cameras: [
-            { id: 'gate', source: camera.url, record: { enabled: true, segmentSeconds: 2, maxBytes: 2_000_000 } },
-          ],
-          model: { path: MODEL, executionProviders: ['cpu'], classes: ['person'] },
-          embedder: { kind: 'histogram' },
-          recordingsDir: mountPoint,
-          publish: { websocket: { enabled: false }, mqtt: { enabled: false } },
-        },
-        'test',
+      recordingConfig(
+        { id: 'gate', source: camera.url, record: { enabled: true, segmentSeconds: 2, maxBytes: 2_000_000 } },
+        mountPoint,
       ),
       { logger: quietLogger },
     );
@@ -356,16 +340,7 @@ t.test(
     t.teardown(() => camera.stop());
     const dir = mkdtempSync(join(tmpdir(), 'edgevis-even-'));
     const config = (zones: object[]) =>
-      parseConfig(
-        {
-          cameras: [{ id: 'gate', source: camera.url, record: { enabled: true, segmentSeconds: 4 }, zones }],
-          model: { path: MODEL, executionProviders: ['cpu'], classes: ['person'] },
-          embedder: { kind: 'histogram' },
-          recordingsDir: dir,
-          publish: { websocket: { enabled: false }, mqtt: { enabled: false } },
-        },
-        'test',
-      );
+      recordingConfig({ id: 'gate', source: camera.url, record: { enabled: true, segmentSeconds: 4 }, zones }, dir);
     const runtime = await startEdgevis(config([]), { logger: quietLogger, keepAlive: true });
     t.teardown(() => runtime.stop());
     const folder = join(dir, 'gate');

@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { pino } from 'pino';
@@ -56,4 +57,14 @@ export function makeDetections(
     embeddingDim: dim,
     inferenceMs: 0,
   };
+}
+
+/** Whether this machine's GStreamer has `element` (e.g. `x264enc`, from gstreamer1.0-plugins-ugly). */
+export function haveGstElement(element: string): boolean {
+  try {
+    execFileSync('gst-inspect-1.0', [element], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
 }
