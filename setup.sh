@@ -11,7 +11,7 @@ pkgs=(opencv-doc pkg-config g++ make libgstreamer1.0-dev libgstreamer-plugins-ba
       gstreamer1.0-plugins-base gstreamer1.0-plugins-good gstreamer1.0-plugins-bad gstreamer1.0-plugins-ugly
       gstreamer1.0-libav gstreamer1.0-tools)
 if [ "${1:-}" = "--test" ]; then
-  pkgs+=(mosquitto python3-gi gir1.2-gstreamer-1.0 gir1.2-gst-rtsp-server-1.0 chromium)
+  pkgs+=(mosquitto nats-server python3-gi gir1.2-gstreamer-1.0 gir1.2-gst-rtsp-server-1.0 chromium)
 fi
 missing=()
 for p in "${pkgs[@]}"; do

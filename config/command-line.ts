@@ -28,6 +28,12 @@ export interface CommandLineConfig {
   readonly classes?: readonly string[];
   /** Frame rate of frame folders, fps (`cameras[].folderFps`). */
   readonly folderFps?: number;
+  /** `fleet.servers`, comma-separated (else $EDGEVIS_FLEET_SERVERS). */
+  readonly fleet?: string;
+  /** `fleet.name`. */
+  readonly fleetName?: string;
+  /** `nodeId` (else $EDGEVIS_NODE_ID). */
+  readonly nodeId?: string;
 }
 
 /**
@@ -35,9 +41,21 @@ export interface CommandLineConfig {
  * {@link DEFAULT_SOURCE}) with the flags laid over it (flags win), validated once.
  * @throws ConfigError naming the file and every invalid field (a flag's field is named by its config path)
  */
-export async function configFromCommandLine(flags: CommandLineConfig): Promise<EdgevisConfig> {
+export async function configFromCommandLine(
+  flags: CommandLineConfig,
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<EdgevisConfig> {
   const file = flags.config ? await readConfigFile(flags.config) : {};
-  const sources = flags.source?.length ? flags.source : flags.config ? null : [DEFAULT_SOURCE];
+  const fleetServers = (flags.fleet ?? env.EDGEVIS_FLEET_SERVERS)
+    ?.split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
+  const fleet =
+    fleetServers?.length || flags.fleetName
+      ? overlay(file.fleet, { servers: fleetServers?.length ? fleetServers : undefined, name: flags.fleetName })
+      : file.fleet;
+  // A fleet node without cameras of its own runs the fleet's; one machine runs the default recording.
+  const sources = flags.source?.length ? flags.source : flags.config || fleet ? null : [DEFAULT_SOURCE];
   const listed = sources
     ? sources.map((source, i) => ({ id: sources.length > 1 ? `cam${i + 1}` : 'cam1', source }))
     : file.cameras;
@@ -45,7 +63,9 @@ export async function configFromCommandLine(flags: CommandLineConfig): Promise<E
   const publish = isRecord(file.publish) ? file.publish : undefined;
   const input = {
     ...file,
-    cameras: Array.isArray(listed) ? listed.map((c) => overlay(c, cameraPatch)) : listed,
+    cameras: Array.isArray(listed) ? listed.map((c) => overlay(c, cameraPatch)) : (listed ?? (fleet ? [] : listed)),
+    ...(fleet !== undefined ? { fleet } : {}),
+    ...((flags.nodeId ?? env.EDGEVIS_NODE_ID) ? { nodeId: flags.nodeId ?? env.EDGEVIS_NODE_ID } : {}),
     // --model takes a path (pins that file) or a name: a profile, 'auto', or a file in the model folders.
     model: overlay(typeof file.model === 'string' ? { profile: file.model } : file.model, {
       ...(flags.model && (flags.model.includes('/') || flags.model.endsWith('.onnx'))

@@ -101,6 +101,7 @@ export function resolveConfigPaths(raw: unknown, baseDir: string): unknown {
     ...('model' in raw ? { model: withPaths(raw.model, ['path', 'dir']) } : {}),
     ...('embedder' in raw ? { embedder: withPaths(raw.embedder, ['path']) } : {}),
     ...('api' in raw ? { api: withPaths(raw.api, ['tokenFile']) } : {}),
+    ...('fleet' in raw ? { fleet: withPaths(raw.fleet, ['passwordFile', 'tokenFile', 'credsFile']) } : {}),
     ...(isRecord(raw.publish)
       ? {
           publish: {

@@ -565,9 +565,104 @@ export const apiSchema = z
   })
   .strict();
 
+/**
+ * A fleet: several edgevis nodes sharing one site through NATS JetStream (docs/fleet.md). Absent =
+ * one machine (nothing below is used).
+ */
+export const fleetSchema = z
+  .object({
+    servers: z
+      .array(z.string().regex(/^(nats|tls):\/\/[^\s/]+$/, 'a NATS server URL, e.g. nats://10.0.0.5:4222'))
+      .min(1, 'list at least one NATS server of the cluster')
+      .describe(
+        'NATS servers of the JetStream cluster (any subset: the client learns the rest), e.g. nats://10.0.0.5:4222.',
+      ),
+    name: z
+      .string()
+      .regex(/^[A-Za-z0-9_-]{1,32}$/, 'fleet name must be 1-32 letters, digits, "_" or "-"')
+      .default('edgevis')
+      .describe(
+        'Name of the site: prefixes the buckets (<name>_cameras, <name>_leases, <name>_nodes) and the stream (<name>_messages), so several sites can share one cluster.',
+      ),
+    user: z.string().optional().describe('NATS user; its password comes from EDGEVIS_NATS_PASSWORD or passwordFile.'),
+    passwordFile: z
+      .string()
+      .optional()
+      .describe('File whose first line is the NATS password. Relative to the config file.'),
+    tokenFile: z
+      .string()
+      .optional()
+      .describe('File whose first line is a NATS token (EDGEVIS_NATS_TOKEN wins). Relative to the config file.'),
+    credsFile: z
+      .string()
+      .optional()
+      .describe(
+        'NATS credentials file (.creds: JWT + NKey seed) of an operator-mode account. Relative to the config file.',
+      ),
+    replicas: z
+      .number()
+      .int()
+      .min(1)
+      .max(5)
+      .optional()
+      .describe(
+        'Copies of the camera list, the leases and the message stream (Raft): 3 survives one server lost; at most the number of servers in the cluster. Unset: 3, or 1 (with a warning) on a single server.',
+      ),
+    leaseMs: z
+      .number()
+      .int()
+      .min(1000)
+      .default(3000)
+      .describe(
+        'A camera whose owner did not refresh its lease for this long moves to another node, ms. Shorter = faster failover, more moves when the engine stalls.',
+      ),
+    heartbeatMs: z
+      .number()
+      .int()
+      .min(100)
+      .default(750)
+      .describe('How often a node refreshes its leases and says it is alive, ms (at most leaseMs / 3).'),
+    bufferMessages: z
+      .number()
+      .int()
+      .min(100)
+      .default(50_000)
+      .describe(
+        'Messages kept while the engine is unreachable; past this the oldest are dropped and announced as a gap.',
+      ),
+    streamMaxAgeHours: z
+      .number()
+      .positive()
+      .default(24)
+      .describe('How long the stream keeps messages (history for ?since= and the view), hours.'),
+    streamMaxBytes: z
+      .number()
+      .int()
+      .positive()
+      .default(1024 ** 3)
+      .describe('Largest size of the message stream per replica, bytes; the oldest messages go first.'),
+    connectTimeoutMs: z
+      .number()
+      .int()
+      .positive()
+      .default(15_000)
+      .describe(
+        'How long a starting node tries to reach the engine (and JetStream) before it gives up with an error, ms.',
+      ),
+  })
+  .strict()
+  .refine((f) => f.heartbeatMs * 3 <= f.leaseMs, {
+    message: 'fleet.heartbeatMs must be at most a third of fleet.leaseMs (a lease must survive two lost heartbeats)',
+    path: ['heartbeatMs'],
+  });
+
 export const configSchema = z
   .object({
-    cameras: z.array(cameraSchema).min(1, 'at least one camera is needed').describe('The inputs, one graph each.'),
+    cameras: z
+      .array(cameraSchema)
+      .describe(
+        'The inputs, one graph each. In a fleet: seeds the site camera list (cameras already listed are kept as they are).',
+      ),
     model: z
       .preprocess((v) => (typeof v === 'string' ? { profile: v } : v), modelSchema)
       .prefault({})
@@ -602,11 +697,16 @@ export const configSchema = z
       .regex(/^[A-Za-z0-9_-]{1,64}$/, 'node id must be 1-64 letters, digits, "_" or "-"')
       .optional()
       .describe(
-        'Name of this edgevis process when several publish into one broker: its status topic <prefix>/nodes/<nodeId>/status and the node field of camera_status. Default: the host name.',
+        'Name of this edgevis process when several publish into one broker or form a fleet (unique per node): its status topic <prefix>/nodes/<nodeId>/status and the node field of camera_status. Default: the host name.',
       ),
+    fleet: fleetSchema
+      .optional()
+      .describe('Run as a node of a fleet on NATS JetStream (docs/fleet.md); absent = one machine.'),
   })
   .strict()
   .superRefine((cfg, ctx) => {
+    if (cfg.cameras.length === 0 && !cfg.fleet)
+      ctx.addIssue({ code: 'custom', path: ['cameras'], message: 'at least one camera is needed' });
     const seen = new Set<string>();
     cfg.cameras.forEach((c, i) => {
       if (seen.has(c.id))
@@ -631,6 +731,7 @@ export type ModelConfig = z.infer<typeof modelSchema>;
 export type TrackerConfig = z.infer<typeof trackerSchema>;
 export type PublishConfig = z.infer<typeof publishSchema>;
 export type ApiConfig = z.infer<typeof apiSchema>;
+export type FleetConfig = z.infer<typeof fleetSchema>;
 export type EdgevisConfig = z.infer<typeof configSchema>;
 /** The config as a user writes it (defaults optional). */
 export type EdgevisConfigInput = z.input<typeof configSchema>;

@@ -111,6 +111,8 @@ export interface RuntimeOptions {
   readonly keepAlive?: boolean;
   /** This run's epoch (`runEpoch`): sequence numbers and event ids start from it; default 0 (a replay). */
   readonly epoch?: number;
+  /** A camera's own epoch when it has one (in a fleet: its lease's), else `epoch` is used. */
+  readonly epochOf?: (cameraId: string) => number | undefined;
 }
 
 /**
@@ -358,7 +360,7 @@ class Runtime {
       sequence,
       nodeId: this.nodeId,
       onSegmented: previews ? (d) => previews.offer(d) : undefined,
-      epoch: this.options.epoch ?? 0,
+      epoch: this.options.epochOf?.(camera.id) ?? this.options.epoch ?? 0,
       connectionSlots: this.connectionSlots,
     });
     this.current.set(camera.id, run);

@@ -312,11 +312,17 @@ const gapMessageSchema = z
       .describe(
         "true when the subscriber's since= belongs to an earlier run of edgevis (it restarted; nothing of that run is held), false when messages of this run were evicted",
       ),
+    cause: z
+      .enum(['evicted', 'restarted', 'failover', 'buffer-overflow'])
+      .optional()
+      .describe(
+        'why: evicted / restarted (WebSocket resume), failover (a fleet node took the camera over from one that stopped answering: what the old owner published after fromSeq - 1 and did not store is lost, its open tracks end unseen), buffer-overflow (a fleet node dropped messages it could not store while the engine was away)',
+      ),
     reason: z.string(),
   })
   .strict()
   .describe(
-    'WebSocket only, on resume (?since=): events and states in [fromSeq, toSeq] are no longer held; the buffered ones after them follow',
+    'On WebSocket resume (?since=): events and states in [fromSeq, toSeq] are no longer held, the buffered ones follow. In a fleet also in the stream and to every subscriber: a failover or messages a node had to drop',
   );
 
 /** Every message a subscriber can receive: the camera messages, and the WebSocket's resume gap. */

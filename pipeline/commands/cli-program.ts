@@ -43,6 +43,12 @@ program
   .option('--realtime', 'pace files by their timestamps like a live camera (drops frames when slow)')
   .option('--max-frames <n>', 'stop each camera after n frames', int('--max-frames'))
   .option('--classes <names...>', 'keep only these class names, e.g. --classes person car')
+  .option(
+    '--fleet <servers>',
+    'join a fleet: NATS JetStream servers, comma-separated, e.g. nats://10.0.0.5:4222 (or $EDGEVIS_FLEET_SERVERS)',
+  )
+  .option('--fleet-name <name>', 'the site this node serves (fleet.name; default edgevis)')
+  .option('--node-id <id>', "this node's id, unique in the fleet (nodeId; default the host name, or $EDGEVIS_NODE_ID)")
   .option('--log-level <level>', 'trace|debug|info|warn|error (default info, or $LOG_LEVEL)')
   // Once stopped, the process ends at once: a natural exit first closes Node's signal watchers, and a
   // repeated group signal arriving then killed the process by the default action instead of exit 0.

@@ -11,6 +11,11 @@ import { redactSource } from '../../operators/sources/source-error.js';
 import { exitNow, mallocArenas } from '../process/process-control.js';
 import { runEpoch, stateDirOf } from '../process/run-epoch.js';
 import { startEdgevis } from '../runtime.js';
+import { hostname } from 'node:os';
+import { nodeIdOf } from '../../config/load.js';
+import { FleetEngine } from '../fleet/fleet-engine.js';
+import { FleetNode } from '../fleet/fleet-node.js';
+import { FleetStreamPublisher } from '../fleet/stream-publisher.js';
 import { corruptNote, formatStatusLine } from '../camera/status-line.js';
 import { droppedFrames } from '../camera/camera-status.js';
 
@@ -76,12 +81,39 @@ export async function runCommand(flags: RunFlags): Promise<number> {
   const { epoch, warning: epochWarning } = runEpoch(stateDirOf(config.stateDir));
   if (epochWarning) log.warn(epochWarning);
   log.debug({ epoch }, 'run epoch');
+  const baseDir = flags.config ? dirname(resolve(flags.config)) : process.cwd();
   let runtime: Awaited<ReturnType<typeof startEdgevis>>;
+  let engine: FleetEngine | null = null;
+  let fleetNode: FleetNode | null = null;
   try {
-    // With the camera API on, edgevis is a service whose cameras come and go: it runs until stopped.
-    runtime = await startEdgevis(config, { logger: log, keepAlive: apiToken !== null, epoch });
+    // In a fleet the engine holds the site's cameras: join it first; this node's cameras are the leases it wins.
+    const stream = config.fleet
+      ? new FleetStreamPublisher(
+          (engine = await FleetEngine.connect(config.fleet, nodeIdOf(config, hostname()), log)),
+          config.fleet.bufferMessages,
+        )
+      : null;
+    // With the camera API on, or in a fleet, edgevis is a service whose cameras come and go: it runs until stopped.
+    runtime = await startEdgevis(stream ? { ...config, cameras: [] } : config, {
+      logger: log,
+      keepAlive: apiToken !== null || stream !== null,
+      epoch,
+      extraPublishers: stream ? [stream] : [],
+      epochOf: (id) => fleetNode?.epochOf(id),
+    });
+    if (engine && stream && config.fleet)
+      fleetNode = await FleetNode.start(
+        engine,
+        runtime,
+        stream,
+        { ...config, fleet: config.fleet },
+        nodeIdOf(config, hostname()),
+        baseDir,
+        log,
+      );
   } catch (err) {
     process.stderr.write(`edgevis: ${(err as Error).message}\n`);
+    await engine?.close();
     await flushLog(log);
     return EXIT_CODES.failed;
   }
@@ -100,25 +132,25 @@ export async function runCommand(flags: RunFlags): Promise<number> {
     );
     out.write(`             e.g. mosquitto_sub -h ${u.hostname} -p ${u.port} -t '${prefix}/#' -v\n`);
   }
-  out.write(`  cameras:   ${config.cameras.map((c) => `${c.id}=${redactSource(c.source)}`).join(', ')}\n`);
+  if (config.fleet)
+    out.write(
+      `  fleet:     '${config.fleet.name}' on ${config.fleet.servers.join(', ')} as node '${nodeIdOf(config, hostname())}' (cameras from the fleet's list)\n`,
+    );
+  else out.write(`  cameras:   ${config.cameras.map((c) => `${c.id}=${redactSource(c.source)}`).join(', ')}\n`);
   if (apiToken !== null && runtime.httpEdge) {
     runtime.httpEdge.route(
-      cameraApi(
-        runtime,
-        apiToken,
-        flags.config ? dirname(resolve(flags.config)) : process.cwd(),
-        log,
-        config.api.allowedSources,
-      ),
+      cameraApi(fleetNode ? fleetNode.cameraSet() : runtime, apiToken, baseDir, log, config.api.allowedSources),
     );
     out.write(`  camera API: http://${runtime.httpEdge.authority}/api/cameras  (Authorization: Bearer <token>)\n`);
   } else if (apiToken !== null) {
     log.warn('the camera API needs the WebSocket server (publish.websocket.enabled); it is off');
   }
-  const stopWatching = flags.config
-    ? reloadCamerasOnChange(flags.config, config, () => configFromCommandLine(flags), runtime, log)
-    : () => undefined;
-  if (flags.config)
+  // In a fleet the camera list lives in the engine (change it through any node's camera API).
+  const stopWatching =
+    flags.config && !fleetNode
+      ? reloadCamerasOnChange(flags.config, config, () => configFromCommandLine(flags), runtime, log)
+      : () => undefined;
+  if (flags.config && !fleetNode)
     out.write(`  reload:    edit ${flags.config} or send SIGHUP (kill -HUP ${process.pid}) to apply camera changes\n`);
   const tty = out.isTTY;
   const timer = setInterval(() => {
@@ -148,18 +180,22 @@ export async function runCommand(flags: RunFlags): Promise<number> {
       log.error(`stop did not finish within ${STOP_TIMEOUT_MS} ms; exiting`);
       exitNow(EXIT_CODES.failed);
     }, STOP_TIMEOUT_MS).unref();
-    void runtime.stop();
+    // A fleet node hands its cameras over first, so the others take them at once.
+    void (fleetNode ? fleetNode.leave() : Promise.resolve()).finally(() => runtime.stop());
   };
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
   const cameras = await runtime.done;
   stopWatching();
   clearInterval(timer);
+  await fleetNode?.leave();
   await runtime.stop();
+  await engine?.close();
   out.write(`${tty ? '\r\x1b[2K' : ''}${formatStatusLine(cameras)}\n${finalReport(cameras, runtime.publishers)}`);
   log.debug({ mallocArenas: mallocArenas() }, 'process at stop');
   await flushLog(log);
-  return cameras.every((c) => c.state === 'failed') ? EXIT_CODES.failed : EXIT_CODES.clean;
+  // (A service left with no camera — a fleet node that handed its cameras over — stopped cleanly.)
+  return cameras.length > 0 && cameras.every((c) => c.state === 'failed') ? EXIT_CODES.failed : EXIT_CODES.clean;
 }
 
 /** Waits until the log's lines are written (a terminal's pretty-printer runs in a thread of its own), at most 1 s. */

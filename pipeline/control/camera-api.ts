@@ -3,6 +3,7 @@ import { resolve, sep } from 'node:path';
 import { ConfigError, parseCameraConfig } from '../../config/load.js';
 import { redactSource } from '../../operators/sources/source-error.js';
 import { processingFps, type CameraStatus } from '../camera/camera-status.js';
+import type { CameraConfig } from '../../config/schema.js';
 import type { Logger } from '../process/logger.js';
 import { CameraSetError, type EdgevisRuntime } from '../runtime.js';
 import { droppedFrames } from '../camera/camera-status.js';
@@ -29,6 +30,31 @@ export function cameraView(status: CameraStatus, source: string) {
   };
 }
 
+/** One camera as the API shows it ({@link cameraView}, or a fleet camera another node runs). */
+export type CameraView = Record<string, unknown> & { readonly id: string };
+
+/**
+ * The cameras the API manages: this process's (the runtime's set) or, in a fleet, the site's
+ * (the camera list in the engine). Errors: {@link CameraSetError} `exists` / `unknown`.
+ */
+export interface CameraSet {
+  list(): CameraView[];
+  add(camera: CameraConfig): Promise<CameraView>;
+  remove(id: string): Promise<void>;
+  restart(id: string): Promise<CameraView>;
+}
+
+/** The runtime's own cameras as a {@link CameraSet}: changes last until the process stops. */
+export function runtimeCameraSet(runtime: EdgevisRuntime): CameraSet {
+  const sourceOf = (id: string) => runtime.cameraConfigs.find((c) => c.id === id)?.source ?? '';
+  return {
+    list: () => runtime.cameras.map((s) => cameraView(s, sourceOf(s.id))),
+    add: async (camera) => cameraView(runtime.addCamera(camera), camera.source),
+    remove: async (id) => runtime.removeCamera(id),
+    restart: async (id) => cameraView(runtime.restartCamera(id), sourceOf(id)),
+  };
+}
+
 /**
  * The camera API on the HTTP edge, every request authenticated with `Authorization: Bearer <token>`
  * (401 otherwise):
@@ -37,11 +63,13 @@ export function cameraView(status: CameraStatus, source: string) {
  *   (a reserved id, a source `allowedSources` does not allow: {@link sourceAllowed}), 409 when the id runs;
  * - `DELETE /api/cameras/<id>` → 204 (its open tracks end with reason `camera-removed`), 404 when unknown;
  * - `POST /api/cameras/<id>/restart` → 202 (tracks end with `camera-restarted`; ids continue), 404 when unknown.
- * Changes last until the process stops; the config file stays the durable list (reload it with SIGHUP).
+ * On one machine changes last until the process stops (the config file stays the durable list: reload it with
+ * SIGHUP); in a fleet they change the site's camera list (any node's API), and the camera runs where it is assigned.
+ * @param cameras the runtime (its own cameras) or a {@link CameraSet} (a fleet's)
  * @param baseDir folder that relative paths in a posted camera resolve against
  */
 export function cameraApi(
-  runtime: EdgevisRuntime,
+  cameras: EdgevisRuntime | CameraSet,
   token: string,
   baseDir: string,
   log: Logger,
@@ -62,8 +90,8 @@ export function cameraApi(
       );
       return true;
     }
-    const sourceOf = (id: string) => runtime.cameraConfigs.find((c) => c.id === id)?.source ?? '';
-    const list = () => runtime.cameras.map((s) => cameraView(s, sourceOf(s.id)));
+    const set = 'list' in cameras ? cameras : runtimeCameraSet(cameras);
+    const list = () => set.list();
     if (url.pathname === '/api/cameras') {
       if (request.method === 'GET') {
         sendJson(response, 200, { cameras: list() });
@@ -82,9 +110,9 @@ export function cameraApi(
           sendJson(response, 400, { error: refusal });
           return true;
         }
-        const status = runtime.addCamera(camera);
+        const view = await set.add(camera);
         log.info({ camera: camera.id }, 'camera added through the API');
-        sendJson(response, 201, cameraView(status, camera.source));
+        sendJson(response, 201, view);
       } catch (err) {
         if (err instanceof ConfigError) sendJson(response, 400, { error: err.message });
         else if (err instanceof CameraSetError) sendJson(response, 409, { error: err.message });
@@ -105,10 +133,9 @@ export function cameraApi(
     }
     try {
       if (m[2] && request.method === 'POST') {
-        const status = runtime.restartCamera(id);
-        sendJson(response, 202, cameraView(status, sourceOf(id)));
+        sendJson(response, 202, await set.restart(id));
       } else if (!m[2] && request.method === 'DELETE') {
-        runtime.removeCamera(id);
+        await set.remove(id);
         response.writeHead(204).end();
       } else if (!m[2] && request.method === 'GET') {
         const view = list().find((c) => c.id === id);

@@ -4,6 +4,8 @@ import type { ReaderAccess } from '../http/access.js';
 import { HttpEdge, rejectUpgrade } from '../http/http-edge.js';
 import type { PreviewHub } from '../http/viewer/preview-hub.js';
 import { MESSAGE_SCHEMA_VERSION, withoutMasks, type TrackMessage } from '../../operators/wire/track-messages.js';
+import type { GapMessage } from '../../operators/wire/message-schema.js';
+import type { SequenceFence } from '../../operators/wire/sequence-fence.js';
 
 /** What the delivery rule needs of a connected socket. */
 export interface SubscriberSocket {
@@ -166,6 +168,11 @@ export class TrackWebSocketServer implements TrackPublisher {
   previews: PreviewHub | null = null;
   /** Whether a camera id exists (set by the runtime); unknown cameras are refused with 404. */
   cameraExists: (id: string) => boolean = () => true;
+  /**
+   * In a fleet, messages arrive twice (this node's own, then again from the stream) and a stale
+   * owner's may arrive late: the fence lets each through once, in order. Null on one machine.
+   */
+  fence: SequenceFence | null = null;
 
   /**
    * Starts the process's HTTP edge on host:port and serves WebSocket upgrades on it; the server
@@ -221,6 +228,8 @@ export class TrackWebSocketServer implements TrackPublisher {
   }
 
   publish(message: TrackMessage, json: string): void {
+    if (this.fence && !this.fence.admit(message.camera, message.type === 'tracks' ? 'tracks' : 'events', message.seq))
+      return;
     if (message.type !== 'tracks') this.remember(message, json);
     let maskless: string | null = null;
     const now = performance.now();
@@ -244,6 +253,27 @@ export class TrackWebSocketServer implements TrackPublisher {
           continue;
         }
       }
+      socket.send(json);
+      this.sent.messages++;
+    }
+  }
+
+  /**
+   * A fleet's `gap` (failover, dropped messages) to every client of the camera that takes events.
+   * It is kept for resuming at its `toSeq` (the last number it covers), so a client resuming from
+   * before it gets it between the messages it separates.
+   */
+  publishGap(gap: GapMessage, json: string): void {
+    const h = this.history.get(gap.camera);
+    if (h) {
+      const at = h.buffered.findIndex((m) => m.seq > gap.toSeq);
+      h.buffered.splice(at < 0 ? h.buffered.length : at, 0, { seq: gap.toSeq, json });
+      if (h.buffered.length > RESUME_BUFFER) h.evictedUpTo = h.buffered.shift()!.seq;
+    }
+    for (const [socket, client] of this.clients) {
+      const { camera, kinds } = client.subscription;
+      if (socket.readyState !== WebSocket.OPEN || (camera !== null && camera !== gap.camera) || !kinds.has('events'))
+        continue;
       socket.send(json);
       this.sent.messages++;
     }
