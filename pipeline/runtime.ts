@@ -24,7 +24,7 @@ import { mediaRoutes } from './http/media-routes.js';
 import type { HttpEdge } from './http/http-edge.js';
 import { EdgevisMetrics } from './http/metrics.js';
 import { PreviewHub } from './http/viewer/preview-hub.js';
-import { viewerRoutes } from './http/viewer/viewer-routes.js';
+import { type RemoteCamera, viewerRoutes } from './http/viewer/viewer-routes.js';
 
 /** Frame rate assumed for a live camera until its stream declares one (its first frame), frames per second. */
 const ASSUMED_LIVE_FPS = 10;
@@ -65,6 +65,8 @@ export interface EdgevisRuntime {
   readonly httpEdge: HttpEdge | null;
   /** Every publisher, in start order (extra ones first). */
   readonly publishers: readonly TrackPublisher[];
+  /** The Prometheus metrics served on `/metrics` (more can be registered on its registry), or null without an HTTP edge. */
+  readonly metrics: EdgevisMetrics | null;
   /** Status of each camera in the current set (a removed camera leaves it), in the order added. */
   readonly cameras: readonly CameraStatus[];
   /** Config of each camera in the current set. */
@@ -111,6 +113,8 @@ export interface RuntimeOptions {
   readonly keepAlive?: boolean;
   /** This run's epoch (`runEpoch`): sequence numbers and event ids start from it; default 0 (a replay). */
   readonly epoch?: number;
+  /** In a fleet: the cameras other nodes run, for the viewer's camera list. */
+  readonly remoteCameras?: () => readonly RemoteCamera[];
   /** A camera's own epoch when it has one (in a fleet: its lease's), else `epoch` is used. */
   readonly epochOf?: (cameraId: string) => number | undefined;
 }
@@ -216,6 +220,7 @@ class Runtime {
         viewerRoutes(
           () => this.cameraStatuses(),
           () => this.cameraConfigs(),
+          this.options.remoteCameras,
         ),
       );
     }
@@ -251,6 +256,7 @@ class Runtime {
       embeddedBroker: publishers.embeddedBroker,
       httpEdge: publishers.httpEdge,
       publishers: publishers.all,
+      metrics: this.metrics,
       get cameras() {
         return self.cameraStatuses();
       },

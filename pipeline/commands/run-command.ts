@@ -100,6 +100,7 @@ export async function runCommand(flags: RunFlags): Promise<number> {
       epoch,
       extraPublishers: stream ? [stream] : [],
       epochOf: (id) => fleetNode?.epochOf(id),
+      remoteCameras: () => fleetNode?.remoteCameras() ?? [],
     });
     if (engine && stream && config.fleet)
       fleetNode = await FleetNode.start(

@@ -1,3 +1,4 @@
+import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 import type { CameraConfig, EdgevisConfig, FleetConfig } from '../../config/schema.js';
 import { MESSAGE_SCHEMA_VERSION } from '../../operators/wire/track-messages.js';
 import type { GapMessage } from '../../operators/wire/message-schema.js';
@@ -6,6 +7,7 @@ import { SequenceFence } from '../../operators/wire/sequence-fence.js';
 import { redactSource } from '../../operators/sources/source-error.js';
 import { cameraView, type CameraSet, type CameraView } from '../control/camera-api.js';
 import type { Logger } from '../process/logger.js';
+import type { RemoteCamera } from '../http/viewer/viewer-routes.js';
 import { TrackWebSocketServer } from '../publishers/websocket-server.js';
 import { CameraSetError, type EdgevisRuntime } from '../runtime.js';
 import { assignFreeCameras, shouldHandOver, type NodeLoad } from './camera-assignment.js';
@@ -111,12 +113,83 @@ export class FleetNode {
     await node.presence.watch();
     await node.beat();
     await node.view?.start(VIEW_HISTORY_MS);
+    if (runtime.metrics) node.registerMetrics(runtime.metrics.registry);
     node.timers.push(
       setInterval(() => void node.beat(), config.fleet.heartbeatMs),
       setInterval(() => void node.reconcile(), RECONCILE_MS),
       setInterval(() => node.rebalance(), REBALANCE_MS),
     );
     return node;
+  }
+
+  /**
+   * The node's fleet metrics: cameras owned, live nodes, lease refresh latency, takeovers, hand-overs,
+   * leases lost, engine connection, clock skew against the other nodes, invalid camera definitions.
+   */
+  private registerMetrics(r: Registry): void {
+    const gauge = (name: string, help: string, value: () => number) =>
+      new Gauge({
+        name,
+        help,
+        registers: [r],
+        collect() {
+          this.set(value());
+        },
+      });
+    const counter = (name: string, help: string, value: () => number) =>
+      new Counter({
+        name,
+        help,
+        registers: [r],
+        collect() {
+          this.reset();
+          this.inc(value());
+        },
+      });
+    gauge('edgevis_fleet_cameras_owned', 'Cameras this node holds the lease of.', () => this.leases.cameras.length);
+    gauge(
+      'edgevis_fleet_nodes_live',
+      'Nodes of the fleet seen alive within a lease period (this one included).',
+      () => this.presence.live().length,
+    );
+    gauge('edgevis_fleet_engine_connected', 'Whether this node reaches the fleet engine (1) or not (0).', () =>
+      Number(this.engine.state === 'connected'),
+    );
+    gauge(
+      'edgevis_fleet_clock_skew_seconds',
+      "Largest recent difference between another node's clock (in its lease refreshes) and this node's.",
+      () => this.leases.clockSkewMs / 1000,
+    );
+    gauge(
+      'edgevis_fleet_invalid_cameras',
+      "Cameras in the fleet's list that fail validation on this node.",
+      () => [...this.catalog.entries.values()].filter((e) => e.error !== null).length,
+    );
+    counter(
+      'edgevis_fleet_takeovers_total',
+      'Cameras this node took over from a node that stopped answering.',
+      () => this.counters.takeovers,
+    );
+    counter(
+      'edgevis_fleet_hand_overs_total',
+      'Cameras this node gave up on purpose (rebalancing, clean stop).',
+      () => this.counters.handOvers,
+    );
+    counter(
+      'edgevis_fleet_leases_lost_total',
+      'Leases this node found taken by another node (it was too slow).',
+      () => this.counters.leasesLost,
+    );
+    const refresh = new Histogram({
+      name: 'edgevis_fleet_lease_refresh_seconds',
+      help: 'Round trip of one lease refresh (compare-and-set in the engine).',
+      buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+      registers: [r],
+    });
+    this.leases.onRefreshed = (ms) => {
+      this.counters.lastLeaseRefreshMs = ms;
+      refresh.observe(ms / 1000);
+    };
   }
 
   /** A camera's lease epoch on this node (the runtime's `epochOf`). */
@@ -280,6 +353,25 @@ export class FleetNode {
     this.leases.stop();
     this.catalog.stop();
     this.view?.stop();
+  }
+
+  /** The cameras of the site that other nodes run (or no node yet), for the viewer. */
+  remoteCameras(): RemoteCamera[] {
+    const here = new Set(this.runtime.cameras.map((c) => c.id));
+    return [...this.catalog.entries]
+      .filter(([id, e]) => !here.has(id) && e.camera !== null)
+      .map(([id, e]) => {
+        const status = this.view?.statuses.get(id);
+        const owner = this.leases.observed.get(id)?.value.node ?? null;
+        const current = status && status.node === owner;
+        return {
+          id,
+          state: current ? status.state : 'assigning',
+          reason: current ? status.reason : 'waiting for a node to take it',
+          node: owner,
+          config: e.camera ?? undefined,
+        };
+      });
   }
 
   /** The site's cameras for the camera API: the list in the engine, with each camera's state and owner. */

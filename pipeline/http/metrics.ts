@@ -168,10 +168,13 @@ export class EdgevisMetrics {
     });
     for (const p of publishers) {
       for (const key of Object.keys(p.counters)) {
-        if (key === 'clients') {
+        if (key === 'clients' || key === 'buffered') {
           new Gauge({
-            name: `edgevis_${p.name.replace(/-/g, '_')}_clients`,
-            help: `Clients connected to the ${p.name} publisher.`,
+            name: `edgevis_${p.name.replace(/-/g, '_')}_${key}`,
+            help:
+              key === 'clients'
+                ? `Clients connected to the ${p.name} publisher.`
+                : `Messages the ${p.name} publisher holds, not yet delivered.`,
             registers: [r],
             collect() {
               this.set(p.counters[key] ?? 0);
