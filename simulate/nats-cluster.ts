@@ -71,7 +71,7 @@ export class NatsCluster {
     const conf = [
       `server_name: ${s.name}`,
       `listen: 127.0.0.1:${s.clientPort}`,
-      this.jetstream ? `jetstream { store_dir: "${store}", max_memory_store: 64MB, max_file_store: 1GB }` : '',
+      this.jetstream ? `jetstream { store_dir: "${store}", max_memory_store: 64MB, max_file_store: 8GB }` : '',
       this.servers.length > 1
         ? `cluster { name: edgevis-test, listen: 127.0.0.1:${this.routePorts[i]}, routes: [${routes.join(', ')}] }`
         : '',

@@ -7,6 +7,7 @@ import { existsSync } from 'node:fs';
 import { jetstream } from '@nats-io/jetstream';
 import { connect } from '@nats-io/transport-node';
 import t from 'tap';
+import { chromium } from 'playwright-core';
 import WebSocket from 'ws';
 import { NATS_SERVER, NatsCluster } from '../simulate/nats-cluster.js';
 import { freePort, startRtspCamera } from '../simulate/rtsp-camera.js';
@@ -15,6 +16,7 @@ import { haveInputs, MODEL, VTEST } from './helpers/fixtures.js';
 import { settle } from './helpers/subscribers.js';
 
 const TOKEN = 'fleet-test-token';
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 
 interface Node {
   readonly id: string;
@@ -126,6 +128,32 @@ t.test(
       'and its state, naming the owner node',
     );
     const resumeFrom = viewed.filter((m) => m.type !== 'tracks').at(-1)?.seq;
+
+    // The viewer of that node, in Chromium: 'door' in its camera list, owner named, tracks drawn.
+    if (existsSync(CHROMIUM)) {
+      const browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox', '--disable-gpu'] });
+      t.teardown(() => browser.close());
+      const page = await browser.newPage();
+      await page.goto(`http://127.0.0.1:${other.port}/?camera=door`);
+      await page.waitForFunction(
+        () => {
+          const v = (window as unknown as { edgevisViewer: { drawn: number; camera: string | null } }).edgevisViewer;
+          return v.camera === 'door' && v.drawn >= 3;
+        },
+        undefined,
+        { timeout: 20_000 },
+      );
+      const shown = await page.evaluate(() => ({
+        options: [...document.querySelectorAll('#camera option')].map((o) => (o as HTMLOptionElement).value),
+        state: document.getElementById('state')!.textContent,
+      }));
+      t.ok(
+        shown.options.includes('door') && shown.options.includes('yard'),
+        `node ${other.id}'s viewer lists the site's cameras (${shown.options})`,
+      );
+      t.match(shown.state, new RegExp(`on node ${doorOwner!.id}`), `and names the owner: "${shown.state}"`);
+      await browser.close();
+    }
 
     // A node killed with SIGKILL: its cameras stream from a survivor.
     const victim = doorOwner!;

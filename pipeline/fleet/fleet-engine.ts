@@ -209,6 +209,10 @@ async function retryWhileElecting<T>(
         throw new FleetEngineError(
           `JetStream is not enabled on the fleet's NATS servers (${servers}): start nats-server with -js, or a jetstream { store_dir: ... } block in its config`,
         );
+      if (/insufficient storage/i.test(message))
+        throw new FleetEngineError(
+          `the fleet's JetStream has no room for the message stream (${message}): lower fleet.streamMaxBytes (bytes per copy, reserved up front) or raise max_file_store in the servers' jetstream block`,
+        );
       if (/insufficient resources|replicas > 1 not supported|no suitable peers/i.test(message))
         throw new FleetEngineError(
           `the fleet's cluster cannot hold ${replicas} copies (${message}): set fleet.replicas to at most the number of JetStream servers (1 for a single server)`,

@@ -9,10 +9,11 @@ const $ = (id) => /** @type {HTMLElement} */ (document.getElementById(id));
 const picture = /** @type {HTMLCanvasElement} */ ($('picture')),
   overlay = /** @type {HTMLCanvasElement} */ ($('overlay'));
 /**
- * What was drawn last, for tests and debugging.
- * @type {{ drawn: number, last: { frameIndex: number, width: number, height: number, tracks: any[] } | null, camera: string | null, errors: string[], playing?: string }}
+ * What was drawn last, for tests and debugging. `remoteNode`: in a fleet, the node that runs the
+ * shown camera when it is not this one (its pictures stay there; only tracks are drawn).
+ * @type {{ drawn: number, last: { frameIndex: number, width: number, height: number, tracks: any[] } | null, camera: string | null, errors: string[], playing?: string, remoteNode: string | null }}
  */
-const viewer = { drawn: 0, last: null, camera: null, errors: [] };
+const viewer = { drawn: 0, last: null, camera: null, errors: [], remoteNode: null };
 /** @type {any} */ (window).edgevisViewer = viewer;
 let geometry = { zones: [], lines: [] }; // the selected camera's zones and lines (frame pixels)
 const pictures = new Map(); // frameIndex -> ImageBitmap
@@ -63,7 +64,8 @@ function runLengths(s) {
 function draw(frameIndex) {
   const image = pictures.get(frameIndex),
     message = snapshots.get(frameIndex);
-  if (!image || !message) return;
+  // Another node's camera: its tracks come through the fleet's stream, its pictures do not.
+  if (!message || (!image && !viewer.remoteNode)) return;
   const w = message.width,
     h = message.height;
   for (const c of [picture, overlay])
@@ -71,7 +73,15 @@ function draw(frameIndex) {
       c.width = w;
       c.height = h;
     }
-  picture.getContext('2d').drawImage(image, 0, 0, w, h);
+  const background = picture.getContext('2d');
+  if (image) background.drawImage(image, 0, 0, w, h);
+  else {
+    background.fillStyle = '#333';
+    background.fillRect(0, 0, w, h);
+    background.fillStyle = '#aaa';
+    background.font = '16px sans-serif';
+    background.fillText(`tracks only: pictures stay on node ${viewer.remoteNode}`, 12, 24);
+  }
   const ctx = overlay.getContext('2d');
   ctx.clearRect(0, 0, w, h);
   const masks = ctx.createImageData(w, h);
@@ -320,7 +330,9 @@ async function poll() {
     const c = cameras.find((x) => x.id === viewer.camera);
     if (c) geometry = { zones: c.zones || [], lines: c.lines || [] };
     if (c) {
-      $('state').textContent = c.state + (c.state === 'streaming' ? '' : `: ${c.reason}`);
+      viewer.remoteNode = c.node ?? null;
+      $('state').textContent =
+        c.state + (c.state === 'streaming' ? '' : `: ${c.reason}`) + (c.node ? ` (on node ${c.node})` : '');
       $('state').className = `state ${c.state}`;
       $('fps').textContent = `${c.fps.toFixed(1)} fps`;
       $('dropped').textContent = `${c.droppedFrames} dropped`;
