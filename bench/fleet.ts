@@ -71,7 +71,12 @@ process.on('exit', () => {
 for (const signal of ['SIGINT', 'SIGTERM'] as const) process.on(signal, () => process.exit(130));
 try {
   // ---- A. the message path
-  const fleet = fleetSchema.parse({ servers: cluster.urls, name: 'bench', replicas: 3, streamMaxBytes: 256 * 1024 ** 2 });
+  const fleet = fleetSchema.parse({
+    servers: cluster.urls,
+    name: 'bench',
+    replicas: 3,
+    streamMaxBytes: 256 * 1024 ** 2,
+  });
   const engine = await FleetEngine.connect(fleet, 'bench', log);
   const publisher = new FleetStreamPublisher(engine, 200_000);
   const seqs = new Map<string, number>();
@@ -138,7 +143,7 @@ try {
   await engine.close();
   // Count what the stream holds.
   const nc = await connect({ servers: cluster.urls });
-  const consumer = await jetstream(nc).consumers.get('bench_messages');
+  const consumer = await jetstream(nc).consumers.get('bench_tracks');
   const total = (await consumer.info()).num_pending;
   const seen = new Map<string, Set<number>>();
   let stored = 0;

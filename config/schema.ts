@@ -630,6 +630,13 @@ export const fleetSchema = z
       .describe(
         'Messages kept while the engine is unreachable; past this the oldest are dropped and announced as a gap.',
       ),
+    snapshotHistoryMinutes: z
+      .number()
+      .positive()
+      .default(5)
+      .describe(
+        'How long the snapshot stream keeps `tracks` messages, minutes (they are superseded; events and states are kept streamMaxAgeHours).',
+      ),
     streamMaxAgeHours: z
       .number()
       .positive()

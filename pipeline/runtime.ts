@@ -113,6 +113,8 @@ export interface RuntimeOptions {
   readonly keepAlive?: boolean;
   /** This run's epoch (`runEpoch`): sequence numbers and event ids start from it; default 0 (a replay). */
   readonly epoch?: number;
+  /** In a fleet: the HTTP origin of the node that runs a camera this node does not (its media is there), or null. */
+  readonly mediaOrigin?: (cameraId: string) => string | null;
   /** In a fleet: the cameras other nodes run, for the viewer's camera list. */
   readonly remoteCameras?: () => readonly RemoteCamera[];
   /** A camera's own epoch when it has one (in a fleet: its lease's), else `epoch` is used. */
@@ -224,7 +226,13 @@ class Runtime {
         ),
       );
     }
-    httpEdge.route(mediaRoutes(this.recordingsDir, (id) => this.knownCameras.has(id)));
+    httpEdge.route(
+      mediaRoutes(
+        this.recordingsDir,
+        (id) => this.knownCameras.has(id),
+        (id) => this.options.mediaOrigin?.(id) ?? null,
+      ),
+    );
   }
 
   /** Step 3: the caller connects (subscribers first); if it fails, nothing is left running. */

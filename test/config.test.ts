@@ -208,3 +208,30 @@ t.test('passwords in source and broker URLs never reach messages or logs', async
   t.notMatch(err.message, /s3cret/);
   t.equal(err.source, 'rtsp://admin:***@10.0.0.5/x');
 });
+
+t.test('fleet: absent = one machine; --fleet / EDGEVIS_FLEET_SERVERS join one; bad settings are named', async (t) => {
+  const alone = await configFromCommandLine({}, {});
+  t.equal(alone.fleet, undefined, 'no fleet settings: one machine');
+  t.equal(alone.cameras[0].source, DEFAULT_SOURCE, 'with the default recording');
+  const joined = await configFromCommandLine(
+    { fleet: 'nats://10.0.0.5:4222, nats://10.0.0.6:4222', nodeId: 'edge-2' },
+    {},
+  );
+  t.same(joined.fleet?.servers, ['nats://10.0.0.5:4222', 'nats://10.0.0.6:4222']);
+  t.equal(joined.fleet?.name, 'edgevis');
+  t.equal(joined.fleet?.replicas, undefined, 'replicas unset: 3, or 1 on a single server');
+  t.equal(joined.nodeId, 'edge-2');
+  t.same(joined.cameras, [], "a fleet node without cameras of its own runs the fleet's");
+  const fromEnv = await configFromCommandLine({}, { EDGEVIS_FLEET_SERVERS: 'nats://a:4222', EDGEVIS_NODE_ID: 'n7' });
+  t.same(fromEnv.fleet?.servers, ['nats://a:4222']);
+  t.equal(fromEnv.nodeId, 'n7');
+  t.throws(
+    () => parseConfig({ cameras: [], fleet: { servers: ['http://x:4222'] } }, 'test'),
+    /fleet\.servers\[0\]: a NATS server URL/,
+  );
+  t.throws(
+    () => parseConfig({ cameras: [], fleet: { servers: ['nats://x:4222'], leaseMs: 2000, heartbeatMs: 1000 } }, 'test'),
+    /heartbeatMs must be at most a third of fleet\.leaseMs/,
+  );
+  t.throws(() => parseConfig({ cameras: [] }, 'test'), /at least one camera is needed/, 'one machine needs a camera');
+});

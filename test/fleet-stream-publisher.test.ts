@@ -31,7 +31,7 @@ function fakeEngine() {
           ids.add(opts.msgID);
           stored.push({ subject, data, msgID: opts.msgID });
         }
-        return { stream: 'site_messages', seq: stored.length, duplicate };
+        return { stream: 'site_events', seq: stored.length, duplicate };
       },
     },
   };

@@ -101,6 +101,7 @@ export async function runCommand(flags: RunFlags): Promise<number> {
       extraPublishers: stream ? [stream] : [],
       epochOf: (id) => fleetNode?.epochOf(id),
       remoteCameras: () => fleetNode?.remoteCameras() ?? [],
+      mediaOrigin: (id) => fleetNode?.mediaOrigin(id) ?? null,
     });
     if (engine && stream && config.fleet)
       fleetNode = await FleetNode.start(

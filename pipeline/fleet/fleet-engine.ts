@@ -166,27 +166,45 @@ function credentialsOf(fleet: FleetConfig, env: NodeJS.ProcessEnv) {
   return {};
 }
 
-/** Creates the message stream, or uses it when it exists. */
+/**
+ * Creates the two message streams, or uses them when they exist: events, states and gaps kept
+ * long (the history `?since=` resumes from), snapshots kept briefly (each is superseded by the next,
+ * and with masks they are most of the bytes: one stream would let them push the events out).
+ */
 async function ensureStream(
   jsm: JetStreamManager,
   fleet: FleetConfig,
   names: FleetNames,
   replicas: number,
 ): Promise<void> {
-  const config = {
-    name: names.stream,
-    subjects: [names.allTracks, names.allEvents],
+  const common = {
     num_replicas: replicas,
-    max_age: Math.round(fleet.streamMaxAgeHours * 3600e9),
     max_bytes: fleet.streamMaxBytes,
     // A publish is retried (same message id) for as long as the engine is away: the window must cover it.
     duplicate_window: 600e9,
   };
-  try {
-    await jsm.streams.info(names.stream);
-  } catch (err) {
-    if (!/not found/i.test((err as Error).message)) throw err;
-    await jsm.streams.add(config as Parameters<JetStreamManager['streams']['add']>[0]);
+  const streams = [
+    {
+      ...common,
+      name: names.eventsStream,
+      subjects: [names.allEvents],
+      max_age: Math.round(fleet.streamMaxAgeHours * 3600e9),
+    },
+    {
+      ...common,
+      name: names.tracksStream,
+      subjects: [names.allTracks],
+      max_age: Math.round(fleet.snapshotHistoryMinutes * 60e9),
+      duplicate_window: Math.min(600e9, Math.round(fleet.snapshotHistoryMinutes * 60e9)),
+    },
+  ];
+  for (const config of streams) {
+    try {
+      await jsm.streams.info(config.name);
+    } catch (err) {
+      if (!/not found/i.test((err as Error).message)) throw err;
+      await jsm.streams.add(config as Parameters<JetStreamManager['streams']['add']>[0]);
+    }
   }
 }
 

@@ -10,8 +10,10 @@ export interface FleetNames {
   readonly leases: string;
   /** KV bucket: node id → the node's presence (load, HTTP address). */
   readonly nodes: string;
-  /** The stream of every camera's messages. */
-  readonly stream: string;
+  /** The stream of every camera's events, states and gaps (kept `streamMaxAgeHours`: history for `?since=`). */
+  readonly eventsStream: string;
+  /** The stream of every camera's snapshots (kept `snapshotHistoryMinutes`: they are superseded, and with masks they are most of the bytes). */
+  readonly tracksStream: string;
   /** Subject of a camera's snapshots (`tracks` messages). */
   tracksSubject(camera: string): string;
   /** Subject of a camera's events, states and gaps. */
@@ -27,7 +29,8 @@ export function fleetNames(name: string): FleetNames {
     cameras: `${name}_cameras`,
     leases: `${name}_leases`,
     nodes: `${name}_nodes`,
-    stream: `${name}_messages`,
+    eventsStream: `${name}_events`,
+    tracksStream: `${name}_tracks`,
     tracksSubject: (camera) => `${name}.tracks.${camera}`,
     eventsSubject: (camera) => `${name}.events.${camera}`,
     allTracks: `${name}.tracks.*`,

@@ -1,3 +1,4 @@
+import { hostname } from 'node:os';
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 import type { CameraConfig, EdgevisConfig, FleetConfig } from '../../config/schema.js';
 import { MESSAGE_SCHEMA_VERSION } from '../../operators/wire/track-messages.js';
@@ -204,13 +205,15 @@ export class FleetNode {
 
   private async beat(): Promise<void> {
     if (this.leaving) return;
-    await Promise.all([
-      this.leases.refresh(),
-      this.presence.beat(
-        this.leases.cameras.length,
-        this.runtime.httpEdge ? `http://${this.runtime.httpEdge.authority}` : null,
-      ),
-    ]);
+    await Promise.all([this.leases.refresh(), this.presence.beat(this.leases.cameras.length, this.httpOrigin())]);
+  }
+
+  /** Where other nodes reach this node's HTTP edge (media redirects): a wildcard listen address is replaced by the host name. */
+  private httpOrigin(): string | null {
+    const edge = this.runtime.httpEdge;
+    if (!edge) return null;
+    const authority = edge.authority.replace(/^(0\.0\.0\.0|\[::\])(?=:)/, hostname());
+    return `${edge.secure ? 'https' : 'http'}://${authority}`;
   }
 
   /** Makes what runs here match the leases held and the camera list; claims the free cameras assigned here. */
@@ -284,9 +287,12 @@ export class FleetNode {
   private async announceFailover(camera: string, claim: Claim): Promise<void> {
     const names = this.engine.names;
     let last = (claim.previous?.epoch ?? 0) * SEQUENCE_NUMBERS_PER_MS;
-    for (const subject of [names.eventsSubject(camera), names.tracksSubject(camera)]) {
+    for (const [stream, subject] of [
+      [names.eventsStream, names.eventsSubject(camera)],
+      [names.tracksStream, names.tracksSubject(camera)],
+    ]) {
       try {
-        const m = await this.engine.jsm.streams.getMessage(names.stream, { last_by_subj: subject });
+        const m = await this.engine.jsm.streams.getMessage(stream, { last_by_subj: subject });
         const seq = m ? (m.json<{ seq?: number }>().seq ?? 0) : 0;
         last = Math.max(last, seq);
       } catch {
@@ -353,6 +359,12 @@ export class FleetNode {
     this.leases.stop();
     this.catalog.stop();
     this.view?.stop();
+  }
+
+  /** The HTTP origin of the node that runs `camera` when another node does (its media is there), else null. */
+  mediaOrigin(camera: string): string | null {
+    const owner = this.leases.observed.get(camera)?.value.node;
+    return owner && owner !== this.nodeId ? this.presence.httpOf(owner) : null;
   }
 
   /** The cameras of the site that other nodes run (or no node yet), for the viewer. */

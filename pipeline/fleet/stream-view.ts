@@ -31,15 +31,15 @@ export class FleetStreamView {
 
   /** Starts both readers. */
   async start(historyMs: number): Promise<void> {
-    await this.read(this.names.allEvents, {
+    await this.read(this.names.eventsStream, this.names.allEvents, {
       deliver_policy: 'by_start_time',
       opt_start_time: new Date(Date.now() - historyMs).toISOString(),
     });
-    await this.read(this.names.allTracks, { deliver_policy: 'new' });
+    await this.read(this.names.tracksStream, this.names.allTracks, { deliver_policy: 'new' });
   }
 
-  private async read(subject: string, start: Record<string, unknown>): Promise<void> {
-    const consumer = await this.js.consumers.get(this.names.stream, { filter_subjects: subject, ...start } as never);
+  private async read(stream: string, subject: string, start: Record<string, unknown>): Promise<void> {
+    const consumer = await this.js.consumers.get(stream, { filter_subjects: subject, ...start } as never);
     const messages = await consumer.consume();
     this.stops.push(() => void messages.stop());
     void (async () => {

@@ -34,15 +34,28 @@ const KIND_OF_FOLDER: Record<string, MediaKind> = { '': 'segment', snapshots: 's
  * camera's own folder, itself no link and inside the recordings folder (real paths compared);
  * anything else is 404, the same answer as a missing file, so nothing tells what else exists.
  * @param recordingsDir the folder holding one sub-folder per camera
+ * In a fleet, a camera another node runs is answered with 307 to the same path on that node
+ * (`elsewhere`: its HTTP origin, e.g. http://10.0.0.6:8765): media stays on the disk of the node that
+ * wrote it. (After a failover the old owner's media is on the old owner, reachable there while it runs.)
  * @param cameraExists whether edgevis runs a camera of that id now
+ * @param elsewhere the HTTP origin of the node that runs a camera this one does not, or null
  */
-export function mediaRoutes(recordingsDir: string, cameraExists: (id: string) => boolean): HttpRoute {
+export function mediaRoutes(
+  recordingsDir: string,
+  cameraExists: (id: string) => boolean,
+  elsewhere: (id: string) => string | null = () => null,
+): HttpRoute {
   const indexed = new IndexedNames();
   return (request, response, url) => {
     const m = /^\/media\/([^/]+)\/(?:(snapshots|clips)\/)?([^/]*)$/.exec(url.pathname);
     if (!m) return false;
     const [, camera, folder, file] = m;
     if (!CAMERA_ID_PATTERN.test(camera) || !cameraExists(camera)) {
+      const origin = CAMERA_ID_PATTERN.test(camera) ? elsewhere(camera) : null;
+      if (origin) {
+        response.writeHead(307, { location: `${origin}${url.pathname}${url.search}` }).end();
+        return true;
+      }
       sendJson(response, 404, { error: 'no such camera' });
       return true;
     }
